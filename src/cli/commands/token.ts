@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { TokenService } from '../../access/tokens.js';
+import { globalOptions, openCliStore } from '../context.js';
+import { printTable } from '../table.js';
+
+/** `dayshift token create|list|revoke`: API tokens, stored hashed, shown once. */
+export function registerToken(program: Command): void {
+  const token = program.command('token').description('manage API tokens');
+
+  token
+    .command('create')
+    .description('create a token and print it once')
+    .requiredOption('--role <role>', 'viewer, operator or admin')
+    .requiredOption('--name <name>', 'who or what will use it')
+    .action(async (options: { role: string; name: string }, cmd: Command) => {
+      const store = await openCliStore(cmd);
+      try {
+        const { token: value, record } = await new TokenService(store).create(options);
+        if (globalOptions(cmd).json) {
+          process.stdout.write(`${JSON.stringify({ token: value, record })}\n`);
+        } else {
+          process.stdout.write(`${value}\n`);
+          process.stderr.write(
+            `token "${record.name}" (${record.role}) created. This is the only time it is shown; keep it somewhere safe.\n`,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  token
+    .command('list')
+    .description('list tokens (never their values)')
+    .action(async (_options: unknown, cmd: Command) => {
+      const store = await openCliStore(cmd);
+      try {
+        const records = await new TokenService(store).list();
+        if (globalOptions(cmd).json) {
+          process.stdout.write(`${JSON.stringify(records)}\n`);
+          return;
+        }
+        printTable(
+          ['ID', 'NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+          records.map((r) => [
+            String(r.id),
+            r.name,
+            r.role,
+            `${r.prefix}…`,
+            iso(r.createdAt),
+            iso(r.lastUsedAt),
+            iso(r.revokedAt),
+          ]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  token
+    .command('revoke <nameOrId>')
+    .description('revoke a token; requests with it get 401 from then on')
+    .action(async (nameOrId: string, _options: unknown, cmd: Command) => {
+      const store = await openCliStore(cmd);
+      try {
+        const record = await new TokenService(store).revoke(nameOrId);
+        if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(record)}\n`);
+        else process.stdout.write(`revoked token "${record.name}"\n`);
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}

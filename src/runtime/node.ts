@@ -1,0 +1,114 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { TokenService } from '../access/tokens.js';
+import { DayshiftError } from '../errors.js';
+import { JobQueue } from '../jobs/queue.js';
+import { Scheduler } from '../jobs/scheduler.js';
+import { Worker } from '../jobs/worker.js';
+import type { Logger } from '../log/logger.js';
+import { buildServer } from '../server/app.js';
+import { createMetrics } from '../server/metrics.js';
+import { openStore, type Store, type StoreOptions } from '../store/index.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { VERSION } from '../version.js';
+import { allJobKinds } from './job-kinds.js';
+
+export interface NodeOptions {
+  store: StoreOptions;
+  /** `host:port`; the default binds loopback only. */
+  listen: string;
+  logger: Logger;
+  clock?: Clock;
+  concurrency?: number;
+  metricsPublic?: boolean;
+  /** How long a stop waits for running jobs before putting them back in the queue. */
+  shutdownDeadlineMs?: number;
+  schedulerTickMs?: number;
+}
+
+export interface RunningNode {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly store: Store;
+  readonly server: FastifyInstance;
+  stop(reason: string): Promise<{ finished: number; released: number }>;
+}
+
+/** One Dayshift node: store, queue, worker, scheduler and the HTTP API, started in that order. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  const nodeId = `${hostname()}:${process.pid}`;
+
+  const store = await openStore(options.store);
+  const migrated = await store.migrate();
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'store migrated');
+  logger.info({ store: store.description }, 'store ready');
+
+  const queue = new JobQueue(store, { clock });
+  const worker = new Worker(queue, allJobKinds(), {
+    nodeId,
+    concurrency: options.concurrency,
+    clock,
+    logger: logger.child({ component: 'worker' }),
+  });
+  worker.on('error', (error: unknown) => logger.error({ err: error }, 'worker background failure'));
+  const schedulerTickMs = options.schedulerTickMs ?? 1_000;
+  const scheduler = new Scheduler(queue, { clock, tickMs: schedulerTickMs, logger: logger.child({ component: 'scheduler' }) });
+  const tokens = new TokenService(store, { clock });
+  const metrics = createMetrics({ queue, worker, version: VERSION });
+
+  const server = await buildServer({
+    store,
+    queue,
+    tokens,
+    metrics,
+    logger,
+    version: VERSION,
+    clock,
+    scheduler: { get lastTickAt() { return scheduler.lastTickAt; }, tickMs: schedulerTickMs },
+    metricsPublic: options.metricsPublic,
+  });
+
+  const { host, port } = parseListen(options.listen);
+  const address = await server.listen({ host, port });
+  worker.start();
+  scheduler.start();
+  logger.info({ address, nodeId, version: VERSION }, 'dayshift serving');
+
+  if ((await tokens.countActive()) === 0) {
+    logger.warn(
+      'no API tokens exist yet, so every /api route answers 401. Create one with: dayshift token create --role admin --name <your-name>',
+    );
+  }
+
+  let stopping: Promise<{ finished: number; released: number }> | undefined;
+  return {
+    nodeId,
+    address,
+    store,
+    server,
+    stop(reason: string) {
+      stopping ??= (async () => {
+        logger.info({ reason }, 'stopping: no new work is claimed');
+        await scheduler.stop();
+        const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
+        logger.info(outcome, 'worker stopped');
+        await server.close();
+        await store.close();
+        return outcome;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Accepts `port`, `host:port` and `[v6]:port`. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+))?:?(\d+)$/.exec(listen.trim());
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new DayshiftError('BAD_REQUEST', `--listen "${listen}" is not host:port`, { hint: 'use for example 127.0.0.1:7070' });
+  }
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+}

@@ -1,0 +1,70 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TokenService } from '../access/tokens.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/index.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './http-errors.js';
+import type { Metrics } from './metrics.js';
+import { healthRoutes, type ReadinessSources } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface ServerDependencies {
+  store: Store;
+  queue: JobQueue;
+  tokens: TokenService;
+  metrics: Metrics;
+  logger: Logger;
+  version: string;
+  clock?: Clock;
+  scheduler?: ReadinessSources['scheduler'];
+  /** `/metrics` without a token (the default, as Prometheus scrapers expect); false requires a viewer token. */
+  metricsPublic?: boolean;
+  streamPollMs?: number;
+}
+
+/** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
+export async function buildServer(deps: ServerDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    // Job ids in paths are numbers; coercion lets the schemas say so.
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+  });
+  installErrorHandler(app);
+  const metricsPublic = deps.metricsPublic ?? true;
+  installAuth(app, {
+    tokens: deps.tokens,
+    protect: (url) => url === '/api' || url.startsWith('/api/') || (!metricsPublic && url === '/metrics'),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Dayshift API',
+        version: deps.version,
+        description: 'Every /api route needs `Authorization: Bearer <token>`; create one with `dayshift token create`.',
+      },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  await app.register(healthRoutes, { store: deps.store, clock: deps.clock ?? systemClock, scheduler: deps.scheduler });
+  await app.register(jobRoutes, { queue: deps.queue, streamPollMs: deps.streamPollMs });
+  await app.register(tokenRoutes, { tokens: deps.tokens });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.contentType).send(text);
+  });
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { scrubSecrets } from '../config/secret.js';
+import { DayshiftError, type ErrorCode } from '../errors.js';
+
+/** The one place that turns an error into an HTTP response. */
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  CONFIG_INVALID: 400,
+  JOB_KIND_UNKNOWN: 400,
+  AUTH_REQUIRED: 401,
+  AUTH_FORBIDDEN: 403,
+  JOB_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  CONFIG_NOT_FOUND: 404,
+  JOB_STATE_CONFLICT: 409,
+  STORE_UNAVAILABLE: 503,
+  STORE_MIGRATION_FAILED: 503,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | DayshiftError | Error, request, reply) => {
+    if (error instanceof DayshiftError) {
+      const status = STATUS_BY_CODE[error.code] ?? 500;
+      if (status >= 500) request.log.error({ err: error }, error.message);
+      const body: ErrorBody = { error: { code: error.code, message: scrubSecrets(error.message) } };
+      if (error.hint) body.error.hint = scrubSecrets(error.hint);
+      return reply.status(status).send(body);
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      return reply
+        .status(400)
+        .send({ error: { code: 'BAD_REQUEST', message: scrubSecrets(fastifyError.message) } } satisfies ErrorBody);
+    }
+    const status = fastifyError.statusCode && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const message = status >= 500 ? 'internal error; see the server log' : scrubSecrets(error.message);
+    return reply.status(status).send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` },
+    } satisfies ErrorBody);
+  });
+}
+
+/** JSON Schema of the error body, shared by every route's responses. */
+export const errorResponseSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;

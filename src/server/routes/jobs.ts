@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import { DayshiftError } from '../../errors.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { JobStatus } from '../../jobs/types.js';
+import { errorResponseSchema } from '../http-errors.js';
+import { idParams, jobEventSchema, jobSchema, queueHealthSchema } from '../schemas.js';
+import { openEventStream } from '../sse.js';
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
+const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+
+export interface JobRouteOptions {
+  queue: JobQueue;
+  /** How often the event stream looks for new events in the store (they may come from another process). */
+  streamPollMs?: number;
+}
+
+export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions): Promise<void> {
+  const { queue } = options;
+  const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema };
+
+  app.get<{ Querystring: { status?: string; kind?: string; limit?: number; beforeId?: number } }>(
+    '/api/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'List jobs, newest first',
+        querystring: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', description: 'comma-separated statuses, e.g. `failed,cancelled`' },
+            kind: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            beforeId: { type: 'integer', minimum: 1, description: 'page: only jobs with a smaller id' },
+          },
+        },
+        response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobSchema } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const { status, kind, limit, beforeId } = request.query;
+      const statuses = status ? parseStatuses(status) : undefined;
+      const jobs = await queue.list({ status: statuses, kind, limit, beforeId });
+      return { jobs };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/v1/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'One job, with its events',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { job: jobSchema, events: { type: 'array', items: jobEventSchema } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const job = await queue.get(request.params.id);
+      if (!job) throw notFound(request.params.id);
+      return { job, events: await queue.events(job.id) };
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/api/v1/jobs/:id/retry',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Put a failed or cancelled job back in the queue',
+        params: idParams,
+        response: { 200: { type: 'object', properties: { job: jobSchema } }, 409: errorResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({ job: await queue.retry(request.params.id) }),
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/api/v1/jobs/:id/cancel',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a queued or running job',
+        params: idParams,
+        response: { 200: { type: 'object', properties: { job: jobSchema } }, 409: errorResponseSchema, ...errors },
+      },
+    },
+    async (request) => ({ job: await queue.cancel(request.params.id) }),
+  );
+
+  app.post<{ Body: { kind?: string } | undefined }>(
+    '/api/v1/jobs/replay',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Put every failed job (optionally of one kind) back in the queue',
+        body: { type: ['object', 'null'], properties: { kind: { type: 'string' } } },
+        response: { 200: { type: 'object', properties: { replayed: { type: 'integer' } } }, ...errors },
+      },
+    },
+    async (request) => ({ replayed: await queue.replayFailed({ kind: request.body?.kind }) }),
+  );
+
+  app.get(
+    '/api/v1/queue',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Queue health: counts per state, oldest waiting job, wait percentiles',
+        response: { 200: queueHealthSchema, ...errors },
+      },
+    },
+    async () => queue.health(),
+  );
+
+  app.get<{ Params: { id: number }; Headers: { 'last-event-id'?: string } }>(
+    '/api/v1/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Server-sent events: the job’s progress and state changes, ending when it finishes',
+        description:
+          'Each SSE message has `event:` set to the job event type and `data:` holding a JobEvent. Resume with `Last-Event-ID`.',
+        params: idParams,
+        response: { 200: { description: 'text/event-stream', type: 'string' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const jobId = request.params.id;
+      if (!(await queue.get(jobId))) throw notFound(jobId);
+      let lastSeq = Number(request.headers['last-event-id'] ?? 0) || 0;
+      const stream = openEventStream(request, reply);
+      const pollMs = options.streamPollMs ?? 200;
+      while (!stream.closed) {
+        for (const event of await queue.events(jobId, lastSeq)) {
+          stream.send({ id: event.seq, event: event.type, data: event });
+          lastSeq = event.seq;
+        }
+        const job = await queue.get(jobId);
+        if (!job || TERMINAL.has(job.status)) {
+          // Events of the final transition are written with it, so one more read catches any stragglers.
+          for (const event of await queue.events(jobId, lastSeq)) {
+            stream.send({ id: event.seq, event: event.type, data: event });
+            lastSeq = event.seq;
+          }
+          stream.send({ event: 'end', data: { jobId, status: job?.status ?? 'gone' } });
+          stream.end();
+          break;
+        }
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, pollMs)), stream.onClose]);
+      }
+    },
+  );
+}
+
+function parseStatuses(raw: string): JobStatus[] {
+  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const part of parts) {
+    if (!(STATUSES as readonly string[]).includes(part)) {
+      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, { hint: `use ${STATUSES.join(', ')}` });
+    }
+  }
+  return parts as JobStatus[];
+}
+
+function notFound(id: number): DayshiftError {
+  return new DayshiftError('JOB_NOT_FOUND', `no job ${id}`, { hint: 'list jobs with `dayshift jobs list`' });
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import type { TokenService } from '../../access/tokens.js';
+import { errorResponseSchema } from '../http-errors.js';
+import { tokenSchema } from '../schemas.js';
+
+/** Token management: admin only. A created token is in the response once and never again. */
+export async function tokenRoutes(app: FastifyInstance, options: { tokens: TokenService }): Promise<void> {
+  const { tokens } = options;
+  const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema };
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['access'],
+        summary: 'List API tokens (never their values)',
+        response: { 200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } }, ...errors },
+      },
+    },
+    async () => ({ tokens: await tokens.list() }),
+  );
+
+  app.post<{ Body: { name: string; role: string } }>(
+    '/api/v1/tokens',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['access'],
+        summary: 'Create an API token; the response is the only place its value appears',
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1 }, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } },
+          required: ['name', 'role'],
+          additionalProperties: false,
+        },
+        response: {
+          201: { type: 'object', properties: { token: { type: 'string' }, record: tokenSchema } },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await tokens.create(request.body);
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete<{ Params: { name: string } }>(
+    '/api/v1/tokens/:name',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['access'],
+        summary: 'Revoke a token by name or id',
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        response: { 200: { type: 'object', properties: { record: tokenSchema } }, ...errors },
+      },
+    },
+    async (request) => ({ record: await tokens.revoke(request.params.name) }),
+  );
+}
