@@ -11,7 +11,7 @@ import { createMetrics } from '../server/metrics.js';
 import { openStore, type Store, type StoreOptions } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { VERSION } from '../version.js';
-import { allJobKinds } from './job-kinds.js';
+import { allJobKinds, REQUESTABLE_KINDS } from './job-kinds.js';
 
 export interface NodeOptions {
   store: StoreOptions;
@@ -68,6 +68,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     clock,
     scheduler: { get lastTickAt() { return scheduler.lastTickAt; }, tickMs: schedulerTickMs },
     metricsPublic: options.metricsPublic,
+    requestableKinds: REQUESTABLE_KINDS,
   });
 
   const { host, port } = parseListen(options.listen);

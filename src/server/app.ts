@@ -25,6 +25,7 @@ export interface ServerDependencies {
   /** `/metrics` without a token (the default, as Prometheus scrapers expect); false requires a viewer token. */
   metricsPublic?: boolean;
   streamPollMs?: number;
+  requestableKinds?: ReadonlySet<string>;
 }
 
 /** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
@@ -58,7 +59,11 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   await app.register(healthRoutes, { store: deps.store, clock: deps.clock ?? systemClock, scheduler: deps.scheduler });
-  await app.register(jobRoutes, { queue: deps.queue, streamPollMs: deps.streamPollMs });
+  await app.register(jobRoutes, {
+    queue: deps.queue,
+    streamPollMs: deps.streamPollMs,
+    requestableKinds: deps.requestableKinds ?? new Set(),
+  });
   await app.register(tokenRoutes, { tokens: deps.tokens });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -13,6 +13,8 @@ export interface JobRouteOptions {
   queue: JobQueue;
   /** How often the event stream looks for new events in the store (they may come from another process). */
   streamPollMs?: number;
+  /** Kinds an operator may queue directly; other kinds are queued by the features that own them. */
+  requestableKinds: ReadonlySet<string>;
 }
 
 export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions): Promise<void> {
@@ -42,6 +44,48 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
       const statuses = status ? parseStatuses(status) : undefined;
       const jobs = await queue.list({ status: statuses, kind, limit, beforeId });
       return { jobs };
+    },
+  );
+
+  app.post<{ Body: { kind: string; payload?: unknown; uniqueKey?: string; priority?: number; runAt?: number } }>(
+    '/api/v1/jobs',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Queue a job of a kind operators may request directly (e.g. `selftest`)',
+        body: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string' },
+            payload: {},
+            uniqueKey: { type: 'string', description: 'no second job with this key while one is queued or running' },
+            priority: { type: 'integer', description: 'higher runs first' },
+            runAt: { type: 'integer', description: 'epoch milliseconds; default now' },
+          },
+          required: ['kind'],
+          additionalProperties: false,
+        },
+        response: {
+          201: { type: 'object', properties: { job: jobSchema } },
+          400: errorResponseSchema,
+          409: errorResponseSchema,
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { kind, payload, uniqueKey, priority, runAt } = request.body;
+      if (!options.requestableKinds.has(kind)) {
+        throw new DayshiftError('JOB_KIND_UNKNOWN', `jobs of kind "${kind}" cannot be queued through the API`, {
+          hint: `queue one of: ${[...options.requestableKinds].join(', ')}`,
+        });
+      }
+      const job = await queue.enqueue(kind, payload ?? {}, { uniqueKey, priority, runAt });
+      if (!job) {
+        throw new DayshiftError('JOB_STATE_CONFLICT', `a job with unique key "${uniqueKey}" is already queued or running`);
+      }
+      return reply.status(201).send({ job });
     },
   );
 
