@@ -1,0 +1,31 @@
+import { sql } from 'kysely';
+import type { StoreCapabilities } from '../../capabilities.js';
+
+/** Advisory lock keys: arbitrary constants, the same in every Dayshift process. */
+const CLAIM_LOCK_KEY = 7_070_001;
+const MIGRATION_LOCK_KEY = 7_070_002;
+
+export const postgresCapabilities: StoreCapabilities = {
+  skipLocked: true,
+  concurrentWriters: true,
+  timestampType: 'bigint',
+  addIdColumn: (table, name) => table.addColumn(name, 'bigserial', (col) => col.primaryKey()),
+  async exclusive(db, fn) {
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK_KEY)})`.execute(trx);
+      return fn(trx);
+    });
+  },
+  async withMigrationLock(db, fn) {
+    // A session lock held on one pooled connection while the migrator works on others: the migrator's
+    // own lock is taken only after it creates its tables, which two fresh starts would race on.
+    return db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+      try {
+        return await fn();
+      } finally {
+        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+      }
+    });
+  },
+};

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { StoreCapabilities } from '../capabilities.js';
+import * as m001 from './001-jobs.js';
+import * as m002 from './002-access.js';
+
+export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
+
+/** Numbered, forward-only, applied in this order. A new migration is a new file and one line here. */
+export const migrations: Readonly<Record<string, StoreMigration>> = {
+  '001-jobs': m001,
+  '002-access': m002,
+};
