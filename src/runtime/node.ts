@@ -45,8 +45,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'store migrated');
   logger.info({ store: store.description }, 'store ready');
 
-  const queue = new JobQueue(store, { clock });
-  const worker = new Worker(queue, allJobKinds(), {
+  const kinds = allJobKinds();
+  const queue = new JobQueue(store, { clock, kinds });
+  const worker = new Worker(queue, kinds, {
     nodeId,
     concurrency: options.concurrency,
     clock,

@@ -62,7 +62,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   await app.register(jobRoutes, {
     queue: deps.queue,
     streamPollMs: deps.streamPollMs,
-    requestableKinds: deps.requestableKinds ?? new Set(),
+    requestableKinds: deps.requestableKinds ?? new Set<string>(),
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
 
