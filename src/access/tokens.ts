@@ -83,7 +83,11 @@ export class TokenService {
     const now = this.#clock.now();
     // Writing on every request would make reads cost a write; a minute of precision is enough.
     if (row.last_used_at === null || now - row.last_used_at > 60_000) {
-      await this.#store.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      await this.#store.db
+        .updateTable('api_tokens')
+        .set({ last_used_at: now })
+        .where('id', '=', row.id)
+        .execute();
       row.last_used_at = now;
     }
     return toRecord(row);

@@ -1,5 +1,9 @@
 /** Prints rows as a plain aligned table, the way `docker ps` does. */
-export function printTable(headers: string[], rows: string[][], stream: NodeJS.WritableStream = process.stdout): void {
+export function printTable(
+  headers: string[],
+  rows: string[][],
+  stream: NodeJS.WritableStream = process.stdout,
+): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

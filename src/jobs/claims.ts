@@ -114,18 +114,23 @@ export class JobClaims {
     const finish = { status: 'completed', finished_at: now, lease_owner: null, lease_expires_at: null };
     const plain = done.filter((d) => d.result === undefined || d.result === null).map((d) => d.id);
     if (plain.length > 0) {
-      const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(finish), plain).returning('id').execute();
-      completed.push(...rows.map((r) => Number(r.id)));
-    }
-    for (const item of done.filter((d) => d.result !== undefined && d.result !== null)) {
-      const rows = await this.#fenced(this.#store.db.updateTable('jobs').set({ ...finish, result: toJson(item.result) }), [
-        item.id,
-      ])
+      const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(finish), plain)
         .returning('id')
         .execute();
       completed.push(...rows.map((r) => Number(r.id)));
     }
-    await this.#queue.addEvents(completed.map((id) => ({ jobId: id, type: 'completed' as const, data: null })));
+    for (const item of done.filter((d) => d.result !== undefined && d.result !== null)) {
+      const rows = await this.#fenced(
+        this.#store.db.updateTable('jobs').set({ ...finish, result: toJson(item.result) }),
+        [item.id],
+      )
+        .returning('id')
+        .execute();
+      completed.push(...rows.map((r) => Number(r.id)));
+    }
+    await this.#queue.addEvents(
+      completed.map((id) => ({ jobId: id, type: 'completed' as const, data: null })),
+    );
     return completed;
   }
 
@@ -136,12 +141,18 @@ export class JobClaims {
       retryAt === null
         ? { status: 'failed', finished_at: now, last_error: error, lease_owner: null, lease_expires_at: null }
         : { status: 'queued', run_at: retryAt, last_error: error, lease_owner: null, lease_expires_at: null };
-    const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(update), [job.id]).returning('id').execute();
+    const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(update), [job.id])
+      .returning('id')
+      .execute();
     if (rows.length === 0) return false;
     await this.#queue.addEvents([
       retryAt === null
         ? { jobId: job.id, type: 'failed', data: { attempt: job.attempts, error } }
-        : { jobId: job.id, type: 'retry', data: { attempt: job.attempts, error, retryAt, delayMs: retryAt - now } },
+        : {
+            jobId: job.id,
+            type: 'retry',
+            data: { attempt: job.attempts, error, retryAt, delayMs: retryAt - now },
+          },
     ]);
     return true;
   }
@@ -162,7 +173,9 @@ export class JobClaims {
       .returning('id')
       .execute();
     const released = rows.map((r) => Number(r.id));
-    await this.#queue.addEvents(released.map((id) => ({ jobId: id, type: 'released' as const, data: { reason } })));
+    await this.#queue.addEvents(
+      released.map((id) => ({ jobId: id, type: 'released' as const, data: { reason } })),
+    );
     return released;
   }
 
@@ -216,25 +229,29 @@ export class JobClaims {
     now: number,
     leaseMs: number,
   ): Promise<JobRow[]> {
-    return db
-      .updateTable('jobs')
-      .set({
-        status: 'running',
-        lease_owner: this.owner,
-        lease_expires_at: now + leaseMs,
-        attempts: sql`attempts + 1`,
-        started_at: now,
-      })
-      // biome-ignore lint/suspicious/noExplicitAny: a list of ids or the due-jobs subquery
-      .where('id', 'in', ids as any)
-      .returningAll()
-      .execute();
+    return (
+      db
+        .updateTable('jobs')
+        .set({
+          status: 'running',
+          lease_owner: this.owner,
+          lease_expires_at: now + leaseMs,
+          attempts: sql`attempts + 1`,
+          started_at: now,
+        })
+        // biome-ignore lint/suspicious/noExplicitAny: a list of ids or the due-jobs subquery
+        .where('id', 'in', ids as any)
+        .returningAll()
+        .execute()
+    );
   }
 
   async #started(rows: JobRow[]): Promise<Job[]> {
     if (rows.length === 0) return [];
     const jobs = rows.map(toJob).sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || a.id - b.id);
-    await this.#queue.addEvents(jobs.map((j) => ({ jobId: j.id, type: 'started' as const, data: { attempt: j.attempts } })));
+    await this.#queue.addEvents(
+      jobs.map((j) => ({ jobId: j.id, type: 'started' as const, data: { attempt: j.attempts } })),
+    );
     return jobs;
   }
 

@@ -49,7 +49,9 @@ export async function queueHealth(store: Store, now: number, windowMs: number): 
     waitP50Ms: percentile(waits, 0.5),
     waitP95Ms: percentile(waits, 0.95),
     windowMs,
-    byKind: [...byKindMap.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, c]) => ({ kind, counts: c })),
+    byKind: [...byKindMap.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, c]) => ({ kind, counts: c })),
   };
 }
 

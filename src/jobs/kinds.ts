@@ -59,7 +59,11 @@ export function retryPolicyOf(kind: JobKind | undefined): RetryPolicy {
  * Exponential backoff with jitter: base × 2^(attempt−1), capped at max, plus up to `jitter` of itself
  * (still capped). `attempt` is the attempt that just failed, from 1.
  */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.min(policy.maxMs, Math.round(exponential * (1 + random() * policy.jitter)));
 }

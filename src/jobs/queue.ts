@@ -23,7 +23,8 @@ export class JobQueue {
   constructor(store: Store, options: { clock?: Clock; kinds?: readonly JobKind[] } = {}) {
     this.store = store;
     this.clock = options.clock ?? systemClock;
-    for (const kind of options.kinds ?? []) this.#maxAttemptsByKind.set(kind.kind, retryPolicyOf(kind).maxAttempts);
+    for (const kind of options.kinds ?? [])
+      this.#maxAttemptsByKind.set(kind.kind, retryPolicyOf(kind).maxAttempts);
   }
 
   /** Queues a job; null when a job with the same unique key is already queued or running. */
@@ -40,11 +41,15 @@ export class JobQueue {
   }
 
   /** Queues many jobs in one statement per chunk; returns how many were queued (unique keys may drop some). */
-  async enqueueMany(items: Array<{ kind: string; payload: unknown; options?: EnqueueOptions }>): Promise<number> {
+  async enqueueMany(
+    items: Array<{ kind: string; payload: unknown; options?: EnqueueOptions }>,
+  ): Promise<number> {
     let queued = 0;
     const chunk = 500;
     for (let i = 0; i < items.length; i += chunk) {
-      const rows = items.slice(i, i + chunk).map((item) => this.#row(item.kind, item.payload, item.options ?? {}));
+      const rows = items
+        .slice(i, i + chunk)
+        .map((item) => this.#row(item.kind, item.payload, item.options ?? {}));
       const result = await this.store.db
         .insertInto('jobs')
         .values(rows)
@@ -62,12 +67,17 @@ export class JobQueue {
   }
 
   /** Newest first. */
-  async list(filter: { status?: JobStatus[]; kind?: string; limit?: number; beforeId?: number } = {}): Promise<Job[]> {
+  async list(
+    filter: { status?: JobStatus[]; kind?: string; limit?: number; beforeId?: number } = {},
+  ): Promise<Job[]> {
     let query = this.store.db.selectFrom('jobs').selectAll();
     if (filter.status?.length) query = query.where('status', 'in', filter.status);
     if (filter.kind) query = query.where('kind', '=', filter.kind);
     if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
-    const rows = await query.orderBy('id', 'desc').limit(filter.limit ?? 50).execute();
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 50)
+      .execute();
     return rows.map(toJob);
   }
 
@@ -76,15 +86,26 @@ export class JobQueue {
     const now = this.clock.now();
     const row = await this.store.db
       .updateTable('jobs')
-      .set({ status: 'queued', run_at: now, attempts: 0, lease_owner: null, lease_expires_at: null, finished_at: null })
+      .set({
+        status: 'queued',
+        run_at: now,
+        attempts: 0,
+        lease_owner: null,
+        lease_expires_at: null,
+        finished_at: null,
+      })
       .where('id', '=', id)
       .where('status', 'in', ['failed', 'cancelled'])
       .returningAll()
       .executeTakeFirst()
       .catch((error: unknown) => {
-        throw new DayshiftError('JOB_STATE_CONFLICT', `job ${id} cannot be retried: another job with its unique key is queued`, {
-          cause: error,
-        });
+        throw new DayshiftError(
+          'JOB_STATE_CONFLICT',
+          `job ${id} cannot be retried: another job with its unique key is queued`,
+          {
+            cause: error,
+          },
+        );
       });
     if (row) {
       this.local.emit('enqueued');
@@ -92,7 +113,10 @@ export class JobQueue {
     }
     const job = await this.get(id);
     if (!job) throw jobNotFound(id);
-    throw new DayshiftError('JOB_STATE_CONFLICT', `job ${id} is ${job.status}; only failed or cancelled jobs can be retried`);
+    throw new DayshiftError(
+      'JOB_STATE_CONFLICT',
+      `job ${id} is ${job.status}; only failed or cancelled jobs can be retried`,
+    );
   }
 
   /** Puts every failed job (of one kind, if given) back in the queue; returns how many. */
@@ -182,7 +206,8 @@ export class JobQueue {
       priority: options.priority ?? 0,
       run_at: options.runAt ?? now,
       attempts: 0,
-      max_attempts: options.maxAttempts ?? this.#maxAttemptsByKind.get(kind) ?? JOB_DEFAULTS.retry.maxAttempts,
+      max_attempts:
+        options.maxAttempts ?? this.#maxAttemptsByKind.get(kind) ?? JOB_DEFAULTS.retry.maxAttempts,
       unique_key: options.uniqueKey ?? null,
       concurrency_key: options.concurrencyKey ?? null,
       created_at: now,

@@ -47,7 +47,10 @@ export class Scheduler {
       throw new DayshiftError('BAD_REQUEST', `schedule "${name}" needs exactly one of every or cron`);
     }
     if (spec.every !== undefined && !(spec.every > 0)) {
-      throw new DayshiftError('BAD_REQUEST', `schedule "${name}": every must be a positive number of milliseconds`);
+      throw new DayshiftError(
+        'BAD_REQUEST',
+        `schedule "${name}": every must be a positive number of milliseconds`,
+      );
     }
     const now = this.#clock.now();
     const row = {
@@ -76,7 +79,11 @@ export class Scheduler {
       existing.cron !== row.cron ||
       existing.timezone !== row.timezone;
     if (changed) {
-      await db.updateTable('schedules').set({ ...row, next_run_at: next, updated_at: now }).where('name', '=', name).execute();
+      await db
+        .updateTable('schedules')
+        .set({ ...row, next_run_at: next, updated_at: now })
+        .where('name', '=', name)
+        .execute();
     }
   }
 

@@ -38,7 +38,14 @@ export interface Job {
   finishedAt: number | null;
 }
 
-export type JobEventType = 'started' | 'progress' | 'retry' | 'completed' | 'failed' | 'cancelled' | 'released';
+export type JobEventType =
+  | 'started'
+  | 'progress'
+  | 'retry'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'released';
 
 /** Something that happened to a job; persisted so any process can stream it. `seq` orders them. */
 export interface JobEvent {

@@ -58,7 +58,10 @@ export class Worker extends EventEmitter {
   constructor(queue: JobQueue, kinds: readonly JobKind[], options: WorkerOptions = {}) {
     super();
     this.#queue = queue;
-    this.#claims = new JobClaims(queue, options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`);
+    this.#claims = new JobClaims(
+      queue,
+      options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+    );
     this.#kinds = new Map(kinds.map((k) => [k.kind, k]));
     this.#clock = options.clock ?? queue.clock;
     this.#logger = options.logger ?? silentLogger();
@@ -83,8 +86,14 @@ export class Worker extends EventEmitter {
     this.#queue.local.on('enqueued', wake);
     this.#timers.push(
       setInterval(() => void this.#background(() => this.#renew()), Math.max(50, this.#leaseMs / 3)),
-      setInterval(() => void this.#background(() => this.#claims.recoverExpired()), Math.max(100, this.#leaseMs / 2)),
-      setInterval(() => void this.#background(() => this.#claims.deleteFinished(this.#clock.now() - this.#retentionMs)), 600_000),
+      setInterval(
+        () => void this.#background(() => this.#claims.recoverExpired()),
+        Math.max(100, this.#leaseMs / 2),
+      ),
+      setInterval(
+        () => void this.#background(() => this.#claims.deleteFinished(this.#clock.now() - this.#retentionMs)),
+        600_000,
+      ),
     );
     for (const timer of this.#timers) timer.unref();
     this.#loop = this.#run().finally(() => this.#queue.local.off('enqueued', wake));
@@ -99,7 +108,9 @@ export class Worker extends EventEmitter {
     this.#wake?.();
     await this.#loop;
     const before = this.#active.size;
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.deadlineMs ?? 30_000).unref());
+    const deadline = new Promise<void>((resolve) =>
+      setTimeout(resolve, options.deadlineMs ?? 30_000).unref(),
+    );
     await Promise.race([Promise.all([...this.#active.values()].map((r) => r.done)), deadline]);
     const leftover = [...this.#active.values()];
     for (const run of leftover) {
@@ -149,7 +160,8 @@ export class Worker extends EventEmitter {
     const free = this.#concurrency - this.#active.size;
     if (free <= 0) return 0;
     const runningByKind = new Map<string, number>();
-    for (const run of this.#active.values()) runningByKind.set(run.job.kind, (runningByKind.get(run.job.kind) ?? 0) + 1);
+    for (const run of this.#active.values())
+      runningByKind.set(run.job.kind, (runningByKind.get(run.job.kind) ?? 0) + 1);
     const unlimited: string[] = [];
     const jobs: Job[] = [];
     let room = free;
@@ -220,7 +232,11 @@ export class Worker extends EventEmitter {
         logger,
         progress: async (data) => {
           if (run.settled) return;
-          await this.#queue.store.db.updateTable('jobs').set({ progress: JSON.stringify(data) }).where('id', '=', job.id).execute();
+          await this.#queue.store.db
+            .updateTable('jobs')
+            .set({ progress: JSON.stringify(data) })
+            .where('id', '=', job.id)
+            .execute();
           await this.#queue.addEvents([{ jobId: job.id, type: 'progress', data }]);
           this.emit('job:progress', job, data);
         },
@@ -273,8 +289,11 @@ export class Worker extends EventEmitter {
         try {
           const live = batch.filter((c) => !c.run.settled);
           for (const c of live) c.run.settled = true;
-          const completed = new Set(await this.#claims.complete(live.map((c) => ({ id: c.run.job.id, result: c.result }))));
-          for (const c of live) if (completed.has(c.run.job.id)) this.emit('job:complete', c.run.job, c.result);
+          const completed = new Set(
+            await this.#claims.complete(live.map((c) => ({ id: c.run.job.id, result: c.result }))),
+          );
+          for (const c of live)
+            if (completed.has(c.run.job.id)) this.emit('job:complete', c.run.job, c.result);
         } catch (error) {
           this.emit('error', coerceError(error));
         }

@@ -55,7 +55,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   });
   worker.on('error', (error: unknown) => logger.error({ err: error }, 'worker background failure'));
   const schedulerTickMs = options.schedulerTickMs ?? 1_000;
-  const scheduler = new Scheduler(queue, { clock, tickMs: schedulerTickMs, logger: logger.child({ component: 'scheduler' }) });
+  const scheduler = new Scheduler(queue, {
+    clock,
+    tickMs: schedulerTickMs,
+    logger: logger.child({ component: 'scheduler' }),
+  });
   const tokens = new TokenService(store, { clock });
   const metrics = createMetrics({ queue, worker, version: VERSION });
 
@@ -67,7 +71,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     logger,
     version: VERSION,
     clock,
-    scheduler: { get lastTickAt() { return scheduler.lastTickAt; }, tickMs: schedulerTickMs },
+    scheduler: {
+      get lastTickAt() {
+        return scheduler.lastTickAt;
+      },
+      tickMs: schedulerTickMs,
+    },
     metricsPublic: options.metricsPublic,
     requestableKinds: REQUESTABLE_KINDS,
   });
@@ -110,7 +119,9 @@ export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+))?:?(\d+)$/.exec(listen.trim());
   const port = match ? Number(match[3]) : Number.NaN;
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new DayshiftError('BAD_REQUEST', `--listen "${listen}" is not host:port`, { hint: 'use for example 127.0.0.1:7070' });
+    throw new DayshiftError('BAD_REQUEST', `--listen "${listen}" is not host:port`, {
+      hint: 'use for example 127.0.0.1:7070',
+    });
   }
   return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }

@@ -33,7 +33,6 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   const app = Fastify({
     // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     // Job ids in paths are numbers; coercion lets the schemas say so.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
   });
@@ -50,7 +49,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
       info: {
         title: 'Dayshift API',
         version: deps.version,
-        description: 'Every /api route needs `Authorization: Bearer <token>`; create one with `dayshift token create`.',
+        description:
+          'Every /api route needs `Authorization: Bearer <token>`; create one with `dayshift token create`.',
       },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }],
@@ -58,7 +58,11 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  await app.register(healthRoutes, { store: deps.store, clock: deps.clock ?? systemClock, scheduler: deps.scheduler });
+  await app.register(healthRoutes, {
+    store: deps.store,
+    clock: deps.clock ?? systemClock,
+    scheduler: deps.scheduler,
+  });
   await app.register(jobRoutes, {
     queue: deps.queue,
     streamPollMs: deps.streamPollMs,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { roleAllows, type Role } from '../access/roles.js';
+import { type Role, roleAllows } from '../access/roles.js';
 import type { TokenRecord, TokenService } from '../access/tokens.js';
 import { DayshiftError } from '../errors.js';
 
@@ -20,7 +20,10 @@ declare module 'fastify' {
  * as the password so a browser can open `/api/docs`. 401 without a valid token, 403 when its role is
  * too weak for the route.
  */
-export function installAuth(app: FastifyInstance, options: { tokens: TokenService; protect?: (url: string) => boolean }) {
+export function installAuth(
+  app: FastifyInstance,
+  options: { tokens: TokenService; protect?: (url: string) => boolean },
+) {
   const protect = options.protect ?? ((url: string) => url === '/api' || url.startsWith('/api/'));
   app.decorateRequest('token', undefined);
   app.addHook('onRequest', async (request, reply) => {
@@ -37,14 +40,20 @@ export function installAuth(app: FastifyInstance, options: { tokens: TokenServic
       throw new DayshiftError(
         'AUTH_REQUIRED',
         presented ? 'the token is not valid or was revoked' : 'this route needs an API token',
-        { hint: 'send `Authorization: Bearer <token>`; create one with `dayshift token create --role viewer --name <name>`' },
+        {
+          hint: 'send `Authorization: Bearer <token>`; create one with `dayshift token create --role viewer --name <name>`',
+        },
       );
     }
     const needed: Role = request.routeOptions.config?.role ?? 'viewer';
     if (!roleAllows(record.role, needed)) {
-      throw new DayshiftError('AUTH_FORBIDDEN', `this route needs the ${needed} role; the token "${record.name}" is ${record.role}`, {
-        hint: `create a token with \`dayshift token create --role ${needed} --name <name>\``,
-      });
+      throw new DayshiftError(
+        'AUTH_FORBIDDEN',
+        `this route needs the ${needed} role; the token "${record.name}" is ${record.role}`,
+        {
+          hint: `create a token with \`dayshift token create --role ${needed} --name <name>\``,
+        },
+      );
     }
     request.token = record;
   });

@@ -32,14 +32,16 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      return reply
-        .status(400)
-        .send({ error: { code: 'BAD_REQUEST', message: scrubSecrets(fastifyError.message) } } satisfies ErrorBody);
+      return reply.status(400).send({
+        error: { code: 'BAD_REQUEST', message: scrubSecrets(fastifyError.message) },
+      } satisfies ErrorBody);
     }
     const status = fastifyError.statusCode && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = status >= 500 ? 'internal error; see the server log' : scrubSecrets(error.message);
-    return reply.status(status).send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
+    return reply
+      .status(status)
+      .send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({

@@ -10,7 +10,10 @@ export interface StoreCapabilities {
   /** Several processes may write at once; otherwise writes are serialised by the database file. */
   readonly concurrentWriters: boolean;
   /** Adds an auto-incrementing integer primary key column. */
-  addIdColumn<T extends string>(table: CreateTableBuilder<T, never>, name: string): CreateTableBuilder<T, never>;
+  addIdColumn<T extends string>(
+    table: CreateTableBuilder<T, never>,
+    name: string,
+  ): CreateTableBuilder<T, never>;
   /** The column type for epoch milliseconds. */
   readonly timestampType: 'bigint' | 'integer';
   /**

@@ -35,9 +35,13 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
-      throw new DayshiftError('STORE_UNAVAILABLE', 'the store URL must start with postgres:// or postgresql://', {
-        hint: 'set DAYSHIFT_DATABASE_URL=postgres://user:password@host:5432/dbname, or unset it to use SQLite',
-      });
+      throw new DayshiftError(
+        'STORE_UNAVAILABLE',
+        'the store URL must start with postgres:// or postgresql://',
+        {
+          hint: 'set DAYSHIFT_DATABASE_URL=postgres://user:password@host:5432/dbname, or unset it to use SQLite',
+        },
+      );
     }
     const opened = openPostgres(options.url, { poolSize: options.poolSize });
     const store = makeStore(opened, postgresCapabilities);
@@ -87,7 +91,9 @@ function makeStore(
           hint: 'the store is unchanged past the last applied migration; fix the cause and start again',
         });
       }
-      return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+      return {
+        applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+      };
     },
     async pendingMigrations() {
       const all = await migrator.getMigrations();

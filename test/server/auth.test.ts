@@ -16,7 +16,10 @@ describe('API access', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${h.baseUrl}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { store: { ok: true }, migrations: { ok: true } } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { store: { ok: true }, migrations: { ok: true } },
+    });
   });
 
   it('answers 401 without a token, with a challenge and a hint', async () => {
@@ -37,7 +40,10 @@ describe('API access', () => {
     const queued = await h.queue.enqueue('selftest', { steps: 0 }, { runAt: Date.now() + 3_600_000 });
     expect(queued).not.toBeNull();
     const id = queued!.id;
-    const asViewer = await fetch(`${h.baseUrl}/api/v1/jobs/${id}/cancel`, { method: 'POST', headers: bearer(h.token.viewer) });
+    const asViewer = await fetch(`${h.baseUrl}/api/v1/jobs/${id}/cancel`, {
+      method: 'POST',
+      headers: bearer(h.token.viewer),
+    });
     expect(asViewer.status).toBe(403);
     expect(((await asViewer.json()) as { error: { code: string } }).error.code).toBe('AUTH_FORBIDDEN');
     expect((await h.queue.get(id))?.status).toBe('queued');
@@ -49,7 +55,10 @@ describe('API access', () => {
     expect(asOperator.status).toBe(200);
     expect(((await asOperator.json()) as { job: { status: string } }).job.status).toBe('cancelled');
 
-    const retried = await fetch(`${h.baseUrl}/api/v1/jobs/${id}/retry`, { method: 'POST', headers: bearer(h.token.operator) });
+    const retried = await fetch(`${h.baseUrl}/api/v1/jobs/${id}/retry`, {
+      method: 'POST',
+      headers: bearer(h.token.operator),
+    });
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as { job: { status: string } }).job.status).toBe('queued');
   });
@@ -64,7 +73,9 @@ describe('API access', () => {
   });
 
   it('keeps token management for admins, and never lists token values', async () => {
-    expect((await fetch(`${h.baseUrl}/api/v1/tokens`, { headers: bearer(h.token.operator) })).status).toBe(403);
+    expect((await fetch(`${h.baseUrl}/api/v1/tokens`, { headers: bearer(h.token.operator) })).status).toBe(
+      403,
+    );
     const res = await fetch(`${h.baseUrl}/api/v1/tokens`, { headers: bearer(h.token.admin) });
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -84,7 +95,10 @@ describe('API access', () => {
     const rows = await h.store.db.selectFrom('api_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(token);
     expect((await fetch(`${h.baseUrl}/api/v1/jobs`, { headers: bearer(token) })).status).toBe(200);
-    const revoked = await fetch(`${h.baseUrl}/api/v1/tokens/short-lived`, { method: 'DELETE', headers: bearer(h.token.admin) });
+    const revoked = await fetch(`${h.baseUrl}/api/v1/tokens/short-lived`, {
+      method: 'DELETE',
+      headers: bearer(h.token.admin),
+    });
     expect(revoked.status).toBe(200);
     expect((await fetch(`${h.baseUrl}/api/v1/jobs`, { headers: bearer(token) })).status).toBe(401);
   });
@@ -96,7 +110,12 @@ describe('API access', () => {
     const openapi = (await doc.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry', '/api/v1/jobs/{id}/events']),
+      expect.arrayContaining([
+        '/api/v1/jobs',
+        '/api/v1/jobs/{id}',
+        '/api/v1/jobs/{id}/retry',
+        '/api/v1/jobs/{id}/events',
+      ]),
     );
     const challenge = await fetch(`${h.baseUrl}/api/docs/`);
     expect(challenge.status).toBe(401);

@@ -16,10 +16,14 @@ interface ServeProcess {
 
 /** Starts the built `dayshift serve` on a free loopback port and waits until it says where it listens. */
 async function serve(dir: string, extra: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, '--config', path.join(dir, 'dayshift.yaml'), 'serve', '--listen', '127.0.0.1:0', ...extra], {
-    env: { ...process.env, DAYSHIFT_DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, '--config', path.join(dir, 'dayshift.yaml'), 'serve', '--listen', '127.0.0.1:0', ...extra],
+    {
+      env: { ...process.env, DAYSHIFT_DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   let buffered = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -35,14 +39,14 @@ async function serve(dir: string, extra: string[] = []): Promise<ServeProcess> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
-  const address = await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}): ${stderr}\n${lines.join('\n')}`);
-      const line = lines.map((l) => JSON.parse(l) as { msg?: string; address?: string }).find((l) => l.msg === 'dayshift serving');
-      return line?.address;
-    },
-    'serve to listen',
-  );
+  const address = await waitFor(async () => {
+    if (child.exitCode !== null)
+      throw new Error(`serve exited early (${child.exitCode}): ${stderr}\n${lines.join('\n')}`);
+    const line = lines
+      .map((l) => JSON.parse(l) as { msg?: string; address?: string })
+      .find((l) => l.msg === 'dayshift serving');
+    return line?.address;
+  }, 'serve to listen');
   return { child, baseUrl: address, lines, exited };
 }
 

@@ -30,10 +30,15 @@ export interface Harness {
  */
 export async function startHarness(options: { pgUrl?: string; kinds?: JobKind[] } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-server-'));
-  const store = await openStore(options.pgUrl ? { url: options.pgUrl } : { sqlitePath: path.join(dir, 'state.db') });
+  const store = await openStore(
+    options.pgUrl ? { url: options.pgUrl } : { sqlitePath: path.join(dir, 'state.db') },
+  );
   await store.migrate();
   const queue = new JobQueue(store);
-  const worker = new Worker(queue, options.kinds ?? [selftestJob as JobKind], { pollMs: 20, logger: silentLogger() });
+  const worker = new Worker(queue, options.kinds ?? [selftestJob as JobKind], {
+    pollMs: 20,
+    logger: silentLogger(),
+  });
   const tokens = new TokenService(store);
   const metrics = createMetrics({ queue, worker, version: 'test' });
   const app = await buildServer({
@@ -77,7 +82,11 @@ export function bearer(token: string): Record<string, string> {
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -49,7 +49,9 @@ describe('server-sent events and metrics', () => {
     expect(res.status).toBe(201);
     const { job } = (await res.json()) as { job: { id: number } };
     const messages = await readEvents(`${h.baseUrl}/api/v1/jobs/${job.id}/events`, bearer(h.token.viewer));
-    const progress = messages.filter((m) => m.event === 'progress').map((m) => (m.data as { data: { step: number } }).data.step);
+    const progress = messages
+      .filter((m) => m.event === 'progress')
+      .map((m) => (m.data as { data: { step: number } }).data.step);
     expect(progress).toEqual([1, 2, 3]);
     const types = messages.map((m) => m.event);
     expect(types.indexOf('started')).toBeLessThan(types.indexOf('progress'));
@@ -59,7 +61,10 @@ describe('server-sent events and metrics', () => {
 
   it('resumes a stream after Last-Event-ID without repeating events', async () => {
     const job = await h.queue.enqueue('selftest', { steps: 2, stepMs: 5 });
-    await waitFor(async () => ((await h.queue.get(job!.id))?.status === 'completed' ? true : undefined), 'job done');
+    await waitFor(
+      async () => ((await h.queue.get(job!.id))?.status === 'completed' ? true : undefined),
+      'job done',
+    );
     const all = await readEvents(`${h.baseUrl}/api/v1/jobs/${job!.id}/events`, bearer(h.token.viewer));
     const firstId = all.find((m) => m.id !== undefined)?.id;
     expect(firstId).toBeDefined();
@@ -67,7 +72,9 @@ describe('server-sent events and metrics', () => {
       ...bearer(h.token.viewer),
       'last-event-id': firstId!,
     });
-    expect(rest.filter((m) => m.id !== undefined).length).toBe(all.filter((m) => m.id !== undefined).length - 1);
+    expect(rest.filter((m) => m.id !== undefined).length).toBe(
+      all.filter((m) => m.id !== undefined).length - 1,
+    );
   });
 
   it('exposes /metrics that promtool accepts, with the queue in it', async () => {

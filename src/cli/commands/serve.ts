@@ -10,33 +10,40 @@ export function registerServe(program: Command): void {
     .description('run the scheduler, the workers and the HTTP API (127.0.0.1:7070 by default)')
     .option('--listen <host:port>', 'address to listen on', process.env.DAYSHIFT_LISTEN ?? '127.0.0.1:7070')
     .option('--concurrency <n>', 'jobs this node runs at once', (v) => Number.parseInt(v, 10), 4)
-    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running jobs may finish before they go back to the queue', (v) => Number.parseInt(v, 10), 30_000)
-    .action(async (options: { listen: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
-      const logger = createLogger();
-      const configPath = configPathOf(cmd);
-      const node = await startNode({
-        store: storeOptionsFor(configPath),
-        listen: options.listen,
-        logger,
-        concurrency: options.concurrency,
-        shutdownDeadlineMs: options.shutdownTimeout,
-      });
-      await new Promise<void>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          node.stop(signal).then(
-            () => resolve(),
-            (error: unknown) => {
-              logger.error({ err: error }, 'stop failed');
-              process.exitCode = 1;
-              resolve();
-            },
-          );
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
-      logger.info('stopped');
-    });
+    .option(
+      '--shutdown-timeout <ms>',
+      'on SIGTERM, how long running jobs may finish before they go back to the queue',
+      (v) => Number.parseInt(v, 10),
+      30_000,
+    )
+    .action(
+      async (options: { listen: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
+        const logger = createLogger();
+        const configPath = configPathOf(cmd);
+        const node = await startNode({
+          store: storeOptionsFor(configPath),
+          listen: options.listen,
+          logger,
+          concurrency: options.concurrency,
+          shutdownDeadlineMs: options.shutdownTimeout,
+        });
+        await new Promise<void>((resolve) => {
+          const onSignal = (signal: NodeJS.Signals) => {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+            node.stop(signal).then(
+              () => resolve(),
+              (error: unknown) => {
+                logger.error({ err: error }, 'stop failed');
+                process.exitCode = 1;
+                resolve();
+              },
+            );
+          };
+          process.on('SIGTERM', onSignal);
+          process.on('SIGINT', onSignal);
+        });
+        logger.info('stopped');
+      },
+    );
 }

@@ -28,7 +28,8 @@ export async function healthRoutes(app: FastifyInstance, sources: ReadinessSourc
       await sources.store.ping();
       checks.store = { ok: true };
       const pending = await sources.store.pendingMigrations();
-      checks.migrations = pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
+      checks.migrations =
+        pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
     } catch (error) {
       checks.store = { ok: false, detail: error instanceof Error ? error.message : 'unreachable' };
     }
@@ -36,7 +37,9 @@ export async function healthRoutes(app: FastifyInstance, sources: ReadinessSourc
       const last = sources.scheduler.lastTickAt;
       // Three missed ticks means the scheduler loop is stuck or dead, not merely late.
       const alive = last !== null && sources.clock.now() - last <= sources.scheduler.tickMs * 3 + 1000;
-      checks.scheduler = alive ? { ok: true } : { ok: false, detail: last === null ? 'not started' : 'no recent tick' };
+      checks.scheduler = alive
+        ? { ok: true }
+        : { ok: false, detail: last === null ? 'not started' : 'no recent tick' };
     }
     const ready = Object.values(checks).every((c) => c.ok);
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

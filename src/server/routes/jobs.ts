@@ -36,7 +36,10 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
             beforeId: { type: 'integer', minimum: 1, description: 'page: only jobs with a smaller id' },
           },
         },
-        response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobSchema } } }, ...errors },
+        response: {
+          200: { type: 'object', properties: { jobs: { type: 'array', items: jobSchema } } },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -47,7 +50,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
     },
   );
 
-  app.post<{ Body: { kind: string; payload?: unknown; uniqueKey?: string; priority?: number; runAt?: number } }>(
+  app.post<{
+    Body: { kind: string; payload?: unknown; uniqueKey?: string; priority?: number; runAt?: number };
+  }>(
     '/api/v1/jobs',
     {
       config: { role: 'operator' },
@@ -59,7 +64,10 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
           properties: {
             kind: { type: 'string' },
             payload: {},
-            uniqueKey: { type: 'string', description: 'no second job with this key while one is queued or running' },
+            uniqueKey: {
+              type: 'string',
+              description: 'no second job with this key while one is queued or running',
+            },
             priority: { type: 'integer', description: 'higher runs first' },
             runAt: { type: 'integer', description: 'epoch milliseconds; default now' },
           },
@@ -77,13 +85,20 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
     async (request, reply) => {
       const { kind, payload, uniqueKey, priority, runAt } = request.body;
       if (!options.requestableKinds.has(kind)) {
-        throw new DayshiftError('JOB_KIND_UNKNOWN', `jobs of kind "${kind}" cannot be queued through the API`, {
-          hint: `queue one of: ${[...options.requestableKinds].join(', ')}`,
-        });
+        throw new DayshiftError(
+          'JOB_KIND_UNKNOWN',
+          `jobs of kind "${kind}" cannot be queued through the API`,
+          {
+            hint: `queue one of: ${[...options.requestableKinds].join(', ')}`,
+          },
+        );
       }
       const job = await queue.enqueue(kind, payload ?? {}, { uniqueKey, priority, runAt });
       if (!job) {
-        throw new DayshiftError('JOB_STATE_CONFLICT', `a job with unique key "${uniqueKey}" is already queued or running`);
+        throw new DayshiftError(
+          'JOB_STATE_CONFLICT',
+          `a job with unique key "${uniqueKey}" is already queued or running`,
+        );
       }
       return reply.status(201).send({ job });
     },
@@ -120,7 +135,11 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         tags: ['jobs'],
         summary: 'Put a failed or cancelled job back in the queue',
         params: idParams,
-        response: { 200: { type: 'object', properties: { job: jobSchema } }, 409: errorResponseSchema, ...errors },
+        response: {
+          200: { type: 'object', properties: { job: jobSchema } },
+          409: errorResponseSchema,
+          ...errors,
+        },
       },
     },
     async (request) => ({ job: await queue.retry(request.params.id) }),
@@ -134,7 +153,11 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         tags: ['jobs'],
         summary: 'Cancel a queued or running job',
         params: idParams,
-        response: { 200: { type: 'object', properties: { job: jobSchema } }, 409: errorResponseSchema, ...errors },
+        response: {
+          200: { type: 'object', properties: { job: jobSchema } },
+          409: errorResponseSchema,
+          ...errors,
+        },
       },
     },
     async (request) => ({ job: await queue.cancel(request.params.id) }),
@@ -207,10 +230,15 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
 }
 
 function parseStatuses(raw: string): JobStatus[] {
-  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const part of parts) {
     if (!(STATUSES as readonly string[]).includes(part)) {
-      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, { hint: `use ${STATUSES.join(', ')}` });
+      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, {
+        hint: `use ${STATUSES.join(', ')}`,
+      });
     }
   }
   return parts as JobStatus[];

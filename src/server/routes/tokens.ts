@@ -6,7 +6,12 @@ import { tokenSchema } from '../schemas.js';
 /** Token management: admin only. A created token is in the response once and never again. */
 export async function tokenRoutes(app: FastifyInstance, options: { tokens: TokenService }): Promise<void> {
   const { tokens } = options;
-  const errors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema };
+  const errors = {
+    400: errorResponseSchema,
+    401: errorResponseSchema,
+    403: errorResponseSchema,
+    404: errorResponseSchema,
+  };
 
   app.get(
     '/api/v1/tokens',
@@ -15,7 +20,10 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
       schema: {
         tags: ['access'],
         summary: 'List API tokens (never their values)',
-        response: { 200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } }, ...errors },
+        response: {
+          200: { type: 'object', properties: { tokens: { type: 'array', items: tokenSchema } } },
+          ...errors,
+        },
       },
     },
     async () => ({ tokens: await tokens.list() }),
@@ -30,7 +38,10 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
         summary: 'Create an API token; the response is the only place its value appears',
         body: {
           type: 'object',
-          properties: { name: { type: 'string', minLength: 1 }, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } },
+          properties: {
+            name: { type: 'string', minLength: 1 },
+            role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
+          },
           required: ['name', 'role'],
           additionalProperties: false,
         },

@@ -45,7 +45,11 @@ export async function up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<
     .columns(['lease_expires_at'])
     .where(sql.ref('status'), '=', 'running')
     .execute();
-  await db.schema.createIndex('jobs_concurrency_key').on('jobs').columns(['concurrency_key', 'status']).execute();
+  await db.schema
+    .createIndex('jobs_concurrency_key')
+    .on('jobs')
+    .columns(['concurrency_key', 'status'])
+    .execute();
   await db.schema.createIndex('jobs_status_kind').on('jobs').columns(['status', 'kind']).execute();
   await db.schema.createIndex('jobs_started_at').on('jobs').column('started_at').execute();
 

@@ -7,7 +7,11 @@ import type { Database } from '../../schema.js';
 import { sqliteCapabilities } from './sqlite-capabilities.js';
 
 /** Opens the embedded store: one file, WAL so readers never block the writer. */
-export function openSqlite(file: string): { db: Kysely<Database>; description: string; close(): Promise<void> } {
+export function openSqlite(file: string): {
+  db: Kysely<Database>;
+  description: string;
+  close(): Promise<void>;
+} {
   const absolute = path.resolve(file);
   let connection: BetterSqlite3.Database;
   try {

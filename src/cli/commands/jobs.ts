@@ -1,0 +1,188 @@
+import type { Command } from 'commander';
+import { DayshiftError } from '../../errors.js';
+import { JobQueue } from '../../jobs/queue.js';
+import { JOB_STATUSES, type Job, type JobStatus } from '../../jobs/types.js';
+import { allJobKinds } from '../../runtime/job-kinds.js';
+import type { Store } from '../../store/index.js';
+import { globalOptions, openCliStore } from '../context.js';
+import { printTable } from '../table.js';
+
+/** `dayshift jobs list|show|retry|replay|cancel|selftest`: the durable queue, from any machine that reaches the store. */
+export function registerJobs(program: Command): void {
+  const jobs = program.command('jobs').description('look at and act on the durable job queue');
+
+  jobs
+    .command('list')
+    .description('list jobs, newest first')
+    .option('--status <statuses>', `comma-separated: ${JOB_STATUSES.join(', ')}`)
+    .option('--kind <kind>', 'only this kind')
+    .option('--limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 50)
+    .action(async (options: { status?: string; kind?: string; limit: number }, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const list = await queue.list({
+          status: parseStatuses(options.status),
+          kind: options.kind,
+          limit: options.limit,
+        });
+        if (globalOptions(cmd).json) return printJson(list);
+        printTable(
+          ['ID', 'KIND', 'STATUS', 'ATTEMPTS', 'RUN AT', 'FINISHED', 'LAST ERROR'],
+          list.map((j) => [
+            String(j.id),
+            j.kind,
+            j.status,
+            `${j.attempts}/${j.maxAttempts}`,
+            iso(j.runAt),
+            iso(j.finishedAt),
+            (j.lastError ?? '').slice(0, 60),
+          ]),
+        );
+      });
+    });
+
+  jobs
+    .command('show <id>')
+    .description('one job and its events')
+    .action(async (id: string, _options: unknown, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const job = await queue.get(positiveInt(id, 'id'));
+        if (!job)
+          throw new DayshiftError('JOB_NOT_FOUND', `no job ${id}`, {
+            hint: 'list jobs with `dayshift jobs list`',
+          });
+        const events = await queue.events(job.id);
+        if (globalOptions(cmd).json) return printJson({ job, events });
+        printJob(job);
+        process.stdout.write('\nevents:\n');
+        printTable(
+          ['SEQ', 'AT', 'TYPE', 'DATA'],
+          events.map((e) => [
+            String(e.seq),
+            iso(e.at),
+            e.type,
+            e.data === null ? '' : JSON.stringify(e.data),
+          ]),
+        );
+      });
+    });
+
+  jobs
+    .command('retry <id>')
+    .description('put a failed or cancelled job back in the queue')
+    .action(async (id: string, _options: unknown, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const job = await queue.retry(positiveInt(id, 'id'));
+        if (globalOptions(cmd).json) return printJson(job);
+        process.stdout.write(`job ${job.id} is queued again\n`);
+      });
+    });
+
+  jobs
+    .command('replay')
+    .description('put every failed job back in the queue')
+    .requiredOption('--failed', 'replay failed jobs (required, so nothing is replayed by accident)')
+    .option('--kind <kind>', 'only this kind')
+    .action(async (options: { kind?: string }, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const replayed = await queue.replayFailed({ kind: options.kind });
+        if (globalOptions(cmd).json) return printJson({ replayed });
+        process.stdout.write(`${replayed} failed job${replayed === 1 ? '' : 's'} queued again\n`);
+      });
+    });
+
+  jobs
+    .command('cancel <id>')
+    .description('cancel a queued or running job')
+    .action(async (id: string, _options: unknown, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const job = await queue.cancel(positiveInt(id, 'id'));
+        if (globalOptions(cmd).json) return printJson(job);
+        process.stdout.write(`job ${job.id} cancelled\n`);
+      });
+    });
+
+  jobs
+    .command('selftest')
+    .description('queue a job that reports progress and finishes, to prove the workers run')
+    .option('--steps <n>', 'progress steps', (v) => positiveInt(v, '--steps'), 5)
+    .option('--step-ms <ms>', 'time per step', (v) => positiveInt(v, '--step-ms'), 500)
+    .option(
+      '--fail-attempts <n>',
+      'fail this many first attempts on purpose',
+      (v) => Number.parseInt(v, 10),
+      0,
+    )
+    .action(async (options: { steps: number; stepMs: number; failAttempts: number }, cmd: Command) => {
+      await withQueue(cmd, async (queue) => {
+        const job = await queue.enqueue('selftest', options);
+        if (!job) throw new DayshiftError('INTERNAL', 'the selftest job was not queued');
+        if (globalOptions(cmd).json) return printJson(job);
+        process.stdout.write(`queued selftest job ${job.id}; a running \`dayshift serve\` will run it\n`);
+      });
+    });
+}
+
+async function withQueue(
+  cmd: Command,
+  work: (queue: JobQueue, store: Store) => Promise<void>,
+): Promise<void> {
+  const store = await openCliStore(cmd);
+  try {
+    await work(new JobQueue(store, { kinds: allJobKinds() }), store);
+  } finally {
+    await store.close();
+  }
+}
+
+function printJob(job: Job): void {
+  const rows: Array<[string, string]> = [
+    ['id', String(job.id)],
+    ['kind', job.kind],
+    ['status', job.status],
+    ['attempts', `${job.attempts}/${job.maxAttempts}`],
+    ['priority', String(job.priority)],
+    ['run at', iso(job.runAt)],
+    ['created', iso(job.createdAt)],
+    ['started', iso(job.startedAt)],
+    ['finished', iso(job.finishedAt)],
+    ['unique key', job.uniqueKey ?? '-'],
+    ['concurrency key', job.concurrencyKey ?? '-'],
+    ['lease', job.leaseOwner ? `${job.leaseOwner} until ${iso(job.leaseExpiresAt)}` : '-'],
+    ['last error', job.lastError ?? '-'],
+    ['payload', JSON.stringify(job.payload)],
+    ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],
+    ['result', job.result === null ? '-' : JSON.stringify(job.result)],
+  ];
+  for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(17)}${v}\n`);
+}
+
+export function parseStatuses(raw: string | undefined): JobStatus[] | undefined {
+  if (!raw) return undefined;
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const part of parts) {
+    if (!(JOB_STATUSES as readonly string[]).includes(part)) {
+      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, {
+        hint: `use ${JOB_STATUSES.join(', ')}`,
+      });
+    }
+  }
+  return parts as JobStatus[];
+}
+
+function positiveInt(raw: string, what: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new DayshiftError('BAD_REQUEST', `${what} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function iso(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
