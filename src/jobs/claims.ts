@@ -186,7 +186,7 @@ export class JobClaims {
       .updateTable('jobs')
       .set({
         status: sql`case when attempts >= max_attempts then 'failed' else 'queued' end`,
-        finished_at: sql`case when attempts >= max_attempts then ${now} else null end`,
+        finished_at: sql`case when attempts >= max_attempts then ${sql.lit(now)} else null end`,
         last_error: sql`'lease expired: the worker ' || lease_owner || ' stopped renewing it (crashed or killed) during attempt ' || attempts`,
         run_at: now,
         lease_owner: null,

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
+import { TEST_PG_URL } from '../global-setup.js';
+
+export const STORE_KINDS = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** A fresh, empty store of one kind: its own SQLite file, or its own PostgreSQL database. */
+export interface TestStore {
+  kind: StoreKind;
+  options: StoreOptions;
+  /** Opens (and migrates) a new connection to it; several may be open at once, as several nodes would. */
+  open(): Promise<Store>;
+  /** Drops the database (kept when DAYSHIFT_KEEP_TEST_DB=1, to read it after a failure). */
+  destroy(): Promise<void>;
+}
+
+export async function createTestStore(kind: StoreKind): Promise<TestStore> {
+  const opened: Store[] = [];
+  const track = async (options: StoreOptions) => {
+    const store = await openStore(options);
+    await store.migrate();
+    opened.push(store);
+    return store;
+  };
+  const keep = process.env.DAYSHIFT_KEEP_TEST_DB === '1';
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-store-'));
+    const options = { sqlitePath: path.join(dir, 'state.db') };
+    return {
+      kind,
+      options,
+      open: () => track(options),
+      async destroy() {
+        await Promise.all(opened.map((s) => s.close().catch(() => {})));
+        if (keep) console.log(`kept test store ${dir}`);
+        else rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `dayshift_t_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  const options = { url: url.toString() };
+  return {
+    kind,
+    options,
+    open: () => track(options),
+    async destroy() {
+      await Promise.all(opened.map((s) => s.close().catch(() => {})));
+      if (keep) console.log(`kept test database ${name}`);
+      else await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
