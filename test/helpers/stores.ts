@@ -70,7 +70,11 @@ async function adminQuery(text: string): Promise<void> {
 }
 
 /** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

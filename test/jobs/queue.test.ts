@@ -192,7 +192,10 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     worker.start();
     try {
       const job = (await queue.enqueue('long', {}))!;
-      await until(async () => ((await queue.get(job.id))?.status === 'running' ? true : undefined), 'the job to run');
+      await until(
+        async () => ((await queue.get(job.id))?.status === 'running' ? true : undefined),
+        'the job to run',
+      );
       await queue.cancel(job.id);
       await until(() => (sawAbort ? true : undefined), 'the handler to be aborted');
       await until(() => (worker.running === 0 ? true : undefined), 'the worker to let go');
@@ -207,8 +210,11 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     const claims = new JobClaims(queue, 'node-r');
     const a = (await queue.enqueue('replayable', {}, { maxAttempts: 1 }))!;
     const b = (await queue.enqueue('replayable', {}, { maxAttempts: 1 }))!;
-    for (const job of await claims.claim(['replayable'], 10, 30_000)) await claims.fail(job, 'smtp down', null);
-    expect((await queue.list({ status: ['failed'], kind: 'replayable' })).map((j) => j.id).sort()).toEqual([a.id, b.id].sort());
+    for (const job of await claims.claim(['replayable'], 10, 30_000))
+      await claims.fail(job, 'smtp down', null);
+    expect((await queue.list({ status: ['failed'], kind: 'replayable' })).map((j) => j.id).sort()).toEqual(
+      [a.id, b.id].sort(),
+    );
     await expect(queue.retry(999_999)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
     expect((await queue.retry(a.id)).status).toBe('queued');
     expect(await queue.replayFailed({ kind: 'replayable' })).toBe(1);
@@ -251,11 +257,17 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     worker.start();
     try {
       const job = (await queue.enqueue('reporter', {}))!;
-      await until(async () => ((await queue.get(job.id))?.status === 'completed' ? true : undefined), 'completion');
+      await until(
+        async () => ((await queue.get(job.id))?.status === 'completed' ? true : undefined),
+        'completion',
+      );
       const other = new JobQueue(await testStore.open());
       const events = await other.events(job.id);
       expect(events.map((e) => e.type)).toEqual(['started', 'progress', 'progress', 'completed']);
-      expect(events.filter((e) => e.type === 'progress').map((e) => e.data)).toEqual([{ step: 1 }, { step: 2 }]);
+      expect(events.filter((e) => e.type === 'progress').map((e) => e.data)).toEqual([
+        { step: 1 },
+        { step: 2 },
+      ]);
       expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((x, y) => x - y));
       expect(await other.events(job.id, events[1]!.seq)).toHaveLength(2);
       expect(seen).toEqual([{ step: 1 }, { step: 2 }]);
@@ -281,7 +293,9 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     // (the driver waits synchronously), so on SQLite the two nodes share a connection; on PostgreSQL
     // each has its own pool, as two machines would.
     const queueB = new JobQueue(kind === 'sqlite' ? store : await testStore.open());
-    const workers = [queueA, queueB].map((q) => new Worker(q, [backup as JobKind], { pollMs: 5, concurrency: 4 }));
+    const workers = [queueA, queueB].map(
+      (q) => new Worker(q, [backup as JobKind], { pollMs: 5, concurrency: 4 }),
+    );
     for (const key of ['db', 'db', 'db', 'db', 'media', 'media']) {
       await queueA.enqueue('backup', { key }, { concurrencyKey: `backup:${key}` });
     }
