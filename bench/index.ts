@@ -1,0 +1,12 @@
+/** `npm run bench -- <name>`: runs one benchmark. Benchmarks never run in `npm test`. */
+const benches: Record<string, () => Promise<void>> = {
+  jobs: async () => (await import('./jobs.js')).main(),
+};
+
+const name = process.argv[2];
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}>\n`);
+  process.exit(2);
+}
+await bench();
