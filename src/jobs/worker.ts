@@ -20,6 +20,8 @@ export interface WorkerOptions {
   /** For jitter; tests make it deterministic. */
   random?: () => number;
   completedRetentionMs?: number;
+  /** Most jobs taken in one claim; bigger batches mean fewer round trips when jobs are small. */
+  claimBatch?: number;
 }
 
 /** One job being run by this worker. */
@@ -46,6 +48,7 @@ export class Worker extends EventEmitter {
   readonly #leaseMs: number;
   readonly #pollMs: number;
   readonly #retentionMs: number;
+  readonly #claimBatch: number;
   readonly #active = new Map<number, Run>();
   readonly #pendingCompletions: Array<{ run: Run; result: unknown }> = [];
   #flushing: Promise<void> | undefined;
@@ -70,6 +73,7 @@ export class Worker extends EventEmitter {
     this.#leaseMs = options.leaseMs ?? JOB_DEFAULTS.leaseMs;
     this.#pollMs = options.pollMs ?? JOB_DEFAULTS.pollMs;
     this.#retentionMs = options.completedRetentionMs ?? JOB_DEFAULTS.completedRetentionMs;
+    this.#claimBatch = options.claimBatch ?? JOB_DEFAULTS.claimBatch;
   }
 
   get nodeId(): string {
@@ -176,7 +180,7 @@ export class Worker extends EventEmitter {
       jobs.push(...got);
       room -= got.length;
     }
-    const batch = await this.#claims.claim(unlimited, Math.min(room, JOB_DEFAULTS.claimBatch), this.#leaseMs);
+    const batch = await this.#claims.claim(unlimited, Math.min(room, this.#claimBatch), this.#leaseMs);
     jobs.push(...batch);
     room -= batch.length;
     // Keyed jobs need the exclusive claim lock; look for them at the poll rate, not on every batch.

@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
 import { registerJobs } from './jobs.js';
 import { registerQueue } from './queue.js';
+import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
 import { registerToken } from './token.js';
+import { registerValidate } from './validate.js';
 
 /** Each verb registers itself on the program; adding a verb is one file and one line here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerServe, registerJobs, registerQueue, registerToken];
+export const commands: RegisterCommand[] = [
+  registerValidate,
+  registerSchema,
+  registerServe,
+  registerJobs,
+  registerQueue,
+  registerToken,
+];

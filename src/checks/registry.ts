@@ -1,0 +1,30 @@
+import { certFileCheck } from './cert-file.js';
+import { commandCheck } from './command.js';
+import { dnsCheck } from './dns.js';
+import { dockerCheck } from './docker.js';
+import { heartbeatCheck } from './heartbeat.js';
+import { hostCheck } from './host.js';
+import { httpCheck } from './http.js';
+import { mysqlCheck } from './mysql.js';
+import { postgresCheck } from './postgres.js';
+import { redisCheck } from './redis.js';
+import { sqlCheck } from './sql.js';
+import { tcpCheck } from './tcp.js';
+import { tlsCheck } from './tls.js';
+
+/** Every check kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
+export const checkKinds = {
+  http: httpCheck,
+  tcp: tcpCheck,
+  tls: tlsCheck,
+  cert_file: certFileCheck,
+  dns: dnsCheck,
+  postgres: postgresCheck,
+  mysql: mysqlCheck,
+  redis: redisCheck,
+  sql: sqlCheck,
+  command: commandCheck,
+  host: hostCheck,
+  docker: dockerCheck,
+  heartbeat: heartbeatCheck,
+} as const;

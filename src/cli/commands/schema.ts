@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { jsonSchema } from '../../config/schema.js';
+
+/** `dayshift schema`: the JSON Schema of the stack file, from the same definitions `validate` uses. */
+export function registerSchema(program: Command): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of the stack file, for editors')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+    });
+}

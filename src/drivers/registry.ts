@@ -1,0 +1,14 @@
+import { composeDriver } from './compose.js';
+import { dockerDriver } from './docker.js';
+import { noneDriver } from './none.js';
+import { shellDriver } from './shell.js';
+import { systemdDriver } from './systemd.js';
+
+/** Every driver, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
+export const driverKinds = {
+  compose: composeDriver,
+  docker: dockerDriver,
+  systemd: systemdDriver,
+  shell: shellDriver,
+  none: noneDriver,
+} as const;

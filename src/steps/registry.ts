@@ -1,0 +1,30 @@
+import { approveStep } from './approve.js';
+import { backupStep } from './backup.js';
+import { checkStep } from './check.js';
+import { deployStep } from './deploy.js';
+import { logsStep } from './logs.js';
+import { notifyStep } from './notify.js';
+import { restartStep } from './restart.js';
+import { scaleStep } from './scale.js';
+import { shellStep } from './shell.js';
+import { smokeStep } from './smoke.js';
+import { startStep } from './start.js';
+import { stopStep } from './stop.js';
+import { waitStep } from './wait.js';
+
+/** Every step kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
+export const stepKinds = {
+  check: checkStep,
+  logs: logsStep,
+  restart: restartStep,
+  stop: stopStep,
+  start: startStep,
+  scale: scaleStep,
+  wait: waitStep,
+  backup: backupStep,
+  smoke: smokeStep,
+  shell: shellStep,
+  approve: approveStep,
+  notify: notifyStep,
+  deploy: deployStep,
+} as const;
