@@ -9,7 +9,7 @@ import { Worker } from '../src/jobs/worker.js';
 import { openStore } from '../src/store/index.js';
 
 const engine = process.env.ENGINE ?? 'dayshift';
-const concurrency = Number(process.env.CONCURRENCY ?? 100);
+const concurrency = Number(process.env.CONCURRENCY ?? 500);
 let stop: () => Promise<void>;
 
 if (engine === 'pgboss') {
@@ -31,7 +31,11 @@ if (engine === 'pgboss') {
       : { sqlitePath: process.env.SQLITE_PATH ?? '' },
   );
   const kinds: JobKind[] = [{ kind: 'bench', handler: async () => undefined }];
-  const worker = new Worker(new JobQueue(store, { kinds }), kinds, { concurrency, pollMs: 10 });
+  const worker = new Worker(new JobQueue(store, { kinds }), kinds, {
+    concurrency,
+    claimBatch: concurrency,
+    pollMs: 10,
+  });
   worker.on('error', (error) => process.stderr.write(`worker: ${String(error)}\n`));
   worker.start();
   stop = async () => {

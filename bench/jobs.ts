@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { percentile } from '../src/jobs/health.js';
 import { JobQueue } from '../src/jobs/queue.js';

@@ -26,8 +26,9 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
     if (!known.includes(value))
       add(path, `unknown ${what} \`${value}\`${known.length ? '' : `: the file defines no ${what}s`}`, known);
   };
-  const notify = (path: ReadonlyArray<PropertyKey>, names: readonly string[] | undefined) =>
-    names?.forEach((n, i) => refer([...path, i], n, notifierNames, 'notifier'));
+  const notify = (path: ReadonlyArray<PropertyKey>, names: readonly string[] | undefined) => {
+    for (const [i, n] of (names ?? []).entries()) refer([...path, i], n, notifierNames, 'notifier');
+  };
   const severity = (path: ReadonlyArray<PropertyKey>, value: string | undefined) => {
     if (value && severityNames && !severityNames.includes(value))
       refer(path, value, severityNames, 'severity');
@@ -63,9 +64,9 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
       'repository',
     );
   }
-  config.status_page?.components.forEach((c, i) =>
-    refer(['status_page', 'components', i], c, serviceNames, 'service'),
-  );
+  for (const [i, c] of (config.status_page?.components ?? []).entries()) {
+    refer(['status_page', 'components', i], c, serviceNames, 'service');
+  }
   const maintenanceNames = new Set<string>();
   (config.maintenance ?? []).forEach((window, i) => {
     if (maintenanceNames.has(window.name))
@@ -73,7 +74,8 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
     maintenanceNames.add(window.name);
     if (!window.schedule && !window.at)
       add(['maintenance', i], 'a maintenance window needs `schedule` (cron) or `at` (a date and time)');
-    window.services?.forEach((s, j) => refer(['maintenance', i, 'services', j], s, serviceNames, 'service'));
+    for (const [j, s] of (window.services ?? []).entries())
+      refer(['maintenance', i, 'services', j], s, serviceNames, 'service');
   });
   for (const [d, deploy] of Object.entries(config.deploys ?? {})) {
     refer(['deploys', d], d, serviceNames, 'service');

@@ -46,7 +46,7 @@ function expand(
     if (next === '{') {
       const close = matchingBrace(text, i + 1);
       if (close < 0) {
-        errors.push({ message: 'a ${ has no closing }', offset: baseOffset + i });
+        errors.push({ message: 'a "$" followed by "{" has no closing "}"', offset: baseOffset + i });
         return out + text.slice(i);
       }
       out += substitute(text.slice(i + 2, close), baseOffset + i, baseOffset + i + 2, lookup, errors, unset);
