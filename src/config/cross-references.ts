@@ -122,6 +122,14 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
         case 'backup':
           refer(at, o as string, backupNames, 'backup');
           break;
+        case 'restore':
+          refer(
+            typeof o === 'string' ? at : [...at, 'backup'],
+            typeof o === 'string' ? o : String((o as { backup: string }).backup),
+            backupNames,
+            'backup',
+          );
+          break;
         case 'smoke':
           refer(at, o as string, smokeNames, 'smoke suite');
           break;

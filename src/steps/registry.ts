@@ -5,6 +5,7 @@ import { deployStep } from './deploy.js';
 import { logsStep } from './logs.js';
 import { notifyStep } from './notify.js';
 import { restartStep } from './restart.js';
+import { restoreStep } from './restore.js';
 import { scaleStep } from './scale.js';
 import { shellStep } from './shell.js';
 import { smokeStep } from './smoke.js';
@@ -22,6 +23,7 @@ export const stepKinds = {
   scale: scaleStep,
   wait: waitStep,
   backup: backupStep,
+  restore: restoreStep,
   smoke: smokeStep,
   shell: shellStep,
   approve: approveStep,
