@@ -1,10 +1,7 @@
+import { didYouMean } from './issues.js';
 import type { StackConfig } from './schema.js';
 
-export type AddIssue = (
-  path: ReadonlyArray<PropertyKey>,
-  message: string,
-  candidates?: readonly string[],
-) => void;
+export type AddIssue = (path: ReadonlyArray<PropertyKey>, message: string, hint?: string) => void;
 
 /**
  * Checks that names refer to things the file defines: notifiers, repositories, services, checks,
@@ -24,7 +21,11 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
 
   const refer = (path: ReadonlyArray<PropertyKey>, value: string, known: readonly string[], what: string) => {
     if (!known.includes(value))
-      add(path, `unknown ${what} \`${value}\`${known.length ? '' : `: the file defines no ${what}s`}`, known);
+      add(
+        path,
+        `unknown ${what} \`${value}\`${known.length ? '' : `: the file defines no ${what}s`}`,
+        didYouMean(value, known),
+      );
   };
   const notify = (path: ReadonlyArray<PropertyKey>, names: readonly string[] | undefined) => {
     for (const [i, n] of (names ?? []).entries()) refer([...path, i], n, notifierNames, 'notifier');
@@ -51,7 +52,7 @@ export function checkReferences(config: StackConfig, add: AddIssue): void {
     for (const match of rule.when.matchAll(/\b([A-Za-z][\w-]*)\.([A-Za-z][\w-]*)/g)) {
       const ref = `${match[1]}.${match[2]}`;
       if (!checkNames.includes(ref))
-        add(['rules', r, 'when'], `unknown check \`${ref}\` in the rule`, checkNames);
+        add(['rules', r, 'when'], `unknown check \`${ref}\` in the rule`, didYouMean(ref, checkNames));
     }
   }
   for (const [sev, def] of Object.entries(config.incidents?.severities ?? {}))

@@ -46,7 +46,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
       best = candidate;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(1, Math.ceil(word.length / 3)) ? best : undefined;
 }
 
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {

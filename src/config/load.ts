@@ -6,7 +6,7 @@ import { checkReferences } from './cross-references.js';
 import { parseDotenv } from './dotenv.js';
 import { deepFreeze } from './freeze.js';
 import { interpolate } from './interpolate.js';
-import { type ConfigIssue, type ConfigWarning, didYouMean, dottedPath, formatIssues } from './issues.js';
+import { type ConfigIssue, type ConfigWarning, dottedPath, formatIssues } from './issues.js';
 import { positionOf } from './positions.js';
 import { type StackConfig, stackSchema } from './schema.js';
 import { stackErrorMap, toConfigIssues } from './zod-issues.js';
@@ -66,14 +66,14 @@ export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = 
   if (!parsed.success) {
     errors.push(...toConfigIssues(parsed.error.issues, ctx));
   } else if (errors.length === 0) {
-    checkReferences(parsed.data, (issuePath, message, candidates) => {
+    checkReferences(parsed.data, (issuePath, message, hint) => {
       const value = valueAt(data, issuePath);
       errors.push({
         file: display,
         ...positionOf(doc, lines, issuePath, { key: typeof value === 'object' && value !== null }),
         path: dottedPath(issuePath),
         message,
-        hint: candidates && typeof value === 'string' ? didYouMean(value, candidates) : undefined,
+        hint,
       });
     });
   }

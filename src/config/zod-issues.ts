@@ -73,20 +73,20 @@ export function toConfigIssues(
     let message = issue.message;
     let hint = params?.hint;
     let position = at(path, params?.column !== undefined ? { offset: params.column } : {});
-    if (issue.code === 'invalid_type' && value === undefined) {
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined) {
       const parent = path.slice(0, -1);
       message = `missing required key \`${String(path.at(-1))}\``;
       position = at(parent);
     } else if (issue.code === 'invalid_type') {
       message = `expected ${article(issue.expected)}, got ${describe(value)}`;
-    } else if (issue.code === 'invalid_value' && 'values' in issue) {
+    } else if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid')) {
       const allowed = issue.values.map((v) => String(v));
       message = `expected one of ${allowed.join(', ')}, got ${describe(value)}`;
       if (typeof value === 'string') hint ??= didYouMean(value, allowed);
     } else if (issue.code === 'invalid_union') {
       message = `expected ${describeUnion(issue)}, got ${describe(value)}`;
     } else if (issue.code === 'too_small' || issue.code === 'too_big') {
-      message = `${issue.message.replace(/^Too (small|big): expected (\w+) to have /, 'expected ')}`;
+      message = sizeMessage(issue);
     }
     // A value that came out empty because its variable was not set says so.
     const unset = ctx.unsetVariables.get(dottedPath(path));
@@ -97,6 +97,18 @@ export function toConfigIssues(
 
   for (const issue of issues) visit(issue, []);
   return out;
+}
+
+function sizeMessage(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(
+    small ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum,
+  );
+  const bound = small ? 'at least' : 'at most';
+  if (issue.origin === 'array') return `expected ${bound} ${limit} item${limit === 1 ? '' : 's'}`;
+  if (issue.origin === 'string')
+    return small && limit === 1 ? 'expected a non-empty value' : `expected ${bound} ${limit} characters`;
+  return `expected a number ${small ? '>=' : '<='} ${limit}`;
 }
 
 function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
