@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../store/index.js';
+import { loadConfigOrThrow, resolveConfigPath } from '../config/load.js';
+import type { StackConfig } from '../config/schema.js';
+import { openStore, type Store, type StoreOptions } from '../store/index.js';
 
 /** Options every verb accepts, wherever they were written on the command line. */
 export interface GlobalOptions {
@@ -15,24 +17,32 @@ export function globalOptions(cmd: Command): GlobalOptions {
 
 /** The stack file a verb works on: --config, then $DAYSHIFT_CONFIG, then ./dayshift.yaml. */
 export function configPathOf(cmd: Command): string {
-  const chosen = globalOptions(cmd).config ?? process.env.DAYSHIFT_CONFIG ?? 'dayshift.yaml';
-  return path.resolve(chosen);
+  return resolveConfigPath(globalOptions(cmd).config);
 }
 
 /**
- * Where the store lives: $DAYSHIFT_DATABASE_URL when set, otherwise the embedded SQLite file
- * `.dayshift/state.db` beside the stack file.
+ * Where the store lives: $DAYSHIFT_DATABASE_URL when set, then `store:` in the stack file, otherwise
+ * the embedded SQLite file `.dayshift/state.db` beside the stack file.
  */
-export function storeOptionsFor(configPath: string): { url?: string; sqlitePath?: string } {
+export function storeOptionsFor(configPath: string, config?: StackConfig): StoreOptions {
   const url = process.env.DAYSHIFT_DATABASE_URL;
   if (url) return { url };
-  return { sqlitePath: path.join(path.dirname(configPath), '.dayshift', 'state.db') };
+  const dir = path.dirname(configPath);
+  if (config?.store && 'url' in config.store) return { url: config.store.url.reveal() };
+  if (config?.store && 'sqlite' in config.store)
+    return { sqlitePath: path.resolve(dir, config.store.sqlite.path) };
+  return { sqlitePath: path.join(dir, '.dayshift', 'state.db') };
+}
+
+/** The validated stack file when there is one; verbs that only need the store work without it. */
+export function optionalConfig(configPath: string): StackConfig | undefined {
+  return existsSync(configPath) ? loadConfigOrThrow(configPath).config : undefined;
 }
 
 /** Opens and migrates the store for a one-shot verb; the caller closes it. */
 export async function openCliStore(cmd: Command): Promise<Store> {
   const configPath = configPathOf(cmd);
-  const store = await openStore(storeOptionsFor(configPath));
+  const store = await openStore(storeOptionsFor(configPath, optionalConfig(configPath)));
   try {
     await store.migrate();
   } catch (error) {
@@ -40,8 +50,4 @@ export async function openCliStore(cmd: Command): Promise<Store> {
     throw error;
   }
   return store;
-}
-
-export function configExists(cmd: Command): boolean {
-  return existsSync(configPathOf(cmd));
 }

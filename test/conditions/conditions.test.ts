@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { type ConditionSubject, ConditionSyntaxError, evaluateCondition, parseCondition } from '../../src/conditions/index.js';
+import {
+  type ConditionSubject,
+  ConditionSyntaxError,
+  evaluateCondition,
+  parseCondition,
+} from '../../src/conditions/index.js';
 
 const response: ConditionSubject = {
   status: 200,
   latencyMs: 180,
-  body: JSON.stringify({ status: 'UP', data: [{ id: 1, name: 'john' }, { id: 2 }], errors: null, nested: { ok: true } }),
+  body: JSON.stringify({
+    status: 'UP',
+    data: [{ id: 1, name: 'john' }, { id: 2 }],
+    errors: null,
+    nested: { ok: true },
+  }),
   headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'abc-123' },
   certExpiresInMs: 72 * 3_600_000,
   certIssuer: "Let's Encrypt",
@@ -29,7 +39,7 @@ const dayshift: Array<[string, boolean, unknown]> = [
   ['body contains "john"', true, response.body],
   ['cert.expires_in > 48h', true, 72 * 3_600_000],
   ['cert.expires_in > 7d', false, 72 * 3_600_000],
-  ["cert.issuer == \"Let's Encrypt\"", true, "Let's Encrypt"],
+  ['cert.issuer == "Let\'s Encrypt"', true, "Let's Encrypt"],
   ['value < 1000', true, 12],
   ['connections_pct < 80%', true, 42.5],
   ['connections_pct < 40%', false, 42.5],
@@ -103,7 +113,9 @@ describe('condition syntax errors', () => {
 
   it('marks warn conditions', () => {
     expect(parseCondition('cpu_pct < 80%', 'warn').severity).toBe('warn');
-    expect(evaluateCondition(parseCondition('cpu_pct < 80%', 'warn'), { values: { cpu_pct: 91 } })).toMatchObject({
+    expect(
+      evaluateCondition(parseCondition('cpu_pct < 80%', 'warn'), { values: { cpu_pct: 91 } }),
+    ).toMatchObject({
       ok: false,
       severity: 'warn',
       actual: 91,

@@ -215,7 +215,7 @@ describe('broken stack files', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const printed = result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`);
-    const match = result.errors.find((e, i) => printed[i]?.startsWith(error));
+    const match = result.errors.find((_issue, i) => printed[i]?.startsWith(error));
     expect(match, `expected "${error}" among:\n${printed.join('\n')}`).toBeDefined();
     if (hint) expect(match?.hint).toContain(hint);
     // Every error names the file, so the formatted line is `file:line:col ...`.

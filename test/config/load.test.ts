@@ -30,7 +30,13 @@ describe('the examples', () => {
   ];
 
   it('has one runbook example per seed runbook', () => {
-    expect(readdirSync('examples/runbooks').sort()).toEqual(['000.yaml', '001.yaml', '002.yaml', '003.yaml', '004.yaml']);
+    expect(readdirSync('examples/runbooks').sort()).toEqual([
+      '000.yaml',
+      '001.yaml',
+      '002.yaml',
+      '003.yaml',
+      '004.yaml',
+    ]);
   });
 
   it.each(examples)('%s validates with no variables set', (file) => {
@@ -46,7 +52,11 @@ describe('the examples', () => {
     expect(health?.kind).toBe('http');
     expect(health?.every).toBe(10_000);
     expect(health?.start_period).toBe(20_000);
-    expect(health?.expect?.map((c) => c.source)).toEqual(['status == 200', "json.status == 'ok'", 'latency < 1s']);
+    expect(health?.expect?.map((c) => c.source)).toEqual([
+      'status == 200',
+      "json.status == 'ok'",
+      'latency < 1s',
+    ]);
     expect(result.config.backups?.db?.keep).toEqual({ last: 3, daily: 7, weekly: 4, monthly: 6 });
     expect(result.config.incidents?.severities?.critical?.respond_within).toBe(15 * 60_000);
   });
@@ -58,7 +68,12 @@ describe('secrets', () => {
     const config = result.config;
     const ops = config.notifiers?.ops?.options as { webhook_url: unknown };
     expect(isSecret(ops.webhook_url)).toBe(true);
-    const printed = [JSON.stringify(config), inspect(config, { depth: 20 }), String(ops.webhook_url), `${ops.webhook_url}`].join('\n');
+    const printed = [
+      JSON.stringify(config),
+      inspect(config, { depth: 20 }),
+      String(ops.webhook_url),
+      `${ops.webhook_url}`,
+    ].join('\n');
     for (const canary of Object.values(designVariables).filter((v) => v.includes('canary'))) {
       expect(printed).not.toContain(canary);
       expect(printed).not.toContain('db-password-canary');
@@ -118,7 +133,10 @@ describe('variables', () => {
 
   it('reads .env beside the file, with the process environment winning', () => {
     const sub = mkdtempSync(path.join(dir, 'env-'));
-    writeFileSync(path.join(sub, '.env'), '# comment\nexport STACK_NAME="from-dotenv"\nPORT=9090 # trailing\nOTHER=\'lit $x\'\n');
+    writeFileSync(
+      path.join(sub, '.env'),
+      '# comment\nexport STACK_NAME="from-dotenv"\nPORT=9090 # trailing\nOTHER=\'lit $x\'\n',
+    );
     writeFileSync(path.join(sub, 'dayshift.yaml'), 'version: 1\nstack: "${STACK_NAME}-${PORT}"\n');
     const fromFile = loadConfigOrThrow(path.join(sub, 'dayshift.yaml'), { env: {} });
     expect(fromFile.config.stack).toBe('from-dotenv-9090');
@@ -142,7 +160,9 @@ describe('variables', () => {
     writeFileSync(file, 'version: 1\nstack: "app-${NOT_SET_ANYWHERE}"\n');
     const result = loadConfig(file, { env: {} });
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([expect.objectContaining({ line: 2, col: 8, message: expect.stringContaining('NOT_SET_ANYWHERE') })]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ line: 2, col: 8, message: expect.stringContaining('NOT_SET_ANYWHERE') }),
+    ]);
   });
 });
 
@@ -150,10 +170,32 @@ describe('JSON Schema', () => {
   it('is generated from the same definitions, with every section and plugin kind', () => {
     const schema = jsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(['version', 'services', 'rules', 'notifiers', 'maintenance', 'backups', 'repositories', 'smoke', 'env', 'runbooks', 'deploys', 'incidents', 'status_page']),
+      expect.arrayContaining([
+        'version',
+        'services',
+        'rules',
+        'notifiers',
+        'maintenance',
+        'backups',
+        'repositories',
+        'smoke',
+        'env',
+        'runbooks',
+        'deploys',
+        'incidents',
+        'status_page',
+      ]),
     );
     const text = JSON.stringify(schema);
-    for (const kind of ['"heartbeat"', '"pagerduty"', '"restic"', '"systemd"', '"approve"', '"x-secret":true']) expect(text).toContain(kind);
+    for (const kind of [
+      '"heartbeat"',
+      '"pagerduty"',
+      '"restic"',
+      '"systemd"',
+      '"approve"',
+      '"x-secret":true',
+    ])
+      expect(text).toContain(kind);
   });
 
   it('is printed by `dayshift schema`', () => {
@@ -170,26 +212,38 @@ describe('dayshift validate', () => {
       file,
       'version: 1\nservices:\n  web:\n    checks:\n      health:\n        http: { url: "http://127.0.0.1/" }\n        evry: 10s\n        retries: -2\n',
     );
-    const result = spawnSync(process.execPath, ['dist/cli/main.js', '--config', file, 'validate'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['dist/cli/main.js', '--config', file, 'validate'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('invalid.yaml:7:9 services.web.checks.health.evry: unknown key `evry`');
     expect(result.stderr).toContain('hint: did you mean `every`?');
-    expect(result.stderr).toContain('invalid.yaml:8:18 services.web.checks.health.retries: expected a number >= 1');
+    expect(result.stderr).toContain(
+      'invalid.yaml:8:18 services.web.checks.health.retries: expected a number >= 1',
+    );
     expect(result.stderr).toContain('2 error(s)');
   });
 
   it('exits 0 and summarises a valid file', () => {
-    const result = spawnSync(process.execPath, ['dist/cli/main.js', '--config', 'examples/quickstart/dayshift.yaml', 'validate'], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['dist/cli/main.js', '--config', 'examples/quickstart/dayshift.yaml', 'validate'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^ok: .*quickstart.*\(3 services, 3 checks/);
   });
 
   it('says how to start when there is no stack file', () => {
-    const result = spawnSync(process.execPath, ['dist/cli/main.js', '--config', path.join(dir, 'nope.yaml'), 'validate'], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['dist/cli/main.js', '--config', path.join(dir, 'nope.yaml'), 'validate'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('no stack file at');
     expect(result.stderr).toContain('hint:');

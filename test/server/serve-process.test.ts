@@ -71,8 +71,11 @@ describe('dayshift serve as a process', () => {
   it('logs JSON lines and, with no tokens yet, says how to create one', async () => {
     const node = await serve(dir);
     try {
+      await waitFor(
+        async () => (node.lines.some((l) => l.includes('dayshift token create')) ? true : undefined),
+        'the hint',
+      );
       for (const line of node.lines) expect(() => JSON.parse(line)).not.toThrow();
-      expect(node.lines.some((l) => l.includes('dayshift token create'))).toBe(true);
       expect((await fetch(`${node.baseUrl}/health`)).status).toBe(200);
     } finally {
       node.child.kill('SIGTERM');

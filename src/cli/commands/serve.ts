@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadConfigOrThrow } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { startNode } from '../../runtime/node.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
@@ -8,7 +9,10 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the scheduler, the workers and the HTTP API (127.0.0.1:7070 by default)')
-    .option('--listen <host:port>', 'address to listen on', process.env.DAYSHIFT_LISTEN ?? '127.0.0.1:7070')
+    .option(
+      '--listen <host:port>',
+      'address to listen on (default: $DAYSHIFT_LISTEN, server.listen, 127.0.0.1:7070)',
+    )
     .option('--concurrency <n>', 'jobs this node runs at once', (v) => Number.parseInt(v, 10), 4)
     .option(
       '--shutdown-timeout <ms>',
@@ -17,12 +21,16 @@ export function registerServe(program: Command): void {
       30_000,
     )
     .action(
-      async (options: { listen: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
-        const logger = createLogger();
+      async (options: { listen?: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
         const configPath = configPathOf(cmd);
+        // The file is validated before anything starts: a bad file stops here with every error.
+        const { config, warnings } = loadConfigOrThrow(configPath);
+        const logger = createLogger();
+        for (const w of warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);
         const node = await startNode({
-          store: storeOptionsFor(configPath),
-          listen: options.listen,
+          store: storeOptionsFor(configPath, config),
+          listen: options.listen ?? process.env.DAYSHIFT_LISTEN ?? config.server?.listen ?? '127.0.0.1:7070',
+          metricsPublic: config.server?.metrics?.public ?? true,
           logger,
           concurrency: options.concurrency,
           shutdownDeadlineMs: options.shutdownTimeout,

@@ -17,8 +17,8 @@ export const postgresCapabilities: StoreCapabilities = {
     });
   },
   async withMigrationLock(db, fn) {
-    // A session lock held on one pooled connection while the migrator works on others: the migrator's
-    // own lock is taken only after it creates its tables, which two fresh starts would race on.
+    // Kysely's migrator locks once its own tables exist; this session lock, held on one pooled
+    // connection while the migrator works on others, also covers creating them on a fresh database.
     return db.connection().execute(async (conn) => {
       await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
       try {
