@@ -12,3 +12,8 @@ export function printTable(
       .trimEnd();
   stream.write(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
 }
+
+/** An epoch-millisecond time as ISO 8601 to the second, or `-`. */
+export function formatTime(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}

@@ -1,3 +1,4 @@
+import { parseDuration } from '../config/duration.js';
 import {
   type Call,
   type Comparison,
@@ -92,14 +93,8 @@ function side(raw: string, offset: number): Operand {
 
 function literal(text: string): Operand {
   if (/^-?\d+(\.\d+)?$/.test(text)) return { type: 'literal', value: Number(text) };
-  const duration = /^(\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(text) ? text : undefined;
-  if (duration) {
-    let ms = 0;
-    const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-    for (const [, n, u] of duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g))
-      ms += Number(n) * (units[u ?? ''] ?? 0);
-    return { type: 'literal', value: ms, unit: 'ms' };
-  }
+  const ms = parseDuration(text);
+  if (ms !== undefined) return { type: 'literal', value: ms, unit: 'ms' };
   if (text === 'true' || text === 'false') return { type: 'literal', value: text === 'true' };
   return { type: 'literal', value: text };
 }

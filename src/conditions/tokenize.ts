@@ -1,3 +1,4 @@
+import { parseDuration } from '../config/duration.js';
 import { ConditionSyntaxError } from './ast.js';
 
 export type Token =
@@ -120,8 +121,5 @@ export function tokenize(text: string): Token[] {
 }
 
 function durationMs(text: string): number {
-  let total = 0;
-  for (const [, n, unit] of text.matchAll(/(-?\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g))
-    total += Number(n) * (UNIT_MS[unit ?? ''] ?? 0);
-  return Math.round(total);
+  return parseDuration(text.startsWith('-') ? text.slice(1) : text)! * (text.startsWith('-') ? -1 : 1);
 }

@@ -5,7 +5,7 @@ import { JOB_STATUSES, type Job, type JobStatus } from '../../jobs/types.js';
 import { allJobKinds } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
 import { globalOptions, openCliStore } from '../context.js';
-import { printTable } from '../table.js';
+import { formatTime, printTable } from '../table.js';
 
 /** `dayshift jobs list|show|retry|replay|cancel|selftest`: the durable queue, from any machine that reaches the store. */
 export function registerJobs(program: Command): void {
@@ -32,8 +32,8 @@ export function registerJobs(program: Command): void {
             j.kind,
             j.status,
             `${j.attempts}/${j.maxAttempts}`,
-            iso(j.runAt),
-            iso(j.finishedAt),
+            formatTime(j.runAt),
+            formatTime(j.finishedAt),
             (j.lastError ?? '').slice(0, 60),
           ]),
         );
@@ -58,7 +58,7 @@ export function registerJobs(program: Command): void {
           ['SEQ', 'AT', 'TYPE', 'DATA'],
           events.map((e) => [
             String(e.seq),
-            iso(e.at),
+            formatTime(e.at),
             e.type,
             e.data === null ? '' : JSON.stringify(e.data),
           ]),
@@ -141,13 +141,13 @@ function printJob(job: Job): void {
     ['status', job.status],
     ['attempts', `${job.attempts}/${job.maxAttempts}`],
     ['priority', String(job.priority)],
-    ['run at', iso(job.runAt)],
-    ['created', iso(job.createdAt)],
-    ['started', iso(job.startedAt)],
-    ['finished', iso(job.finishedAt)],
+    ['run at', formatTime(job.runAt)],
+    ['created', formatTime(job.createdAt)],
+    ['started', formatTime(job.startedAt)],
+    ['finished', formatTime(job.finishedAt)],
     ['unique key', job.uniqueKey ?? '-'],
     ['concurrency key', job.concurrencyKey ?? '-'],
-    ['lease', job.leaseOwner ? `${job.leaseOwner} until ${iso(job.leaseExpiresAt)}` : '-'],
+    ['lease', job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAt)}` : '-'],
     ['last error', job.lastError ?? '-'],
     ['payload', JSON.stringify(job.payload)],
     ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],
@@ -181,8 +181,4 @@ function positiveInt(raw: string, what: string): number {
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-export function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TokenService } from '../../access/tokens.js';
 import { globalOptions, openCliStore } from '../context.js';
-import { printTable } from '../table.js';
+import { formatTime, printTable } from '../table.js';
 
 /** `dayshift token create|list|revoke`: API tokens, stored hashed, shown once. */
 export function registerToken(program: Command): void {
@@ -47,9 +47,9 @@ export function registerToken(program: Command): void {
             r.name,
             r.role,
             `${r.prefix}…`,
-            iso(r.createdAt),
-            iso(r.lastUsedAt),
-            iso(r.revokedAt),
+            formatTime(r.createdAt),
+            formatTime(r.lastUsedAt),
+            formatTime(r.revokedAt),
           ]),
         );
       } finally {
@@ -70,8 +70,4 @@ export function registerToken(program: Command): void {
         await store.close();
       }
     });
-}
-
-function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
