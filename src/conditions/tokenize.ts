@@ -10,15 +10,6 @@ export type Token =
   | { kind: 'punct'; text: '[' | ']' | ',' | '.' | '(' | ')'; at: number }
   | { kind: 'end'; at: number };
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
 /** Splits Dayshift condition text into tokens; a `/.../` after `matches` is one regex token. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
