@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** PEM certificate files on disk: expiry and issuer. */
-export const certFileCheck = definePlugin({
+/** PEM certificate files on disk (certs/ beside a proxy). Fields: cert.expires_in (the soonest), cert.issuer. */
+export const certFileCheck = {
   kind: 'cert_file',
-  description: 'PEM certificate files on disk: expiry and issuer',
-  options: z.strictObject({ paths: z.array(z.string()).min(1) }),
-});
+  description: 'PEM certificate files on disk: the soonest expiry and its issuer',
+  options: z.strictObject({ paths: z.array(z.string().min(1)).min(1) }),
+} satisfies CheckKindDefinition;

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { commandLine, stringMap } from '../config/values.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** Run a program: exit code and stdout, within a time bound. */
-export const commandCheck = definePlugin({
+/** Runs a program (a healthcheck script). Fields: exit_code, stdout; a number on stdout is also `value`. */
+export const commandCheck = {
   kind: 'command',
-  description: 'run a program: exit code and stdout, within a time bound',
+  description: 'run a program: exit_code and stdout; a number printed on stdout is value',
   options: z.strictObject({
-    run: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    /** A string runs through /bin/sh -c; a list runs the program directly. */
+    run: commandLine(),
     cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
+    env: stringMap().optional(),
     user: z.string().optional(),
   }),
-});
+} satisfies CheckKindDefinition;

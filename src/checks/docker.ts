@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** A container's state, health, restart count, CPU % and memory % through the Engine API. */
-export const dockerCheck = definePlugin({
+/** A container through the Engine API. Values: state, health, restarts, cpu_pct, memory_pct. */
+export const dockerCheck = {
   kind: 'docker',
-  description: "a container's state, health, restart count, CPU % and memory % through the Engine API",
-  options: z.strictObject({ container: z.string().min(1), socket: z.string().optional() }),
-});
+  description: "a container's state, health (Docker's own healthcheck), restarts, cpu_pct and memory_pct",
+  options: z.strictObject({
+    container: z.string().min(1),
+    /** The Engine API socket; the default is /var/run/docker.sock or $DOCKER_HOST. */
+    socket: z.string().optional(),
+  }),
+} satisfies CheckKindDefinition;

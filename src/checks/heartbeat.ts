@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { duration } from '../config/schema-helpers.js';
+import { duration } from '../config/values.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** A push check: the job calls its URL; silence longer than period + grace is a failure. */
-export const heartbeatCheck = definePlugin({
+/** A push check: a cron job calls its URL when it runs; silence longer than period + grace is a failure. */
+export const heartbeatCheck = {
   kind: 'heartbeat',
-  description: 'a push check: the job calls its URL; silence longer than period + grace is a failure',
-  options: z.strictObject({ period: duration(), grace: duration().optional() }),
-});
+  description:
+    'a push check: the job calls its heartbeat URL; silence longer than period + grace is a failure',
+  options: z.strictObject({ period: duration(), grace: duration().prefault('0s') }),
+} satisfies CheckKindDefinition;

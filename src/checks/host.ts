@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** This machine: CPU %, memory %, disk % of a path, load. */
-export const hostCheck = definePlugin({
+/** This machine. Values: cpu_pct, memory_pct, disk_pct (of `disk`), load1, load5, load15. */
+export const hostCheck = {
   kind: 'host',
-  description: 'this machine: CPU %, memory %, disk % of a path, load',
-  options: z.strictObject({ disk: z.string().default('/') }),
-});
+  description: 'this machine: values cpu_pct, memory_pct, disk_pct (of the disk path), load1, load5, load15',
+  options: z.strictObject({ disk: z.string().min(1).default('/') }),
+} satisfies CheckKindDefinition;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretUrl } from '../config/schema-helpers.js';
+import { secretUrl } from '../config/secret-schema.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** Connect to MySQL/MariaDB and run a query; reports connections, max_connections, connections_pct. */
-export const mysqlCheck = definePlugin({
+/** Connects to MySQL or MariaDB. Values: connections, max_connections, connections_pct. */
+export const mysqlCheck = {
   kind: 'mysql',
   description:
-    'connect to MySQL/MariaDB and run a query; reports connections, max_connections, connections_pct',
-  options: z.strictObject({ url: secretUrl(['mysql', 'mariadb']), query: z.string().optional() }),
-});
+    'connect to MySQL/MariaDB; values connections, max_connections, connections_pct, and value from query',
+  options: z.strictObject({
+    url: secretUrl(['mysql', 'mariadb']),
+    query: z.string().min(1).optional(),
+  }),
+} satisfies CheckKindDefinition;

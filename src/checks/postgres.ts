@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretUrl } from '../config/schema-helpers.js';
+import { secretUrl } from '../config/secret-schema.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** Connect to PostgreSQL and run a query; reports connections, max_connections, connections_pct. */
-export const postgresCheck = definePlugin({
+/** Connects to PostgreSQL (pg_isready and more). Values: connections, max_connections, connections_pct. */
+export const postgresCheck = {
   kind: 'postgres',
-  description: 'connect to PostgreSQL and run a query; reports connections, max_connections, connections_pct',
-  options: z.strictObject({ url: secretUrl(['postgres', 'postgresql']), query: z.string().optional() }),
-});
+  description:
+    'connect to PostgreSQL; values connections, max_connections, connections_pct, and value from query',
+  options: z.strictObject({
+    url: secretUrl(['postgres', 'postgresql']),
+    /** A query whose first column of the first row becomes `value`. */
+    query: z.string().min(1).optional(),
+  }),
+} satisfies CheckKindDefinition;

@@ -1,3 +1,4 @@
+import type { PluginDefinition } from '../config/plugin.js';
 import { certFileCheck } from './cert-file.js';
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
@@ -11,6 +12,9 @@ import { redisCheck } from './redis.js';
 import { sqlCheck } from './sql.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
+
+/** A check kind: the key that selects it and its options schema. Its `run` arrives with the checks issue. */
+export type CheckKindDefinition = PluginDefinition;
 
 /** Every check kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const checkKinds = {
@@ -27,4 +31,6 @@ export const checkKinds = {
   host: hostCheck,
   docker: dockerCheck,
   heartbeat: heartbeatCheck,
-} as const;
+} as const satisfies Record<string, CheckKindDefinition>;
+
+export type CheckKind = keyof typeof checkKinds;

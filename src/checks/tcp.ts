@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { port } from '../config/values.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** A TCP connection to host:port. */
-export const tcpCheck = definePlugin({
+/** A TCP connection to host:port. Fields: connected, latency. */
+export const tcpCheck = {
   kind: 'tcp',
-  description: 'a TCP connection to host:port',
-  options: z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
-});
+  description: 'a TCP connection to host:port: connected, latency',
+  options: z.strictObject({ host: z.string().min(1), port: port() }),
+} satisfies CheckKindDefinition;

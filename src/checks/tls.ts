@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { port } from '../config/values.js';
+import type { CheckKindDefinition } from './registry.js';
 
-/** A TLS handshake: certificate expiry, issuer, hostname match, chain validity. */
-export const tlsCheck = definePlugin({
+/** A TLS handshake. Fields: cert.expires_in, cert.issuer, connected, latency. */
+export const tlsCheck = {
   kind: 'tls',
-  description: 'a TLS handshake: certificate expiry, issuer, hostname match, chain validity',
+  description: 'a TLS handshake: certificate expiry and issuer, hostname match, chain validity',
   options: z.strictObject({
     host: z.string().min(1),
-    port: z.number().int().min(1).max(65535).default(443),
+    port: port().default(443),
+    /** The SNI name and the name the certificate must match, when it differs from host. */
     servername: z.string().optional(),
   }),
-});
+} satisfies CheckKindDefinition;

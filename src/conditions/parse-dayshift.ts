@@ -1,118 +1,144 @@
 import {
   type Comparison,
-  type ConditionNode,
   ConditionSyntaxError,
+  type DayshiftExpr,
+  FIELDS,
   type FieldRef,
   type Literal,
-  type Operand,
 } from './ast.js';
 import { type Token, tokenize } from './tokenize.js';
 
-const KEYWORD_LITERALS: Record<string, boolean | null> = { true: true, false: false, null: null };
+const KEYWORDS: Record<string, boolean | null> = { true: true, false: false, null: null };
+const OPERATORS = 'expected an operator: == != < <= > >= in contains matches exists';
 
-/**
- * Dayshift's syntax: `<left> <op> <right>`, `<left> in [a, b]`, `<left> contains <x>`,
- * `<left> matches /re/`, `<left> exists`. Left sides are fields (`status`, `json.items[0].id`,
- * `header.content-type`, `connections_pct`, ...); right sides are literals.
- */
-export function parseDayshift(text: string): ConditionNode {
+/** Parses Dayshift's syntax by recursive descent over the tokens; errors carry the column. */
+export function parseDayshift(text: string): DayshiftExpr {
   const tokens = tokenize(text);
   let pos = 0;
   const peek = (): Token => tokens[pos] as Token;
   const next = (): Token => tokens[pos++] as Token;
+  const isPunct = (t: Token, p: string) => t.kind === 'punct' && t.text === p;
 
-  const left = operand();
+  const left = field();
   const op = next();
-  let node: ConditionNode;
+  let expr: DayshiftExpr;
   if (op.kind === 'op') {
-    node = { type: 'compare', op: op.text as Comparison, left, right: operand() };
+    const right = literal();
+    if (op.text !== '==' && op.text !== '!=' && typeof right.value !== 'number')
+      throw new ConditionSyntaxError(
+        `${op.text} compares numbers, durations or percentages`,
+        tokens[pos - 1]?.at ?? op.at,
+      );
+    checkUnits(left, right, tokens[pos - 1]?.at ?? op.at);
+    expr = { type: 'compare', op: op.text as Comparison, left, right };
   } else if (op.kind === 'ident' && op.text === 'in') {
-    node = { type: 'in', left, items: list() };
+    expr = { type: 'in', left, items: list() };
   } else if (op.kind === 'ident' && op.text === 'contains') {
-    node = { type: 'contains', left, right: operand() };
+    expr = { type: 'contains', left, right: literal() };
   } else if (op.kind === 'ident' && op.text === 'matches') {
     const re = next();
     if (re.kind !== 'regex')
       throw new ConditionSyntaxError('matches needs a regular expression like /^ok/', re.at);
-    node = { type: 'matches', left, pattern: re.pattern, flags: re.flags };
+    expr = { type: 'matches', left, pattern: re.pattern, flags: re.flags };
   } else if (op.kind === 'ident' && op.text === 'exists') {
-    node = { type: 'exists', left };
+    expr = { type: 'exists', left };
   } else {
     throw new ConditionSyntaxError(
-      op.kind === 'end'
-        ? 'the condition ends before its operator; write for example `status == 200`'
-        : 'expected an operator: == != < <= > >= in contains matches exists',
+      op.kind === 'end' ? `the condition ends before its operator; ${OPERATORS}` : OPERATORS,
       op.at,
     );
   }
   const end = peek();
   if (end.kind !== 'end') throw new ConditionSyntaxError('unexpected text after the condition', end.at);
-  return node;
+  return expr;
 
-  function operand(): Operand {
-    const token = next();
-    if (token.kind === 'number') return literalOf(token);
-    if (token.kind === 'string') return { type: 'literal', value: token.value };
-    if (token.kind === 'ident') {
-      if (token.text in KEYWORD_LITERALS)
-        return { type: 'literal', value: KEYWORD_LITERALS[token.text] ?? null };
-      return field(token.text);
-    }
-    throw new ConditionSyntaxError(
-      token.kind === 'end' ? 'the condition ends where a value was expected' : 'expected a field or a value',
-      token.at,
-    );
-  }
-
-  function field(root: string): FieldRef {
-    const ref: FieldRef = { type: 'field', root, path: [] };
+  function field(): FieldRef {
+    const start = next();
+    if (start.kind !== 'ident' || start.text in KEYWORDS)
+      throw new ConditionSyntaxError(
+        start.kind === 'end' ? 'the condition is empty' : 'a condition starts with a field, such as status',
+        start.at,
+        'fields: status, latency, body, json.<path>, header.<name>, cert.expires_in, cert.issuer, value, exit_code, stdout, connected, or a named value',
+      );
+    const ref: FieldRef = { type: 'field', name: start.text, path: [] };
     for (;;) {
       const t = peek();
-      if (t.kind === 'punct' && t.text === '.') {
+      if (isPunct(t, '.')) {
         pos++;
         const seg = next();
         if (seg.kind === 'ident') ref.path.push(seg.text);
-        else if (seg.kind === 'string') ref.path.push(seg.value);
-        else if (seg.kind === 'number' && seg.unit === undefined) ref.path.push(String(seg.value));
+        else if (seg.kind === 'number' && seg.unit === undefined && Number.isInteger(seg.value))
+          ref.path.push(String(seg.value));
         else throw new ConditionSyntaxError('expected a name after "."', seg.at);
-      } else if (t.kind === 'punct' && t.text === '[') {
+      } else if (isPunct(t, '[')) {
         pos++;
         const index = next();
         if (index.kind === 'number' && index.unit === undefined && Number.isInteger(index.value))
           ref.path.push(index.value);
         else if (index.kind === 'string') ref.path.push(index.value);
-        else throw new ConditionSyntaxError('expected an index like [0]', index.at);
+        else
+          throw new ConditionSyntaxError('expected an index like [0] or a quoted key like ["a b"]', index.at);
         const close = next();
-        if (close.kind !== 'punct' || close.text !== ']')
-          throw new ConditionSyntaxError('expected ]', close.at);
+        if (!isPunct(close, ']')) throw new ConditionSyntaxError('expected ]', close.at);
       } else {
+        checkField(ref, start.at);
         return ref;
       }
     }
   }
 
+  function literal(): Literal {
+    const t = next();
+    if (t.kind === 'number')
+      return t.unit ? { type: 'literal', value: t.value, unit: t.unit } : { type: 'literal', value: t.value };
+    if (t.kind === 'string') return { type: 'literal', value: t.value };
+    if (t.kind === 'ident' && t.text in KEYWORDS) return { type: 'literal', value: KEYWORDS[t.text] ?? null };
+    if (t.kind === 'ident')
+      throw new ConditionSyntaxError(
+        `text must be quoted: '${t.text}'`,
+        t.at,
+        "the right side is a value: a number, a duration, a percentage, 'quoted text', true, false or null",
+      );
+    throw new ConditionSyntaxError(
+      t.kind === 'end' ? 'the condition ends where a value was expected' : 'expected a value',
+      t.at,
+    );
+  }
+
   function list(): Literal[] {
     const open = next();
-    if (open.kind !== 'punct' || open.text !== '[')
-      throw new ConditionSyntaxError('in needs a list like [200, 302]', open.at);
+    if (!isPunct(open, '[')) throw new ConditionSyntaxError('in needs a list like [200, 302]', open.at);
     const items: Literal[] = [];
     for (;;) {
-      const t = next();
-      if (t.kind === 'number') items.push(literalOf(t));
-      else if (t.kind === 'string') items.push({ type: 'literal', value: t.value });
-      else if (t.kind === 'ident' && t.text in KEYWORD_LITERALS)
-        items.push({ type: 'literal', value: KEYWORD_LITERALS[t.text] ?? null });
-      else throw new ConditionSyntaxError('expected a value in the list', t.at);
+      items.push(literal());
       const sep = next();
-      if (sep.kind === 'punct' && sep.text === ']') return items;
-      if (sep.kind !== 'punct' || sep.text !== ',')
-        throw new ConditionSyntaxError('expected , or ] in the list', sep.at);
+      if (isPunct(sep, ']')) return items;
+      if (!isPunct(sep, ',')) throw new ConditionSyntaxError('expected , or ] in the list', sep.at);
     }
   }
 }
 
-function literalOf(token: Extract<Token, { kind: 'number' }>): Literal {
-  return token.unit
-    ? { type: 'literal', value: token.value, unit: token.unit }
-    : { type: 'literal', value: token.value };
+/** Built-in fields take the path they can use; any other name is a named value and takes none. */
+function checkField(ref: FieldRef, at: number): void {
+  const depth = ref.path.length;
+  const known = (FIELDS as readonly string[]).includes(ref.name);
+  if (ref.name === 'header' && depth !== 1)
+    throw new ConditionSyntaxError('header needs a name: header.content-type', at);
+  if (ref.name === 'cert' && (depth !== 1 || !['expires_in', 'issuer'].includes(String(ref.path[0]))))
+    throw new ConditionSyntaxError('cert has cert.expires_in and cert.issuer', at);
+  if (ref.name !== 'json' && ref.name !== 'header' && ref.name !== 'cert' && depth > 0)
+    throw new ConditionSyntaxError(
+      known ? `${ref.name} has no fields` : `the named value ${ref.name} has no fields`,
+      at,
+      'json.<path> reads into a JSON body; header.<name> reads a header',
+    );
+}
+
+/** Catches comparisons that can never mean anything, such as `latency < 80%`. */
+function checkUnits(left: FieldRef, right: Literal, at: number): void {
+  const timed = left.name === 'latency' || (left.name === 'cert' && left.path[0] === 'expires_in');
+  if (timed && right.unit === '%')
+    throw new ConditionSyntaxError(`${left.name} is a duration; compare it with one like 1s`, at);
+  if (left.name === 'status' && right.unit !== undefined)
+    throw new ConditionSyntaxError('status is an HTTP status code such as 200', at);
 }

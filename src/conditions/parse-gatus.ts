@@ -1,100 +1,103 @@
-import { parseDuration } from '../config/duration.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import {
-  type Call,
   type Comparison,
-  type ConditionNode,
   ConditionSyntaxError,
-  type FieldRef,
-  type Operand,
+  GATUS_PLACEHOLDERS,
+  type GatusExpr,
+  type GatusPlaceholder,
+  type GatusTerm,
 } from './ast.js';
+import { goNumber } from './gatus-values.js';
 
-/** Gatus's placeholders and the Dayshift fields they read. */
-const PLACEHOLDERS: Record<string, string> = {
-  STATUS: 'status',
-  BODY: 'body',
-  RESPONSE_TIME: 'latency',
-  CONNECTED: 'connected',
-  CERTIFICATE_EXPIRATION: 'cert.expires_in',
-  DOMAIN_EXPIRATION: 'domain.expires_in',
-  IP: 'ip',
-  DNS_RCODE: 'dns.rcode',
-};
-const OPERATORS: Comparison[] = ['==', '!=', '<=', '>=', '<', '>'];
+// Gatus looks for the operators in this order, each with a space on both sides.
+const OPERATORS: Comparison[] = ['==', '!=', '<=', '>=', '>', '<'];
 
-/** True when the text uses Gatus's syntax: a `[PLACEHOLDER]`, or Gatus's len()/has() on the left. */
+/** True when the text is written in Gatus's syntax: a `[PLACEHOLDER]`, or one of Gatus's functions. */
 export function looksLikeGatus(text: string): boolean {
-  return /\[[A-Z_]+\]/.test(text) || /^\s*(len|has)\(/.test(text);
+  return /\[[A-Za-z_]+\]/.test(text) || /(^|\s)(len|has|pat|any)\(/.test(text);
 }
 
 /**
- * Gatus's syntax with Gatus's meaning: the operator splits the text; each side is a placeholder,
- * a function (`len`, `has`, `pat`, `any`) or a bare literal (numbers and durations compare as numbers,
- * everything else as text, unquoted).
+ * Gatus's syntax, read the way Gatus reads it: the first operator found (with spaces around it) splits
+ * the text; each side is a placeholder, `len()`/`has()` of one, `pat()`, `any()`, or plain text.
+ * Where Gatus would silently compare nonsense (an unknown placeholder, `30d`, text in `<`),
+ * this is a load error instead.
  */
-export function parseGatus(text: string): ConditionNode {
-  const found = findOperator(text);
-  if (!found) throw new ConditionSyntaxError('expected an operator: == != < <= > >=', text.length);
-  const left = side(text.slice(0, found.at), 0);
-  const right = side(text.slice(found.at + found.op.length), found.at + found.op.length);
-  return { type: 'compare', op: found.op, left, right };
-}
-
-function findOperator(text: string): { op: Comparison; at: number } | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    if (depth > 0) continue;
-    for (const op of OPERATORS) if (text.startsWith(op, i)) return { op, at: i };
+export function parseGatus(text: string): GatusExpr {
+  const found = OPERATORS.find((op) => text.includes(` ${op} `));
+  if (!found) {
+    const bare = /==|!=|<=|>=|<|>/.exec(text);
+    throw new ConditionSyntaxError(
+      bare
+        ? 'Gatus conditions need a space on each side of the operator'
+        : 'expected an operator: == != < <= > >=',
+      bare?.index ?? text.length,
+      'for example [STATUS] == 200',
+    );
   }
-  return undefined;
+  const at = text.indexOf(` ${found} `);
+  const second = text.indexOf(` ${found} `, at + 1);
+  if (second >= 0)
+    throw new ConditionSyntaxError(`a condition has one operator; this one has ${found} twice`, second + 1);
+  const rightAt = at + found.length + 2;
+  const left = term(text.slice(0, at), 0);
+  const right = term(text.slice(rightAt), rightAt);
+  if (found !== '==' && found !== '!=') {
+    numeric(left, text.slice(0, at), 0, found);
+    numeric(right, text.slice(rightAt), rightAt, found);
+  }
+  return { type: 'gatus', op: found, left, right };
 }
 
-function side(raw: string, offset: number): Operand {
-  const leading = raw.length - raw.trimStart().length;
+function term(raw: string, offset: number): GatusTerm {
+  const at = offset + raw.length - raw.trimStart().length;
   const text = raw.trim();
-  const at = offset + leading;
   if (!text) throw new ConditionSyntaxError('a side of the condition is empty', at);
-  const call = /^(len|has|pat|any)\((.*)\)$/s.exec(text);
-  if (call) {
-    const fn = call[1] as Call['fn'];
-    const inner = call[2] ?? '';
-    const innerAt = at + fn.length + 1;
-    if (fn === 'pat') return { type: 'call', fn, args: [{ type: 'literal', value: inner }] };
-    if (fn === 'any') return { type: 'call', fn, args: inner.split(',').map((part) => literal(part.trim())) };
-    return { type: 'call', fn, args: [side(inner, innerAt)] };
+  const fn = /^(len|has)\((.*)\)$/s.exec(text);
+  if (fn) {
+    const inner = placeholder((fn[2] ?? '').trim(), at + (fn[1] as string).length + 1);
+    if (!inner)
+      throw new ConditionSyntaxError(`${fn[1]}() takes a placeholder, such as ${fn[1]}([BODY].data)`, at);
+    return { ...inner, fn: fn[1] as 'len' | 'has' };
   }
-  const placeholder = /^\[([A-Z_]+)\](.*)$/s.exec(text);
-  if (placeholder) {
-    const name = placeholder[1] as string;
-    const mapped = PLACEHOLDERS[name];
-    if (!mapped) {
-      throw new ConditionSyntaxError(
-        `unknown placeholder [${name}]; Gatus has ${Object.keys(PLACEHOLDERS)
-          .map((p) => `[${p}]`)
-          .join(', ')}`,
-        at,
-      );
-    }
-    const [root, ...rest] = mapped.split('.');
-    const ref: FieldRef = { type: 'field', root: root as string, path: rest };
-    const suffix = placeholder[2] ?? '';
-    if (suffix) {
-      if (name !== 'BODY') throw new ConditionSyntaxError(`only [BODY] takes a path, not [${name}]`, at);
-      ref.root = 'json';
-      for (const m of suffix.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g))
-        ref.path.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
-    }
-    return ref;
-  }
-  return literal(text);
+  const pat = /^pat\((.*)\)$/s.exec(text);
+  if (pat) return { type: 'pattern', glob: pat[1] ?? '' };
+  const any = /^any\((.*)\)$/s.exec(text);
+  if (any) return { type: 'any', options: (any[1] ?? '').split(',').map((o) => o.trim()) };
+  return placeholder(text, at) ?? { type: 'text', text };
 }
 
-function literal(text: string): Operand {
-  if (/^-?\d+(\.\d+)?$/.test(text)) return { type: 'literal', value: Number(text) };
-  const ms = parseDuration(text);
-  if (ms !== undefined) return { type: 'literal', value: ms, unit: 'ms' };
-  if (text === 'true' || text === 'false') return { type: 'literal', value: text === 'true' };
-  return { type: 'literal', value: text };
+function placeholder(text: string, at: number): Extract<GatusTerm, { type: 'placeholder' }> | undefined {
+  const match = /^\[([A-Za-z_]+)\](.*)$/s.exec(text);
+  if (!match) return undefined;
+  // Gatus reads placeholder names in any case; paths keep theirs.
+  const name = (match[1] as string).toUpperCase();
+  if (!(GATUS_PLACEHOLDERS as readonly string[]).includes(name)) {
+    const known = GATUS_PLACEHOLDERS.map((p) => `[${p}]`);
+    throw new ConditionSyntaxError(
+      `unknown placeholder [${match[1]}]`,
+      at,
+      didYouMean(`[${name}]`, known) ?? `placeholders: ${known.join(', ')}`,
+    );
+  }
+  const suffix = match[2] ?? '';
+  if (!suffix) return { type: 'placeholder', name: name as GatusPlaceholder };
+  if (name !== 'BODY' || !/^[.[]/.test(suffix))
+    throw new ConditionSyntaxError(`only [BODY] takes a path, as in [BODY].status`, at + name.length + 2);
+  return { type: 'placeholder', name: 'BODY', path: suffix.replace(/^\./, '') };
+}
+
+/** Gatus turns each side of < <= > >= into a number; text that would silently become 0 is refused. */
+function numeric(t: GatusTerm, raw: string, offset: number, op: string): void {
+  const at = offset + raw.length - raw.trimStart().length;
+  if (t.type === 'pattern' || t.type === 'any')
+    throw new ConditionSyntaxError(`pat() and any() work only with == and !=, not ${op}`, at);
+  if (t.type !== 'text' || goNumber(t.text) !== undefined) return;
+  throw new ConditionSyntaxError(
+    `"${t.text}" is not a number or a duration, so Gatus would compare it as 0`,
+    at,
+    /^\d+(\.\d+)?d$/.test(t.text)
+      ? 'Gatus durations have no d unit: write hours, e.g. 720h for 30 days'
+      : 'write a number (milliseconds for [RESPONSE_TIME]) or a duration such as 48h',
+  );
 }

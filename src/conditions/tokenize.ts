@@ -1,16 +1,28 @@
 import { parseDuration } from '../config/duration.js';
 import { ConditionSyntaxError } from './ast.js';
 
+/** Tokens of Dayshift's condition syntax; `at` is the 0-based column in the condition text. */
 export type Token =
   | { kind: 'ident'; text: string; at: number }
-  | { kind: 'number'; value: number; unit?: 'ms' | '%'; text: string; at: number }
+  | { kind: 'number'; value: number; unit?: 'ms' | '%'; at: number }
   | { kind: 'string'; value: string; at: number }
   | { kind: 'regex'; pattern: string; flags: string; at: number }
-  | { kind: 'op'; text: string; at: number }
-  | { kind: 'punct'; text: '[' | ']' | ',' | '.' | '(' | ')'; at: number }
+  | { kind: 'op'; text: '==' | '!=' | '<' | '<=' | '>' | '>='; at: number }
+  | { kind: 'punct'; text: '[' | ']' | ',' | '.'; at: number }
   | { kind: 'end'; at: number };
 
-/** Splits Dayshift condition text into tokens; a `/.../` after `matches` is one regex token. */
+const NUMBER = /-?\d+(?:\.\d+)?/y;
+// A unit right after a number: a (compound) duration such as 1h30m, or a percent sign.
+const UNIT = /(?:ms|s|m|h|d|w)(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))*|%/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const OPERATOR = /==|!=|<=|>=|<|>/y;
+
+function sticky(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
+/** Splits a Dayshift condition into tokens; a `/.../flags` right after `matches` is one regex token. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -20,97 +32,92 @@ export function tokenize(text: string): Token[] {
       i++;
       continue;
     }
-    const start = i;
     const prev = tokens.at(-1);
     if (ch === '/' && prev?.kind === 'ident' && prev.text === 'matches') {
-      let j = i + 1;
-      let pattern = '';
-      while (j < text.length && text[j] !== '/') {
-        if (text[j] === '\\' && j + 1 < text.length) pattern += text[j++];
-        pattern += text[j++];
-      }
-      if (j >= text.length) throw new ConditionSyntaxError('the regular expression has no closing /', start);
-      j++;
-      const flags = /^[imsu]*/.exec(text.slice(j))?.[0] ?? '';
-      try {
-        new RegExp(pattern, flags);
-      } catch (error) {
-        throw new ConditionSyntaxError(`invalid regular expression: ${(error as Error).message}`, start);
-      }
-      tokens.push({ kind: 'regex', pattern, flags, at: start });
-      i = j + flags.length;
+      const token = regexAt(text, i);
+      tokens.push(token.token);
+      i = token.end;
       continue;
     }
     if (ch === "'" || ch === '"') {
-      let j = i + 1;
-      let value = '';
-      while (j < text.length && text[j] !== ch) {
-        if (text[j] === '\\' && j + 1 < text.length) j++;
-        value += text[j++];
-      }
-      if (j >= text.length) throw new ConditionSyntaxError(`the string has no closing ${ch}`, start);
-      tokens.push({ kind: 'string', value, at: start });
-      i = j + 1;
+      const token = stringAt(text, i);
+      tokens.push(token.token);
+      i = token.end;
       continue;
     }
-    const number = /^-?\d+(?:\.\d+)?/.exec(text.slice(i));
-    if (
-      number &&
-      (ch !== '-' || !prev || prev.kind === 'op' || (prev.kind === 'punct' && prev.text !== ']'))
-    ) {
-      i += number[0].length;
-      // A number may carry a unit (`1s`, `250ms`, `80%`) or be a compound duration (`1h30m`).
-      const rest = /^(?:(?:ms|s|m|h|d|w)(?:\d+(?:ms|s|m|h|d|w))*|%)/.exec(text.slice(i))?.[0] ?? '';
-      if (rest && /[A-Za-z0-9_]/.test(text[i + rest.length] ?? '')) {
+    // `-` starts a number only where a value may stand (after an operator, `[` or `,`).
+    const number = sticky(NUMBER, text, i);
+    if (number && (ch !== '-' || prev?.kind === 'op' || (prev?.kind === 'punct' && prev.text !== ']'))) {
+      const unit = sticky(UNIT, text, i + number.length) ?? '';
+      const end = i + number.length + unit.length;
+      if (/[A-Za-z0-9_%]/.test(text[end] ?? '')) {
+        const word = /^[^\s,\]]+/.exec(text.slice(i))?.[0] ?? number;
         throw new ConditionSyntaxError(
-          `"${text.slice(start).split(/[\s,\]]/)[0]}" is not a number, duration or percentage`,
-          start,
+          `"${word}" is not a number, duration or percentage`,
+          i,
+          'durations are written 250ms, 10s, 5m, 2h, 14d or 1h30m; percentages 80%',
         );
       }
-      i += rest.length;
-      if (rest === '%')
-        tokens.push({
-          kind: 'number',
-          value: Number(number[0]),
-          unit: '%',
-          text: text.slice(start, i),
-          at: start,
-        });
-      else if (rest)
-        tokens.push({
-          kind: 'number',
-          value: durationMs(text.slice(start, i)),
-          unit: 'ms',
-          text: text.slice(start, i),
-          at: start,
-        });
-      else tokens.push({ kind: 'number', value: Number(number[0]), text: number[0], at: start });
+      if (unit === '%') tokens.push({ kind: 'number', value: Number(number), unit: '%', at: i });
+      else if (unit) {
+        const ms = parseDuration(text.slice(i + (number.startsWith('-') ? 1 : 0), end)) ?? Number.NaN;
+        tokens.push({ kind: 'number', value: number.startsWith('-') ? -ms : ms, unit: 'ms', at: i });
+      } else tokens.push({ kind: 'number', value: Number(number), at: i });
+      i = end;
       continue;
     }
-    const op = /^(==|!=|<=|>=|<|>)/.exec(text.slice(i));
+    const op = sticky(OPERATOR, text, i);
     if (op) {
-      tokens.push({ kind: 'op', text: op[0], at: start });
-      i += op[0].length;
+      tokens.push({ kind: 'op', text: op as Extract<Token, { kind: 'op' }>['text'], at: i });
+      i += op.length;
       continue;
     }
-    if ('[],.()'.includes(ch)) {
-      tokens.push({ kind: 'punct', text: ch as '[' | ']' | ',' | '.' | '(' | ')', at: start });
+    if (ch === '[' || ch === ']' || ch === ',' || ch === '.') {
+      tokens.push({ kind: 'punct', text: ch, at: i });
       i++;
       continue;
     }
-    const ident = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(text.slice(i));
+    const ident = sticky(IDENT, text, i);
     if (ident) {
-      tokens.push({ kind: 'ident', text: ident[0], at: start });
-      i += ident[0].length;
+      tokens.push({ kind: 'ident', text: ident, at: i });
+      i += ident.length;
       continue;
     }
-    if (ch === '=') throw new ConditionSyntaxError('use == to compare, not =', start);
-    throw new ConditionSyntaxError(`unexpected "${ch}"`, start);
+    if (ch === '=') throw new ConditionSyntaxError('use == to compare, not =', i);
+    if (ch === '/') throw new ConditionSyntaxError('a /regular expression/ may only follow `matches`', i);
+    throw new ConditionSyntaxError(`unexpected "${ch}"`, i);
   }
   tokens.push({ kind: 'end', at: text.length });
   return tokens;
 }
 
-function durationMs(text: string): number {
-  return parseDuration(text.startsWith('-') ? text.slice(1) : text)! * (text.startsWith('-') ? -1 : 1);
+function stringAt(text: string, start: number): { token: Token; end: number } {
+  const quote = text[start];
+  let value = '';
+  let j = start + 1;
+  while (j < text.length && text[j] !== quote) {
+    // A backslash keeps the next character as it is: 'it\'s', "say \"hi\"".
+    if (text[j] === '\\' && j + 1 < text.length) j++;
+    value += text[j++];
+  }
+  if (j >= text.length) throw new ConditionSyntaxError(`the string has no closing ${quote}`, start);
+  return { token: { kind: 'string', value, at: start }, end: j + 1 };
+}
+
+function regexAt(text: string, start: number): { token: Token; end: number } {
+  let pattern = '';
+  let j = start + 1;
+  while (j < text.length && text[j] !== '/') {
+    if (text[j] === '\\' && j + 1 < text.length) pattern += text[j++];
+    pattern += text[j++];
+  }
+  if (j >= text.length) throw new ConditionSyntaxError('the regular expression has no closing /', start);
+  j++;
+  const flags = /^[imsu]*/.exec(text.slice(j))?.[0] ?? '';
+  try {
+    new RegExp(pattern, flags);
+  } catch (error) {
+    throw new ConditionSyntaxError(`invalid regular expression: ${(error as Error).message}`, start);
+  }
+  return { token: { kind: 'regex', pattern, flags, at: start }, end: j + flags.length };
 }

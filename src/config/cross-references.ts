@@ -1,143 +1,180 @@
-import { didYouMean } from './issues.js';
-import type { StackConfig } from './schema.js';
+import { DEFAULTS } from './defaults.js';
+import type { ParsedSections } from './schema.js';
 
-export type AddIssue = (path: ReadonlyArray<PropertyKey>, message: string, hint?: string) => void;
+type Path = ReadonlyArray<PropertyKey>;
+
+/** Reports a name that refers to nothing; `candidates` are the names that exist, for the hint. */
+export type AddIssue = (
+  path: Path,
+  message: string,
+  candidates: readonly string[],
+  options?: { key?: boolean; name?: string },
+) => void;
+
+/** The names the file defines, read from the raw data so a section with an error elsewhere still counts. */
+export interface KnownNames {
+  services: string[];
+  /** `service.check` */
+  checks: string[];
+  notifiers: string[];
+  repositories: string[];
+  smoke: string[];
+  backups: string[];
+  runbooks: string[];
+  severities: string[];
+}
+
+export function namesIn(raw: Record<string, unknown>): KnownNames {
+  const services = mapping(raw.services);
+  const severities = Object.keys(mapping(mapping(raw.incidents).severities));
+  return {
+    services: Object.keys(services),
+    checks: Object.entries(services).flatMap(([s, v]) =>
+      Object.keys(mapping(mapping(v).checks)).map((c) => `${s}.${c}`),
+    ),
+    notifiers: Object.keys(mapping(raw.notifiers)),
+    repositories: Object.keys(mapping(raw.repositories)),
+    smoke: Object.keys(mapping(raw.smoke)),
+    backups: Object.keys(mapping(raw.backups)),
+    runbooks: Object.keys(mapping(raw.runbooks)),
+    severities: severities.length > 0 ? severities : [...DEFAULTS.severities],
+  };
+}
+
+function mapping(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
 
 /**
- * Checks that names refer to things the file defines: notifiers, repositories, services, checks,
- * smoke suites, backups, runbooks and severities. Runs after the schema pass, on valid data.
+ * Checks that names refer to things the file defines: notifiers, repositories, services, checks, smoke
+ * suites, backups, runbooks and severities. Runs on the sections that passed the schema; each problem
+ * is reported at the node that holds the name.
  */
-export function checkReferences(config: StackConfig, add: AddIssue): void {
-  const services = config.services ?? {};
-  const serviceNames = Object.keys(services);
-  const notifierNames = Object.keys(config.notifiers ?? {});
-  const smokeNames = Object.keys(config.smoke ?? {});
-  const backupNames = Object.keys(config.backups ?? {});
-  const runbookNames = Object.keys(config.runbooks ?? {});
-  const checkNames = serviceNames.flatMap((s) =>
-    Object.keys(services[s]?.checks ?? {}).map((c) => `${s}.${c}`),
-  );
-  const severityNames = config.incidents?.severities ? Object.keys(config.incidents.severities) : undefined;
+export function checkReferences(config: Partial<ParsedSections>, known: KnownNames, add: AddIssue): void {
+  const refer = (at: Path, value: string, names: readonly string[], what: string) => {
+    if (!names.includes(value))
+      add(at, `unknown ${what} \`${value}\`${names.length ? '' : `: the file defines no ${what}s`}`, names);
+  };
+  const notify = (at: Path, list: readonly string[] | undefined) => {
+    for (const [i, n] of (list ?? []).entries()) refer([...at, i], n, known.notifiers, 'notifier');
+  };
+  const severity = (at: Path, value: string | undefined) => {
+    if (value !== undefined) refer(at, value, known.severities, 'severity');
+  };
+  /** `web.health` names a check; `web` alone names all of a service's checks. */
+  const checkRef = (at: Path, ref: string) => {
+    if (ref.includes('.')) refer(at, ref, known.checks, 'check');
+    else refer(at, ref, known.services, 'service');
+  };
+  const service = (at: Path, name: string) => refer(at, name, known.services, 'service');
 
-  const refer = (path: ReadonlyArray<PropertyKey>, value: string, known: readonly string[], what: string) => {
-    if (!known.includes(value))
-      add(
-        path,
-        `unknown ${what} \`${value}\`${known.length ? '' : `: the file defines no ${what}s`}`,
-        didYouMean(value, known),
-      );
-  };
-  const notify = (path: ReadonlyArray<PropertyKey>, names: readonly string[] | undefined) => {
-    for (const [i, n] of (names ?? []).entries()) refer([...path, i], n, notifierNames, 'notifier');
-  };
-  const severity = (path: ReadonlyArray<PropertyKey>, value: string | undefined) => {
-    if (value && severityNames && !severityNames.includes(value))
-      refer(path, value, severityNames, 'severity');
-  };
-  const checkRef = (path: ReadonlyArray<PropertyKey>, ref: string) => {
-    if (ref.includes('.')) refer(path, ref, checkNames, 'check');
-    else refer(path, ref, serviceNames, 'service');
-  };
-
-  for (const [s, service] of Object.entries(services)) {
-    for (const [c, check] of Object.entries(service.checks ?? {})) {
+  for (const [s, svc] of Object.entries(config.services ?? {}))
+    for (const [c, check] of Object.entries(svc.checks)) {
       notify(['services', s, 'checks', c, 'notify'], check.notify);
       severity(['services', s, 'checks', c, 'severity'], check.severity);
     }
-  }
   for (const [r, rule] of Object.entries(config.rules ?? {})) {
     notify(['rules', r, 'notify'], rule.notify);
     severity(['rules', r, 'severity'], rule.severity);
-    // The full rules language comes with alerting; until then the check references are checked here.
-    for (const match of rule.when.matchAll(/\b([A-Za-z][\w-]*)\.([A-Za-z][\w-]*)/g)) {
-      const ref = `${match[1]}.${match[2]}`;
-      if (!checkNames.includes(ref))
-        add(['rules', r, 'when'], `unknown check \`${ref}\` in the rule`, didYouMean(ref, checkNames));
-    }
+    // The rules language arrives with alerting; until then its `service.check` references are
+    // checked by scanning the text, which is honest about names but not about the expression.
+    for (const m of rule.when.matchAll(/(?<![\w.-])([A-Za-z][\w-]*\.[A-Za-z][\w-]*)/g))
+      refer(['rules', r, 'when'], m[1] as string, known.checks, 'check');
   }
-  for (const [sev, def] of Object.entries(config.incidents?.severities ?? {}))
-    notify(['incidents', 'severities', sev, 'notify'], def.notify);
-  for (const [b, backup] of Object.entries(config.backups ?? {})) {
-    refer(
-      ['backups', b, 'repository'],
-      backup.repository,
-      Object.keys(config.repositories ?? {}),
-      'repository',
-    );
-  }
-  for (const [i, c] of (config.status_page?.components ?? []).entries()) {
-    refer(['status_page', 'components', i], c, serviceNames, 'service');
-  }
-  const maintenanceNames = new Set<string>();
-  (config.maintenance ?? []).forEach((window, i) => {
-    if (maintenanceNames.has(window.name))
-      add(['maintenance', i, 'name'], `duplicate maintenance window name \`${window.name}\``);
-    maintenanceNames.add(window.name);
-    if (!window.schedule && !window.at)
-      add(['maintenance', i], 'a maintenance window needs `schedule` (cron) or `at` (a date and time)');
-    for (const [j, s] of (window.services ?? []).entries())
-      refer(['maintenance', i, 'services', j], s, serviceNames, 'service');
+  for (const [n, notifier] of Object.entries(config.notifiers ?? {}))
+    notifier.severities?.forEach((s, i) => {
+      severity(['notifiers', n, 'severities', i], s);
+    });
+  for (const [s, def] of Object.entries(config.incidents?.severities ?? {}))
+    notify(['incidents', 'severities', s, 'notify'], def.notify);
+  for (const [b, backup] of Object.entries(config.backups ?? {}))
+    refer(['backups', b, 'repository'], backup.repository, known.repositories, 'repository');
+  config.status_page?.components.forEach((c, i) => {
+    service(['status_page', 'components', i], c);
   });
+
+  const windows = new Set<string>();
+  config.maintenance?.forEach((w, i) => {
+    if (windows.has(w.name))
+      add(
+        ['maintenance', i, 'name'],
+        `duplicate name \`${w.name}\`: maintenance windows need distinct names`,
+        [],
+      );
+    windows.add(w.name);
+    w.services?.forEach((s, j) => {
+      service(['maintenance', i, 'services', j], s);
+    });
+  });
+
+  for (const [name, suite] of Object.entries(config.smoke ?? {}))
+    suite.forEach((step, i) => {
+      if (step.kind === 'check') checkRef(['smoke', name, i, 'check'], step.options);
+    });
+
   for (const [d, deploy] of Object.entries(config.deploys ?? {})) {
-    refer(['deploys', d], d, serviceNames, 'service');
-    if (deploy.verify?.smoke)
-      refer(['deploys', d, 'verify', 'smoke'], deploy.verify.smoke, smokeNames, 'smoke suite');
-    deploy.before?.forEach((gate, i) => {
-      if (typeof gate === 'string') return;
-      if ('backup' in gate) refer(['deploys', d, 'before', i, 'backup'], gate.backup, backupNames, 'backup');
-      if ('smoke' in gate) refer(['deploys', d, 'before', i, 'smoke'], gate.smoke, smokeNames, 'smoke suite');
-      if ('runbook' in gate)
-        refer(['deploys', d, 'before', i, 'runbook'], gate.runbook, runbookNames, 'runbook');
+    if (!known.services.includes(d))
+      add(['deploys', d], `unknown service \`${d}\`: deploys are keyed by service`, known.services, {
+        key: true,
+        name: d,
+      });
+    if (deploy.verify.smoke)
+      refer(['deploys', d, 'verify', 'smoke'], deploy.verify.smoke, known.smoke, 'smoke suite');
+    deploy.verify.checks?.forEach((c, i) => {
+      checkRef(['deploys', d, 'verify', 'checks', i], c);
+    });
+    deploy.before.forEach((gate, i) => {
+      const at = ['deploys', d, 'before', i, gate.kind];
+      if (gate.kind === 'backup') refer(at, gate.options, known.backups, 'backup');
+      if (gate.kind === 'smoke') refer(at, gate.options, known.smoke, 'smoke suite');
+      if (gate.kind === 'runbook') refer(at, gate.options, known.runbooks, 'runbook');
+      if (gate.kind === 'check') checkRef(at, gate.options);
     });
   }
-  for (const [r, runbook] of Object.entries(config.runbooks ?? {})) {
+
+  for (const [r, runbook] of Object.entries(config.runbooks ?? {}))
     runbook.steps.forEach((step, i) => {
       const at = ['runbooks', r, 'steps', i, step.kind];
-      const o = step.options as Record<string, unknown> | string | string[];
       switch (step.kind) {
         case 'check':
-          for (const [j, ref] of (Array.isArray(o) ? o : [o as string]).entries())
-            checkRef(Array.isArray(o) ? [...at, j] : at, ref);
+          if (typeof step.options === 'string') checkRef(at, step.options);
+          else
+            step.options.forEach((ref, j) => {
+              checkRef([...at, j], ref);
+            });
           break;
         case 'restart':
         case 'stop':
         case 'start':
-          refer(at, o as string, serviceNames, 'service');
+        case 'rollback':
+          service(at, step.options);
           break;
         case 'logs':
-          refer(
-            typeof o === 'string' ? at : [...at, 'service'],
-            typeof o === 'string' ? o : String((o as { service: string }).service),
-            serviceNames,
-            'service',
-          );
+          if (typeof step.options === 'string') service(at, step.options);
+          else service([...at, 'service'], step.options.service);
           break;
         case 'scale':
         case 'deploy':
-          refer([...at, 'service'], String((o as { service: string }).service), serviceNames, 'service');
+          service([...at, 'service'], step.options.service);
           break;
         case 'wait':
-          if (typeof o === 'object' && o !== null && 'healthy' in o)
-            refer([...at, 'healthy'], String(o.healthy), serviceNames, 'service');
+          if (typeof step.options === 'object') service([...at, 'healthy'], step.options.healthy);
           break;
         case 'backup':
-          refer(at, o as string, backupNames, 'backup');
+          refer(at, step.options, known.backups, 'backup');
           break;
         case 'restore':
-          refer(
-            typeof o === 'string' ? at : [...at, 'backup'],
-            typeof o === 'string' ? o : String((o as { backup: string }).backup),
-            backupNames,
-            'backup',
-          );
+          if (typeof step.options === 'string') refer(at, step.options, known.backups, 'backup');
+          else refer([...at, 'backup'], step.options.backup, known.backups, 'backup');
           break;
         case 'smoke':
-          refer(at, o as string, smokeNames, 'smoke suite');
+          refer(at, step.options, known.smoke, 'smoke suite');
           break;
         case 'notify':
-          notify([...at, 'to'], (o as { to: string[] }).to);
+          notify([...at, 'to'], step.options.to);
           break;
       }
     });
-  }
 }

@@ -1,39 +1,46 @@
 /**
  * Parses a `.env` file the way Docker Compose reads one: `KEY=VALUE` lines, an optional `export `,
- * `#` comments, single quotes taken literally, double quotes with `\n`, `\t`, `\"` and `\\` escapes,
- * and an unquoted value's trailing ` # comment` removed.
+ * `#` comments, single quotes taken literally, double quotes with `\n`, `\t`, `\r`, `\"` and `\\`
+ * escapes, and an unquoted value's trailing ` # comment` removed. Lines that are none of these are
+ * returned in `invalid` by line number, so the loader can warn about them.
  */
 export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
+  return parseDotenvLines(text).values;
+}
+
+export function parseDotenvLines(text: string): { values: Record<string, string>; invalid: number[] } {
+  const values: Record<string, string> = {};
+  const invalid: number[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    const key = match[1] as string;
-    let value = match[2] ?? '';
-    if (value.startsWith("'")) {
-      const end = value.indexOf("'", 1);
-      value = end > 0 ? value.slice(1, end) : value.slice(1);
-    } else if (value.startsWith('"')) {
-      let result = '';
-      let i = 1;
-      for (; i < value.length; i++) {
-        const ch = value[i];
-        if (ch === '\\' && i + 1 < value.length) {
-          const next = value[++i];
-          result += next === 'n' ? '\n' : next === 't' ? '\t' : next === 'r' ? '\r' : next;
-        } else if (ch === '"') {
-          break;
-        } else {
-          result += ch;
-        }
-      }
-      value = result;
-    } else {
-      value = value.replace(/\s+#.*$/, '').trim();
+    if (!match) {
+      invalid.push(index + 1);
+      return;
     }
-    out[key] = value;
+    values[match[1] as string] = unquote(match[2] ?? '');
+  });
+  return { values, invalid };
+}
+
+function unquote(value: string): string {
+  if (value.startsWith("'")) {
+    const end = value.indexOf("'", 1);
+    return end > 0 ? value.slice(1, end) : value.slice(1);
   }
-  return out;
+  if (value.startsWith('"')) {
+    const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r' };
+    let out = '';
+    for (let i = 1; i < value.length; i++) {
+      const ch = value[i] as string;
+      if (ch === '"') break;
+      if (ch === '\\' && i + 1 < value.length) {
+        const next = value[++i] as string;
+        out += escapes[next] ?? next;
+      } else out += ch;
+    }
+    return out;
+  }
+  return value.replace(/\s+#.*$/, '').trim();
 }

@@ -1,126 +1,116 @@
 /**
  * `${VAR}` substitution with Docker Compose's rules:
- *   $VAR, ${VAR}          the value, or empty with a warning when unset
- *   ${VAR:-default}       default when unset or empty;   ${VAR-default} only when unset
- *   ${VAR:?message}       an error when unset or empty;  ${VAR?message} only when unset
- *   ${VAR:+alt}           alt when set and not empty;    ${VAR+alt} when set
- *   $$                    a literal $
- * Defaults and messages may themselves hold ${...}.
+ *   $VAR, ${VAR}        the value; unset gives an empty string and a warning
+ *   ${VAR:-default}     default when unset or empty      ${VAR-default}   default only when unset
+ *   ${VAR:?message}     error when unset or empty        ${VAR?message}   error only when unset
+ *   ${VAR:+alt}         alt when set and not empty       ${VAR+alt}       alt when set
+ *   $$                  a literal $; a $ followed by anything else is kept as it is
+ * Defaults, alternatives and messages may hold ${...} themselves: ${A:-${B:-x}}.
  */
 export interface InterpolationResult {
   value: string;
+  /** Problems, each at its offset in the text: a required variable missing, a malformed ${...}. */
   errors: Array<{ message: string; offset: number }>;
   /** Variables used without a default that were not set. */
   unset: string[];
+  /** Every variable the text read. */
+  names: string[];
 }
 
-export function interpolate(text: string, lookup: (name: string) => string | undefined): InterpolationResult {
-  const errors: InterpolationResult['errors'] = [];
-  const unset: string[] = [];
-  const value = expand(text, 0, lookup, errors, unset);
-  return { value, errors, unset };
+export type Lookup = (name: string) => string | undefined;
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+export function interpolate(text: string, lookup: Lookup): InterpolationResult {
+  const result: InterpolationResult = { value: '', errors: [], unset: [], names: [] };
+  const read: Lookup = (name) => {
+    if (!result.names.includes(name)) result.names.push(name);
+    return lookup(name);
+  };
+  result.value = expand(text, 0, read, result);
+  return result;
 }
 
-function expand(
-  text: string,
-  baseOffset: number,
-  lookup: (name: string) => string | undefined,
-  errors: InterpolationResult['errors'],
-  unset: string[],
-): string {
+function expand(text: string, base: number, lookup: Lookup, result: InterpolationResult): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
-    const ch = text[i];
-    if (ch !== '$') {
-      out += ch;
-      i++;
-      continue;
-    }
-    const next = text[i + 1];
+    const dollar = text.indexOf('$', i);
+    if (dollar < 0) return out + text.slice(i);
+    out += text.slice(i, dollar);
+    const next = text[dollar + 1];
     if (next === '$') {
       out += '$';
-      i += 2;
-      continue;
-    }
-    if (next === '{') {
-      const close = matchingBrace(text, i + 1);
+      i = dollar + 2;
+    } else if (next === '{') {
+      const close = closingBrace(text, dollar + 1);
       if (close < 0) {
-        errors.push({ message: 'a "$" followed by "{" has no closing "}"', offset: baseOffset + i });
-        return out + text.slice(i);
+        result.errors.push({ message: 'a ${ has no closing }', offset: base + dollar });
+        return out + text.slice(dollar);
       }
-      out += substitute(text.slice(i + 2, close), baseOffset + i, baseOffset + i + 2, lookup, errors, unset);
+      out += substitute(text.slice(dollar + 2, close), base + dollar, lookup, result);
       i = close + 1;
-      continue;
+    } else {
+      const name = NAME.exec(text.slice(dollar + 1))?.[0];
+      if (name) {
+        out += variable(name, lookup, result);
+        i = dollar + 1 + name.length;
+      } else {
+        out += '$';
+        i = dollar + 1;
+      }
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))?.[0];
-    if (name) {
-      const v = lookup(name);
-      if (v === undefined) unset.push(name);
-      out += v ?? '';
-      i += 1 + name.length;
-      continue;
-    }
-    out += '$';
-    i++;
   }
   return out;
 }
 
-function substitute(
-  inner: string,
-  offset: number,
-  innerOffset: number,
-  lookup: (name: string) => string | undefined,
-  errors: InterpolationResult['errors'],
-  unset: string[],
-): string {
+function variable(name: string, lookup: Lookup, result: InterpolationResult): string {
+  const value = lookup(name);
+  if (value === undefined && !result.unset.includes(name)) result.unset.push(name);
+  return value ?? '';
+}
+
+/** The inside of `${...}` that starts at `offset` in the text. */
+function substitute(inner: string, offset: number, lookup: Lookup, result: InterpolationResult): string {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(inner);
   if (!match) {
-    errors.push({
-      message: `"\${${inner}}" is not a variable reference; use \${NAME} or \${NAME:-default}`,
+    result.errors.push({
+      message: `"\${${inner}}" is not a variable reference; write \${NAME} or \${NAME:-default}`,
       offset,
     });
     return '';
   }
   const name = match[1] as string;
   const operator = match[2];
+  if (operator === undefined) return variable(name, lookup, result);
   const argument = match[3] ?? '';
+  const argumentOffset = offset + 2 + name.length + operator.length;
   const value = lookup(name);
-  const emptyCounts = operator?.startsWith(':') ?? false;
-  const missing = value === undefined || (emptyCounts && value === '');
-  const argOffset = innerOffset + name.length + (operator?.length ?? 0);
-  switch (operator?.replace(':', '')) {
-    case undefined:
-      if (value === undefined) unset.push(name);
-      return value ?? '';
+  // With a colon, an empty value counts as missing; without, only an unset one does.
+  const missing = value === undefined || (operator.startsWith(':') && value === '');
+  switch (operator.replace(':', '')) {
     case '-':
-      return missing ? expand(argument, argOffset, lookup, errors, unset) : (value as string);
+      return missing ? expand(argument, argumentOffset, lookup, result) : (value as string);
     case '+':
-      return missing ? '' : expand(argument, argOffset, lookup, errors, unset);
-    case '?':
-      if (missing) {
-        const message = expand(argument, argOffset, lookup, errors, unset);
-        errors.push({
-          message: `required variable ${name} is ${value === undefined ? 'not set' : 'empty'}${message ? `: ${message}` : ''}`,
-          offset,
-        });
-        return '';
-      }
-      return value as string;
-    default:
-      return value ?? '';
+      return missing ? '' : expand(argument, argumentOffset, lookup, result);
+    default: {
+      if (!missing) return value as string;
+      const message = expand(argument, argumentOffset, lookup, result);
+      const state = value === undefined ? 'not set' : 'empty';
+      result.errors.push({
+        message: `required variable ${name} is ${state}${message ? `: ${message}` : ''}`,
+        offset,
+      });
+      return '';
+    }
   }
 }
 
-function matchingBrace(text: string, open: number): number {
+function closingBrace(text: string, open: number): number {
   let depth = 0;
   for (let i = open; i < text.length; i++) {
     if (text[i] === '{') depth++;
-    else if (text[i] === '}') {
-      depth--;
-      if (depth === 0) return i;
-    }
+    else if (text[i] === '}' && --depth === 0) return i;
   }
   return -1;
 }

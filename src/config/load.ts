@@ -1,96 +1,85 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Document, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { DayshiftError } from '../errors.js';
-import { checkReferences } from './cross-references.js';
-import { parseDotenv } from './dotenv.js';
+import { parseDotenvLines } from './dotenv.js';
 import { deepFreeze } from './freeze.js';
-import { interpolate } from './interpolate.js';
-import { type ConfigIssue, type ConfigWarning, dottedPath, formatIssues } from './issues.js';
-import { positionOf } from './positions.js';
-import { type StackConfig, stackSchema } from './schema.js';
-import { stackErrorMap, toConfigIssues } from './zod-issues.js';
+import { byPosition, type ConfigIssue, type ConfigWarning, formatIssues } from './issues.js';
+import type { StackConfig } from './schema.js';
+import { scrubSecrets } from './secret.js';
+import { SourceMap } from './source-map.js';
+import { substituteVariables } from './substitute.js';
+import { validateStack } from './validate-stack.js';
+import { readYaml } from './yaml-source.js';
+
+export { resolveConfigPath } from './config-path.js';
 
 export type LoadResult =
   | { ok: true; config: StackConfig; warnings: ConfigWarning[]; path: string; dir: string }
   | { ok: false; errors: ConfigIssue[]; warnings: ConfigWarning[]; path: string };
 
-/** The stack file a command works on: --config, then $DAYSHIFT_CONFIG, then ./dayshift.yaml. */
-export function resolveConfigPath(option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(option ?? env.DAYSHIFT_CONFIG ?? 'dayshift.yaml');
+export interface LoadOptions {
+  /** The environment for `${VAR}` and $DAYSHIFT_DATABASE_URL; process.env by default (tests inject one). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
  * Loads a stack file: YAML with positions, `${VAR}` from the environment and a `.env` beside the
- * file, every section validated, names cross-checked. Every problem is collected, not just the first.
+ * file, every section validated, names cross-checked, the result frozen. Every problem is collected
+ * and reported at once, in file order; nothing is thrown for a bad file.
  */
-export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = {}): LoadResult {
+export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
   const absolute = path.resolve(file);
+  const dir = path.dirname(absolute);
   const display = path.relative(process.cwd(), absolute) || absolute;
   if (!existsSync(absolute)) {
     throw new DayshiftError('CONFIG_NOT_FOUND', `no stack file at ${display}`, {
-      hint: 'pass --config <file>, set DAYSHIFT_CONFIG, or write a dayshift.yaml (see examples/quickstart)',
+      hint: 'run `dayshift init` to write one, or pass --config <file>',
     });
   }
-  const text = readFileSync(absolute, 'utf8');
   const env = options.env ?? process.env;
-  const dotenvPath = path.join(path.dirname(absolute), '.env');
-  const dotenv = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath, 'utf8')) : {};
+  const warnings: ConfigWarning[] = [];
+  const dotenv = readDotenv(path.join(dir, '.env'), warnings);
   // As in Docker Compose, the process environment wins over the .env file.
   const lookup = (name: string) => env[name] ?? dotenv[name];
 
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const errors: ConfigIssue[] = [];
-  const warnings: ConfigWarning[] = [];
-  for (const error of doc.errors) {
-    const pos = lines.linePos(error.pos[0]);
-    const duplicate = error.code === 'DUPLICATE_KEY';
-    errors.push({
-      file: display,
-      line: pos.line,
-      col: pos.col,
-      path: '',
-      message: duplicate
-        ? `duplicate name: ${firstLine(error.message)}`
-        : `invalid YAML: ${firstLine(error.message)}`,
-      hint: duplicate ? 'each name may appear once in a mapping; rename or merge the two entries' : undefined,
-    });
+  const { doc, lines, syntaxErrors, duplicateErrors } = readYaml(readFileSync(absolute, 'utf8'), display);
+  const substituted = substituteVariables(doc, lines, display, lookup);
+  warnings.push(...substituted.warnings);
+  const errors = [...syntaxErrors, ...duplicateErrors, ...substituted.errors];
+  // Past a syntax error the document is a guess; validating it would report noise.
+  if (syntaxErrors.length === 0) {
+    const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const source = new SourceMap(display, doc, lines, data, substituted.substitutions);
+    const validated = validateStack(data, source, { dir, env });
+    errors.push(...validated.errors);
+    if (errors.length === 0 && validated.config)
+      return {
+        ok: true,
+        config: deepFreeze(validated.config),
+        warnings: sorted(warnings),
+        path: absolute,
+        dir,
+      };
   }
-  if (errors.length > 0) return { ok: false, errors, warnings, path: absolute };
-
-  const unsetVariables = substituteVariables(doc, lines, display, lookup, errors, warnings);
-  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  const ctx = { file: display, doc, lines, data, unsetVariables };
-  const parsed = stackSchema.safeParse(data, { error: stackErrorMap });
-  if (!parsed.success) {
-    errors.push(...toConfigIssues(parsed.error.issues, ctx));
-  } else if (errors.length === 0) {
-    checkReferences(parsed.data, (issuePath, message, hint) => {
-      const value = valueAt(data, issuePath);
-      errors.push({
-        file: display,
-        ...positionOf(doc, lines, issuePath, { key: typeof value === 'object' && value !== null }),
-        path: dottedPath(issuePath),
-        message,
-        hint,
-      });
-    });
-  }
-  if (errors.length > 0 || !parsed.success) {
-    errors.sort((a, b) => a.line - b.line || a.col - b.col);
-    return { ok: false, errors, warnings, path: absolute };
-  }
-  return { ok: true, config: deepFreeze(parsed.data), warnings, path: absolute, dir: path.dirname(absolute) };
+  const safe = errors.map((e) => ({
+    ...e,
+    message: scrubSecrets(e.message),
+    ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}),
+  }));
+  return { ok: false, errors: sorted(safe), warnings: sorted(warnings), path: absolute };
 }
 
-/** Loads a stack file or throws CONFIG_INVALID with every error in the message. */
-export function loadConfigOrThrow(file: string, options: { env?: NodeJS.ProcessEnv } = {}) {
+/** Loads a stack file or throws CONFIG_INVALID whose message holds every error. */
+export function loadConfigOrThrow(
+  file: string,
+  options: LoadOptions = {},
+): Extract<LoadResult, { ok: true }> {
   const result = loadConfig(file, options);
   if (!result.ok) {
+    const n = result.errors.length;
     throw new DayshiftError(
       'CONFIG_INVALID',
-      `${result.errors.length} error(s) in the stack file:\n${formatIssues(result.errors)}`,
+      `${n} error${n === 1 ? '' : 's'} in the stack file:\n${formatIssues(result.errors)}`,
       {
         hint: 'fix them and run `dayshift validate`',
       },
@@ -99,72 +88,15 @@ export function loadConfigOrThrow(file: string, options: { env?: NodeJS.ProcessE
   return result;
 }
 
-/** Replaces `${VAR}` in every string value (not keys); returns the variables left unset, by value path. */
-function substituteVariables(
-  doc: Document,
-  lines: LineCounter,
-  file: string,
-  lookup: (name: string) => string | undefined,
-  errors: ConfigIssue[],
-  warnings: ConfigWarning[],
-): Map<string, string[]> {
-  const unsetByPath = new Map<string, string[]>();
-  visit(doc, {
-    Scalar(key, node, ancestry) {
-      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
-      const result = interpolate(node.value, lookup);
-      const start = node.range?.[0] ?? 0;
-      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
-      const valuePath = pathOf(ancestry, node);
-      for (const error of result.errors) {
-        const pos = lines.linePos(start + quoted + error.offset);
-        errors.push({
-          file,
-          line: pos.line,
-          col: pos.col,
-          path: dottedPath(valuePath),
-          message: error.message,
-          hint: 'set it in the environment or in .env beside the file',
-        });
-      }
-      if (result.unset.length > 0) {
-        const pos = lines.linePos(start);
-        unsetByPath.set(dottedPath(valuePath), result.unset);
-        warnings.push({
-          file,
-          line: pos.line,
-          col: pos.col,
-          message: `${result.unset.join(', ')} not set; using an empty string`,
-        });
-      }
-      node.value = result.value;
-    },
-  });
-  return unsetByPath;
+function readDotenv(file: string, warnings: ConfigWarning[]): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const { values, invalid } = parseDotenvLines(readFileSync(file, 'utf8'));
+  const display = path.relative(process.cwd(), file) || file;
+  for (const line of invalid)
+    warnings.push({ file: display, line, col: 1, path: '', message: 'not a KEY=VALUE line; ignored' });
+  return values;
 }
 
-/** The key path of a node from the visitor's ancestry (documents, maps, pairs, sequences). */
-function pathOf(ancestry: readonly unknown[], node: unknown): Array<string | number> {
-  const out: Array<string | number> = [];
-  const chain = [...ancestry, node];
-  for (let i = 0; i < chain.length - 1; i++) {
-    const parent = chain[i];
-    const child = chain[i + 1];
-    if (isPair(parent) && child === parent.value && isScalar(parent.key)) out.push(String(parent.key.value));
-    else if (isSeq(parent)) out.push(parent.items.indexOf(child as never));
-  }
-  return out;
-}
-
-function valueAt(data: unknown, p: ReadonlyArray<PropertyKey>): unknown {
-  let current = data;
-  for (const segment of p) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
-}
-
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+function sorted<T extends { line: number; col: number }>(items: T[]): T[] {
+  return [...items].sort(byPosition);
 }

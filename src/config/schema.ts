@@ -1,58 +1,74 @@
 import { z } from 'zod';
-import { secretUrl } from './schema-helpers.js';
-import { backupsSchema, repositoriesSchema } from './sections/backups.js';
 import {
-  deploysSchema,
-  envSchema,
   incidentsSchema,
   maintenanceSchema,
   notifiersSchema,
   rulesSchema,
-  runbooksSchema,
-  smokeSchema,
   statusPageSchema,
-} from './sections/operations.js';
+} from './sections/alerting.js';
+import { backupsSchema, repositoriesSchema } from './sections/backups.js';
+import { deploysSchema, envSchema, runbooksSchema, smokeSchema } from './sections/operations.js';
+import { serverSchema, storeSchema } from './sections/platform.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
+import { name } from './values.js';
 
-const storeSchema = z.union([
-  z.strictObject({ url: secretUrl(['postgres', 'postgresql']) }),
-  z.strictObject({ sqlite: z.strictObject({ path: z.string().min(1) }) }),
-]);
+/** Every top-level section and its schema; the loader validates them one by one. */
+export const sections = {
+  version: z.literal(1, { error: 'expected 1, the only version of this file format' }),
+  stack: name().optional().describe('the name of this stack'),
+  store: storeSchema,
+  server: serverSchema,
+  runtime: runtimeSchema.optional().describe('the default driver for services'),
+  services: servicesSchema,
+  rules: rulesSchema,
+  notifiers: notifiersSchema,
+  maintenance: maintenanceSchema,
+  backups: backupsSchema,
+  repositories: repositoriesSchema,
+  smoke: smokeSchema,
+  env: envSchema.optional(),
+  runbooks: runbooksSchema,
+  deploys: deploysSchema,
+  incidents: incidentsSchema.optional(),
+  status_page: statusPageSchema.optional(),
+};
 
-const serverSchema = z.strictObject({
-  listen: z.string().optional(),
-  metrics: z.strictObject({ public: z.boolean().default(true) }).optional(),
+export type SectionName = keyof typeof sections;
+
+const stackObject = z.strictObject(sections);
+export type ParsedSections = z.output<typeof stackObject>;
+
+/** What follows from several sections at once: each service's driver is its own, the runtime's, or none. */
+export function finishStack(parsed: ParsedSections) {
+  const fallback = parsed.runtime ?? { kind: 'none' as const, options: {} };
+  const services = Object.fromEntries(
+    Object.entries(parsed.services).map(([id, service]) => [
+      id,
+      { ...service, driver: service.driver ?? fallback },
+    ]),
+  );
+  return { ...parsed, services };
+}
+
+/** The whole stack file: the sections, then what follows from them together. */
+export const stackSchema = stackObject.transform(finishStack).meta({
+  title: 'dayshift.yaml',
+  description:
+    'The Dayshift stack file: services and their checks, alert rules and notifiers, backups with restore drills, runbooks, deploys and incidents.',
 });
 
-/** The whole stack file. Every section is optional but `version`. */
-export const stackSchema = z
-  .strictObject({
-    version: z.literal(1, { error: 'expected version: 1, the only version of this file format' }),
-    stack: z.string().optional(),
-    store: storeSchema.optional(),
-    server: serverSchema.optional(),
-    runtime: runtimeSchema.optional(),
-    services: servicesSchema.optional(),
-    rules: rulesSchema.optional(),
-    notifiers: notifiersSchema.optional(),
-    maintenance: maintenanceSchema.optional(),
-    backups: backupsSchema.optional(),
-    repositories: repositoriesSchema.optional(),
-    smoke: smokeSchema.optional(),
-    env: envSchema.optional(),
-    runbooks: runbooksSchema.optional(),
-    deploys: deploysSchema.optional(),
-    incidents: incidentsSchema.optional(),
-    status_page: statusPageSchema.optional(),
-  })
-  .meta({
-    title: 'dayshift.yaml',
-    description: 'The Dayshift stack file: services, checks, backups, runbooks, deploys, incidents.',
-  });
-
+/** A validated, frozen stack file. */
 export type StackConfig = z.output<typeof stackSchema>;
+export type ServiceConfig = StackConfig['services'][string];
+export type CheckConfig = ServiceConfig['checks'][string];
 
 /** The JSON Schema editors use to complete the file, generated from the same definitions. */
 export function jsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(stackSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(stackSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  // `x-` keys at the top are free for YAML anchors, as in Docker Compose.
+  schema.patternProperties = { '^x-': {} };
+  return { $id: 'https://dayshift.dev/schema/dayshift.schema.json', ...schema };
 }

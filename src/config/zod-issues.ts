@@ -1,132 +1,206 @@
-import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
-import { type ConfigIssue, didYouMean, dottedPath } from './issues.js';
-import { positionOf } from './positions.js';
-import type { ValueIssueParams } from './schema-helpers.js';
+import { closest, didYouMean } from './did-you-mean.js';
+import { type ConfigIssue, dottedPath } from './issues.js';
+import { type KindedInfo, kindedObjects } from './plugin.js';
+import type { SourceMap } from './source-map.js';
+
+type Issue = z.core.$ZodIssue;
+type RawIssue = z.core.$ZodRawIssue;
+
+/** Extra facts a schema attaches to a custom issue. */
+interface IssueParams {
+  /** 0-based column inside the string value (conditions). */
+  column?: number;
+  hint?: string;
+  /** false when the message already says what was found. */
+  got?: boolean;
+  /** 'key' points at the key of the path rather than its value. */
+  at?: 'key';
+  /** The value may be a secret: never echo it. */
+  secret?: boolean;
+  /** Set by kinded objects: how many kind keys they found. */
+  kindCount?: number;
+}
 
 const UNKNOWN_KEYS = 'dayshift:unknown-keys:';
 
-/**
- * Zod's error map for the stack file: an unknown key's message carries the keys the object does
- * accept, so the hint can name the closest one.
- */
-export function stackErrorMap(issue: {
-  code?: string;
-  keys?: string[];
-  inst?: unknown;
-}): { message: string } | undefined {
-  if (issue.code !== 'unrecognized_keys') return undefined;
-  const shape =
-    (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } })?._zod?.def?.shape ?? {};
-  return { message: UNKNOWN_KEYS + JSON.stringify(Object.keys(shape)) };
+/** Messages in the file's words; a schema's own message wins over these. */
+export function stackErrorMap(issue: RawIssue): string | undefined {
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      // The mapper below needs the keys this object accepts; the message is the only way to carry them.
+      const inst = issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined;
+      const known = Object.keys(inst?._zod?.def?.shape ?? {});
+      const kinded = issue.inst ? kindedObjects.get(issue.inst as z.ZodType) : undefined;
+      return UNKNOWN_KEYS + JSON.stringify({ known, kinded });
+    }
+    case 'invalid_type':
+      return `expected ${article(issue.expected)}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `expected ${String(issue.values[0])}`
+        : `expected one of ${issue.values.map(String).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `expected at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`
+        : issue.origin === 'string'
+          ? 'expected a non-empty string'
+          : `expected a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array'
+        ? `expected at most ${issue.maximum} items`
+        : `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+    case 'invalid_union':
+      return 'expected a different kind of value';
+    default:
+      return undefined;
+  }
 }
 
-type Issue = z.core.$ZodIssue;
-
-/** Turns Zod's issues into positioned, readable config issues. */
+/** Turns Zod's issues for one section into positioned, readable config issues. */
 export function toConfigIssues(
   issues: readonly Issue[],
-  ctx: {
-    file: string;
-    doc: Document;
-    lines: LineCounter;
-    data: unknown;
-    unsetVariables: Map<string, string[]>;
-  },
+  prefix: readonly PropertyKey[],
+  source: SourceMap,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const at = (path: ReadonlyArray<PropertyKey>, options: { key?: boolean; offset?: number } = {}) =>
-    positionOf(ctx.doc, ctx.lines, path, options);
+  const withUnknownKeys = new Set<string>();
+  const scan = (list: readonly Issue[], base: readonly PropertyKey[]) => {
+    for (const i of list)
+      if (i.code === 'unrecognized_keys') withUnknownKeys.add(dottedPath([...base, ...i.path]));
+  };
+  scan(issues, prefix);
 
-  const visit = (issue: Issue, prefix: ReadonlyArray<PropertyKey>) => {
-    const path = [...prefix, ...issue.path];
+  const visit = (issue: Issue, base: readonly PropertyKey[]) => {
+    const path = [...base, ...issue.path];
+    const here = dottedPath(path);
     if (issue.code === 'unrecognized_keys') {
-      const known: string[] = issue.message.startsWith(UNKNOWN_KEYS)
-        ? JSON.parse(issue.message.slice(UNKNOWN_KEYS.length))
-        : [];
-      for (const key of issue.keys) {
-        const hint =
-          didYouMean(key, known) ?? (known.length ? `allowed here: ${known.join(', ')}` : undefined);
-        out.push({
-          file: ctx.file,
-          ...at([...path, key], { key: true }),
-          path: dottedPath([...path, key]),
-          message: `unknown key \`${key}\``,
-          hint,
-        });
-      }
+      const { known, kinded } = JSON.parse(issue.message.slice(UNKNOWN_KEYS.length)) as {
+        known: string[];
+        kinded?: KindedInfo;
+      };
+      for (const key of issue.keys) out.push(unknownKey(path, key, known, kinded, source));
       return;
     }
     if (issue.code === 'invalid_union') {
-      // Report the alternative that got furthest: the one whose problems lie deepest in the value.
-      const branches = issue.errors.filter((b) => b.length > 0);
-      const depth = (b: readonly Issue[]) =>
-        Math.max(...b.map((i) => (i.code === 'invalid_type' ? -1 : i.path.length)));
-      const best = [...branches].sort((a, b) => depth(b) - depth(a))[0];
-      if (best && depth(best) >= 0) {
-        for (const inner of best) visit(inner, path);
+      const branch = bestBranch(issue.errors);
+      if (branch) {
+        scan(branch, path);
+        for (const inner of branch) visit(inner, path);
         return;
       }
     }
-    const value = valueAt(ctx.data, path);
-    const params = (issue as { params?: ValueIssueParams }).params;
-    let message = issue.message;
-    let hint = params?.hint;
-    let position = at(path, params?.column !== undefined ? { offset: params.column } : {});
-    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined) {
-      const parent = path.slice(0, -1);
-      message = `missing required key \`${String(path.at(-1))}\``;
-      position = at(parent);
-    } else if (issue.code === 'invalid_type') {
-      message = `expected ${article(issue.expected)}, got ${describe(value)}`;
-    } else if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid')) {
-      const allowed = issue.values.map((v) => String(v));
-      message = `expected one of ${allowed.join(', ')}, got ${describe(value)}`;
-      if (typeof value === 'string') hint ??= didYouMean(value, allowed);
-    } else if (issue.code === 'invalid_union') {
-      message = `expected ${describeUnion(issue)}, got ${describe(value)}`;
-    } else if (issue.code === 'too_small' || issue.code === 'too_big') {
-      message = sizeMessage(issue);
+    const params = ((issue as { params?: IssueParams }).params ?? {}) as IssueParams;
+    // A kinded object with a mistyped kind reports the unknown key; "no kind key" would say it twice.
+    if (params.kindCount === 0 && withUnknownKeys.has(here)) return;
+    const value = source.valueAt(path);
+    if (issue.code === 'invalid_type' && value === undefined && path.length > 0) {
+      out.push({
+        file: source.file,
+        ...source.position(path.slice(0, -1), { key: true }),
+        path: here,
+        message: `missing required key \`${String(path.at(-1))}\``,
+        hint: issue.message.startsWith('expected') ? `${issue.message} here` : undefined,
+      });
+      return;
     }
-    // A value that came out empty because its variable was not set says so.
-    const unset = ctx.unsetVariables.get(dottedPath(path));
-    if (unset?.length && !hint)
-      hint = `the variable${unset.length > 1 ? 's' : ''} ${unset.join(', ')} ${unset.length > 1 ? 'are' : 'is'} not set`;
-    out.push({ file: ctx.file, ...position, path: dottedPath(path), message, hint });
+    let message = issue.message;
+    let hint = params.hint;
+    if (issue.code === 'invalid_key') {
+      message = `invalid name \`${String(path.at(-1))}\`: ${issue.issues[0]?.message ?? 'not allowed here'}`;
+    } else if (params.got !== false && value !== undefined && !isSecretValue(path, value, params, source)) {
+      message += `, got ${describe(value)}`;
+    }
+    if (issue.code === 'invalid_value' && typeof value === 'string')
+      hint ??= didYouMean(value, issue.values.map(String));
+    hint ??= source.unsetHint(path);
+    const position =
+      params.column !== undefined
+        ? source.position(path, { offset: params.column })
+        : source.position(path, { key: params.at === 'key' || issue.code === 'invalid_key' });
+    out.push({ file: source.file, ...position, path: here, message, ...(hint ? { hint } : {}) });
   };
 
-  for (const issue of issues) visit(issue, []);
+  for (const issue of issues) visit(issue, prefix);
   return out;
 }
 
-function sizeMessage(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): string {
-  const small = issue.code === 'too_small';
-  const limit = Number(
-    small ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum,
+/** The alternative of a union that matched the value's type and got furthest; undefined when none did. */
+function bestBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] | undefined {
+  const typed = branches.filter(
+    (b) => b.length > 0 && !b.some((i) => i.code === 'invalid_type' && i.path.length === 0),
   );
-  const bound = small ? 'at least' : 'at most';
-  if (issue.origin === 'array') return `expected ${bound} ${limit} item${limit === 1 ? '' : 's'}`;
-  if (issue.origin === 'string')
-    return small && limit === 1 ? 'expected a non-empty value' : `expected ${bound} ${limit} characters`;
-  return `expected a number ${small ? '>=' : '<='} ${limit}`;
+  const score = (b: readonly Issue[]) => b.length + (b.some((i) => i.code === 'unrecognized_keys') ? 10 : 0);
+  return [...typed].sort((a, b) => score(a) - score(b))[0];
 }
 
-function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
+function unknownKey(
+  path: readonly PropertyKey[],
+  key: string,
+  known: readonly string[],
+  kinded: KindedInfo | undefined,
+  source: SourceMap,
+): ConfigIssue {
+  const at = {
+    file: source.file,
+    ...source.position([...path, key], { key: true }),
+    path: dottedPath([...path, key]),
+  };
+  const guess = closest(key, known);
+  if (kinded) {
+    const kinds = kinded.kinds;
+    const common = known.filter((k) => !kinds.includes(k));
+    const holder = source.valueAt(path) as Record<string, unknown> | undefined;
+    const hasKind = kinds.some((k) => holder?.[k] !== undefined);
+    const list = `${kinded.what}s: ${kinds.join(', ')}`;
+    if ((guess && kinds.includes(guess)) || (!guess && !hasKind))
+      return {
+        ...at,
+        message: `unknown ${kinded.what} \`${key}\``,
+        hint: guess ? `did you mean \`${guess}\`? ${list}` : list,
+      };
+    return {
+      ...at,
+      message: `unknown key \`${key}\``,
+      hint: guess
+        ? `did you mean \`${guess}\`?`
+        : `allowed here: ${common.join(', ')}, and one of the ${list}`,
+    };
   }
-  return current;
+  return {
+    ...at,
+    message: `unknown key \`${key}\``,
+    hint: guess
+      ? `did you mean \`${guess}\`?`
+      : known.length
+        ? `allowed here: ${known.join(', ')}`
+        : undefined,
+  };
+}
+
+const SECRET_KEY = /pass|secret|token|routing_key|api_key|webhook|credential|dsn/i;
+
+/** Values that may be secrets are never echoed in an error, even when they are wrong. */
+function isSecretValue(
+  path: readonly PropertyKey[],
+  value: unknown,
+  params: IssueParams,
+  source: SourceMap,
+): boolean {
+  if (params.secret) return true;
+  const key = String(path.at(-1) ?? '');
+  if (SECRET_KEY.test(key)) return true;
+  if (typeof value === 'string' && value.includes('@') && /url|smtp|repository/i.test(key)) return true;
+  return source.variablesAt(path).some((v) => SECRET_KEY.test(v) || /URL|DSN/.test(v));
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return value.length > 40 ? 'a string' : `"${value}"`;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value;
+  if (typeof value === 'string')
+    return value.length > 60 ? `"${value.slice(0, 57)}..."` : JSON.stringify(value);
+  return String(value);
 }
 
 function article(expected: string): string {
@@ -135,17 +209,8 @@ function article(expected: string): string {
     array: 'a list',
     string: 'a string',
     number: 'a number',
-    boolean: 'true or false',
     int: 'a whole number',
+    boolean: 'true or false',
   };
   return words[expected] ?? expected;
-}
-
-function describeUnion(issue: Extract<Issue, { code: 'invalid_union' }>): string {
-  const expected = new Set<string>();
-  for (const branch of issue.errors) {
-    for (const inner of branch)
-      if (inner.code === 'invalid_type' && inner.path.length === 0) expected.add(article(inner.expected));
-  }
-  return expected.size ? [...expected].join(' or ') : 'a different value';
 }

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { agentOptions } from './agent-options.js';
+import type { DriverDefinition } from './registry.js';
 
-/** Docker Compose: the service of the same name. */
-export const composeDriver = definePlugin({
+/** Docker Compose: acts on the Compose service of the Dayshift service's name (or `service`). */
+export const composeDriver = {
   kind: 'compose',
-  description: 'Docker Compose: the service of the same name',
+  description: "Docker Compose: the Compose service of the same name, or the one named by 'service'",
   options: z.strictObject({
-    project_dir: z.string().default('.'),
-    files: z.array(z.string()).optional(),
+    project_dir: z.string().min(1).default('.'),
+    files: z.array(z.string().min(1)).optional(),
     project_name: z.string().optional(),
+    /** Set per service when the Compose service has another name. */
     service: z.string().optional(),
+    agent: agentOptions().optional(),
   }),
-});
+} satisfies DriverDefinition;

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { agentOptions } from './agent-options.js';
+import type { DriverDefinition } from './registry.js';
 
-/** A Docker container through the Engine API. */
-export const dockerDriver = definePlugin({
+/** A Docker container through the Engine API, the container of the service's name unless `container` says. */
+export const dockerDriver = {
   kind: 'docker',
-  description: 'a Docker container through the Engine API',
-  options: z.strictObject({ container: z.string().optional(), socket: z.string().optional() }),
-});
+  description: "a Docker container through the Engine API: the container of the same name, or 'container'",
+  options: z.strictObject({
+    container: z.string().optional(),
+    socket: z.string().optional(),
+    agent: agentOptions().optional(),
+  }),
+} satisfies DriverDefinition;

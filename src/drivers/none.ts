@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { DriverDefinition } from './registry.js';
 
-/** No control: the service can be checked and backed up, not restarted. */
-export const noneDriver = definePlugin({
+/** No control: the service can be checked and backed up, not restarted (a managed database, a cron job). */
+export const noneDriver = {
   kind: 'none',
   description: 'no control: the service can be checked and backed up, not restarted',
   options: z.strictObject({}),
-});
+} satisfies DriverDefinition;

@@ -1,8 +1,12 @@
+import type { PluginDefinition } from '../config/plugin.js';
 import { composeDriver } from './compose.js';
 import { dockerDriver } from './docker.js';
 import { noneDriver } from './none.js';
 import { shellDriver } from './shell.js';
 import { systemdDriver } from './systemd.js';
+
+/** A service driver: how Dayshift acts on a service. Its actions arrive with service control. */
+export type DriverDefinition = PluginDefinition;
 
 /** Every driver, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const driverKinds = {
@@ -11,4 +15,6 @@ export const driverKinds = {
   systemd: systemdDriver,
   shell: shellDriver,
   none: noneDriver,
-} as const;
+} as const satisfies Record<string, DriverDefinition>;
+
+export type DriverKind = keyof typeof driverKinds;

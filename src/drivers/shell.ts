@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { DriverDefinition } from './registry.js';
 
-/** Commands you give for each action. */
-export const shellDriver = definePlugin({
+/** Commands you give for each action (supervisor, a platform CLI); an action without one is not available. */
+export const shellDriver = {
   kind: 'shell',
-  description: 'commands you give for each action',
+  description: 'commands you give for each action; an action without a command is not available',
   options: z.strictObject({
-    start: z.string().optional(),
-    stop: z.string().optional(),
-    restart: z.string().optional(),
-    status: z.string().optional(),
-    logs: z.string().optional(),
+    start: z.string().min(1).optional(),
+    stop: z.string().min(1).optional(),
+    restart: z.string().min(1).optional(),
+    status: z.string().min(1).optional(),
+    logs: z.string().min(1).optional(),
+    /** Receives the replica count in $DAYSHIFT_REPLICAS. */
+    scale: z.string().min(1).optional(),
   }),
-});
+} satisfies DriverDefinition;

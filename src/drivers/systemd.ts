@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import type { DriverDefinition } from './registry.js';
 
-/** A systemd unit. */
-export const systemdDriver = definePlugin({
+/** A systemd unit, `<service>.service` unless `unit` says; `user: true` for a user unit. */
+export const systemdDriver = {
   kind: 'systemd',
-  description: 'a systemd unit',
+  description: "a systemd unit: <service>.service unless 'unit' says; user: true for systemctl --user",
   options: z.strictObject({ unit: z.string().optional(), user: z.boolean().default(false) }),
-});
+} satisfies DriverDefinition;

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { duration } from '../config/schema-helpers.js';
+import { commandLine, duration } from '../config/values.js';
+import type { NotifierKindDefinition } from './registry.js';
 
 /** A program that receives the alert as JSON on stdin. */
-export const commandNotifier = definePlugin({
+export const commandNotifier = {
   kind: 'command',
   description: 'a program that receives the alert as JSON on stdin',
-  options: z.strictObject({
-    run: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-    timeout: duration().optional(),
-  }),
-});
+  options: z.strictObject({ run: commandLine(), timeout: duration().prefault('30s') }),
+} satisfies NotifierKindDefinition;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretUrl } from '../config/schema-helpers.js';
+import { secretUrl } from '../config/secret-schema.js';
+import type { NotifierKindDefinition } from './registry.js';
 
-/** A Discord webhook. */
-export const discordNotifier = definePlugin({
+/** A Discord webhook (the URL is the credential). */
+export const discordNotifier = {
   kind: 'discord',
   description: 'a Discord webhook',
   options: z.strictObject({ webhook_url: secretUrl(['https', 'http']) }),
-});
+} satisfies NotifierKindDefinition;

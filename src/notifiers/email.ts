@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretUrl } from '../config/schema-helpers.js';
+import { secretUrl } from '../config/secret-schema.js';
+import type { NotifierKindDefinition } from './registry.js';
 
-/** Email over SMTP. */
-export const emailNotifier = definePlugin({
+const address = () => z.string().regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address');
+
+/** Email over SMTP: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://` (TLS from the start). */
+export const emailNotifier = {
   kind: 'email',
-  description: 'email over SMTP',
+  description: 'email over SMTP; smtp:// upgrades with STARTTLS when offered, smtps:// is TLS from the start',
   options: z.strictObject({
     smtp: secretUrl(['smtp', 'smtps']),
-    from: z.string().min(3),
-    to: z.array(z.string().min(3)).min(1),
-    starttls: z.boolean().default(true),
+    from: address(),
+    to: z.array(address()).min(1),
+    subject_prefix: z.string().optional(),
   }),
-});
+} satisfies NotifierKindDefinition;

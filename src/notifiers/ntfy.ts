@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretString } from '../config/schema-helpers.js';
+import { secretString } from '../config/secret-schema.js';
+import { httpUrl } from '../config/values.js';
+import type { NotifierKindDefinition } from './registry.js';
 
-/** An ntfy topic. */
-export const ntfyNotifier = definePlugin({
+/** An ntfy topic, on ntfy.sh or a server of your own. */
+export const ntfyNotifier = {
   kind: 'ntfy',
-  description: 'an ntfy topic',
+  description: 'an ntfy topic, on ntfy.sh or your own server',
   options: z.strictObject({
-    url: z.string().default('https://ntfy.sh'),
+    url: httpUrl().default('https://ntfy.sh'),
     topic: z.string().min(1),
     token: secretString().optional(),
     priority: z.number().int().min(1).max(5).optional(),
   }),
-});
+} satisfies NotifierKindDefinition;

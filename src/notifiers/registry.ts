@@ -1,3 +1,4 @@
+import type { PluginDefinition } from '../config/plugin.js';
 import { commandNotifier } from './command.js';
 import { discordNotifier } from './discord.js';
 import { emailNotifier } from './email.js';
@@ -6,6 +7,9 @@ import { pagerdutyNotifier } from './pagerduty.js';
 import { slackNotifier } from './slack.js';
 import { teamsNotifier } from './teams.js';
 import { webhookNotifier } from './webhook.js';
+
+/** A notifier kind: the key that selects it and its options schema. Its `send` arrives with alerting. */
+export type NotifierKindDefinition = PluginDefinition;
 
 /** Every notifier kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const notifierKinds = {
@@ -17,4 +21,6 @@ export const notifierKinds = {
   discord: discordNotifier,
   teams: teamsNotifier,
   command: commandNotifier,
-} as const;
+} as const satisfies Record<string, NotifierKindDefinition>;
+
+export type NotifierKind = keyof typeof notifierKinds;

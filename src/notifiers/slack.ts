@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretUrl } from '../config/schema-helpers.js';
+import { secretUrl } from '../config/secret-schema.js';
+import type { NotifierKindDefinition } from './registry.js';
 
-/** A Slack incoming webhook. */
-export const slackNotifier = definePlugin({
+/** A Slack incoming webhook (the URL is the credential). */
+export const slackNotifier = {
   kind: 'slack',
   description: 'a Slack incoming webhook',
   options: z.strictObject({ webhook_url: secretUrl(['https', 'http']), channel: z.string().optional() }),
-});
+} satisfies NotifierKindDefinition;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { secretString, secretUrl } from '../config/schema-helpers.js';
+import { secretString, secretUrl } from '../config/secret-schema.js';
+import { stringMap } from '../config/values.js';
+import type { NotifierKindDefinition } from './registry.js';
 
-/** A JSON POST, signed with HMAC-SHA256 when a secret is set. */
-export const webhookNotifier = definePlugin({
+/** A JSON POST of the alert, signed with HMAC-SHA256 when `secret` is set. */
+export const webhookNotifier = {
   kind: 'webhook',
-  description: 'a JSON POST, signed with HMAC-SHA256 when a secret is set',
+  description: 'a JSON POST of the alert, signed with HMAC-SHA256 when secret is set',
   options: z.strictObject({
     url: secretUrl(['http', 'https']),
     secret: secretString().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: stringMap().optional(),
   }),
-});
+} satisfies NotifierKindDefinition;

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { duration } from '../config/schema-helpers.js';
+import { duration } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Pause until an operator approves. */
-export const approveStep = definePlugin({
+/** Pauses the run until an operator approves (`dayshift approve <run>`); it fails after `timeout`. */
+export const approveStep = {
   kind: 'approve',
-  description: 'pause until an operator approves',
-  options: z.union([z.string(), z.strictObject({ message: z.string(), timeout: duration().optional() })]),
-});
+  description: 'pause until an operator approves (dayshift approve <run>)',
+  options: z.union([
+    z.string().min(1),
+    z.strictObject({ message: z.string().min(1), timeout: duration().optional() }),
+  ]),
+} satisfies StepKindDefinition;

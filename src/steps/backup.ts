@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Run a backup now. */
-export const backupStep = definePlugin({
+/** Runs a backup now and waits for its snapshot. */
+export const backupStep = {
   kind: 'backup',
-  description: 'run a backup now',
-  options: z.string().min(1),
-});
+  description: 'run a backup now and wait for its snapshot',
+  options: name(),
+} satisfies StepKindDefinition;

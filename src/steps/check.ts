@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { checkRef } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Run checks now and stop the run if one is unhealthy. */
-export const checkStep = definePlugin({
+/** Runs checks now (`web.health`, or `web` for all of a service's) and stops the run if one fails. */
+export const checkStep = {
   kind: 'check',
-  description: 'run checks now and stop the run if one is unhealthy',
-  options: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-});
+  description: 'run checks now (service.check, or a service for all its checks); the run stops if one fails',
+  options: z.union([checkRef(), z.array(checkRef()).min(1)]),
+} satisfies StepKindDefinition;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Deploy a service at an image. */
-export const deployStep = definePlugin({
+/** Deploys a service at an image reference, with the gates and verification of its `deploys:` entry. */
+export const deployStep = {
   kind: 'deploy',
-  description: 'deploy a service at an image',
-  options: z.strictObject({ service: z.string().min(1), image: z.string().min(1) }),
-});
+  description: 'deploy a service at an image, with its deploys: gates and verification',
+  options: z.strictObject({ service: name(), image: z.string().min(1) }),
+} satisfies StepKindDefinition;

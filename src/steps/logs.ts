@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { duration } from '../config/schema-helpers.js';
+import { duration, name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Capture a service's recent logs as evidence. */
-export const logsStep = definePlugin({
+/** Captures a service's recent logs into the run's evidence (preserve logs before a restart). */
+export const logsStep = {
   kind: 'logs',
-  description: "capture a service's recent logs as evidence",
+  description: "capture a service's recent logs as evidence of the run",
   options: z.union([
-    z.string().min(1),
+    name(),
     z.strictObject({
-      service: z.string().min(1),
+      service: name(),
       since: duration().optional(),
       tail: z.number().int().positive().optional(),
     }),
   ]),
-});
+} satisfies StepKindDefinition;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Send a message to notifiers. */
-export const notifyStep = definePlugin({
+/** Sends a message to notifiers. */
+export const notifyStep = {
   kind: 'notify',
   description: 'send a message to notifiers',
-  options: z.strictObject({ to: z.array(z.string().min(1)).min(1), message: z.string().min(1) }),
-});
+  options: z.strictObject({ to: z.array(name()).min(1), message: z.string().min(1) }),
+} satisfies StepKindDefinition;

@@ -1,3 +1,4 @@
+import type { PluginDefinition } from '../config/plugin.js';
 import { approveStep } from './approve.js';
 import { backupStep } from './backup.js';
 import { checkStep } from './check.js';
@@ -6,6 +7,7 @@ import { logsStep } from './logs.js';
 import { notifyStep } from './notify.js';
 import { restartStep } from './restart.js';
 import { restoreStep } from './restore.js';
+import { rollbackStep } from './rollback.js';
 import { scaleStep } from './scale.js';
 import { shellStep } from './shell.js';
 import { smokeStep } from './smoke.js';
@@ -13,7 +15,10 @@ import { startStep } from './start.js';
 import { stopStep } from './stop.js';
 import { waitStep } from './wait.js';
 
-/** Every step kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
+/** A runbook step kind: the key that selects it and its options schema. Its `run` arrives with runbooks. */
+export type StepKindDefinition = PluginDefinition;
+
+/** Every step kind, by the key that selects it in a runbook. Adding one is one file and one line here. */
 export const stepKinds = {
   check: checkStep,
   logs: logsStep,
@@ -29,4 +34,7 @@ export const stepKinds = {
   approve: approveStep,
   notify: notifyStep,
   deploy: deployStep,
-} as const;
+  rollback: rollbackStep,
+} as const satisfies Record<string, StepKindDefinition>;
+
+export type StepKind = keyof typeof stepKinds;

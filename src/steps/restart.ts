@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
 /** Restart a service through its driver. */
-export const restartStep = definePlugin({
+export const restartStep = {
   kind: 'restart',
   description: 'restart a service through its driver',
-  options: z.string().min(1),
-});
+  options: name(),
+} satisfies StepKindDefinition;

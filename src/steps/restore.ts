@@ -1,16 +1,13 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Restore a backup's snapshot; over the live original only with force. */
-export const restoreStep = definePlugin({
+/** Restores a backup's snapshot over the live data (the newest good one unless `snapshot` names one). */
+export const restoreStep = {
   kind: 'restore',
-  description: "restore a backup's snapshot (latest by default); over the live original only with force",
+  description: "restore a backup's snapshot over the live data: the newest good one, or the one named",
   options: z.union([
-    z.string().min(1),
-    z.strictObject({
-      backup: z.string().min(1),
-      snapshot: z.string().default('latest'),
-      force: z.boolean().default(false),
-    }),
+    name(),
+    z.strictObject({ backup: name(), snapshot: z.string().min(1).default('latest') }),
   ]),
-});
+} satisfies StepKindDefinition;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Set a service's replicas. */
-export const scaleStep = definePlugin({
+/** Sets a service's replica count (`docker compose up -d --scale worker=3`). */
+export const scaleStep = {
   kind: 'scale',
-  description: "set a service's replicas",
-  options: z.strictObject({ service: z.string().min(1), replicas: z.number().int().min(0) }),
-});
+  description: "set a service's number of replicas",
+  options: z.strictObject({ service: name(), replicas: z.number().int().min(0) }),
+} satisfies StepKindDefinition;

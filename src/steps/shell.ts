@@ -1,16 +1,13 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { commandLine, stringMap } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Run a command. */
-export const shellStep = definePlugin({
+/** Runs a command; its output is kept as evidence and a non-zero exit fails the step. */
+export const shellStep = {
   kind: 'shell',
-  description: 'run a command',
+  description: 'run a command; output is kept as evidence, a non-zero exit fails the step',
   options: z.union([
     z.string().min(1),
-    z.strictObject({
-      run: z.union([z.string().min(1), z.array(z.string())]),
-      cwd: z.string().optional(),
-      env: z.record(z.string(), z.string()).optional(),
-    }),
+    z.strictObject({ run: commandLine(), cwd: z.string().optional(), env: stringMap().optional() }),
   ]),
-});
+} satisfies StepKindDefinition;

@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Run a smoke suite. */
-export const smokeStep = definePlugin({
+/** Runs a smoke suite; the run stops if a step fails. */
+export const smokeStep = {
   kind: 'smoke',
-  description: 'run a smoke suite',
-  options: z.string().min(1),
-});
+  description: 'run a smoke suite; the run stops if one of its steps fails',
+  options: name(),
+} satisfies StepKindDefinition;

@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Start a service. */
-export const startStep = definePlugin({
+/** Start a service through its driver. */
+export const startStep = {
   kind: 'start',
-  description: 'start a service',
-  options: z.string().min(1),
-});
+  description: 'start a service through its driver',
+  options: name(),
+} satisfies StepKindDefinition;

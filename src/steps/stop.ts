@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
+import { name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Stop a service. */
-export const stopStep = definePlugin({
+/** Stop a service through its driver. */
+export const stopStep = {
   kind: 'stop',
-  description: 'stop a service',
-  options: z.string().min(1),
-});
+  description: 'stop a service through its driver',
+  options: name(),
+} satisfies StepKindDefinition;

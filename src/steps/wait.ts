@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '../config/plugin.js';
-import { duration } from '../config/schema-helpers.js';
+import { duration, name } from '../config/values.js';
+import type { StepKindDefinition } from './registry.js';
 
-/** Wait for a duration, or until a service is healthy. */
-export const waitStep = definePlugin({
+/** Waits a duration, or until a service's checks are healthy (failing the step after `timeout`). */
+export const waitStep = {
   kind: 'wait',
-  description: 'wait for a duration, or until a service is healthy',
-  options: z.union([
-    duration(),
-    z.strictObject({ healthy: z.string().min(1), timeout: duration().optional() }),
-  ]),
-});
+  description: "wait a duration, or until a service's checks are healthy",
+  options: z.union([duration(), z.strictObject({ healthy: name(), timeout: duration().prefault('5m') })]),
+} satisfies StepKindDefinition;

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { definePlugin } from '../../config/plugin.js';
-import { secretUrl } from '../../config/schema-helpers.js';
+import { secretUrl } from '../../config/secret-schema.js';
+import type { BackupSourceDefinition } from './registry.js';
 
-/** Mariadb-dump/mysqldump --single-transaction. */
-export const mysqlBackupSource = definePlugin({
+/** mariadb-dump/mysqldump --single-transaction; a drill restores into a scratch database it creates. */
+export const mysqlBackupSource = {
   kind: 'mysql',
-  description: 'mariadb-dump/mysqldump --single-transaction',
+  description: 'mariadb-dump or mysqldump --single-transaction',
   options: z.strictObject({
     url: secretUrl(['mysql', 'mariadb']),
-    databases: z.array(z.string()).optional(),
+    /** Only these databases; the URL's database when omitted. */
+    databases: z.array(z.string().min(1)).optional(),
   }),
-});
+  target: z.strictObject({ url: secretUrl(['mysql', 'mariadb']) }),
+} satisfies BackupSourceDefinition;

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { definePlugin } from '../../config/plugin.js';
+import type { BackupSourceDefinition } from './registry.js';
 
-/** A Docker volume. */
-export const volumeBackupSource = definePlugin({
+/** A Docker volume's contents (db_data, media_data). */
+export const volumeBackupSource = {
   kind: 'volume',
-  description: 'a Docker volume',
+  description: "a Docker volume's contents",
   options: z.strictObject({ name: z.string().min(1) }),
-});
+  /** A drill restores into a scratch volume of this name, or a temp directory when omitted. */
+  target: z.strictObject({ name: z.string().min(1).optional() }),
+} satisfies BackupSourceDefinition;

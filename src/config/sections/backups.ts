@@ -1,58 +1,59 @@
 import { z } from 'zod';
 import { repositoryKinds } from '../../backup/repositories/registry.js';
-import { backupSourceKinds } from '../../backup/sources/registry.js';
-import { kinded } from '../plugin.js';
-import { cron, duration, name, percent, timezone } from '../schema-helpers.js';
+import { backupSourceKinds, restoreTargets } from '../../backup/sources/registry.js';
+import { condition } from '../condition-schema.js';
+import { kinded, optionsOf } from '../plugin.js';
+import { commandLine, count, cron, duration, name, percent, timezone } from '../values.js';
 
-const hook = z.union([
-  z.string().min(1),
-  z.strictObject({ run: z.string().min(1), timeout: duration().optional() }),
-]);
+/** What a drill checks on the restored copy; `value` in the condition is the query's or command's result. */
+const drillAssertion = kinded(
+  'assertion',
+  {
+    sql: z.string().min(1).describe('a query on the restored database'),
+    command: commandLine().describe('a command run in the restored directory ($DAYSHIFT_RESTORE_DIR)'),
+    file: z.string().min(1).describe('a path that must exist in the restored files'),
+  },
+  { expect: condition().optional() },
+);
 
-const sourceSchema = kinded('backup source', backupSourceKinds, {
-  before: z.array(hook).optional(),
-  after: z.array(hook).optional(),
+const keepSchema = z.strictObject({
+  last: count().optional(),
+  hourly: count().optional(),
+  daily: count().optional(),
+  weekly: count().optional(),
+  monthly: count().optional(),
+  yearly: count().optional(),
 });
 
-/** Where a drill restores the newest snapshot: a scratch database or a temp directory. */
-const drillTargetSchema = kinded('restore target', backupSourceKinds, {});
-
-const drillAssertion = z.union([
-  z.strictObject({ sql: z.string().min(1), expect: z.string().min(1) }),
-  z.strictObject({ row_counts: z.literal(true) }),
-  z.strictObject({ files: z.literal(true) }),
-]);
-
-export const keepSchema = z.strictObject({
-  last: z.number().int().min(0).optional(),
-  hourly: z.number().int().min(0).optional(),
-  daily: z.number().int().min(0).optional(),
-  weekly: z.number().int().min(0).optional(),
-  monthly: z.number().int().min(0).optional(),
-  yearly: z.number().int().min(0).optional(),
-});
-
-export const backupSchema = z.strictObject({
+const backupSchema = z.strictObject({
   description: z.string().optional(),
-  source: sourceSchema,
+  source: kinded('backup source', optionsOf(backupSourceKinds), {}),
   repository: name(),
   schedule: cron().optional(),
   timezone: timezone().optional(),
   keep: keepSchema.optional(),
+  /** Alert when the newest good snapshot is older than this. */
   rpo: duration().optional(),
-  verify: z.strictObject({ schedule: cron().optional(), read_data: percent().optional() }).optional(),
+  verify: z
+    .strictObject({ schedule: cron().optional(), read_data: percent().optional() })
+    .optional()
+    .describe('checks snapshots are readable; read_data re-reads that share of the data'),
   drill: z
     .strictObject({
       schedule: cron().optional(),
-      into: drillTargetSchema.optional(),
-      assert: z.array(drillAssertion).optional(),
+      timezone: timezone().optional(),
+      into: kinded('restore target', restoreTargets(), {}).optional(),
+      assert: z.array(drillAssertion).default([]),
+      /** Alert when a restore takes longer than this. */
       rto: duration().optional(),
     })
     .optional(),
 });
 
-export const backupsSchema = z.record(name(), backupSchema);
-export const repositoriesSchema = z.record(
-  name(),
-  kinded('repository kind', repositoryKinds, { description: z.string().optional() }),
-);
+export const backupsSchema = z.record(name(), backupSchema).default({});
+export const repositoriesSchema = z
+  .record(
+    name(),
+    kinded('repository kind', optionsOf(repositoryKinds), { description: z.string().optional() }),
+  )
+  .default({});

@@ -1,111 +1,96 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
-import { notifierKinds } from '../../notifiers/registry.js';
 import { stepKinds } from '../../steps/registry.js';
-import { kinded } from '../plugin.js';
-import { cron, duration, name, SEVERITIES, timezone } from '../schema-helpers.js';
-import { checkCommon } from './services.js';
+import { expectation } from '../condition-schema.js';
+import { DEFAULTS } from '../defaults.js';
+import { kinded, optionsOf } from '../plugin.js';
+import { checkRef, count, duration, name, regex } from '../values.js';
 
-export const rulesSchema = z.record(
-  name(),
-  z.strictObject({
-    when: z.string().min(1),
-    for: duration().optional(),
-    severity: z.enum(SEVERITIES).optional(),
-    notify: z.array(name()).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+/** A smoke step is a check of any kind run once, or `check: web.health` to run a defined check now. */
+const smokeStep = kinded(
+  'check kind',
+  { ...optionsOf(checkKinds), check: checkRef().describe('run a check the file defines') },
+  {
+    name: z.string().optional(),
+    expect: z.array(expectation()).default([]),
+    timeout: duration().optional(),
     description: z.string().optional(),
-  }),
+  },
 );
+export const smokeSchema = z.record(name(), z.array(smokeStep).min(1)).default({});
 
-export const notifiersSchema = z.record(
-  name(),
-  kinded('notifier kind', notifierKinds, { description: z.string().optional() }),
-);
-
-export const maintenanceSchema = z.array(
-  z.strictObject({
-    name: name(),
-    schedule: cron().optional(),
-    at: z.string().optional(),
-    duration: duration(),
-    timezone: timezone().optional(),
-    services: z.array(name()).optional(),
-  }),
-);
-
-/** A smoke step is a check of any kind, run once in order; it may capture values for later steps. */
-const smokeStep = kinded('check kind', checkKinds, {
-  ...checkCommon,
-  name: z.string().optional(),
-  capture: z.record(z.string(), z.string()).optional(),
-});
-export const smokeSchema = z.record(name(), z.array(smokeStep).min(1));
-
+/** The environment contract: what each variable must be before a deploy (`dayshift env check`). */
 export const envSchema = z.strictObject({
-  file: z.string().optional(),
-  vars: z.record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
-    z.strictObject({
-      required: z.boolean().optional(),
-      secret: z.boolean().optional(),
-      equals: z.string().optional(),
-      one_of: z.array(z.string()).optional(),
-      pattern: z.string().optional(),
-      min: z.number().optional(),
-      max: z.number().optional(),
-      min_length: z.number().int().min(0).optional(),
-      url: z.boolean().optional(),
-      https: z.boolean().optional(),
-      description: z.string().optional(),
-    }),
-  ),
-});
-
-const stepSchema = kinded('step kind', stepKinds, {
-  name: z.string().optional(),
-  timeout: duration().optional(),
-  continue_on_error: z.boolean().optional(),
-});
-export const runbooksSchema = z.record(
-  name(),
-  z.strictObject({ description: z.string().optional(), steps: z.array(stepSchema).min(1) }),
-);
-
-const deployGate = z.union([
-  z.literal('env'),
-  z.strictObject({ backup: name() }),
-  z.strictObject({ smoke: name() }),
-  z.strictObject({ runbook: name() }),
-]);
-export const deploysSchema = z.record(
-  name(),
-  z.strictObject({
-    image: z.string().optional(),
-    before: z.array(deployGate).optional(),
-    verify: z.strictObject({ healthy_within: duration().optional(), smoke: name().optional() }).optional(),
-    rollback: z.enum(['auto', 'manual']).default('auto'),
-    keep_releases: z.number().int().min(1).optional(),
-  }),
-);
-
-export const incidentsSchema = z.strictObject({
-  severities: z
+  file: z.string().min(1).default(DEFAULTS.envFile),
+  vars: z
     .record(
-      name(),
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
       z.strictObject({
-        respond_within: duration(),
-        escalate: z.array(z.string()).optional(),
-        notify: z.array(name()).optional(),
+        required: z.boolean().default(true),
+        /** A flag: the variable's value is never printed, only whether it passes. */
+        secret: z.boolean().default(false),
+        equals: z.string().optional(),
+        one_of: z.array(z.string()).min(1).optional(),
+        pattern: regex().optional(),
+        min: z.number().optional(),
+        max: z.number().optional(),
+        min_length: count().optional(),
+        url: z.boolean().optional(),
+        https: z.boolean().optional(),
+        description: z.string().optional(),
       }),
     )
-    .optional(),
-  template: z.string().optional(),
+    .default({}),
 });
 
-export const statusPageSchema = z.strictObject({
-  title: z.string().min(1),
-  description: z.string().optional(),
-  components: z.array(name()).min(1),
-  public: z.boolean().default(false),
+const stepSchema = kinded('step kind', optionsOf(stepKinds), {
+  name: z.string().optional(),
+  timeout: duration().optional(),
+  continue_on_error: z.boolean().default(false),
 });
+export const runbooksSchema = z
+  .record(name(), z.strictObject({ description: z.string().optional(), steps: z.array(stepSchema).min(1) }))
+  .default({});
+
+const gateObject = kinded(
+  'deploy gate',
+  {
+    env: z.literal(true).describe('the environment contract holds'),
+    backup: name().describe('a backup completes first'),
+    smoke: name().describe('a smoke suite passes first'),
+    runbook: name().describe('a runbook completes first'),
+    check: checkRef().describe('a check passes first'),
+    approve: z.string().min(1).describe('an operator approves first'),
+  },
+  {},
+);
+/** `env` alone is short for `{ env: true }`. */
+const deployGate = z.union([z.literal('env').transform(() => gateObject.parse({ env: true })), gateObject]);
+
+const DIGEST = /^([^\s@]+@)?sha256:[0-9a-f]{64}$/;
+
+export const deploysSchema = z
+  .record(
+    name(),
+    z.strictObject({
+      /** The image repository; `dayshift deploy --image` gives the tag or digest. */
+      image: z.string().min(1).optional(),
+      /** Refuse deploys by tag: only `@sha256:` digests, which cannot move. */
+      require_digest: z.boolean().default(false),
+      /** Digests known to work, offered first by `dayshift rollback`. */
+      known_good: z
+        .array(z.string().regex(DIGEST, 'expected an image digest like sha256:<64 hex digits>'))
+        .optional(),
+      before: z.array(deployGate).default([]),
+      verify: z
+        .strictObject({
+          healthy_within: duration().prefault(DEFAULTS.deploy.healthyWithin),
+          smoke: name().optional(),
+          checks: z.array(checkRef()).optional(),
+        })
+        .prefault({}),
+      rollback: z.enum(['auto', 'manual']).default('auto'),
+      keep_releases: count(1).default(DEFAULTS.deploy.keepReleases),
+    }),
+  )
+  .default({});

@@ -1,35 +1,61 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
 import { driverKinds } from '../../drivers/registry.js';
-import { kinded } from '../plugin.js';
-import { duration, expectation, name, SEVERITIES } from '../schema-helpers.js';
+import { expectation } from '../condition-schema.js';
+import { DEFAULTS } from '../defaults.js';
+import { formatDuration } from '../duration.js';
+import { kinded, optionsOf } from '../plugin.js';
+import { count, duration, name } from '../values.js';
 
-/** Keys every check has beside its kind: Docker's healthcheck semantics plus routing. */
+const d = DEFAULTS.check;
+
+/** Keys every check has beside its kind: Docker's healthcheck timing plus routing. */
 export const checkCommon = {
-  expect: z.array(expectation()).optional(),
-  every: duration().optional(),
+  expect: z.array(expectation()).default([]),
+  every: duration().prefault(d.every),
+  /** Defaults to 10s, or to `every` when that is shorter. */
   timeout: duration().optional(),
-  retries: z.number().int().min(1).optional(),
-  start_period: duration().optional(),
-  recover: z.number().int().min(1).optional(),
-  severity: z.enum(SEVERITIES).optional(),
+  retries: count(1).default(d.retries).describe('consecutive failures before the check is unhealthy'),
+  start_period: duration()
+    .prefault(d.startPeriod)
+    .describe('failures in this window after start do not count'),
+  recover: count(1).default(d.recover).describe('consecutive successes before it is healthy again'),
+  severity: name().optional().describe('the severity of the alert raised when the check turns unhealthy'),
   notify: z.array(name()).optional(),
   description: z.string().optional(),
 };
 
-export const checkSchema = kinded('check kind', checkKinds, checkCommon);
+export const checkSchema = kinded('check kind', optionsOf(checkKinds), checkCommon).transform(
+  (check, ctx) => {
+    const timeout = check.timeout ?? Math.min(10_000, check.every);
+    if (timeout > check.every)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: `expected a timeout no longer than every (${formatDuration(check.every)}), so runs never overlap`,
+      });
+    return { ...check, timeout };
+  },
+);
 
-/** `driver:` is a kind name (`none`, `compose`) or an object with one kind key and its settings. */
+const driverNames = Object.keys(driverKinds) as [keyof typeof driverKinds, ...(keyof typeof driverKinds)[]];
+const driverObject = kinded('driver', optionsOf(driverKinds), {});
+
+/**
+ * `driver:` is a driver's name with its defaults (`none`, `compose`) or an object with one driver key
+ * and its settings (`{ systemd: { unit: app.service } }`).
+ */
 export const driverSchema = z.union([
-  z.enum(Object.keys(driverKinds) as [string, ...string[]]).transform((kind) => ({ kind, options: {} })),
-  kinded('driver', driverKinds, {}),
+  z.enum(driverNames).transform((kind) => driverObject.parse({ [kind]: {} })),
+  driverObject,
 ]);
 
 export const serviceSchema = z.strictObject({
   description: z.string().optional(),
+  /** Without one, the service uses `runtime:`, or no driver at all. */
   driver: driverSchema.optional(),
-  checks: z.record(name(), checkSchema).optional(),
+  checks: z.record(name(), checkSchema).default({}),
 });
 
-export const servicesSchema = z.record(name(), serviceSchema);
-export const runtimeSchema = kinded('driver', driverKinds, {});
+export const servicesSchema = z.record(name(), serviceSchema).default({});
+export const runtimeSchema = driverSchema;

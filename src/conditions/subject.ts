@@ -1,0 +1,31 @@
+/**
+ * What a check produced, as conditions see it. Every field is optional: each check kind fills what it
+ * measures (an HTTP check the status, body, headers and latency; a sql check `values.value`).
+ */
+export interface ConditionSubject {
+  status?: number;
+  latencyMs?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  certExpiresInMs?: number;
+  certIssuer?: string;
+  exitCode?: number;
+  stdout?: string;
+  connected?: boolean;
+  ip?: string;
+  dnsRcode?: string;
+  domainExpiresInMs?: number;
+  /** `value` is the number a sql/redis/command/host check yields; named values sit beside it. */
+  values?: Record<string, number | string | boolean | null>;
+}
+
+/** One condition's verdict, with the actual value, so "why is it red" is always answered. */
+export interface ConditionResult {
+  expr: string;
+  ok: boolean;
+  /** The value the condition read (for Gatus conditions, the text Gatus compares). */
+  actual: unknown;
+  severity: 'fail' | 'warn';
+  /** Why the condition could not be evaluated, such as a JSON path missing from the body. */
+  reason?: string;
+}

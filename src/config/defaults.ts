@@ -1,0 +1,16 @@
+/**
+ * Every default of the stack file in one place, so the docs, the JSON Schema and the code agree.
+ * Check timing follows Docker's healthcheck semantics, with a shorter timeout than Docker's 30s.
+ */
+export const DEFAULTS = {
+  check: { every: '30s', timeout: '10s', retries: 3, startPeriod: '0s', recover: 1 },
+  /** Severities when `incidents.severities` does not define its own. */
+  severities: ['critical', 'high', 'medium', 'low'],
+  server: { listen: '127.0.0.1:7070', metricsPublic: true },
+  /** The embedded store, relative to the stack file's directory. */
+  sqlitePath: '.dayshift/state.db',
+  /** The environment variable that points every command at a shared PostgreSQL store. */
+  databaseUrlVariable: 'DAYSHIFT_DATABASE_URL',
+  deploy: { healthyWithin: '2m', keepReleases: 10 },
+  envFile: '.env',
+} as const;
