@@ -51,7 +51,9 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
     const source = new SourceMap(display, doc, lines, data, substituted.substitutions);
     const validated = validateStack(data, source, { dir, env });
-    errors.push(...validated.errors);
+    // A value whose variable is missing is reported once, as the variable, not again as a bad value.
+    const reported = new Set(substituted.errors.map((e) => e.path));
+    errors.push(...validated.errors.filter((e) => !reported.has(e.path)));
     if (errors.length === 0 && validated.config)
       return {
         ok: true,

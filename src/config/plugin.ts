@@ -40,6 +40,7 @@ export function kinded<Shape extends z.ZodRawShape>(
           present.length === 0
             ? `expected one ${what} key: ${kinds.join(', ')}`
             : `expected one ${what} key, got ${present.length}: ${present.join(', ')}`,
+        params: { at: 'key', kindCount: present.length, got: false },
       });
       return z.NEVER;
     }

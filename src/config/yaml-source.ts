@@ -21,10 +21,10 @@ export function readYaml(text: string, file: string): YamlSource {
     const pos = lines.linePos(error.pos[0]);
     const at = { file, line: pos.line, col: pos.col, path: '' };
     if (error.code === 'DUPLICATE_KEY') {
-      const key = text.slice(error.pos[0], error.pos[1]).trim() || firstLine(error.message);
+      const key = /^("[^"]*"|'[^']*'|[^:\n]+?)\s*:/.exec(text.slice(error.pos[0]))?.[1] ?? '';
       duplicateErrors.push({
         ...at,
-        message: `duplicate name \`${key}\`: a key may appear once in a mapping`,
+        message: `duplicate name \`${key.replace(/^["']|["']$/g, '')}\`: a key may appear once in a mapping`,
         hint: 'rename one of the entries or merge them',
       });
     } else {

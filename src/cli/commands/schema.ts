@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { jsonSchema } from '../../config/schema.js';
 
-/** `dayshift schema`: the JSON Schema of the stack file, from the same definitions `validate` uses. */
+/**
+ * `dayshift schema`: the JSON Schema of the stack file, generated from the same definitions
+ * `validate` uses. Point an editor at it (`# yaml-language-server: $schema=dayshift.schema.json`).
+ */
 export function registerSchema(program: Command): void {
   program
     .command('schema')

@@ -5,13 +5,20 @@ import { condition } from '../condition-schema.js';
 import { kinded, optionsOf } from '../plugin.js';
 import { commandLine, count, cron, duration, name, percent, timezone } from '../values.js';
 
-/** What a drill checks on the restored copy; `value` in the condition is the query's or command's result. */
+/**
+ * What a drill checks on the restored copy. `value` in `expect` is the query's or command's result;
+ * row_counts and checksums compare the copy with the counts and checksums in the snapshot's manifest.
+ */
 const drillAssertion = kinded(
   'assertion',
   {
     sql: z.string().min(1).describe('a query on the restored database'),
     command: commandLine().describe('a command run in the restored directory ($DAYSHIFT_RESTORE_DIR)'),
-    file: z.string().min(1).describe('a path that must exist in the restored files'),
+    exists: z.string().min(1).describe('a path that must exist in the restored files'),
+    row_counts: z.literal(true).describe("every table has the row count recorded in the snapshot's manifest"),
+    checksums: z
+      .literal(true)
+      .describe("every file matches the checksum recorded in the snapshot's manifest"),
   },
   { expect: condition().optional() },
 );
