@@ -34,7 +34,7 @@ export const cron = () =>
       if (fields < 5 || fields > 6) {
         ctx.addIssue({
           code: 'custom',
-          message: `expected a cron expression of 5 or 6 fields (minute hour day month weekday), got ${fields} field${fields === 1 ? '' : 's'}`,
+          message: 'expected a cron expression of 5 or 6 fields (minute hour day month weekday)',
         });
         return;
       }
