@@ -12,9 +12,12 @@ import { goNumber } from './gatus-values.js';
 // Gatus looks for the operators in this order, each with a space on both sides.
 const OPERATORS: Comparison[] = ['==', '!=', '<=', '>=', '>', '<'];
 
-/** True when the text is written in Gatus's syntax: a `[PLACEHOLDER]`, or one of Gatus's functions. */
+/**
+ * True when the text is written in Gatus's syntax: a side that starts with a `[PLACEHOLDER]`, or one
+ * of Gatus's functions. (`json.items[0]` and `json.a[x]` are Dayshift paths, not placeholders.)
+ */
 export function looksLikeGatus(text: string): boolean {
-  return /\[[A-Za-z_]+\]/.test(text) || /(^|\s)(len|has|pat|any)\(/.test(text);
+  return /(^|\s|\()\[[A-Za-z_]+\]/.test(text) || /(^|\s)(len|has|pat|any)\(/.test(text);
 }
 
 /**
