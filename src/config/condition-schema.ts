@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ConditionSyntaxError, type ParsedCondition, parseCondition } from '../conditions/index.js';
+
+function parsed(text: string, severity: 'fail' | 'warn', ctx: z.RefinementCtx, path: PropertyKey[]) {
+  try {
+    return parseCondition(text, severity);
+  } catch (error) {
+    if (!(error instanceof ConditionSyntaxError)) throw error;
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `bad condition: ${error.message}`,
+      // The column inside the string, so the error points at the character where parsing stopped.
+      params: { column: error.column, hint: error.hint, got: false },
+    });
+    return z.NEVER;
+  }
+}
+
+/** A condition, parsed when the file loads: `"status == 200"`, `"latency < 1s"`, `"[STATUS] == 200"`. */
+export const condition = () =>
+  z
+    .string({ error: 'expected a condition such as "status == 200"' })
+    .meta({ description: 'a condition: "status == 200", "latency < 1s", or Gatus syntax "[STATUS] == 200"' })
+    .transform((text, ctx): ParsedCondition => parsed(text, 'fail', ctx, []));
+
+/** An `expect:` item: a condition, or `{ warn: condition }` for one that only makes the check degraded. */
+export const expectation = () =>
+  z
+    .union([z.string(), z.strictObject({ warn: z.string() })], {
+      error: 'expected a condition string or { warn: condition }',
+    })
+    .meta({
+      description: 'a condition, or { warn: condition } to mark the check degraded instead of unhealthy',
+    })
+    .transform(
+      (item, ctx): ParsedCondition =>
+        typeof item === 'string' ? parsed(item, 'fail', ctx, []) : parsed(item.warn, 'warn', ctx, ['warn']),
+    );
