@@ -23,6 +23,7 @@ interface IssueParams {
 }
 
 const UNKNOWN_KEYS = 'dayshift:unknown-keys:';
+const DEFAULT_UNION_MESSAGE = 'expected a different kind of value';
 
 /** Messages in the file's words; a schema's own message wins over these. */
 export function stackErrorMap(issue: RawIssue): string | undefined {
@@ -51,7 +52,7 @@ export function stackErrorMap(issue: RawIssue): string | undefined {
         ? `expected at most ${issue.maximum} items`
         : `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     case 'invalid_union':
-      return 'expected a different kind of value';
+      return DEFAULT_UNION_MESSAGE;
     default:
       return undefined;
   }
@@ -83,7 +84,7 @@ export function toConfigIssues(
       return;
     }
     if (issue.code === 'invalid_union') {
-      const branch = bestBranch(issue.errors);
+      const branch = bestBranch(issue.errors, source.valueAt(path));
       if (branch) {
         scan(branch, path);
         for (const inner of branch) visit(inner, path);
@@ -92,19 +93,23 @@ export function toConfigIssues(
     }
     const params = ((issue as { params?: IssueParams }).params ?? {}) as IssueParams;
     // A kinded object with a mistyped kind reports the unknown key; "no kind key" would say it twice.
-    if (params.kindCount === 0 && withUnknownKeys.has(here)) return;
+    if (params.kindCount === 0 && unknownKeys.has(here)) return;
     const value = source.valueAt(path);
-    if (issue.code === 'invalid_type' && value === undefined && path.length > 0) {
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined && path.length > 0) {
+      const key = String(path.at(-1));
+      // `wran:` is reported as an unknown key that means `warn`; "missing `warn`" would say it twice.
+      const typos = unknownKeys.get(dottedPath(path.slice(0, -1))) ?? [];
+      if (typos.some((typo) => closest(typo, [key]) === key)) return;
       out.push({
         file: source.file,
         ...source.position(path.slice(0, -1), { key: true }),
         path: here,
-        message: `missing required key \`${String(path.at(-1))}\``,
+        message: `missing required key \`${key}\``,
         hint: issue.message.startsWith('expected') ? `${issue.message} here` : undefined,
       });
       return;
     }
-    let message = issue.message;
+    let message = issue.code === 'invalid_union' ? unionMessage(issue) : issue.message;
     let hint = params.hint;
     if (issue.code === 'invalid_key') {
       message = `invalid name \`${String(path.at(-1))}\`: ${issue.issues[0]?.message ?? 'not allowed here'}`;
@@ -125,13 +130,26 @@ export function toConfigIssues(
   return out;
 }
 
-/** The alternative of a union that matched the value's type and got furthest; undefined when none did. */
-function bestBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] | undefined {
-  const typed = branches.filter(
-    (b) => b.length > 0 && !b.some((i) => i.code === 'invalid_type' && i.path.length === 0),
-  );
-  const score = (b: readonly Issue[]) => b.length + (b.some((i) => i.code === 'unrecognized_keys') ? 10 : 0);
-  return [...typed].sort((a, b) => score(a) - score(b))[0];
+/**
+ * The alternative of a union that the value was meant for: not one that refused its type outright, and
+ * of the rest the one that got deepest into the value before failing.
+ */
+function bestBranch(branches: readonly (readonly Issue[])[], value: unknown): readonly Issue[] | undefined {
+  const scalar = value === null || typeof value !== 'object';
+  const refusesType = (b: readonly Issue[]) =>
+    b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'invalid_value' && !scalar)));
+  const depth = (b: readonly Issue[]) => Math.max(...b.map((i) => i.path.length));
+  const candidates = branches.filter((b) => b.length > 0 && !refusesType(b));
+  return [...candidates].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+}
+
+/** A union's own message, or "expected a string or a mapping" from what its alternatives accept. */
+function unionMessage(issue: Extract<Issue, { code: 'invalid_union' }>): string {
+  if (issue.message !== DEFAULT_UNION_MESSAGE) return issue.message;
+  const accepted = new Set<string>();
+  for (const branch of issue.errors)
+    for (const inner of branch) if (inner.path.length === 0 && inner.code === 'invalid_type') accepted.add(article(inner.expected));
+  return accepted.size > 0 ? `expected ${[...accepted].join(' or ')}` : issue.message;
 }
 
 function unknownKey(
@@ -196,7 +214,7 @@ function isSecretValue(
 
 function describe(value: unknown): string {
   if (value === null) return 'nothing (null)';
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string')
     return value.length > 60 ? `"${value.slice(0, 57)}..."` : JSON.stringify(value);

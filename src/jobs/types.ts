@@ -1,3 +1,5 @@
+import { DayshiftError } from '../errors.js';
+
 /**
  * Glossary of the durable job queue.
  *
@@ -80,4 +82,20 @@ export interface EnqueueOptions {
 
 export function emptyCounts(): Record<JobStatus, number> {
   return { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+}
+
+/** Parses `failed,cancelled` into statuses; an unknown one is a BAD_REQUEST that lists the valid ones. */
+export function parseJobStatuses(raw: string): JobStatus[] {
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const part of parts) {
+    if (!(JOB_STATUSES as readonly string[]).includes(part)) {
+      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, {
+        hint: `use ${JOB_STATUSES.join(', ')}`,
+      });
+    }
+  }
+  return parts as JobStatus[];
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DayshiftError } from '../../errors.js';
 import { JobQueue } from '../../jobs/queue.js';
-import { JOB_STATUSES, type Job, type JobStatus } from '../../jobs/types.js';
+import { JOB_STATUSES, type Job, parseJobStatuses } from '../../jobs/types.js';
 import { allJobKinds } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
 import { globalOptions, openCliStore } from '../context.js';
@@ -20,7 +20,7 @@ export function registerJobs(program: Command): void {
     .action(async (options: { status?: string; kind?: string; limit: number }, cmd: Command) => {
       await withQueue(cmd, async (queue) => {
         const list = await queue.list({
-          status: parseStatuses(options.status),
+          status: options.status ? parseJobStatuses(options.status) : undefined,
           kind: options.kind,
           limit: options.limit,
         });
@@ -154,22 +154,6 @@ function printJob(job: Job): void {
     ['result', job.result === null ? '-' : JSON.stringify(job.result)],
   ];
   for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(17)}${v}\n`);
-}
-
-export function parseStatuses(raw: string | undefined): JobStatus[] | undefined {
-  if (!raw) return undefined;
-  const parts = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const part of parts) {
-    if (!(JOB_STATUSES as readonly string[]).includes(part)) {
-      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, {
-        hint: `use ${JOB_STATUSES.join(', ')}`,
-      });
-    }
-  }
-  return parts as JobStatus[];
 }
 
 function positiveInt(raw: string, what: string): number {

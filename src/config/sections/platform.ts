@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
+import type { Secret } from '../secret.js';
 import { secretUrl } from '../secret-schema.js';
 
 /**
@@ -8,11 +9,16 @@ import { secretUrl } from '../secret-schema.js';
  * path beside the stack file and lets $DAYSHIFT_DATABASE_URL override both.
  */
 export const storeSchema = z
-  .union([
-    z.strictObject({ url: secretUrl(['postgres', 'postgresql']) }),
-    z.strictObject({ sqlite: z.strictObject({ path: z.string().min(1) }) }),
-  ])
-  .default({ sqlite: { path: DEFAULTS.sqlitePath } });
+  .strictObject({
+    url: secretUrl(['postgres', 'postgresql']).optional(),
+    sqlite: z.strictObject({ path: z.string().min(1) }).optional(),
+  })
+  .prefault({})
+  .transform((store, ctx): { url: Secret } | { sqlite: { path: string } } => {
+    if (store.url && store.sqlite)
+      ctx.addIssue({ code: 'custom', message: 'expected url or sqlite, not both', params: { got: false } });
+    return store.url ? { url: store.url } : { sqlite: store.sqlite ?? { path: DEFAULTS.sqlitePath } };
+  });
 
 export type StoreConfig = z.output<typeof storeSchema>;
 

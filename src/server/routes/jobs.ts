@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import type { JobStatus } from '../../jobs/types.js';
+import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
 import { errorResponseSchema } from '../http-errors.js';
 import { idParams, jobEventSchema, jobSchema, queueHealthSchema } from '../schemas.js';
 import { openEventStream } from '../sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
-const STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 
 export interface JobRouteOptions {
   queue: JobQueue;
@@ -44,7 +43,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
     },
     async (request) => {
       const { status, kind, limit, beforeId } = request.query;
-      const statuses = status ? parseStatuses(status) : undefined;
+      const statuses = status ? parseJobStatuses(status) : undefined;
       const jobs = await queue.list({ status: statuses, kind, limit, beforeId });
       return { jobs };
     },
@@ -227,21 +226,6 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
       }
     },
   );
-}
-
-function parseStatuses(raw: string): JobStatus[] {
-  const parts = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const part of parts) {
-    if (!(STATUSES as readonly string[]).includes(part)) {
-      throw new DayshiftError('BAD_REQUEST', `unknown job status "${part}"`, {
-        hint: `use ${STATUSES.join(', ')}`,
-      });
-    }
-  }
-  return parts as JobStatus[];
 }
 
 function notFound(id: number): DayshiftError {
