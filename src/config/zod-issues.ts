@@ -65,10 +65,11 @@ export function toConfigIssues(
   source: SourceMap,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const withUnknownKeys = new Set<string>();
+  /** Unknown keys by the dotted path of their object. */
+  const unknownKeys = new Map<string, string[]>();
   const scan = (list: readonly Issue[], base: readonly PropertyKey[]) => {
     for (const i of list)
-      if (i.code === 'unrecognized_keys') withUnknownKeys.add(dottedPath([...base, ...i.path]));
+      if (i.code === 'unrecognized_keys') unknownKeys.set(dottedPath([...base, ...i.path]), [...i.keys]);
   };
   scan(issues, prefix);
 
@@ -95,7 +96,11 @@ export function toConfigIssues(
     // A kinded object with a mistyped kind reports the unknown key; "no kind key" would say it twice.
     if (params.kindCount === 0 && unknownKeys.has(here)) return;
     const value = source.valueAt(path);
-    if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined && path.length > 0) {
+    if (
+      (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
+      value === undefined &&
+      path.length > 0
+    ) {
       const key = String(path.at(-1));
       // `wran:` is reported as an unknown key that means `warn`; "missing `warn`" would say it twice.
       const typos = unknownKeys.get(dottedPath(path.slice(0, -1))) ?? [];
@@ -137,7 +142,9 @@ export function toConfigIssues(
 function bestBranch(branches: readonly (readonly Issue[])[], value: unknown): readonly Issue[] | undefined {
   const scalar = value === null || typeof value !== 'object';
   const refusesType = (b: readonly Issue[]) =>
-    b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'invalid_value' && !scalar)));
+    b.some(
+      (i) => i.path.length === 0 && (i.code === 'invalid_type' || (i.code === 'invalid_value' && !scalar)),
+    );
   const depth = (b: readonly Issue[]) => Math.max(...b.map((i) => i.path.length));
   const candidates = branches.filter((b) => b.length > 0 && !refusesType(b));
   return [...candidates].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
@@ -148,7 +155,8 @@ function unionMessage(issue: Extract<Issue, { code: 'invalid_union' }>): string 
   if (issue.message !== DEFAULT_UNION_MESSAGE) return issue.message;
   const accepted = new Set<string>();
   for (const branch of issue.errors)
-    for (const inner of branch) if (inner.path.length === 0 && inner.code === 'invalid_type') accepted.add(article(inner.expected));
+    for (const inner of branch)
+      if (inner.path.length === 0 && inner.code === 'invalid_type') accepted.add(article(inner.expected));
   return accepted.size > 0 ? `expected ${[...accepted].join(' or ')}` : issue.message;
 }
 

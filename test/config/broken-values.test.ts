@@ -1,34 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { formatIssue } from '../../src/config/issues.js';
-import { loadConfig } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
+import { backup, type Case, check, http, itReportsEach, runbook, v1 } from './broken-case.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-broken-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Case {
-  name: string;
-  yaml: string;
-  env?: Record<string, string>;
-  /** `line:col path` of the error the file must report. */
-  at: string;
-  /** A fragment of its message. */
-  message: string;
-  /** A fragment of its hint. */
-  hint?: string;
-}
-
-const v1 = 'version: 1\n';
-/** A check at services.web.checks.health; its lines start at line 6, indented 8. */
-const check = (lines: string) => `${v1}services:\n  web:\n    checks:\n      health:\n${lines}`;
-const http = '        http: { url: "http://127.0.0.1/health" }\n';
-const backup = (line: string) =>
-  `${v1}repositories:\n  local: { local: { path: ./b } }\nbackups:\n  db:\n    source: { sqlite: { path: db.sqlite3 } }\n    repository: local\n${line}`;
-const runbook = (step: string) => `${check(http)}runbooks:\n  fix:\n    steps:\n      - ${step}\n`;
-
-/** Each file has one mistake: the error names its line, column and path, and says what to do. */
+/** Each file has one mistake in its YAML, its variables or a value: the error says where and what to do. */
 const cases: Case[] = [
   // YAML itself
   { name: 'bad YAML syntax', yaml: `${v1}services: [\n  web: {\n`, at: '4:1', message: 'invalid YAML' },
@@ -289,92 +262,43 @@ const cases: Case[] = [
     at: '1:1 store',
     message: '$DAYSHIFT_DATABASE_URL must be a postgres:// URL',
   },
-  // references
+  // unions and typos of required keys
   {
-    name: 'unknown notifier',
-    yaml: `${check(`${http}        notify: [ opz ]\n`)}notifiers:\n  ops: { ntfy: { topic: t } }\n`,
-    at: '7:19 services.web.checks.health.notify[0]',
-    message: 'unknown notifier `opz`',
-    hint: 'did you mean `ops`?',
+    name: 'url and sqlite together',
+    yaml: `${v1}store: { url: "postgres://db/x", sqlite: { path: a.db } }\n`,
+    at: '2:8 store',
+    message: 'expected url or sqlite, not both',
   },
   {
-    name: 'unknown repository',
-    yaml: `${v1}repositories:\n  local: { local: { path: ./b } }\nbackups:\n  db:\n    source: { sqlite: { path: db.sqlite3 } }\n    repository: offsite\n`,
-    at: '7:17 backups.db.repository',
-    message: 'unknown repository `offsite`',
-    hint: 'defined: local',
+    name: 'a wrong value deep in a driver',
+    yaml: `${v1}services:\n  web: { driver: { systemd: { unit: 3 } } }\n`,
+    at: '3:37 services.web.driver.systemd.unit',
+    message: 'expected a string, got 3',
   },
   {
-    name: 'unknown service in the status page',
-    yaml: `${check(http)}status_page: { title: Shop, components: [ web, wbe ] }\n`,
-    at: '7:48 status_page.components[1]',
-    message: 'unknown service `wbe`',
-    hint: 'did you mean `web`?',
+    name: 'an approve step of the wrong type',
+    yaml: runbook('approve: 42'),
+    at: '10:18 runbooks.fix.steps[0].approve',
+    message: 'expected a string or a mapping, got 42',
   },
   {
-    name: 'unknown smoke suite in a deploy',
-    yaml: `${check(http)}smoke:\n  after: [ { check: web.health } ]\ndeploys:\n  web: { verify: { smoke: aftr } }\n`,
-    at: '10:27 deploys.web.verify.smoke',
-    message: 'unknown smoke suite `aftr`',
-    hint: 'did you mean `after`?',
+    name: 'a typo of a required key is one error',
+    yaml: check(`${http}        expect: [ { wran: "status == 1" } ]\n`),
+    at: '7:21 services.web.checks.health.expect[0].wran',
+    message: 'unknown key `wran`',
+    hint: 'did you mean `warn`?',
   },
   {
-    name: 'deploy of an unknown service',
-    yaml: `${check(http)}deploys:\n  api: {}\n`,
-    at: '8:3 deploys.api',
-    message: 'unknown service `api`',
+    name: 'a missing required key in a step',
+    yaml: runbook('shell: {}'),
+    at: '10:9 runbooks.fix.steps[0].shell.run',
+    message: 'missing required key `run`',
   },
   {
-    name: 'unknown check in a runbook',
-    yaml: runbook('check: web.helth'),
-    at: '10:16 runbooks.fix.steps[0].check',
-    message: 'unknown check `web.helth`',
-    hint: 'did you mean `web.health`?',
-  },
-  {
-    name: 'unknown service to restart',
-    yaml: runbook('restart: wbe'),
-    at: '10:18 runbooks.fix.steps[0].restart',
-    message: 'unknown service `wbe`',
-    hint: 'did you mean `web`?',
-  },
-  {
-    name: 'unknown backup before a deploy',
-    yaml: `${check(http)}deploys:\n  web: { before: [ env, { backup: db } ] }\n`,
-    at: '8:35 deploys.web.before[1].backup',
-    message: 'unknown backup `db`: the file defines no backups',
-  },
-  {
-    name: 'unknown check in a rule',
-    yaml: `${check(http)}rules:\n  slow: { when: "p95(web.helth.latency, 5m) > 1s" }\n`,
-    at: '8:17 rules.slow.when',
-    message: 'unknown check `web.helth`',
-  },
-  {
-    name: 'bad severity',
-    yaml: check(`${http}        severity: urgent\n`),
-    at: '7:19 services.web.checks.health.severity',
-    message: 'unknown severity `urgent`',
-    hint: 'critical, high, medium, low',
-  },
-  {
-    name: 'severity outside incidents.severities',
-    yaml: `${check(`${http}        severity: high\n`)}incidents:\n  severities: { sev1: { respond_within: 15m } }\n`,
-    at: '7:19 services.web.checks.health.severity',
-    message: 'unknown severity `high`',
-    hint: 'sev1',
-  },
-  {
-    name: 'maintenance without a schedule',
-    yaml: `${v1}maintenance:\n  - { name: once, duration: 1h }\n`,
-    at: '3:5 maintenance[0]',
-    message: 'expected either schedule',
-  },
-  {
-    name: 'unknown service in maintenance',
-    yaml: `${check(http)}maintenance:\n  - { name: w, schedule: "0 2 * * 0", duration: 1h, services: [ db ] }\n`,
-    at: '8:65 maintenance[0].services[0]',
-    message: 'unknown service `db`',
+    name: 'an empty smoke suite',
+    yaml: `${v1}smoke:\n  after: []\n`,
+    at: '3:10 smoke.after',
+    message: 'expected at least 1 item, got an empty list',
   },
   // other values
   {
@@ -391,80 +315,9 @@ const cases: Case[] = [
   },
 ];
 
-function load(c: Case, index: number) {
-  const file = path.join(dir, `case-${index}.yaml`);
-  writeFileSync(file, c.yaml);
-  return { file, result: loadConfig(file, { env: c.env ?? {} }) };
-}
-
-describe('broken stack files', () => {
-  it('has a table of at least 25 cases', () => {
+describe('broken values', () => {
+  it('is a table of at least 25 files', () => {
     expect(cases.length).toBeGreaterThanOrEqual(25);
   });
-
-  it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, index) => {
-    const { file, result } = load(c, index);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    const shown = result.errors.map(formatIssue);
-    const space = c.at.indexOf(' ');
-    const where = space < 0 ? c.at : c.at.slice(0, space);
-    const dotted = space < 0 ? '' : c.at.slice(space + 1);
-    const match = result.errors.find(
-      (e) => `${e.line}:${e.col}` === where && e.path === dotted && e.message.includes(c.message),
-    );
-    expect(match, `expected ${c.at}: …${c.message}… among:\n${shown.join('\n')}`).toBeDefined();
-    if (!match) return;
-    // The formatted line names the file as given, then line:col and the path.
-    expect(formatIssue(match).startsWith(`${path.relative(process.cwd(), file)}:${where} `)).toBe(true);
-    if (c.hint) expect(match.hint ?? '').toContain(c.hint);
-  });
-});
-
-describe('every error at once', () => {
-  it('reports YAML, variable, schema and reference errors together, in file order', () => {
-    const yaml = [
-      'version: 1',
-      'services:',
-      '  web:',
-      '    checks:',
-      '      health:',
-      '        http: { url: "${BASE_URL:?the public URL}/health" }',
-      '        evry: 10s',
-      'notifiers:',
-      '  ops: { ntfy: { topic: a } }',
-      '  ops: { ntfy: { topic: b } }',
-      'status_page: { title: Shop, components: [ api ] }',
-      'backups:',
-      '  db: { source: { sqlite: { path: a.db } }, repository: local, schedule: "61 * * * *" }',
-      '',
-    ].join('\n');
-    const file = path.join(dir, 'many.yaml');
-    writeFileSync(file, yaml);
-    const result = loadConfig(file, { env: {} });
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual([
-      // The variable is reported once; the URL it left behind is not reported again.
-      '6:22 services.web.checks.health.http.url: required variable BASE_URL is not set: the public URL',
-      '7:9 services.web.checks.health.evry: unknown key `evry`',
-      // A duplicate key stops nothing: the sections are still validated and cross-checked.
-      '10:3 : duplicate name `ops`: a key may appear once in a mapping',
-      '11:43 status_page.components[0]: unknown service `api`',
-      '13:74 backups.db.schedule: expected a valid cron expression (Invalid value for minute: 61), got "61 * * * *"',
-    ]);
-  });
-
-  it('still checks references in sections that are valid when another section is not', () => {
-    const file = path.join(dir, 'partial.yaml');
-    writeFileSync(
-      file,
-      `${v1}services:\n  web: { checks: { health: { http: { url: "http://x/" }, every: soon } } }\nstatus_page: { title: T, components: [ api ] }\n`,
-    );
-    const result = loadConfig(file, { env: {} });
-    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual([
-      'services.web.checks.health.every',
-      'status_page.components[0]',
-    ]);
-  });
+  itReportsEach(cases);
 });
