@@ -26,7 +26,8 @@ export type StoreConfig = z.output<typeof storeSchema>;
 export function parseListen(text: string): { host: string; port: number } | undefined {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
-  if (!m || port < 1 || port > 65535) return undefined;
+  // Port 0 asks the system for a free port, as tests do.
+  if (!m || port > 65535) return undefined;
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
