@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigOrThrow, resolveConfigPath } from '../config/load.js';
 import type { StackConfig } from '../config/schema.js';
@@ -21,28 +19,20 @@ export function configPathOf(cmd: Command): string {
 }
 
 /**
- * Where the store lives: $DAYSHIFT_DATABASE_URL when set, then `store:` in the stack file, otherwise
- * the embedded SQLite file `.dayshift/state.db` beside the stack file.
+ * Where the store lives, as the loaded stack file says: $DAYSHIFT_DATABASE_URL, else `store:`, else the
+ * embedded SQLite file `.dayshift/state.db` beside the stack file (resolved when the file loads).
  */
-export function storeOptionsFor(configPath: string, config?: StackConfig): StoreOptions {
-  const url = process.env.DAYSHIFT_DATABASE_URL;
-  if (url) return { url };
-  const dir = path.dirname(configPath);
-  if (config?.store && 'url' in config.store) return { url: config.store.url.reveal() };
-  if (config?.store && 'sqlite' in config.store)
-    return { sqlitePath: path.resolve(dir, config.store.sqlite.path) };
-  return { sqlitePath: path.join(dir, '.dayshift', 'state.db') };
-}
-
-/** The validated stack file when there is one; verbs that only need the store work without it. */
-export function optionalConfig(configPath: string): StackConfig | undefined {
-  return existsSync(configPath) ? loadConfigOrThrow(configPath).config : undefined;
+export function storeOptionsFor(config: StackConfig): StoreOptions {
+  return 'url' in config.store
+    ? { url: config.store.url.reveal() }
+    : { sqlitePath: config.store.sqlite.path };
 }
 
 /** Opens and migrates the store for a one-shot verb; the caller closes it. */
 export async function openCliStore(cmd: Command): Promise<Store> {
   const configPath = configPathOf(cmd);
-  const store = await openStore(storeOptionsFor(configPath, optionalConfig(configPath)));
+  const { config } = loadConfigOrThrow(configPath);
+  const store = await openStore(storeOptionsFor(config));
   try {
     await store.migrate();
   } catch (error) {

@@ -12,7 +12,7 @@ export function resolveConfigPath(option?: string, env: NodeJS.ProcessEnv = proc
   if (!existsSync(absolute)) {
     const from = option ? '--config' : env.DAYSHIFT_CONFIG ? '$DAYSHIFT_CONFIG' : 'the default';
     throw new DayshiftError('CONFIG_NOT_FOUND', `no stack file at ${chosen} (${from})`, {
-      hint: 'run `dayshift init` to write one, or pass --config <file> (examples/quickstart/dayshift.yaml is a start)',
+      hint: 'pass --config <file> or set DAYSHIFT_CONFIG; examples/quickstart/dayshift.yaml is a start',
     });
   }
   return absolute;

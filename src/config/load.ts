@@ -33,7 +33,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   const display = path.relative(process.cwd(), absolute) || absolute;
   if (!existsSync(absolute)) {
     throw new DayshiftError('CONFIG_NOT_FOUND', `no stack file at ${display}`, {
-      hint: 'run `dayshift init` to write one, or pass --config <file>',
+      hint: 'pass --config <file> or set DAYSHIFT_CONFIG; examples/quickstart/dayshift.yaml is a start',
     });
   }
   const env = options.env ?? process.env;

@@ -108,102 +108,126 @@ export class JobClaims {
 
   /** Marks finished jobs completed, in one statement for all of those without a result. */
   async complete(done: ReadonlyArray<{ id: number; result: unknown }>): Promise<number[]> {
-    if (done.length === 0) return [];
-    const now = this.#queue.clock.now();
-    const completed: number[] = [];
-    const finish = { status: 'completed', finished_at: now, lease_owner: null, lease_expires_at: null };
-    const plain = done.filter((d) => d.result === undefined || d.result === null).map((d) => d.id);
-    if (plain.length > 0) {
-      const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(finish), plain)
-        .returning('id')
-        .execute();
-      completed.push(...rows.map((r) => Number(r.id)));
-    }
-    for (const item of done.filter((d) => d.result !== undefined && d.result !== null)) {
-      const rows = await this.#fenced(
-        this.#store.db.updateTable('jobs').set({ ...finish, result: toJson(item.result) }),
-        [item.id],
-      )
-        .returning('id')
-        .execute();
-      completed.push(...rows.map((r) => Number(r.id)));
-    }
-    await this.#queue.addEvents(
-      completed.map((id) => ({ jobId: id, type: 'completed' as const, data: null })),
-    );
-    return completed;
+    return this.#store.db.transaction().execute(async (trx) => {
+      if (done.length === 0) return [];
+      const now = this.#queue.clock.now();
+      const completed: number[] = [];
+      const finish = { status: 'completed', finished_at: now, lease_owner: null, lease_expires_at: null };
+      const plain = done.filter((d) => d.result === undefined || d.result === null).map((d) => d.id);
+      if (plain.length > 0) {
+        const rows = await this.#fenced(trx.updateTable('jobs').set(finish), plain).returning('id').execute();
+        completed.push(...rows.map((r) => Number(r.id)));
+      }
+      for (const item of done.filter((d) => d.result !== undefined && d.result !== null)) {
+        const rows = await this.#fenced(
+          trx.updateTable('jobs').set({ ...finish, result: toJson(item.result) }),
+          [item.id],
+        )
+          .returning('id')
+          .execute();
+        completed.push(...rows.map((r) => Number(r.id)));
+      }
+      await this.#queue.addEvents(
+        completed.map((id) => ({ jobId: id, type: 'completed' as const, data: null })),
+        trx,
+      );
+      return completed;
+    });
   }
 
   /** Records a failed attempt: back to the queue at `retryAt`, or failed for good when `retryAt` is null. */
   async fail(job: Job, error: string, retryAt: number | null): Promise<boolean> {
-    const now = this.#queue.clock.now();
-    const update =
-      retryAt === null
-        ? { status: 'failed', finished_at: now, last_error: error, lease_owner: null, lease_expires_at: null }
-        : { status: 'queued', run_at: retryAt, last_error: error, lease_owner: null, lease_expires_at: null };
-    const rows = await this.#fenced(this.#store.db.updateTable('jobs').set(update), [job.id])
-      .returning('id')
-      .execute();
-    if (rows.length === 0) return false;
-    await this.#queue.addEvents([
-      retryAt === null
-        ? { jobId: job.id, type: 'failed', data: { attempt: job.attempts, error } }
-        : {
-            jobId: job.id,
-            type: 'retry',
-            data: { attempt: job.attempts, error, retryAt, delayMs: retryAt - now },
-          },
-    ]);
-    return true;
+    return this.#store.db.transaction().execute(async (trx) => {
+      const now = this.#queue.clock.now();
+      const update =
+        retryAt === null
+          ? {
+              status: 'failed',
+              finished_at: now,
+              last_error: error,
+              lease_owner: null,
+              lease_expires_at: null,
+            }
+          : {
+              status: 'queued',
+              run_at: retryAt,
+              last_error: error,
+              lease_owner: null,
+              lease_expires_at: null,
+            };
+      const rows = await this.#fenced(trx.updateTable('jobs').set(update), [job.id])
+        .returning('id')
+        .execute();
+      if (rows.length === 0) return false;
+      await this.#queue.addEvents(
+        [
+          retryAt === null
+            ? { jobId: job.id, type: 'failed', data: { attempt: job.attempts, error } }
+            : {
+                jobId: job.id,
+                type: 'retry',
+                data: { attempt: job.attempts, error, retryAt, delayMs: retryAt - now },
+              },
+        ],
+        trx,
+      );
+      return true;
+    });
   }
 
   /** Puts held jobs back in the queue, due now, without counting the interrupted attempt. */
   async release(ids: readonly number[], reason: string): Promise<number[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.#fenced(
-      this.#store.db.updateTable('jobs').set({
-        status: 'queued',
-        attempts: sql`attempts - 1`,
-        run_at: this.#queue.clock.now(),
-        lease_owner: null,
-        lease_expires_at: null,
-      }),
-      ids,
-    )
-      .returning('id')
-      .execute();
-    const released = rows.map((r) => Number(r.id));
-    await this.#queue.addEvents(
-      released.map((id) => ({ jobId: id, type: 'released' as const, data: { reason } })),
-    );
-    return released;
+    return this.#store.db.transaction().execute(async (trx) => {
+      if (ids.length === 0) return [];
+      const rows = await this.#fenced(
+        trx.updateTable('jobs').set({
+          status: 'queued',
+          attempts: sql`attempts - 1`,
+          run_at: this.#queue.clock.now(),
+          lease_owner: null,
+          lease_expires_at: null,
+        }),
+        ids,
+      )
+        .returning('id')
+        .execute();
+      const released = rows.map((r) => Number(r.id));
+      await this.#queue.addEvents(
+        released.map((id) => ({ jobId: id, type: 'released' as const, data: { reason } })),
+        trx,
+      );
+      return released;
+    });
   }
 
   /** Crash recovery: jobs whose lease expired go back to the queue, or fail when attempts are used up. */
   async recoverExpired(): Promise<number> {
-    const now = this.#queue.clock.now();
-    const rows = await this.#store.db
-      .updateTable('jobs')
-      .set({
-        status: sql`case when attempts >= max_attempts then 'failed' else 'queued' end`,
-        finished_at: sql`case when attempts >= max_attempts then ${sql.lit(now)} else null end`,
-        last_error: sql`'lease expired: the worker ' || lease_owner || ' stopped renewing it (crashed or killed) during attempt ' || attempts`,
-        run_at: now,
-        lease_owner: null,
-        lease_expires_at: null,
-      })
-      .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
-      .returning(['id', 'status', 'last_error'])
-      .execute();
-    await this.#queue.addEvents(
-      rows.map((r) =>
-        r.status === 'failed'
-          ? { jobId: Number(r.id), type: 'failed' as const, data: { error: r.last_error } }
-          : { jobId: Number(r.id), type: 'released' as const, data: { reason: r.last_error } },
-      ),
-    );
-    return rows.length;
+    return this.#store.db.transaction().execute(async (trx) => {
+      const now = this.#queue.clock.now();
+      const rows = await trx
+        .updateTable('jobs')
+        .set({
+          status: sql`case when attempts >= max_attempts then 'failed' else 'queued' end`,
+          finished_at: sql`case when attempts >= max_attempts then ${sql.lit(now)} else null end`,
+          last_error: sql`'lease expired: the worker ' || lease_owner || ' stopped renewing it (crashed or killed) during attempt ' || attempts`,
+          run_at: now,
+          lease_owner: null,
+          lease_expires_at: null,
+        })
+        .where('status', '=', 'running')
+        .where('lease_expires_at', '<', now)
+        .returning(['id', 'status', 'last_error'])
+        .execute();
+      await this.#queue.addEvents(
+        rows.map((r) =>
+          r.status === 'failed'
+            ? { jobId: Number(r.id), type: 'failed' as const, data: { error: r.last_error } }
+            : { jobId: Number(r.id), type: 'released' as const, data: { reason: r.last_error } },
+        ),
+        trx,
+      );
+      return rows.length;
+    });
   }
 
   /** Deletes completed and cancelled jobs (and their events) that finished before `before`. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
 import { DayshiftError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { Database, Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { queueHealth } from './health.js';
 import { JOB_DEFAULTS, type JobKind, retryPolicyOf } from './kinds.js';
@@ -150,17 +151,18 @@ export class JobQueue {
   /** Cancels a queued or running job. A running job's worker sees it at its next lease renewal and aborts. */
   async cancel(id: number): Promise<Job> {
     const now = this.clock.now();
-    const row = await this.store.db
-      .updateTable('jobs')
-      .set({ status: 'cancelled', finished_at: now, lease_owner: null, lease_expires_at: null })
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      await this.addEvents([{ jobId: id, type: 'cancelled', data: null }]);
-      return toJob(row);
-    }
+    const row = await this.store.db.transaction().execute(async (trx) => {
+      const cancelled = await trx
+        .updateTable('jobs')
+        .set({ status: 'cancelled', finished_at: now, lease_owner: null, lease_expires_at: null })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .returningAll()
+        .executeTakeFirst();
+      if (cancelled) await this.addEvents([{ jobId: id, type: 'cancelled', data: null }], trx);
+      return cancelled;
+    });
+    if (row) return toJob(row);
     const job = await this.get(id);
     if (!job) throw jobNotFound(id);
     throw new DayshiftError('JOB_STATE_CONFLICT', `job ${id} is already ${job.status}`);
@@ -184,10 +186,14 @@ export class JobQueue {
     }));
   }
 
-  async addEvents(events: Array<{ jobId: number; type: JobEventType; data: unknown }>): Promise<void> {
+  /** Records events; pass the transaction that changes the job, so the state and its event land together. */
+  async addEvents(
+    events: Array<{ jobId: number; type: JobEventType; data: unknown }>,
+    db: Kysely<Database> = this.store.db,
+  ): Promise<void> {
     if (events.length === 0) return;
     const at = this.clock.now();
-    await this.store.db
+    await db
       .insertInto('job_events')
       .values(events.map((e) => ({ job_id: e.jobId, at, type: e.type, data: toJson(e.data) })))
       .execute();

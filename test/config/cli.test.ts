@@ -105,7 +105,7 @@ describe('dayshift validate', () => {
     const { code, stderr } = dayshift(['validate']);
     expect(code).toBe(2);
     expect(stderr).toContain('no stack file at dayshift.yaml');
-    expect(stderr).toMatch(/hint: run `dayshift init`.*--config/);
+    expect(stderr).toMatch(/hint: pass --config.*DAYSHIFT_CONFIG/);
   });
 });
 

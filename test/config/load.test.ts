@@ -244,7 +244,7 @@ describe('finding the stack file', () => {
     }
     expect(error).toBeInstanceOf(DayshiftError);
     expect(error).toMatchObject({ code: 'CONFIG_NOT_FOUND' });
-    expect((error as DayshiftError).hint).toMatch(/dayshift init.*--config/);
+    expect((error as DayshiftError).hint).toMatch(/--config.*DAYSHIFT_CONFIG/);
   });
 
   it('throws CONFIG_INVALID with every error in the message', () => {

@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
         const logger = createLogger();
         for (const w of warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);
         const node = await startNode({
-          store: storeOptionsFor(configPath, config),
+          store: storeOptionsFor(config),
           listen: options.listen ?? process.env.DAYSHIFT_LISTEN ?? config.server?.listen ?? '127.0.0.1:7070',
           metricsPublic: config.server?.metrics?.public ?? true,
           logger,
