@@ -4,6 +4,7 @@ import { coerceError } from '../errors.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { JobClaims } from './claims.js';
+import { CompletionBatcher } from './completions.js';
 import { backoffDelay, JOB_DEFAULTS, type JobKind, retryPolicyOf } from './kinds.js';
 import type { JobQueue } from './queue.js';
 import type { Job } from './types.js';
@@ -50,8 +51,7 @@ export class Worker extends EventEmitter {
   readonly #retentionMs: number;
   readonly #claimBatch: number;
   readonly #active = new Map<number, Run>();
-  readonly #pendingCompletions: Array<{ run: Run; result: unknown }> = [];
-  #flushing: Promise<void> | undefined;
+  readonly #completions: CompletionBatcher;
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -65,6 +65,10 @@ export class Worker extends EventEmitter {
       queue,
       options.nodeId ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
     );
+    this.#completions = new CompletionBatcher(this.#claims, {
+      completed: (job, result) => this.emit('job:complete', job, result),
+      error: (error) => this.emit('error', error),
+    });
     this.#kinds = new Map(kinds.map((k) => [k.kind, k]));
     this.#clock = options.clock ?? queue.clock;
     this.#logger = options.logger ?? silentLogger();
@@ -131,7 +135,7 @@ export class Worker extends EventEmitter {
       this.emit('error', coerceError(error));
     }
     for (const run of leftover) this.#active.delete(run.job.id);
-    await this.#flush();
+    await this.#completions.flush();
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     return { finished: before - leftover.length, released: released.length };
@@ -258,8 +262,7 @@ export class Worker extends EventEmitter {
       return;
     }
     if (outcome.ok) {
-      this.#pendingCompletions.push({ run, result: outcome.result });
-      await this.#flush();
+      await this.#completions.add(run, outcome.result);
       return;
     }
     await this.#recordFailure(run, kind, outcome.error.message || outcome.error.name);
@@ -278,32 +281,6 @@ export class Worker extends EventEmitter {
       else this.emit('job:fail', job, message);
     } catch (error) {
       this.emit('error', coerceError(error));
-    }
-  }
-
-  /** Records every pending completion in one statement; concurrent callers share the same flush. */
-  async #flush(): Promise<void> {
-    while (this.#pendingCompletions.length > 0 || this.#flushing) {
-      if (this.#flushing) {
-        await this.#flushing;
-        continue;
-      }
-      const batch = this.#pendingCompletions.splice(0);
-      this.#flushing = (async () => {
-        try {
-          const live = batch.filter((c) => !c.run.settled);
-          for (const c of live) c.run.settled = true;
-          const completed = new Set(
-            await this.#claims.complete(live.map((c) => ({ id: c.run.job.id, result: c.result }))),
-          );
-          for (const c of live)
-            if (completed.has(c.run.job.id)) this.emit('job:complete', c.run.job, c.result);
-        } catch (error) {
-          this.emit('error', coerceError(error));
-        }
-      })();
-      await this.#flushing;
-      this.#flushing = undefined;
     }
   }
 
