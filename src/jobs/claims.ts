@@ -25,16 +25,9 @@ export class JobClaims {
     if (limit <= 0 || kinds.length === 0) return [];
     const { db, caps } = this.#store;
     const now = this.#queue.clock.now();
-    const due = db
-      .selectFrom('jobs')
+    const due = this.#dueQueued(db, kinds, now)
       .select('id')
-      .where('status', '=', 'queued')
-      .where('run_at', '<=', now)
       .where('concurrency_key', 'is', null)
-      .where('kind', 'in', kinds)
-      .orderBy('priority', 'desc')
-      .orderBy('run_at')
-      .orderBy('id')
       .limit(limit)
       .$if(caps.skipLocked, (q) => q.forUpdate().skipLocked());
     const rows = await this.#take(db, due, now, leaseMs);
@@ -55,16 +48,9 @@ export class JobClaims {
     const { db, caps } = this.#store;
     const rows = await caps.exclusive(db, async (trx) => {
       const now = this.#queue.clock.now();
-      const candidates = await trx
-        .selectFrom('jobs')
+      const candidates = await this.#dueQueued(trx, kinds, now)
         .select(['id', 'kind', 'concurrency_key'])
-        .where('status', '=', 'queued')
-        .where('run_at', '<=', now)
         .where('concurrency_key', 'is not', null)
-        .where('kind', 'in', kinds)
-        .orderBy('priority', 'desc')
-        .orderBy('run_at')
-        .orderBy('id')
         .limit(Math.max(limit * 4, 20))
         .execute();
       if (candidates.length === 0) return [];
@@ -277,6 +263,18 @@ export class JobClaims {
       jobs.map((j) => ({ jobId: j.id, type: 'started' as const, data: { attempt: j.attempts } })),
     );
     return jobs;
+  }
+
+  /** Queued jobs of `kinds` that are due, in claim order: highest priority, then oldest due, then oldest. */
+  #dueQueued(db: Kysely<Database>, kinds: readonly string[], now: number) {
+    return db
+      .selectFrom('jobs')
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now)
+      .where('kind', 'in', kinds)
+      .orderBy('priority', 'desc')
+      .orderBy('run_at')
+      .orderBy('id');
   }
 
   #fenced<Q extends { where: (...args: never[]) => Q }>(query: Q, ids: readonly number[]): Q {

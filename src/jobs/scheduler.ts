@@ -87,10 +87,6 @@ export class Scheduler {
     }
   }
 
-  async remove(name: string): Promise<void> {
-    await this.#queue.store.db.deleteFrom('schedules').where('name', '=', name).execute();
-  }
-
   start(): void {
     if (this.#timer) return;
     const loop = () => {

@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { DayshiftError } from '../errors.js';
 import type { StoreCapabilities } from './capabilities.js';
-import { openPostgres, postgresCapabilities } from './dialects/postgres/postgres-store.js';
-import { openSqlite, sqliteCapabilities } from './dialects/sqlite/sqlite-store.js';
+import { postgresCapabilities } from './dialects/postgres/postgres-capabilities.js';
+import { openPostgres } from './dialects/postgres/postgres-store.js';
+import { sqliteCapabilities } from './dialects/sqlite/sqlite-capabilities.js';
+import { openSqlite } from './dialects/sqlite/sqlite-store.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 

@@ -27,35 +27,37 @@ export async function createTestStore(kind: StoreKind): Promise<TestStore> {
     opened.push(store);
     return store;
   };
-  const keep = process.env.DAYSHIFT_KEEP_TEST_DB === '1';
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-store-'));
-    const options = { sqlitePath: path.join(dir, 'state.db') };
-    return {
-      kind,
-      options,
-      open: () => track(options),
-      async destroy() {
-        await Promise.all(opened.map((s) => s.close().catch(() => {})));
-        if (keep) console.log(`kept test store ${dir}`);
-        else rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const name = `dayshift_t_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${name}`;
-  const options = { url: url.toString() };
+  const { options, where, remove } = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
   return {
     kind,
     options,
     open: () => track(options),
     async destroy() {
       await Promise.all(opened.map((s) => s.close().catch(() => {})));
-      if (keep) console.log(`kept test database ${name}`);
-      else await adminQuery(`drop database if exists ${name} with (force)`);
+      if (process.env.DAYSHIFT_KEEP_TEST_DB === '1') console.log(`kept test store ${where}`);
+      else await remove();
     },
+  };
+}
+
+function freshSqlite(): { options: StoreOptions; where: string; remove(): Promise<void> } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-store-'));
+  return {
+    options: { sqlitePath: path.join(dir, 'state.db') },
+    where: dir,
+    remove: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function freshPostgres(): Promise<{ options: StoreOptions; where: string; remove(): Promise<void> }> {
+  const name = `dayshift_t_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    options: { url: url.toString() },
+    where: `database ${name}`,
+    remove: () => adminQuery(`drop database if exists ${name} with (force)`),
   };
 }
 

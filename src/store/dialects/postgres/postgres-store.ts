@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { redactUrl } from '../../../config/secret.js';
 import type { Database } from '../../schema.js';
-import { postgresCapabilities } from './postgres-capabilities.js';
 
 const INT8_OID = 20;
 
@@ -27,5 +26,3 @@ export function openPostgres(
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, description: redactUrl(url), close: () => db.destroy() };
 }
-
-export { postgresCapabilities };

@@ -4,7 +4,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { DayshiftError } from '../../../errors.js';
 import type { Database } from '../../schema.js';
-import { sqliteCapabilities } from './sqlite-capabilities.js';
 
 /** Opens the embedded store: one file, WAL so readers never block the writer. */
 export function openSqlite(file: string): {
@@ -35,5 +34,3 @@ export function openSqlite(file: string): {
     close: () => db.destroy(),
   };
 }
-
-export { sqliteCapabilities };
