@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commandLine, stringMap } from '../config/values.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** Runs a program (a healthcheck script). Fields: exit_code, stdout; a number on stdout is also `value`. */
@@ -13,4 +14,6 @@ export const commandCheck = {
     env: stringMap().optional(),
     user: z.string().optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

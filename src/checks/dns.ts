@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** A DNS lookup. Fields: value (the first answer), values answers and rcode, latency. */
@@ -11,4 +12,6 @@ export const dnsCheck = {
     /** A resolver as ip or ip:port; the system's resolver when omitted. */
     server: z.string().optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** A container through the Engine API. Values: state, health, restarts, cpu_pct, memory_pct. */
@@ -10,4 +11,6 @@ export const dockerCheck = {
     /** The Engine API socket; the default is /var/run/docker.sock or $DOCKER_HOST. */
     socket: z.string().optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { secretString } from '../config/secret-schema.js';
 import { httpUrl, stringMap } from '../config/values.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** An HTTP(S) request. Fields for conditions: status, latency, body, json.<path>, header.<name>, cert.*. */
@@ -27,4 +28,6 @@ export const httpCheck = {
       })
       .optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretUrl } from '../config/secret-schema.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** Connects to MySQL or MariaDB. Values: connections, max_connections, connections_pct. */
@@ -11,4 +12,6 @@ export const mysqlCheck = {
     url: secretUrl(['mysql', 'mariadb']),
     query: z.string().min(1).optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretUrl } from '../config/secret-schema.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** Connects to PostgreSQL (pg_isready and more). Values: connections, max_connections, connections_pct. */
@@ -12,4 +13,6 @@ export const postgresCheck = {
     /** A query whose first column of the first row becomes `value`. */
     query: z.string().min(1).optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

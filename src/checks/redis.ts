@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretUrl } from '../config/secret-schema.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 const LENGTHS = ['llen', 'xlen', 'zcard'] as const;
@@ -30,4 +31,6 @@ export const redisCheck = {
           params: { got: false },
         });
     }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,4 +1,3 @@
-import type { PluginDefinition } from '../config/plugin.js';
 import { certFileCheck } from './cert-file.js';
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
@@ -12,9 +11,9 @@ import { redisCheck } from './redis.js';
 import { sqlCheck } from './sql.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
+import type { CheckKindDefinition } from './types.js';
 
-/** A check kind: the key that selects it and its options schema. Its `run` arrives with the checks issue. */
-export type CheckKindDefinition = PluginDefinition;
+export type { CheckKindDefinition } from './types.js';
 
 /** Every check kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const checkKinds = {

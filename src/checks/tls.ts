@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { port } from '../config/values.js';
+import { notBuilt } from './not-built.js';
 import type { CheckKindDefinition } from './registry.js';
 
 /** A TLS handshake. Fields: cert.expires_in, cert.issuer, connected, latency. */
@@ -12,4 +13,6 @@ export const tlsCheck = {
     /** The SNI name and the name the certificate must match, when it differs from host. */
     servername: z.string().optional(),
   }),
+  defaultExpect: [],
+  probe: notBuilt,
 } satisfies CheckKindDefinition;

@@ -1,0 +1,124 @@
+import { evaluateCondition, type ParsedCondition, parseCondition } from '../conditions/index.js';
+import { formatDuration } from '../config/duration.js';
+import type { Clock } from '../util/clock.js';
+import { type CheckKind, checkKinds } from './registry.js';
+import type { CheckResult, HeartbeatReader, Outcome, ProbeOutcome } from './types.js';
+
+/** What running a check needs to know about it; a configured check and a smoke step both fit. */
+export interface RunnableCheck {
+  id: string;
+  kind: CheckKind;
+  options: unknown;
+  expect: readonly ParsedCondition[];
+  timeout: number;
+}
+
+/** What every run shares: the clock, where relative paths start, where heartbeat pings are read. */
+export interface RunEnvironment {
+  clock: Clock;
+  baseDir: string;
+  heartbeats: HeartbeatReader;
+}
+
+const defaultConditions = new Map<string, readonly ParsedCondition[]>();
+
+/** The conditions a check of this kind is held to when it has no `expect:` of its own. */
+export function defaultExpectOf(kind: CheckKind): readonly ParsedCondition[] {
+  let parsed = defaultConditions.get(kind);
+  if (!parsed) {
+    parsed = checkKinds[kind].defaultExpect.map((source) => parseCondition(source));
+    defaultConditions.set(kind, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Runs one check once: the probe under its timeout, then every condition. Never throws: a probe that
+ * throws, hangs past the timeout or reports an error gives a failed result that says why.
+ */
+export async function runCheck(check: RunnableCheck, env: RunEnvironment): Promise<CheckResult> {
+  const at = env.clock.now();
+  const started = performance.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${formatDuration(check.timeout)}`));
+      resolve('timeout');
+    }, check.timeout);
+  });
+  let outcome: ProbeOutcome | 'timeout';
+  try {
+    const probe = checkKinds[check.kind].probe(check.options as never, {
+      checkId: check.id,
+      signal: controller.signal,
+      timeoutMs: check.timeout,
+      baseDir: env.baseDir,
+      clock: env.clock,
+      heartbeats: env.heartbeats,
+    });
+    outcome = await Promise.race([probe, timedOut]);
+  } catch (error) {
+    outcome = { subject: {}, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+  const wallMs = performance.now() - started;
+  if (outcome === 'timeout')
+    return {
+      checkId: check.id,
+      at,
+      outcome: 'fail',
+      ok: false,
+      latencyMs: round(wallMs),
+      error: `timed out after ${formatDuration(check.timeout)}`,
+      timedOut: true,
+      conditions: [],
+      values: {},
+    };
+  return resultOf(check, at, outcome, wallMs);
+}
+
+/** Judges a probe's outcome against the check's conditions. */
+export function resultOf(check: RunnableCheck, at: number, probe: ProbeOutcome, wallMs: number): CheckResult {
+  const latencyMs = round(probe.subject.latencyMs ?? wallMs);
+  const subject = { ...probe.subject, latencyMs };
+  const expect = check.expect.length > 0 ? check.expect : defaultExpectOf(check.kind);
+  // A probe that got nothing has nothing for conditions to read; its error is the whole story.
+  const conditions = probe.error ? [] : expect.map((c) => evaluateCondition(c, subject));
+  const outcome = judge(probe.error, conditions);
+  const result: CheckResult = {
+    checkId: check.id,
+    at,
+    outcome,
+    ok: outcome !== 'fail',
+    latencyMs,
+    conditions,
+    values: { ...probe.subject.values },
+  };
+  if (probe.error) result.error = probe.error;
+  if (probe.timings) result.timings = probe.timings;
+  if (probe.details) result.details = probe.details;
+  return result;
+}
+
+function judge(error: string | undefined, conditions: CheckResult['conditions']): Outcome {
+  if (error) return 'fail';
+  if (conditions.some((c) => !c.ok && c.severity === 'fail')) return 'fail';
+  if (conditions.some((c) => !c.ok)) return 'warn';
+  return 'pass';
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** The first failing condition, or the error: the one-line answer to "why is it red". */
+export function reasonOf(result: CheckResult): string | undefined {
+  if (result.error) return result.error;
+  const failed =
+    result.conditions.find((c) => !c.ok && c.severity === 'fail') ?? result.conditions.find((c) => !c.ok);
+  if (!failed) return undefined;
+  const actual = failed.reason ?? `actual ${JSON.stringify(failed.actual)}`;
+  return `${failed.expr} (${actual})`;
+}

@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { ConditionResult, ConditionSubject } from '../conditions/index.js';
+import type { PluginDefinition } from '../config/plugin.js';
+import type { Clock } from '../util/clock.js';
+
+/**
+ * The contract every check kind implements. A kind is a plain object in its own file:
+ *   options        its zod schema (what the user writes under the kind's key)
+ *   defaultExpect  the conditions used when a check has no `expect:` (for http, `status < 400`)
+ *   probe          measures once and returns what it saw; it never throws for a failed target
+ */
+export interface CheckKindDefinition<Options = unknown> extends PluginDefinition {
+  defaultExpect: readonly string[];
+  probe(options: Options, context: ProbeContext): Promise<ProbeOutcome>;
+}
+
+/** What a probe is given besides its options. */
+export interface ProbeContext {
+  /** `service.check`, or `smoke:<suite>#<n>` for a smoke step. */
+  checkId: string;
+  /** Aborted when the check's timeout passes: the probe stops its work (kills, destroys, closes). */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** The stack file's directory; relative paths in options resolve from here. */
+  baseDir: string;
+  clock: Clock;
+  /** The pings push checks received, for the heartbeat kind. */
+  heartbeats: HeartbeatReader;
+}
+
+/** What one probe saw. The runner adds the verdicts of the conditions and the check's latency. */
+export interface ProbeOutcome {
+  /** The fields conditions read: status, body, headers, values, exit_code, cert.*, ... */
+  subject: ConditionSubject;
+  /**
+   * Set when the probe could not get a result at all (connection refused, no such container): the
+   * sample fails whatever the conditions say, and this is its reason.
+   */
+  error?: string;
+  /** Phases of the probe in ms, such as http's dns, connect, tls, first_byte, total. */
+  timings?: Record<string, number>;
+  /** Kind-specific facts worth showing (the certificate's subject, the resolved addresses). */
+  details?: Record<string, unknown>;
+}
+
+/** The last pings of a heartbeat check, as the store holds them. */
+export interface HeartbeatPings {
+  /** When the check was first known to the store: silence is measured from here before any ping. */
+  createdAt: number;
+  lastPingAt?: number;
+  lastStartAt?: number;
+  lastFailAt?: number;
+}
+
+export interface HeartbeatReader {
+  pings(checkId: string): Promise<HeartbeatPings | undefined>;
+}
+
+/** How one run of a check ended: `warn` means only `warn:` conditions failed. */
+export type Outcome = 'pass' | 'warn' | 'fail';
+
+/** One check result: time, verdict, latency, values, which condition failed. Data, never an exception. */
+export interface CheckResult {
+  checkId: string;
+  /** When the run started, epoch ms. */
+  at: number;
+  outcome: Outcome;
+  ok: boolean;
+  latencyMs: number;
+  /** Why it failed when no condition says so: a probe error or a timeout. */
+  error?: string;
+  timedOut?: boolean;
+  conditions: ConditionResult[];
+  values: Record<string, number | string | boolean | null>;
+  timings?: Record<string, number>;
+  details?: Record<string, unknown>;
+}
+
+/** The options type of a kind, for writing its probe. */
+export type OptionsOfKind<S extends z.ZodType> = z.output<S>;
