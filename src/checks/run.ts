@@ -1,4 +1,9 @@
-import { evaluateCondition, type ParsedCondition, parseCondition } from '../conditions/index.js';
+import {
+  type ConditionSubject,
+  evaluateCondition,
+  type ParsedCondition,
+  parseCondition,
+} from '../conditions/index.js';
 import { formatDuration } from '../config/duration.js';
 import type { Clock } from '../util/clock.js';
 import { type CheckKind, checkKinds } from './registry.js';
@@ -37,6 +42,17 @@ export function defaultExpectOf(kind: CheckKind): readonly ParsedCondition[] {
  * throws, hangs past the timeout or reports an error gives a failed result that says why.
  */
 export async function runCheck(check: RunnableCheck, env: RunEnvironment): Promise<CheckResult> {
+  return (await runCheckFully(check, env)).result;
+}
+
+/** A run's result and what the probe saw in full (the body, the cookies), for smoke steps' captures. */
+export interface FullRun {
+  result: CheckResult;
+  subject: ConditionSubject;
+}
+
+/** Runs a check and keeps what the probe saw beside the result; the result alone is what is stored. */
+export async function runCheckFully(check: RunnableCheck, env: RunEnvironment): Promise<FullRun> {
   const at = env.clock.now();
   const started = performance.now();
   const controller = new AbortController();
@@ -64,8 +80,8 @@ export async function runCheck(check: RunnableCheck, env: RunEnvironment): Promi
     clearTimeout(timer);
   }
   const wallMs = performance.now() - started;
-  if (outcome === 'timeout')
-    return {
+  if (outcome === 'timeout') {
+    const result: CheckResult = {
       checkId: check.id,
       at,
       outcome: 'fail',
@@ -76,7 +92,9 @@ export async function runCheck(check: RunnableCheck, env: RunEnvironment): Promi
       conditions: [],
       values: {},
     };
-  return resultOf(check, at, outcome, wallMs);
+    return { result, subject: {} };
+  }
+  return { result: resultOf(check, at, outcome, wallMs), subject: outcome.subject };
 }
 
 /** Judges a probe's outcome against the check's conditions. */

@@ -7,6 +7,8 @@ export interface ConditionSubject {
   latencyMs?: number;
   body?: string;
   headers?: Record<string, string>;
+  /** Cookies an HTTP response set, by name: what smoke steps capture into a session. */
+  cookies?: Record<string, string>;
   certExpiresInMs?: number;
   certIssuer?: string;
   exitCode?: number;
