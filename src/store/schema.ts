@@ -9,6 +9,12 @@ export interface Database {
   job_events: JobEventsTable;
   schedules: SchedulesTable;
   api_tokens: ApiTokensTable;
+  check_states: CheckStatesTable;
+  check_samples: CheckSamplesTable;
+  check_rollups: CheckRollupsTable;
+  check_transitions: CheckTransitionsTable;
+  heartbeats: HeartbeatsTable;
+  nodes: NodesTable;
 }
 
 export interface JobsTable {
@@ -61,4 +67,74 @@ export interface ApiTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+export interface CheckStatesTable {
+  check_id: string;
+  state: string;
+  since: number;
+  /** When monitoring began: start_period counts from here. */
+  monitored_since: number;
+  /** Consecutive failed runs, and consecutive passing runs, as Docker counts them. */
+  failures: number;
+  successes: number;
+  last_at: number | null;
+  last_outcome: string | null;
+  last_latency_ms: number | null;
+  last_reason: string | null;
+  /** The last result as JSON: conditions with actual values, values, timings. */
+  last_result: string | null;
+  updated_at: number;
+}
+
+export interface CheckSamplesTable {
+  check_id: string;
+  at: number;
+  outcome: string;
+  latency_ms: number;
+  /** JSON: error, failed conditions and values; null for a plain pass with nothing to say. */
+  detail: string | null;
+}
+
+export interface CheckRollupsTable {
+  check_id: string;
+  /** 'minute' | 'hour' | 'day' */
+  resolution: string;
+  start: number;
+  count: number;
+  failures: number;
+  warnings: number;
+  latency_sum: number;
+  latency_max: number;
+  /** The latency sketch, encoded by src/history/sketch.ts. */
+  sketch: string;
+}
+
+export interface CheckTransitionsTable {
+  id: Generated<number>;
+  check_id: string;
+  at: number;
+  from_state: string;
+  to_state: string;
+  reason: string | null;
+  node: string | null;
+}
+
+export interface HeartbeatsTable {
+  check_id: string;
+  token: string;
+  created_at: number;
+  last_ping_at: number | null;
+  last_start_at: number | null;
+  last_fail_at: number | null;
+  pings: number;
+}
+
+export interface NodesTable {
+  id: string;
+  host: string;
+  pid: number;
+  location: string | null;
+  started_at: number;
+  seen_at: number;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { StoreCapabilities } from '../capabilities.js';
 import * as m001 from './001-jobs.js';
 import * as m002 from './002-access.js';
+import * as m003 from './003-checks.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -9,4 +10,5 @@ export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities):
 export const migrations: Readonly<Record<string, StoreMigration>> = {
   '001-jobs': m001,
   '002-access': m002,
+  '003-checks': m003,
 };
