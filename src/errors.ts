@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'AUTH_REQUIRED'
   | 'AUTH_FORBIDDEN'
   | 'TOKEN_NOT_FOUND'
+  | 'CHECK_NOT_FOUND'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 

@@ -11,6 +11,7 @@ export function exitCodeFor(error: unknown): number {
   switch (error.code) {
     case 'CONFIG_INVALID':
     case 'CONFIG_NOT_FOUND':
+    case 'CHECK_NOT_FOUND':
     case 'BAD_REQUEST':
     case 'JOB_KIND_UNKNOWN':
       return 2;

@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
+import { hash32 } from './scheduler.js';
+
+export interface MembershipOptions {
+  nodeId: string;
+  clock: Clock;
+  /** A node not seen for this long has died; its checks move to the others. */
+  leaseMs?: number;
+  location?: string;
+}
+
+/**
+ * The nodes sharing one store, and which of them runs each check. Each node renews one row; every
+ * node computes the same owner for a check by rendezvous hashing over the live nodes, so no per-check
+ * lease rows are written, and when a node dies only its own checks move, within one lease period.
+ */
+export class Membership {
+  readonly #db: Kysely<Database>;
+  readonly #options: MembershipOptions;
+  readonly leaseMs: number;
+
+  constructor(db: Kysely<Database>, options: MembershipOptions) {
+    this.#db = db;
+    this.#options = options;
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  get nodeId(): string {
+    return this.#options.nodeId;
+  }
+
+  /** Announces this node (again) and returns the ids of the live nodes, sorted. */
+  async renew(): Promise<string[]> {
+    const now = this.#options.clock.now();
+    await this.#db
+      .insertInto('nodes')
+      .values({
+        id: this.nodeId,
+        host: hostname(),
+        pid: process.pid,
+        location: this.#options.location ?? null,
+        started_at: now,
+        seen_at: now,
+      })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
+      .execute();
+    const rows = await this.#db
+      .selectFrom('nodes')
+      .select('id')
+      .where('seen_at', '>', now - this.leaseMs)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async leave(): Promise<void> {
+    await this.#db.deleteFrom('nodes').where('id', '=', this.nodeId).execute();
+  }
+}
+
+/** The node that runs a check: the live node with the highest hash of (check, node). */
+export function ownerOf(checkId: string, liveNodes: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const node of liveNodes) {
+    const score = hash32(`${checkId}\u0000${node}`);
+    if (score > bestScore || (score === bestScore && best !== undefined && node < best)) {
+      best = node;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,241 @@
+import { EventEmitter } from 'node:events';
+import type { Insertable, Kysely } from 'kysely';
+import { reasonOf } from '../checks/run.js';
+import type { CheckResult } from '../checks/types.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import type {
+  CheckSamplesTable,
+  CheckStatesTable,
+  CheckTransitionsTable,
+  Database,
+} from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
+import type { MonitoredCheck } from './configured-checks.js';
+import { advance, type CheckState, initialState, type StateRecord } from './state-machine.js';
+
+/** A state change, as recorded and as the alerting side consumes it. */
+export interface Transition {
+  checkId: string;
+  at: number;
+  from: CheckState;
+  to: CheckState;
+  reason: string | null;
+}
+
+export interface SampleWriterOptions {
+  clock: Clock;
+  nodeId: string;
+  logger?: Logger;
+  /** How often buffered samples are written. */
+  flushMs?: number;
+  /** A buffer this big is written at once, without waiting for the timer. */
+  maxBatch?: number;
+}
+
+/** Rows per INSERT: PostgreSQL allows 65,535 parameters per statement. */
+const CHUNK = 500;
+
+/**
+ * Takes every result, moves the check's state in memory (this node is the only one running the check),
+ * and writes samples, states and transitions in batches: one transaction per flush, so the store sees
+ * a few large writes per second instead of thousands of small ones. Emits 'transition' and 'error'.
+ */
+export class SampleWriter extends EventEmitter {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #nodeId: string;
+  readonly #logger: Logger;
+  readonly #flushMs: number;
+  readonly #maxBatch: number;
+  readonly #states = new Map<string, StateRecord>();
+  #samples: Insertable<CheckSamplesTable>[] = [];
+  #dirty = new Map<string, Insertable<CheckStatesTable>>();
+  #transitions: Insertable<CheckTransitionsTable>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #written = 0;
+
+  constructor(db: Kysely<Database>, options: SampleWriterOptions) {
+    super();
+    this.#db = db;
+    this.#clock = options.clock;
+    this.#nodeId = options.nodeId;
+    this.#logger = options.logger ?? silentLogger();
+    this.#flushMs = options.flushMs ?? 1_000;
+    this.#maxBatch = options.maxBatch ?? 2_000;
+  }
+
+  /** Samples written since start. */
+  get written(): number {
+    return this.#written;
+  }
+
+  get pending(): number {
+    return this.#samples.length;
+  }
+
+  /** Loads the stored state of checks this node starts running; a new check starts as `starting`. */
+  async adopt(checkIds: readonly string[]): Promise<void> {
+    const fresh = checkIds.filter((id) => !this.#states.has(id));
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const ids = fresh.slice(i, i + CHUNK);
+      const rows = await this.#db
+        .selectFrom('check_states')
+        .select(['check_id', 'state', 'since', 'monitored_since', 'failures', 'successes'])
+        .where('check_id', 'in', ids)
+        .execute();
+      const found = new Map(rows.map((r) => [r.check_id, r]));
+      const now = this.#clock.now();
+      for (const id of ids) {
+        const row = found.get(id);
+        this.#states.set(
+          id,
+          row
+            ? {
+                state: row.state as CheckState,
+                since: Number(row.since),
+                monitoredSince: Number(row.monitored_since),
+                failures: row.failures,
+                successes: row.successes,
+              }
+            : initialState(now),
+        );
+      }
+    }
+  }
+
+  /** Forgets checks another node now runs. */
+  release(checkIds: readonly string[]): void {
+    for (const id of checkIds) this.#states.delete(id);
+  }
+
+  stateOf(checkId: string): StateRecord | undefined {
+    return this.#states.get(checkId);
+  }
+
+  /** Records one result: the state moves now; the rows are written at the next flush. */
+  record(check: MonitoredCheck, result: CheckResult): { state: StateRecord; transition?: Transition } {
+    const before = this.#states.get(check.id) ?? initialState(result.at);
+    const { next, changed } = advance(before, result.outcome, result.at, check.policy);
+    this.#states.set(check.id, next);
+    const reason = reasonOf(result) ?? null;
+    this.#samples.push({
+      check_id: check.id,
+      at: result.at,
+      outcome: result.outcome,
+      latency_ms: result.latencyMs,
+      detail: detailOf(result),
+    });
+    this.#dirty.set(check.id, {
+      check_id: check.id,
+      state: next.state,
+      since: next.since,
+      monitored_since: next.monitoredSince,
+      failures: next.failures,
+      successes: next.successes,
+      last_at: result.at,
+      last_outcome: result.outcome,
+      last_latency_ms: result.latencyMs,
+      last_reason: reason,
+      last_result: JSON.stringify(result),
+      updated_at: result.at,
+    });
+    let transition: Transition | undefined;
+    if (changed) {
+      transition = { checkId: check.id, at: result.at, from: before.state, to: next.state, reason };
+      this.#transitions.push({
+        check_id: check.id,
+        at: result.at,
+        from_state: before.state,
+        to_state: next.state,
+        reason,
+        node: this.#nodeId,
+      });
+      this.emit('transition', transition);
+    }
+    if (this.#samples.length >= this.#maxBatch) void this.flush();
+    return transition ? { state: next, transition } : { state: next };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flush(), this.#flushMs);
+    this.#timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+
+  /** Writes everything buffered; flushes run one after another, never two at once. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#write());
+    return this.#flushing;
+  }
+
+  async #write(): Promise<void> {
+    if (this.#samples.length === 0 && this.#dirty.size === 0) return;
+    const samples = this.#samples;
+    const states = [...this.#dirty.values()];
+    const transitions = this.#transitions;
+    this.#samples = [];
+    this.#dirty = new Map();
+    this.#transitions = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (let i = 0; i < samples.length; i += CHUNK)
+          await trx
+            .insertInto('check_samples')
+            .values(samples.slice(i, i + CHUNK))
+            .execute();
+        for (let i = 0; i < states.length; i += CHUNK)
+          await trx
+            .insertInto('check_states')
+            .values(states.slice(i, i + CHUNK))
+            .onConflict((oc) =>
+              oc.column('check_id').doUpdateSet((eb) => ({
+                state: eb.ref('excluded.state'),
+                since: eb.ref('excluded.since'),
+                failures: eb.ref('excluded.failures'),
+                successes: eb.ref('excluded.successes'),
+                last_at: eb.ref('excluded.last_at'),
+                last_outcome: eb.ref('excluded.last_outcome'),
+                last_latency_ms: eb.ref('excluded.last_latency_ms'),
+                last_reason: eb.ref('excluded.last_reason'),
+                last_result: eb.ref('excluded.last_result'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        for (let i = 0; i < transitions.length; i += CHUNK)
+          await trx
+            .insertInto('check_transitions')
+            .values(transitions.slice(i, i + CHUNK))
+            .execute();
+      });
+      this.#written += samples.length;
+    } catch (error) {
+      // Put the batch back so the next flush tries again; the store may be restarting.
+      this.#samples = samples.concat(this.#samples);
+      for (const s of states) if (!this.#dirty.has(s.check_id)) this.#dirty.set(s.check_id, s);
+      this.#transitions = transitions.concat(this.#transitions);
+      this.#logger.warn({ err: error, samples: samples.length }, 'writing check samples failed; will retry');
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    }
+  }
+}
+
+/**
+ * What a sample keeps beyond outcome and latency: values (rules read them), the error and the failed
+ * conditions with their actual values. A plain pass with no values keeps nothing, which is most samples.
+ */
+function detailOf(result: CheckResult): string | null {
+  const detail: Record<string, unknown> = {};
+  if (Object.keys(result.values).length > 0) detail.values = result.values;
+  if (result.error) detail.error = result.error;
+  const failed = result.conditions.filter((c) => !c.ok);
+  if (failed.length > 0)
+    detail.failed = failed.map((c) => ({ expr: c.expr, actual: c.actual, reason: c.reason }));
+  return Object.keys(detail).length > 0 ? JSON.stringify(detail) : null;
+}

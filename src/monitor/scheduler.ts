@@ -1,0 +1,181 @@
+import type { CheckResult } from '../checks/types.js';
+import type { Clock } from '../util/clock.js';
+import type { MonitoredCheck } from './configured-checks.js';
+import { DueQueue } from './due-queue.js';
+import { LagRecorder } from './lag.js';
+
+export interface CheckSchedulerOptions {
+  clock: Clock;
+  /** Runs one check; never throws (runCheck returns failures as data). */
+  run(check: MonitoredCheck): Promise<CheckResult>;
+  /** Receives every result, in the order runs finish. */
+  onResult(check: MonitoredCheck, result: CheckResult): void;
+  /** Checks running at once; more due checks wait their turn (and their lag shows it). */
+  concurrency?: number;
+  /** The longest the timer sleeps, so a clock that jumps (tests, suspend) is noticed. */
+  maxSleepMs?: number;
+}
+
+interface Entry {
+  check: MonitoredCheck;
+  /** Bumped when the check is replaced or removed, so stale heap entries are dropped. */
+  generation: number;
+  running: boolean;
+}
+
+/**
+ * Runs the checks this node holds from one in-memory timer: no queued job per run. Each check's first
+ * run is spread over its interval by a hash of its id (jitter that is stable across restarts, so
+ * 1,000 checks every 10 s start about 100 per second, not 1,000 at once); later runs keep the cadence
+ * of due times rather than drifting by each run's duration.
+ */
+export class CheckScheduler {
+  readonly #options: CheckSchedulerOptions;
+  readonly #clock: Clock;
+  readonly #concurrency: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #due = new DueQueue<{ id: string; generation: number }>();
+  readonly #waiting: Array<{ id: string; generation: number; due: number }> = [];
+  readonly #inflight = new Set<Promise<void>>();
+  readonly lag = new LagRecorder();
+  #generation = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #started = 0;
+
+  constructor(options: CheckSchedulerOptions) {
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#concurrency = options.concurrency ?? 256;
+  }
+
+  /** Checks run since start. */
+  get started(): number {
+    return this.#started;
+  }
+
+  get held(): number {
+    return this.#entries.size;
+  }
+
+  /** Replaces the set of checks this node runs; a check that stays keeps its cadence. */
+  set(checks: readonly MonitoredCheck[]): void {
+    const now = this.#clock.now();
+    const keep = new Set(checks.map((c) => c.id));
+    for (const id of this.#entries.keys()) if (!keep.has(id)) this.#entries.delete(id);
+    for (const check of checks) {
+      const entry = this.#entries.get(check.id);
+      if (entry && sameTiming(entry.check, check)) {
+        entry.check = check;
+        continue;
+      }
+      const generation = ++this.#generation;
+      this.#entries.set(check.id, { check, generation, running: entry?.running ?? false });
+      this.#due.push(now + spread(check.id, check.every), { id: check.id, generation });
+    }
+    this.#arm();
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#arm();
+  }
+
+  /** Stops starting runs and waits for the running ones to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await Promise.all([...this.#inflight]);
+  }
+
+  /**
+   * Starts every run that is due by the clock's time now and waits for them: what the timer does,
+   * callable directly on a manual clock.
+   */
+  async runDue(): Promise<number> {
+    const count = this.#startDue();
+    await Promise.all([...this.#inflight]);
+    return count;
+  }
+
+  #arm(): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    const next = this.#due.peekDue();
+    if (next === undefined) return;
+    const wait = Math.min(Math.max(0, next - this.#clock.now()), this.#options.maxSleepMs ?? 1_000);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#startDue();
+      this.#arm();
+    }, wait);
+    this.#timer.unref?.();
+  }
+
+  #startDue(): number {
+    const now = this.#clock.now();
+    let count = 0;
+    for (let top = this.#due.peekDue(); top !== undefined && top <= now; top = this.#due.peekDue()) {
+      const { due, item } = this.#due.pop() as { due: number; item: { id: string; generation: number } };
+      const entry = this.#entries.get(item.id);
+      if (!entry || entry.generation !== item.generation) continue;
+      this.#due.push(nextDue(due, entry.check.every, now), item);
+      this.#waiting.push({ ...item, due });
+    }
+    while (this.#waiting.length > 0 && this.#inflight.size < this.#concurrency) {
+      const next = this.#waiting.shift() as { id: string; generation: number; due: number };
+      const entry = this.#entries.get(next.id);
+      // A run still going when its next one is due is not doubled: the timeout is at most `every`.
+      if (!entry || entry.generation !== next.generation || entry.running) continue;
+      this.#launch(entry, next.due);
+      count++;
+    }
+    return count;
+  }
+
+  #launch(entry: Entry, due: number): void {
+    entry.running = true;
+    this.#started++;
+    this.lag.record(this.#clock.now() - due);
+    const run = this.#options
+      .run(entry.check)
+      .then((result) => this.#options.onResult(entry.check, result))
+      .catch(() => {})
+      .finally(() => {
+        entry.running = false;
+        this.#inflight.delete(run);
+        // A finished run frees a slot for a check that was waiting for one.
+        if (this.#waiting.length > 0 && this.#running) this.#startDue();
+      });
+    this.#inflight.add(run);
+  }
+}
+
+function sameTiming(a: MonitoredCheck, b: MonitoredCheck): boolean {
+  return a.every === b.every;
+}
+
+/** The first due time's offset inside the interval: a hash of the id, so it is stable and spread. */
+export function spread(id: string, every: number): number {
+  return hash32(id) % Math.max(1, every);
+}
+
+/** The next due time after `due`; when a whole interval was missed, it skips ahead instead of piling up. */
+function nextDue(due: number, every: number, now: number): number {
+  const next = due + every;
+  return next > now ? next : now + every - ((now - due) % every);
+}
+
+/** FNV-1a with a final mix: fast and well spread for short ids. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
