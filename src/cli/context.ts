@@ -30,6 +30,13 @@ export function storeOptionsFor(config: StackConfig): StoreOptions {
 
 /** Opens and migrates the store for a one-shot verb; the caller closes it. */
 export async function openCliStore(cmd: Command): Promise<Store> {
+  return (await openCliStack(cmd)).store;
+}
+
+/** The loaded stack file, where it is, and its store opened and migrated; the caller closes the store. */
+export async function openCliStack(
+  cmd: Command,
+): Promise<{ config: StackConfig; configPath: string; store: Store }> {
   const configPath = configPathOf(cmd);
   const { config } = loadConfigOrThrow(configPath);
   const store = await openStore(storeOptionsFor(config));
@@ -39,5 +46,5 @@ export async function openCliStore(cmd: Command): Promise<Store> {
     await store.close();
     throw error;
   }
-  return store;
+  return { config, configPath, store };
 }

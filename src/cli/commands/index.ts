@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCheck } from './check.js';
 import { registerJobs } from './jobs.js';
 import { registerQueue } from './queue.js';
 import { registerSchema } from './schema.js';
@@ -13,6 +14,7 @@ export const commands: RegisterCommand[] = [
   registerValidate,
   registerSchema,
   registerServe,
+  registerCheck,
   registerJobs,
   registerQueue,
   registerToken,
