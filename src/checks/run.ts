@@ -114,6 +114,9 @@ export function resultOf(check: RunnableCheck, at: number, probe: ProbeOutcome, 
     conditions,
     values: { ...probe.subject.values },
   };
+  // Certificate expiry is kept as a value so history, rules and /metrics can read it without conditions.
+  if (probe.subject.certExpiresInMs !== undefined)
+    result.values.cert_expires_in_days = Math.round((probe.subject.certExpiresInMs / 86_400_000) * 100) / 100;
   if (probe.error) result.error = probe.error;
   if (probe.timings) result.timings = probe.timings;
   if (probe.details) result.details = probe.details;

@@ -1,12 +1,16 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
+import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { JobQueue } from '../jobs/queue.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { Worker } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
+import { baseDirOf } from '../monitor/configured-checks.js';
+import { Monitor } from '../monitor/monitor.js';
 import { buildServer } from '../server/app.js';
+import { addCheckMetrics } from '../server/check-metrics.js';
 import { createMetrics } from '../server/metrics.js';
 import { openStore, type Store, type StoreOptions } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -24,6 +28,8 @@ export interface NodeOptions {
   /** How long a stop waits for running jobs before putting them back in the queue. */
   shutdownDeadlineMs?: number;
   schedulerTickMs?: number;
+  /** The stack file and its path: its checks run on this node's timer. */
+  stack?: { config: StackConfig; configPath: string };
 }
 
 export interface RunningNode {
@@ -31,6 +37,7 @@ export interface RunningNode {
   readonly address: string;
   readonly store: Store;
   readonly server: FastifyInstance;
+  readonly monitor: Monitor | undefined;
   stop(reason: string): Promise<{ finished: number; released: number }>;
 }
 
@@ -62,6 +69,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   });
   const tokens = new TokenService(store, { clock });
   const metrics = createMetrics({ queue, worker, version: VERSION });
+  const monitor = options.stack
+    ? new Monitor({
+        store,
+        config: options.stack.config,
+        baseDir: baseDirOf(options.stack.configPath),
+        clock,
+        nodeId,
+        logger: logger.child({ component: 'checks' }),
+      })
+    : undefined;
+  if (monitor) addCheckMetrics(metrics.registry, store.db, monitor);
 
   const server = await buildServer({
     store,
@@ -79,12 +97,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     },
     metricsPublic: options.metricsPublic,
     requestableKinds: REQUESTABLE_KINDS,
+    monitor,
   });
 
   const { host, port } = parseListen(options.listen);
   const address = await server.listen({ host, port });
   worker.start();
   scheduler.start();
+  if (monitor) {
+    await monitor.start();
+    logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
+  }
   logger.info({ address, nodeId, version: VERSION }, 'dayshift serving');
 
   if ((await tokens.countActive()) === 0) {
@@ -99,10 +122,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     address,
     store,
     server,
+    monitor,
     stop(reason: string) {
       stopping ??= (async () => {
         logger.info({ reason }, 'stopping: no new work is claimed');
         await scheduler.stop();
+        await monitor?.stop();
         const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
         logger.info(outcome, 'worker stopped');
         await server.close();

@@ -4,11 +4,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../access/tokens.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
+import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import { checkRoutes, heartbeatRoutes } from './routes/checks.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -26,6 +28,8 @@ export interface ServerDependencies {
   metricsPublic?: boolean;
   streamPollMs?: number;
   requestableKinds?: ReadonlySet<string>;
+  /** The checks of the stack file; without it the check routes are absent. */
+  monitor?: Monitor;
 }
 
 /** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
@@ -69,6 +73,10 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     requestableKinds: deps.requestableKinds ?? new Set<string>(),
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
+  if (deps.monitor) {
+    await app.register(checkRoutes, { store: deps.store, monitor: deps.monitor });
+    await app.register(heartbeatRoutes, { monitor: deps.monitor });
+  }
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

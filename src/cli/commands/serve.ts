@@ -34,6 +34,7 @@ export function registerServe(program: Command): void {
           logger,
           concurrency: options.concurrency,
           shutdownDeadlineMs: options.shutdownTimeout,
+          stack: { config, configPath },
         });
         await new Promise<void>((resolve) => {
           const onSignal = (signal: NodeJS.Signals) => {

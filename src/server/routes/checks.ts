@@ -1,0 +1,157 @@
+import type { FastifyInstance } from 'fastify';
+import { DayshiftError } from '../../errors.js';
+import type { Monitor } from '../../monitor/monitor.js';
+import { checkStatuses, lastResult, recentSamples, transitionsSince } from '../../monitor/status.js';
+import type { Store } from '../../store/index.js';
+import { errorResponseSchema } from '../http-errors.js';
+
+export interface CheckRouteOptions {
+  store: Store;
+  monitor: Monitor;
+}
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+
+const checkStatusSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    service: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    every: { type: 'integer', description: 'ms between runs' },
+    state: { type: 'string', enum: ['unknown', 'starting', 'healthy', 'degraded', 'unhealthy', 'paused'] },
+    since: { type: ['integer', 'null'] },
+    lastAt: { type: ['integer', 'null'] },
+    lastOutcome: { type: ['string', 'null'] },
+    lastLatencyMs: { type: ['number', 'null'] },
+    reason: {
+      type: ['string', 'null'],
+      description: 'the failing condition with its actual value, or the error',
+    },
+    failures: { type: 'integer' },
+    successes: { type: 'integer' },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', description: '`service.check`' } },
+  required: ['id'],
+} as const;
+
+/** `/api/v1/checks`: states, the last result, recent samples and transitions; run a check now. */
+export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptions): Promise<void> {
+  const { store, monitor } = options;
+  const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema };
+  const find = (id: string) => {
+    const check = monitor.check(id);
+    if (!check)
+      throw new DayshiftError('CHECK_NOT_FOUND', `no check "${id}" in this stack file`, {
+        hint: 'GET /api/v1/checks lists them; ids are service.check',
+      });
+    return check;
+  };
+
+  app.get(
+    '/api/v1/checks',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'Every check with its current state and why it is red',
+        response: {
+          200: { type: 'object', properties: { checks: { type: 'array', items: checkStatusSchema } } },
+          ...errors,
+        },
+      },
+    },
+    async () => ({ checks: await checkStatuses(store.db, monitor.checks) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/checks/:id',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'One check: state, last result with each condition and its actual value, recent samples',
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              check: checkStatusSchema,
+              last: { ...anyObject, nullable: true },
+              failing: { type: 'array', items: anyObject },
+              samples: { type: 'array', items: anyObject },
+              transitions: { type: 'array', items: anyObject },
+              heartbeat: {
+                type: 'object',
+                nullable: true,
+                properties: { url: { type: 'string' }, start: { type: 'string' }, fail: { type: 'string' } },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const check = find(request.params.id);
+      const [status] = await checkStatuses(store.db, [check]);
+      const last = await lastResult(store.db, check.id);
+      const token = check.kind === 'heartbeat' ? await monitor.heartbeats.tokenOf(check.id) : undefined;
+      const transitions = await transitionsSince(store.db, { checkId: check.id, limit: 1000 });
+      return {
+        check: status,
+        last,
+        failing: last?.conditions.filter((c) => !c.ok) ?? [],
+        samples: await recentSamples(store.db, check.id, 50),
+        transitions: transitions.slice(-20),
+        heartbeat: token
+          ? { url: `/ping/${token}`, start: `/ping/${token}/start`, fail: `/ping/${token}/fail` }
+          : null,
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/checks/:id/run',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['checks'],
+        summary: 'Run a check now and record the run',
+        params: idParams,
+        response: {
+          200: { type: 'object', properties: { result: anyObject, state: { type: 'string' } } },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const check = find(request.params.id);
+      const [outcome] = await monitor.runNow([check]);
+      return { result: outcome?.result, state: outcome?.state.state };
+    },
+  );
+}
+
+/**
+ * The heartbeat URLs cron jobs call: no token header (the URL's secret is the credential), any method
+ * that curl or wget sends by default. Unknown tokens get 404 and learn nothing else.
+ */
+export async function heartbeatRoutes(app: FastifyInstance, options: { monitor: Monitor }): Promise<void> {
+  const kinds = { '': 'ok', '/start': 'start', '/fail': 'fail' } as const;
+  for (const [suffix, kind] of Object.entries(kinds)) {
+    app.route<{ Params: { token: string } }>({
+      method: ['GET', 'POST', 'HEAD'],
+      url: `/ping/:token${suffix}`,
+      schema: { hide: true },
+      handler: async (request, reply) => {
+        const checkId = await options.monitor.heartbeats.ping(request.params.token, kind);
+        if (!checkId) return reply.code(404).type('text/plain').send('unknown heartbeat\n');
+        return reply.type('text/plain').send('OK\n');
+      },
+    });
+  }
+}
