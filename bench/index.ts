@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>`: runs one benchmark. Benchmarks never run in `npm test`. */
 const benches: Record<string, () => Promise<void>> = {
   jobs: async () => (await import('./jobs.js')).main(),
+  checks: async () => (await import('./checks.js')).main(),
 };
 
 const name = process.argv[2];

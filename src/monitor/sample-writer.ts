@@ -32,6 +32,9 @@ export interface SampleWriterOptions {
   maxBatch?: number;
 }
 
+/** The longest a steady check's state row goes without being rewritten, so its last run shows. */
+const STATE_REFRESH_MS = 30_000;
+
 /** Rows per INSERT: PostgreSQL allows 65,535 parameters per statement. */
 const CHUNK = 500;
 
@@ -49,7 +52,9 @@ export class SampleWriter extends EventEmitter {
   readonly #maxBatch: number;
   readonly #states = new Map<string, StateRecord>();
   #samples: Insertable<CheckSamplesTable>[] = [];
-  #dirty = new Map<string, Insertable<CheckStatesTable>>();
+  #dirty = new Map<string, { row: Omit<Insertable<CheckStatesTable>, 'last_result'>; result: CheckResult }>();
+  /** What each check's stored state row says, and when it was written, to skip rewriting it unchanged. */
+  readonly #stored = new Map<string, { key: string; at: number }>();
   #transitions: Insertable<CheckTransitionsTable>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -106,7 +111,10 @@ export class SampleWriter extends EventEmitter {
 
   /** Forgets checks another node now runs. */
   release(checkIds: readonly string[]): void {
-    for (const id of checkIds) this.#states.delete(id);
+    for (const id of checkIds) {
+      this.#states.delete(id);
+      this.#stored.delete(id);
+    }
   }
 
   stateOf(checkId: string): StateRecord | undefined {
@@ -126,20 +134,29 @@ export class SampleWriter extends EventEmitter {
       latency_ms: result.latencyMs,
       detail: detailOf(result),
     });
-    this.#dirty.set(check.id, {
-      check_id: check.id,
-      state: next.state,
-      since: next.since,
-      monitored_since: next.monitoredSince,
-      failures: next.failures,
-      successes: next.successes,
-      last_at: result.at,
-      last_outcome: result.outcome,
-      last_latency_ms: result.latencyMs,
-      last_reason: reason,
-      last_result: JSON.stringify(result),
-      updated_at: result.at,
-    });
+    // A steady check's row would be rewritten with the same state every run, thousands of times a
+    // second at scale; it is rewritten when something a reader acts on changes, or to refresh last_at.
+    const key = `${next.state}|${next.since}|${next.failures}|${next.successes}|${result.outcome}|${reason}`;
+    const stored = this.#stored.get(check.id);
+    if (!stored || stored.key !== key || result.at - stored.at >= STATE_REFRESH_MS) {
+      this.#stored.set(check.id, { key, at: result.at });
+      this.#dirty.set(check.id, {
+        row: {
+          check_id: check.id,
+          state: next.state,
+          since: next.since,
+          monitored_since: next.monitoredSince,
+          failures: next.failures,
+          successes: next.successes,
+          last_at: result.at,
+          last_outcome: result.outcome,
+          last_latency_ms: result.latencyMs,
+          last_reason: reason,
+          updated_at: result.at,
+        },
+        result,
+      });
+    }
     let transition: Transition | undefined;
     if (changed) {
       transition = { checkId: check.id, at: result.at, from: before.state, to: next.state, reason };
@@ -177,7 +194,8 @@ export class SampleWriter extends EventEmitter {
   async #write(): Promise<void> {
     if (this.#samples.length === 0 && this.#dirty.size === 0) return;
     const samples = this.#samples;
-    const states = [...this.#dirty.values()];
+    const dirty = [...this.#dirty.values()];
+    const states = dirty.map(({ row, result }) => ({ ...row, last_result: JSON.stringify(result) }));
     const transitions = this.#transitions;
     this.#samples = [];
     this.#dirty = new Map();
@@ -218,7 +236,7 @@ export class SampleWriter extends EventEmitter {
     } catch (error) {
       // Put the batch back so the next flush tries again; the store may be restarting.
       this.#samples = samples.concat(this.#samples);
-      for (const s of states) if (!this.#dirty.has(s.check_id)) this.#dirty.set(s.check_id, s);
+      for (const d of dirty) if (!this.#dirty.has(d.row.check_id)) this.#dirty.set(d.row.check_id, d);
       this.#transitions = transitions.concat(this.#transitions);
       this.#logger.warn({ err: error, samples: samples.length }, 'writing check samples failed; will retry');
       if (this.listenerCount('error') > 0) this.emit('error', error);

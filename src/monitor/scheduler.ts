@@ -21,6 +21,8 @@ interface Entry {
   /** Bumped when the check is replaced or removed, so stale heap entries are dropped. */
   generation: number;
   running: boolean;
+  /** Due and waiting for a free slot: a check is never queued twice, however far behind the node is. */
+  waiting: boolean;
 }
 
 /**
@@ -42,16 +44,23 @@ export class CheckScheduler {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #started = 0;
+  #skipped = 0;
 
   constructor(options: CheckSchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock;
-    this.#concurrency = options.concurrency ?? 256;
+    // Checks mostly wait on the network; a high limit keeps a few hung targets from starving the rest.
+    this.#concurrency = options.concurrency ?? 1_000;
   }
 
   /** Checks run since start. */
   get started(): number {
     return this.#started;
+  }
+
+  /** Runs skipped because the previous run of the same check had not finished or started yet. */
+  get skipped(): number {
+    return this.#skipped;
   }
 
   get held(): number {
@@ -70,7 +79,7 @@ export class CheckScheduler {
         continue;
       }
       const generation = ++this.#generation;
-      this.#entries.set(check.id, { check, generation, running: entry?.running ?? false });
+      this.#entries.set(check.id, { check, generation, running: entry?.running ?? false, waiting: false });
       this.#due.push(now + spread(check.id, check.every), { id: check.id, generation });
     }
     this.#arm();
@@ -121,13 +130,19 @@ export class CheckScheduler {
       const entry = this.#entries.get(item.id);
       if (!entry || entry.generation !== item.generation) continue;
       this.#due.push(nextDue(due, entry.check.every, now), item);
+      // Still running or still waiting from its last due time: this run is skipped, not stacked.
+      if (entry.running || entry.waiting) {
+        this.#skipped++;
+        continue;
+      }
+      entry.waiting = true;
       this.#waiting.push({ ...item, due });
     }
     while (this.#waiting.length > 0 && this.#inflight.size < this.#concurrency) {
       const next = this.#waiting.shift() as { id: string; generation: number; due: number };
       const entry = this.#entries.get(next.id);
-      // A run still going when its next one is due is not doubled: the timeout is at most `every`.
-      if (!entry || entry.generation !== next.generation || entry.running) continue;
+      if (!entry || entry.generation !== next.generation) continue;
+      entry.waiting = false;
       this.#launch(entry, next.due);
       count++;
     }

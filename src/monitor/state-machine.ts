@@ -47,11 +47,12 @@ export function advance(
     successes = 0;
     const inStartPeriod = state === 'starting' && at < record.monitoredSince + policy.startPeriodMs;
     // Docker: failures inside the start period are not counted towards the retries.
-    if (!inStartPeriod) failures += 1;
+    // Counts stop at the number that matters, so a steady check's record stops changing.
+    if (!inStartPeriod) failures = Math.min(failures + 1, policy.retries);
     if (failures >= policy.retries) state = 'unhealthy';
   } else {
     failures = 0;
-    successes += 1;
+    successes = Math.min(successes + 1, Math.max(policy.recover, 1));
     const good: CheckState = outcome === 'pass' ? 'healthy' : 'degraded';
     // Docker: the first success ends the start period. An unhealthy check needs `recover` in a row.
     if (state !== 'unhealthy' || successes >= policy.recover) state = good;
