@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/monitor/monitor.js';
 import { checkStatuses, transitionsSince } from '../../src/monitor/status.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, STORE_KINDS } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, until } from '../helpers/stores.js';
 
 let server: Server;
 let openPort = 0;
@@ -107,6 +107,45 @@ describe.each(STORE_KINDS)('the check monitor on %s', (kind) => {
         ['healthy', 'unhealthy', 'n2'],
       ]);
       await second.stop();
+    } finally {
+      await test.destroy();
+    }
+  });
+
+  it('runs checks on the real clock from start until stop', async () => {
+    const test = await createTestStore(kind);
+    try {
+      const store = await test.open();
+      const { config, configPath } = tcpStack(3, '1s');
+      const monitor = new Monitor({
+        store,
+        config,
+        baseDir: configPath,
+        clock: systemClock,
+        nodeId: 'n1',
+        flushMs: 100,
+      });
+      await monitor.start();
+      const count = async () =>
+        Number(
+          (
+            await store.db
+              .selectFrom('check_samples')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      await until(
+        async () => ((await count()) >= 9 ? true : undefined),
+        '9 samples from 3 checks every second',
+      );
+      await monitor.stop();
+      const stopped = await count();
+      const states = await checkStatuses(store.db, monitor.checks);
+      expect(states.map((s) => s.state)).toEqual(['healthy', 'healthy', 'healthy']);
+      // Nothing can be awaited for an absence: wait past one more interval, then count again.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await count()).toBe(stopped);
     } finally {
       await test.destroy();
     }
