@@ -1,18 +1,71 @@
 import { z } from 'zod';
 import { secretUrl } from '../config/secret-schema.js';
-import { notBuilt } from './not-built.js';
+import { type DatabaseSession, failureText, openPostgres } from './database-clients.js';
+import { connectionsPct, type NamedValue, valuesOfRows } from './database-values.js';
 import type { CheckKindDefinition } from './registry.js';
+import type { ProbeContext, ProbeOutcome } from './types.js';
 
-/** Connects to PostgreSQL (pg_isready and more). Values: connections, max_connections, connections_pct. */
+const options = z.strictObject({
+  url: secretUrl(['postgres', 'postgresql']),
+  /** A query whose first column of the first row becomes `value`. */
+  query: z.string().min(1).optional(),
+});
+type PostgresOptions = z.output<typeof options>;
+
+/**
+ * Connects to PostgreSQL (pg_isready and more). Values: connections, max_connections, connections_pct
+ * (0–100, so `connections_pct < 80%` reads as written); with `query`, its values as the sql kind gives them.
+ */
 export const postgresCheck = {
   kind: 'postgres',
   description:
     'connect to PostgreSQL; values connections, max_connections, connections_pct, and value from query',
-  options: z.strictObject({
-    url: secretUrl(['postgres', 'postgresql']),
-    /** A query whose first column of the first row becomes `value`. */
-    query: z.string().min(1).optional(),
-  }),
-  defaultExpect: [],
-  probe: notBuilt,
-} satisfies CheckKindDefinition;
+  options,
+  defaultExpect: ['connected == true'],
+  probe: probePostgres,
+} satisfies CheckKindDefinition<PostgresOptions>;
+
+// Only client backends count against max_connections; since PostgreSQL 10 pg_stat_activity also lists
+// the server's own workers (checkpointer, walwriter, autovacuum), which would inflate the percentage.
+const CONNECTIONS = `select (select count(*) from pg_stat_activity where backend_type = 'client backend')::int,
+  current_setting('max_connections')::int`;
+
+async function probePostgres(o: PostgresOptions, context: ProbeContext): Promise<ProbeOutcome> {
+  let session: DatabaseSession;
+  try {
+    session = await openPostgres(o.url, context.timeoutMs, context.signal);
+  } catch (error) {
+    return { subject: { connected: false }, error: failureText(error, o.url) };
+  }
+  try {
+    return { subject: { connected: true, values: await connectionValues(session, o.query) } };
+  } catch (error) {
+    return { subject: { connected: true }, error: `query failed: ${failureText(error, o.url)}` };
+  } finally {
+    await session.close();
+  }
+}
+
+/** The server's connection figures, then the user's query's values beside them (shared with mysql). */
+export async function connectionValues(
+  session: DatabaseSession,
+  query: string | undefined,
+  readConnections: (session: DatabaseSession) => Promise<[number, number]> = pgConnections,
+): Promise<Record<string, NamedValue>> {
+  const [connections, max] = await readConnections(session);
+  const values: Record<string, NamedValue> = {
+    connections,
+    max_connections: max,
+    connections_pct: connectionsPct(connections, max),
+  };
+  if (query) {
+    const result = await session.query(query);
+    Object.assign(values, valuesOfRows(result.columns, result.rows));
+  }
+  return values;
+}
+
+async function pgConnections(session: DatabaseSession): Promise<[number, number]> {
+  const { rows } = await session.query(CONNECTIONS);
+  return [Number(rows[0]?.[0]), Number(rows[0]?.[1])];
+}
