@@ -60,8 +60,10 @@ async function probeRedis(o: RedisOptions, context: ProbeContext): Promise<Probe
   });
   const stop = () => client.disconnect();
   context.signal.addEventListener('abort', stop, { once: true });
+  // ioredis rejects connect() with a bare "Connection is closed." after a refused AUTH or a reset; the
+  // 'error' event before it says what happened.
   const why = (error: unknown) =>
-    context.signal.aborted ? abortReason(context.signal) : safeMessage(error ?? lastError, o.url);
+    context.signal.aborted ? abortReason(context.signal) : safeMessage(lastError ?? error, o.url);
   try {
     try {
       await client.connect();
