@@ -16,7 +16,8 @@ type DockerOptions = z.output<typeof options>;
  * A container through the Engine API. Values: state (running, exited, restarting, paused, created,
  * dead), health (healthy, unhealthy, starting, or none without a HEALTHCHECK), restart_count, and
  * while it runs cpu_pct (of one CPU times the CPUs it may use, as `docker stats` shows it) and
- * memory_pct (of its limit, page cache left out as `docker stats` does). A stopped container's exit
+ * memory_bytes and memory_pct (of its limit, or of the host's memory without one; page cache left
+ * out as `docker stats` does). A stopped container's exit
  * code is `exit_code`. A missing container or an unreachable Engine is an error.
  */
 export const dockerCheck = {
@@ -66,7 +67,9 @@ async function probeDocker(o: DockerOptions, context: ProbeContext): Promise<Pro
       const once = { stream: false, abortSignal: context.signal } as { stream: false };
       const stats = await container.stats(once);
       values.cpu_pct = cpuPct(stats);
-      values.memory_pct = memoryPct(stats);
+      const memory = memoryUse(stats);
+      values.memory_bytes = memory?.used ?? null;
+      values.memory_pct = memory ? round((memory.used / memory.limit) * 100) : null;
     } catch (error) {
       // State and health are what most conditions read; missing usage figures only fail the ones that ask.
       outcome.details = { ...outcome.details, stats_error: messageOf(error) };
@@ -88,13 +91,12 @@ function cpuPct(s: Docker.ContainerStats): number | null {
   return round((cpuDelta / systemDelta) * online * 100);
 }
 
-function memoryPct(s: Docker.ContainerStats): number | null {
+function memoryUse(s: Docker.ContainerStats): { used: number; limit: number } | undefined {
   const m = s.memory_stats as { usage?: number; limit?: number; stats?: Record<string, number> };
-  if (!m.usage || !m.limit) return null;
+  if (!m.usage || !m.limit) return undefined;
   // cgroup v1 reports total_inactive_file, v2 inactive_file: the page cache the kernel can drop.
   const cache = m.stats?.total_inactive_file ?? m.stats?.inactive_file ?? 0;
-  const used = cache < m.usage ? m.usage - cache : m.usage;
-  return round((used / m.limit) * 100);
+  return { used: cache < m.usage ? m.usage - cache : m.usage, limit: m.limit };
 }
 
 function messageOf(error: unknown): string {
