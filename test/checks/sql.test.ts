@@ -60,7 +60,9 @@ const dialects: Dialect[] = [
           );
       });
     },
-    teardown: () => withPg((c) => c.query(`drop table if exists ${TABLE}`)),
+    async teardown() {
+      await withPg((c) => c.query(`drop table if exists ${TABLE}`));
+    },
   },
   {
     name: 'MariaDB',
@@ -78,7 +80,9 @@ const dialects: Dialect[] = [
           ]);
       });
     },
-    teardown: () => withMysql((c) => c.query(`drop table if exists ${TABLE}`)),
+    async teardown() {
+      await withMysql((c) => c.query(`drop table if exists ${TABLE}`));
+    },
   },
   {
     name: 'SQLite',
