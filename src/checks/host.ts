@@ -88,7 +88,10 @@ async function cpuPct(signal: AbortSignal): Promise<number> {
   return total > 0 ? Math.min(100, Math.max(0, ((after.busy - before.busy) / total) * 100)) : 0;
 }
 
-/** /proc/stat counts iowait and steal, which os.cpus() leaves out; elsewhere os.cpus() it is. */
+/**
+ * /proc/stat has iowait (counted idle, as top does) and steal (counted busy: a starved VM is busy for
+ * its workload), which os.cpus() leaves out; os.cpus() serves where there is no /proc.
+ */
 async function cpuTimes(): Promise<CpuTimes> {
   const at = performance.now();
   try {
