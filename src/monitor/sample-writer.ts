@@ -66,8 +66,9 @@ export class SampleWriter extends EventEmitter {
     this.#clock = options.clock;
     this.#nodeId = options.nodeId;
     this.#logger = options.logger ?? silentLogger();
-    this.#flushMs = options.flushMs ?? 1_000;
-    this.#maxBatch = options.maxBatch ?? 2_000;
+    // Small, frequent batches: each write blocks the event loop on SQLite, and a short block delays no check.
+    this.#flushMs = options.flushMs ?? 250;
+    this.#maxBatch = options.maxBatch ?? 1_000;
   }
 
   /** Samples written since start. */

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { Monitor } from '../monitor/monitor.js';
-import { CHECK_STATES } from '../monitor/state-machine.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -22,6 +21,16 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
   const labelNames = ['service', 'check', 'kind'] as const;
   const labelsOf = new Map(
     monitor.checks.map((c) => [c.id, { service: c.service, check: c.name, kind: c.kind }]),
+  );
+  const certificateChecks = new Set(
+    monitor.checks
+      .filter(
+        (c) =>
+          c.kind === 'tls' ||
+          c.kind === 'cert_file' ||
+          (c.kind === 'http' && String((c.options as { url?: string }).url).startsWith('https:')),
+      )
+      .map((c) => c.id),
   );
   // prom-client collects every metric of a scrape at once; they share one read of the states.
   let reading: { at: number; rows: Promise<StateRow[]> } | undefined;
@@ -54,7 +63,8 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
   });
   new Gauge({
     name: 'dayshift_check_state',
-    help: 'The state of each check: 1 for its current state, 0 for the others.',
+    // One series per check (its current state), not one per state: 20,000 checks would be 100,000 series.
+    help: 'The current state of each check, as a label; the value is always 1.',
     labelNames: [...labelNames, 'state'],
     registers: [registry],
     async collect() {
@@ -62,8 +72,7 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
       this.reset();
       for (const row of rows) {
         const labels = labelsOf.get(row.check_id);
-        if (labels)
-          for (const state of CHECK_STATES) this.set({ ...labels, state }, row.state === state ? 1 : 0);
+        if (labels) this.set({ ...labels, state: row.state }, 1);
       }
     },
   });
@@ -91,7 +100,8 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
       this.reset();
       for (const row of rows) {
         const labels = labelsOf.get(row.check_id);
-        if (!labels || !row.last_result) continue;
+        // Only checks that can see a certificate are parsed: a scrape must stay cheap at 20,000 checks.
+        if (!labels || !row.last_result || !certificateChecks.has(row.check_id)) continue;
         const days = (JSON.parse(row.last_result) as CheckResult).values.cert_expires_in_days;
         if (typeof days === 'number') this.set(labels, days);
       }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
+import { releaseStartupGarbage } from '../../runtime/memory.js';
 import { startNode } from '../../runtime/node.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
 
@@ -25,6 +26,7 @@ export function registerServe(program: Command): void {
         const configPath = configPathOf(cmd);
         // The file is validated before anything starts: a bad file stops here with every error.
         const { config, warnings } = loadConfigOrThrow(configPath);
+        releaseStartupGarbage();
         const logger = createLogger();
         for (const w of warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);
         const node = await startNode({
