@@ -79,7 +79,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         logger: logger.child({ component: 'checks' }),
       })
     : undefined;
-  if (monitor) addCheckMetrics(metrics.registry, store.db, monitor);
+  const checkSeries = monitor ? addCheckMetrics(metrics.registry, store.db, monitor) : undefined;
 
   const server = await buildServer({
     store,
@@ -98,6 +98,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     metricsPublic: options.metricsPublic,
     requestableKinds: REQUESTABLE_KINDS,
     monitor,
+    checkSeries,
   });
 
   const { host, port } = parseListen(options.listen);

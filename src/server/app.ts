@@ -8,6 +8,7 @@ import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { installAuth } from './auth.js';
+import type { CheckSeries } from './check-metrics.js';
 import { installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { checkRoutes, heartbeatRoutes } from './routes/checks.js';
@@ -30,6 +31,8 @@ export interface ServerDependencies {
   requestableKinds?: ReadonlySet<string>;
   /** The checks of the stack file; without it the check routes are absent. */
   monitor?: Monitor;
+  /** Per-check series appended to `/metrics`. */
+  checkSeries?: CheckSeries;
 }
 
 /** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
@@ -80,7 +83,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const text = await deps.metrics.registry.metrics();
+    const text = (await deps.metrics.registry.metrics()) + ((await deps.checkSeries?.()) ?? '');
     return reply.type(deps.metrics.contentType).send(text);
   });
   return app;

@@ -4,23 +4,43 @@ import type { CheckResult } from '../checks/types.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Database } from '../store/schema.js';
 
-/**
- * Per-check series, read from the store at scrape time so every node reports every check the same
- * way: up, state, last latency and certificate expiry. Plus this node's own scheduler: checks held,
- * runs started, scheduling lag and samples written.
- */
 interface StateRow {
   check_id: string;
   state: string;
   last_outcome: string | null;
   last_latency_ms: number | null;
-  last_result: string | null;
 }
 
-export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): void {
-  const labelNames = ['service', 'check', 'kind'] as const;
+/** The last full results of the given checks; the big JSON is read only where it is needed. */
+async function lastResultsOf(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('check_states')
+      .select(['check_id', 'last_result'])
+      .where('check_id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const row of rows) if (row.last_result) out.set(row.check_id, row.last_result);
+  }
+  return out;
+}
+
+/** The per-check part of `/metrics`, as Prometheus text; appended to the registry's output. */
+export type CheckSeries = () => Promise<string>;
+
+/**
+ * Per-check series, read from the store at scrape time so every node reports every check the same
+ * way: up, state, last latency and certificate expiry. They are written as text directly: prom-client
+ * takes most of a second to format 60,000 labelled values, and a scrape must not stall the check
+ * timer. This node's own scheduler figures (checks held, runs, lag, pending samples) are gauges in
+ * the registry.
+ */
+export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): CheckSeries {
   const labelsOf = new Map(
-    monitor.checks.map((c) => [c.id, { service: c.service, check: c.name, kind: c.kind }]),
+    monitor.checks.map((c) => [
+      c.id,
+      `service="${escape(c.service)}",check="${escape(c.name)}",kind="${escape(c.kind)}"`,
+    ]),
   );
   const certificateChecks = new Set(
     monitor.checks
@@ -32,82 +52,66 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
       )
       .map((c) => c.id),
   );
-  // prom-client collects every metric of a scrape at once; they share one read of the states.
-  let reading: { at: number; rows: Promise<StateRow[]> } | undefined;
-  const states = () => {
-    const now = Date.now();
-    if (!reading || now - reading.at > 1_000)
-      reading = {
-        at: now,
-        rows: db
-          .selectFrom('check_states')
-          .select(['check_id', 'state', 'last_outcome', 'last_latency_ms', 'last_result'])
-          .execute(),
-      };
-    return reading.rows;
+  addNodeGauges(registry, monitor);
+
+  return async () => {
+    const rows: StateRow[] = await db
+      .selectFrom('check_states')
+      .select(['check_id', 'state', 'last_outcome', 'last_latency_ms'])
+      .execute();
+    const lastResults = await lastResultsOf(db, [...certificateChecks]);
+    const up: string[] = [];
+    const state: string[] = [];
+    const latency: string[] = [];
+    const cert: string[] = [];
+    for (const row of rows) {
+      const labels = labelsOf.get(row.check_id);
+      if (!labels) continue;
+      if (row.last_outcome) up.push(`dayshift_check_up{${labels}} ${row.last_outcome === 'fail' ? 0 : 1}`);
+      state.push(`dayshift_check_state{${labels},state="${escape(row.state)}"} 1`);
+      if (row.last_latency_ms !== null)
+        latency.push(`dayshift_check_latency_seconds{${labels}} ${row.last_latency_ms / 1000}`);
+      // Only checks that can see a certificate are parsed: a scrape must stay cheap at 20,000 checks.
+      const last = lastResults.get(row.check_id);
+      if (last) {
+        const days = (JSON.parse(last) as CheckResult).values.cert_expires_in_days;
+        if (typeof days === 'number') cert.push(`dayshift_check_cert_expiry_days{${labels}} ${days}`);
+      }
+    }
+    return [
+      family(
+        'dayshift_check_up',
+        'gauge',
+        '1 when the last run of the check passed (or passed with warnings), 0 when it failed.',
+        up,
+      ),
+      family(
+        'dayshift_check_state',
+        'gauge',
+        'The current state of each check, as a label; the value is always 1.',
+        state,
+      ),
+      family('dayshift_check_latency_seconds', 'gauge', 'Latency of the last run of each check.', latency),
+      family(
+        'dayshift_check_cert_expiry_days',
+        'gauge',
+        'Days until the certificate a check saw expires (http, tls and cert_file checks).',
+        cert,
+      ),
+    ].join('');
   };
+}
 
-  new Gauge({
-    name: 'dayshift_check_up',
-    help: '1 when the last run of the check passed (or passed with warnings), 0 when it failed.',
-    labelNames,
-    registers: [registry],
-    async collect() {
-      const rows = await states();
-      this.reset();
-      for (const row of rows) {
-        const labels = labelsOf.get(row.check_id);
-        if (labels && row.last_outcome) this.set(labels, row.last_outcome === 'fail' ? 0 : 1);
-      }
-    },
-  });
-  new Gauge({
-    name: 'dayshift_check_state',
-    // One series per check (its current state), not one per state: 20,000 checks would be 100,000 series.
-    help: 'The current state of each check, as a label; the value is always 1.',
-    labelNames: [...labelNames, 'state'],
-    registers: [registry],
-    async collect() {
-      const rows = await states();
-      this.reset();
-      for (const row of rows) {
-        const labels = labelsOf.get(row.check_id);
-        if (labels) this.set({ ...labels, state: row.state }, 1);
-      }
-    },
-  });
-  new Gauge({
-    name: 'dayshift_check_latency_seconds',
-    help: 'Latency of the last run of each check.',
-    labelNames,
-    registers: [registry],
-    async collect() {
-      const rows = await states();
-      this.reset();
-      for (const row of rows) {
-        const labels = labelsOf.get(row.check_id);
-        if (labels && row.last_latency_ms !== null) this.set(labels, row.last_latency_ms / 1000);
-      }
-    },
-  });
-  new Gauge({
-    name: 'dayshift_check_cert_expiry_days',
-    help: 'Days until the certificate a check saw expires (http, tls and cert_file checks).',
-    labelNames,
-    registers: [registry],
-    async collect() {
-      const rows = await states();
-      this.reset();
-      for (const row of rows) {
-        const labels = labelsOf.get(row.check_id);
-        // Only checks that can see a certificate are parsed: a scrape must stay cheap at 20,000 checks.
-        if (!labels || !row.last_result || !certificateChecks.has(row.check_id)) continue;
-        const days = (JSON.parse(row.last_result) as CheckResult).values.cert_expires_in_days;
-        if (typeof days === 'number') this.set(labels, days);
-      }
-    },
-  });
+function family(name: string, type: string, help: string, lines: string[]): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`;
+}
 
+/** Label values as the text format requires: backslash, double quote and newline escaped. */
+function escape(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function addNodeGauges(registry: Registry, monitor: Monitor): void {
   new Gauge({
     name: 'dayshift_checks_held',
     help: 'Checks this node runs on its timer.',
