@@ -56,36 +56,64 @@ const peerCertificates = new WeakMap<Socket, X509Certificate>();
 
 /** One keep-alive agent per TLS setting, shared by every check in the process. */
 const agents = new Map<string, http.Agent>();
+const agentOfOptions = new WeakMap<HttpOptions, http.Agent>();
+const plainAgent = new http.Agent({ keepAlive: true });
+
+/** What a check's options make of each request, worked out once per check rather than per run. */
+interface Prepared {
+  url: URL;
+  headers: Record<string, string>;
+  body: { text: string; type?: string } | undefined;
+}
+const prepared = new WeakMap<HttpOptions, Prepared>();
+
+function prepare(o: HttpOptions): Prepared {
+  let p = prepared.get(o);
+  if (!p) {
+    const body = bodyOf(o);
+    const headers: Record<string, string> = { 'user-agent': 'dayshift-check', ...o.headers };
+    if (body?.type && !hasHeader(headers, 'content-type')) headers['content-type'] = body.type;
+    if (o.bearer_token) headers.authorization = `Bearer ${o.bearer_token.reveal()}`;
+    if (o.basic_auth)
+      headers.authorization = `Basic ${Buffer.from(`${o.basic_auth.username}:${o.basic_auth.password.reveal()}`).toString('base64')}`;
+    p = { url: new URL(o.url), headers, body };
+    prepared.set(o, p);
+  }
+  return p;
+}
 
 function agentFor(o: HttpOptions, secure: boolean, baseDir: string): http.Agent {
   const tls = o.tls;
-  const key = secure ? JSON.stringify([tls?.verify ?? true, tls?.ca, tls?.cert, tls?.key, baseDir]) : 'plain';
+  if (!secure) return plainAgent;
+  const known = agentOfOptions.get(o);
+  if (known) return known;
+  const key = JSON.stringify([tls?.verify ?? true, tls?.ca, tls?.cert, tls?.key, baseDir]);
   let agent = agents.get(key);
   if (!agent) {
     const read = (file: string | undefined) => (file ? readFileSync(path.resolve(baseDir, file)) : undefined);
-    agent = secure
-      ? new https.Agent({
-          keepAlive: true,
-          rejectUnauthorized: tls?.verify ?? true,
-          ca: read(tls?.ca),
-          cert: read(tls?.cert),
-          key: read(tls?.key),
-        })
-      : new http.Agent({ keepAlive: true });
+    agent = new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: tls?.verify ?? true,
+      ca: read(tls?.ca),
+      cert: read(tls?.cert),
+      key: read(tls?.key),
+    });
     agents.set(key, agent);
   }
+  agentOfOptions.set(o, agent);
   return agent;
 }
 
 async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOutcome> {
-  let url = new URL(o.url);
+  const first = prepare(o);
+  let url = first.url;
   let method = o.method;
-  let body = bodyOf(o);
+  let body = first.body;
   const started = performance.now();
   for (let hop = 0; ; hop++) {
     let response: Response;
     try {
-      response = await request(o, url, method, body, context);
+      response = await request(o, url, method, body, first.headers, context);
     } catch (error) {
       return {
         subject: {},
@@ -118,7 +146,7 @@ async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOu
         ...(response.cert ?? {}),
       },
       timings: { ...response.timings, total: round(total) },
-      details: { url: redactUrl(url.toString()), ...(hop > 0 ? { redirects: hop } : {}) },
+      ...(hop > 0 ? { details: { url: redactUrl(url.toString()), redirects: hop } } : {}),
     };
   }
 }
@@ -137,14 +165,10 @@ function request(
   url: URL,
   method: string,
   body: { text: string; type?: string } | undefined,
+  headers: Record<string, string>,
   context: ProbeContext,
 ): Promise<Response> {
   const secure = url.protocol === 'https:';
-  const headers: Record<string, string> = { 'user-agent': 'dayshift-check', ...o.headers };
-  if (body?.type && !hasHeader(headers, 'content-type')) headers['content-type'] = body.type;
-  if (o.bearer_token) headers.authorization = `Bearer ${o.bearer_token.reveal()}`;
-  if (o.basic_auth)
-    headers.authorization = `Basic ${Buffer.from(`${o.basic_auth.username}:${o.basic_auth.password.reveal()}`).toString('base64')}`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const phase = { dns: 0, connect: 0, tls: 0, first_byte: 0 };

@@ -64,13 +64,20 @@ export function read(ref: FieldRef, subject: ConditionSubject): Value {
   }
 }
 
+/** The last body parsed: a check's conditions read the same body one after another. */
+let lastParsed: { body: string; value: Value } | undefined;
+
 function parseJson(body: string | undefined): Value {
   if (body === undefined) return MISSING;
+  if (lastParsed?.body === body) return lastParsed.value;
+  let value: Value;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(body);
   } catch {
-    return MISSING;
+    value = MISSING;
   }
+  lastParsed = { body, value };
+  return value;
 }
 
 function walk(value: Value, path: readonly PathSegment[]): Value {
