@@ -1,17 +1,116 @@
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { notBuilt } from './not-built.js';
-import type { CheckKindDefinition } from './registry.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
-/** A DNS lookup. Fields: value (the first answer), values answers and rcode, latency. */
+const recordTypes = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV'] as const;
+type RecordType = (typeof recordTypes)[number];
+
+const options = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(recordTypes).default('A'),
+  /** A resolver as ip or ip:port; the system's resolver when omitted. */
+  server: z
+    .string()
+    .refine(isServerAddress, {
+      error: 'expected a resolver address: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53',
+    })
+    .optional(),
+});
+type DnsOptions = z.output<typeof options>;
+
+/**
+ * A DNS lookup. Fields: value (the first answer), rcode, count, answers (joined), latency; the first
+ * address is also Gatus's [IP] and the response code its [DNS_RCODE].
+ */
 export const dnsCheck = {
   kind: 'dns',
   description: 'a DNS lookup: the answers and the response code',
-  options: z.strictObject({
-    name: z.string().min(1),
-    type: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV']).default('A'),
-    /** A resolver as ip or ip:port; the system's resolver when omitted. */
-    server: z.string().optional(),
-  }),
-  defaultExpect: [],
-  probe: notBuilt,
-} satisfies CheckKindDefinition;
+  options,
+  defaultExpect: ["rcode == 'NOERROR'", 'count > 0'],
+  probe: probeDns,
+} satisfies CheckKindDefinition<DnsOptions>;
+
+/**
+ * Node reports a resolver's answer codes as errors; these are answers, not failures to ask, so
+ * conditions see them (`rcode == 'NXDOMAIN'` is a check some people want).
+ */
+const rcodeOfError: Record<string, string> = {
+  ENODATA: 'NOERROR',
+  ENOTFOUND: 'NXDOMAIN',
+  ESERVFAIL: 'SERVFAIL',
+  EREFUSED: 'REFUSED',
+  EFORMERR: 'FORMERR',
+  ENOTIMP: 'NOTIMP',
+};
+
+async function probeDns(o: DnsOptions, context: ProbeContext): Promise<ProbeOutcome> {
+  const asked = `${o.type} ${o.name}${o.server ? ` at ${o.server}` : ''}`;
+  // A resolver per run: cancel() ends every query of its resolver, and only this run's must end. Two
+  // tries share the timeout so one lost UDP packet does not fail the check.
+  const resolver = new Resolver({ timeout: Math.max(50, Math.floor(context.timeoutMs / 3)), tries: 2 });
+  if (o.server) resolver.setServers([o.server]);
+  const cancel = () => resolver.cancel();
+  context.signal.addEventListener('abort', cancel, { once: true });
+  const started = performance.now();
+  try {
+    const answers = await lookup(resolver, o.name, o.type);
+    return outcome(o.type, 'NOERROR', answers, performance.now() - started);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const rcode = rcodeOfError[code];
+    if (rcode) return outcome(o.type, rcode, [], performance.now() - started);
+    const why = code === 'ECONNREFUSED' ? 'the resolver refused the connection' : (error as Error).message;
+    return { subject: {}, error: `could not look up ${asked}: ${why}` };
+  } finally {
+    context.signal.removeEventListener('abort', cancel);
+  }
+}
+
+function outcome(type: RecordType, rcode: string, answers: string[], latencyMs: number): ProbeOutcome {
+  const subject: ProbeOutcome['subject'] = {
+    dnsRcode: rcode,
+    latencyMs,
+    values: { value: answers[0] ?? null, rcode, count: answers.length, answers: answers.join(', ') },
+  };
+  if ((type === 'A' || type === 'AAAA') && answers[0]) subject.ip = answers[0];
+  return { subject, details: { answers } };
+}
+
+/** Each record type's answers as text conditions can compare: `10 mail.example.com` for MX. */
+async function lookup(resolver: Resolver, name: string, type: RecordType): Promise<string[]> {
+  switch (type) {
+    case 'A':
+      return resolver.resolve4(name);
+    case 'AAAA':
+      return resolver.resolve6(name);
+    case 'CNAME':
+      return resolver.resolveCname(name);
+    case 'NS':
+      return resolver.resolveNs(name);
+    case 'MX':
+      return (await resolver.resolveMx(name))
+        .sort((a, b) => a.priority - b.priority)
+        .map((mx) => `${mx.priority} ${mx.exchange}`);
+    case 'TXT':
+      // A TXT record arrives in chunks of at most 255 bytes; its meaning is their concatenation.
+      return (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
+    case 'SRV':
+      return (await resolver.resolveSrv(name))
+        .sort((a, b) => a.priority - b.priority || b.weight - a.weight)
+        .map((srv) => `${srv.priority} ${srv.weight} ${srv.port} ${srv.name}`);
+  }
+}
+
+/** What Resolver.setServers takes: an IP, `ip:port`, `[ipv6]` or `[ipv6]:port`. */
+function isServerAddress(text: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  if (bracketed) return isIP(bracketed[1] ?? '') === 6 && validPort(bracketed[2]);
+  if (isIP(text)) return true;
+  const [host, port, ...rest] = text.split(':');
+  return rest.length === 0 && isIP(host ?? '') === 4 && validPort(port);
+}
+
+function validPort(port: string | undefined): boolean {
+  return port === undefined || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+}
