@@ -39,7 +39,7 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
   const labelsOf = new Map(
     monitor.checks.map((c) => [
       c.id,
-      `service="${escape(c.service)}",check="${escape(c.name)}",kind="${escape(c.kind)}"`,
+      `service="${escapeLabel(c.service)}",check="${escapeLabel(c.name)}",kind="${escapeLabel(c.kind)}"`,
     ]),
   );
   const certificateChecks = new Set(
@@ -68,7 +68,7 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
       const labels = labelsOf.get(row.check_id);
       if (!labels) continue;
       if (row.last_outcome) up.push(`dayshift_check_up{${labels}} ${row.last_outcome === 'fail' ? 0 : 1}`);
-      state.push(`dayshift_check_state{${labels},state="${escape(row.state)}"} 1`);
+      state.push(`dayshift_check_state{${labels},state="${escapeLabel(row.state)}"} 1`);
       if (row.last_latency_ms !== null)
         latency.push(`dayshift_check_latency_seconds{${labels}} ${row.last_latency_ms / 1000}`);
       // Only checks that can see a certificate are parsed: a scrape must stay cheap at 20,000 checks.
@@ -107,7 +107,7 @@ function family(name: string, type: string, help: string, lines: string[]): stri
 }
 
 /** Label values as the text format requires: backslash, double quote and newline escaped. */
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

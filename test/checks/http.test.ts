@@ -266,7 +266,10 @@ describe('the http check over TLS with certificates made in the test', () => {
       ]),
       testEnv(),
     );
-    expect(gatus.conditions.map((c) => c.ok), JSON.stringify(gatus)).toEqual([true, false]);
+    expect(
+      gatus.conditions.map((c) => c.ok),
+      JSON.stringify(gatus),
+    ).toEqual([true, false]);
   });
 
   it('presents a client certificate to a server that requires one', async () => {
