@@ -13,4 +13,6 @@ export const DEFAULTS = {
   databaseUrlVariable: 'DAYSHIFT_DATABASE_URL',
   deploy: { healthyWithin: '2m', keepReleases: 10 },
   envFile: '.env',
+  /** How long check history is kept: raw samples, then minute, hour and day rollups. */
+  history: { raw: '48h', minute: '48h', hour: '14d', day: '400d' },
 } as const;

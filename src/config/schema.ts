@@ -7,6 +7,7 @@ import {
   statusPageSchema,
 } from './sections/alerting.js';
 import { backupsSchema, repositoriesSchema } from './sections/backups.js';
+import { historySchema } from './sections/history.js';
 import { deploysSchema, envSchema, runbooksSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
@@ -20,6 +21,7 @@ export const sections = {
   server: serverSchema,
   runtime: runtimeSchema.optional().describe('the default driver for services'),
   services: servicesSchema,
+  history: historySchema,
   rules: rulesSchema,
   notifiers: notifiersSchema,
   maintenance: maintenanceSchema,

@@ -1,3 +1,4 @@
+import { historyMaintenanceJob } from '../history/maintenance-job.js';
 import { selftestJob } from '../jobs/builtin/selftest.js';
 import type { JobKind } from '../jobs/kinds.js';
 
@@ -6,7 +7,7 @@ import type { JobKind } from '../jobs/kinds.js';
  * notification deliveries) add their kind here.
  */
 export function allJobKinds(): JobKind[] {
-  return [selftestJob as JobKind];
+  return [selftestJob as JobKind, historyMaintenanceJob as JobKind];
 }
 
 /** Kinds an operator may queue directly through `POST /api/v1/jobs`. */

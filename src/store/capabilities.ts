@@ -14,6 +14,14 @@ export interface StoreCapabilities {
     table: CreateTableBuilder<T, never>,
     name: string,
   ): CreateTableBuilder<T, never>;
+  /**
+   * Keeps the table's rows in primary-key order with no separate row id (SQLite `WITHOUT ROWID`), for
+   * tables whose primary key is how every row is found: the key is then stored once, not twice.
+   * PostgreSQL has no such option and leaves the table as it is.
+   */
+  clusterByPrimaryKey<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C>;
   /** The column type for epoch milliseconds. */
   readonly timestampType: 'bigint' | 'integer';
   /**

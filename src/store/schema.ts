@@ -12,6 +12,7 @@ export interface Database {
   check_states: CheckStatesTable;
   check_samples: CheckSamplesTable;
   check_rollups: CheckRollupsTable;
+  history_watermarks: HistoryWatermarksTable;
   check_transitions: CheckTransitionsTable;
   heartbeats: HeartbeatsTable;
   nodes: NodesTable;
@@ -98,7 +99,7 @@ export interface CheckSamplesTable {
 
 export interface CheckRollupsTable {
   check_id: string;
-  /** 'minute' | 'hour' | 'day' */
+  /** 'm' | 'h' | 'd': minute, hour or day (src/history/resolutions.ts). */
   resolution: string;
   start: number;
   count: number;
@@ -108,6 +109,13 @@ export interface CheckRollupsTable {
   latency_max: number;
   /** The latency sketch, encoded by src/history/sketch.ts. */
   sketch: string;
+}
+
+export interface HistoryWatermarksTable {
+  /** 'm' | 'h' | 'd' */
+  resolution: string;
+  /** Every period of this resolution that starts before this time is rolled up and final. */
+  rolled_until: number;
 }
 
 export interface CheckTransitionsTable {

@@ -40,23 +40,37 @@ export async function up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<
     .execute();
   await db.schema.createIndex('check_samples_by_time').on('check_samples').column('at').execute();
 
-  await db.schema
-    .createTable('check_rollups')
-    .addColumn('check_id', 'text', (c) => c.notNull())
-    .addColumn('resolution', 'text', (c) => c.notNull())
-    .addColumn('start', ts, (c) => c.notNull())
-    .addColumn('count', 'integer', (c) => c.notNull())
-    .addColumn('failures', 'integer', (c) => c.notNull())
-    .addColumn('warnings', 'integer', (c) => c.notNull())
-    .addColumn('latency_sum', 'real', (c) => c.notNull())
-    .addColumn('latency_max', 'real', (c) => c.notNull())
-    .addColumn('sketch', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('check_rollups_pk', ['check_id', 'resolution', 'start'])
+  // One row per check and period: resolution 'm', 'h' or 'd' (one letter, as it is repeated in every
+  // key of the largest table). On SQLite the rows live in the primary key's b-tree (no rowid), so the
+  // key is stored once; the time index serves retention and the rollups' reads of a period range.
+  await caps
+    .clusterByPrimaryKey(
+      db.schema
+        .createTable('check_rollups')
+        .addColumn('check_id', 'text', (c) => c.notNull())
+        .addColumn('resolution', 'text', (c) => c.notNull())
+        .addColumn('start', ts, (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('warnings', 'integer', (c) => c.notNull())
+        // double precision: a day's latency sum overflows the 7 digits of PostgreSQL's real.
+        .addColumn('latency_sum', 'double precision', (c) => c.notNull())
+        .addColumn('latency_max', 'double precision', (c) => c.notNull())
+        .addColumn('sketch', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('check_rollups_pk', ['check_id', 'resolution', 'start']),
+    )
     .execute();
   await db.schema
     .createIndex('check_rollups_by_time')
     .on('check_rollups')
     .columns(['resolution', 'start'])
+    .execute();
+
+  // How far each resolution is rolled up: every period starting before rolled_until is final.
+  await db.schema
+    .createTable('history_watermarks')
+    .addColumn('resolution', 'text', (c) => c.primaryKey())
+    .addColumn('rolled_until', ts, (c) => c.notNull())
     .execute();
 
   await caps

@@ -10,6 +10,7 @@ export const postgresCapabilities: StoreCapabilities = {
   concurrentWriters: true,
   timestampType: 'bigint',
   addIdColumn: (table, name) => table.addColumn(name, 'bigserial', (col) => col.primaryKey()),
+  clusterByPrimaryKey: (table) => table,
   async exclusive(db, fn) {
     return db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${sql.lit(CLAIM_LOCK_KEY)})`.execute(trx);

@@ -10,6 +10,7 @@ export const sqliteCapabilities: StoreCapabilities = {
   concurrentWriters: false,
   timestampType: 'integer',
   addIdColumn: (table, name) => table.addColumn(name, 'integer', (col) => col.primaryKey().autoIncrement()),
+  clusterByPrimaryKey: (table) => table.modifyEnd(sql`without rowid`),
   async exclusive(db, fn) {
     // BEGIN IMMEDIATE takes the write lock before the first read, so read-then-decide is safe
     // across processes; the Kysely SQLite driver already serialises users of its one connection.

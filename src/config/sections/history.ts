@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { DEFAULTS } from '../defaults.js';
+import { formatDuration } from '../duration.js';
+import { duration } from '../values.js';
+
+/**
+ * A retention shorter than two of its periods would delete a period as soon as it closes, before the
+ * next resolution could read it (raw samples feed minutes, minutes feed hours, hours feed days).
+ */
+const kept = (fallback: string, period: number, what: string) =>
+  duration()
+    .prefault(fallback)
+    .refine((ms) => ms >= 2 * period, {
+      message: `expected at least ${formatDuration(2 * period)}: ${what} must outlive the period that reads them`,
+    });
+
+/** How long check history is kept; storage per check is bounded by these, not by uptime. */
+export const historySchema = z
+  .strictObject({
+    raw: kept(DEFAULTS.history.raw, 60_000, 'raw samples').describe('raw samples (48h)'),
+    minute: kept(DEFAULTS.history.minute, 60_000, 'minute rollups').describe('per-minute rollups (48h)'),
+    hour: kept(DEFAULTS.history.hour, 3_600_000, 'hour rollups').describe('per-hour rollups (14d)'),
+    day: kept(DEFAULTS.history.day, 86_400_000, 'day rollups').describe('per-day rollups (400d)'),
+  })
+  .prefault({})
+  .describe('how long check history is kept: raw samples, then minute, hour and day rollups');
+
+export type HistoryConfig = z.output<typeof historySchema>;
