@@ -81,14 +81,17 @@ async function deleteOlder(
 ): Promise<number> {
   // A rollup period cannot be split; a raw slice can be as thin as one millisecond.
   const minSlice = source === 'raw' ? 1 : PERIOD_MS[source];
-  let slice = source === 'raw' ? 1_000 : PERIOD_MS[source];
   let total = 0;
   // No watermark yet for the next resolution: nothing is rolled up, so nothing may go.
   if (!Number.isFinite(cutoff)) return total;
+  let slice: number | undefined;
   for (;;) {
     signal?.throwIfAborted();
     const oldest = await oldestBefore(db, source, cutoff);
     if (oldest === undefined) return total;
+    // The first slice comes from the rate in a probe window, so neither 2,000 samples a second nor
+    // one a minute takes many statements to find its size.
+    slice ??= await firstSlice(db, source, oldest, minSlice, chunkRows);
     const upTo = Math.min(cutoff, oldest + slice);
     const result =
       source === 'raw'
@@ -100,10 +103,38 @@ async function deleteOlder(
             .executeTakeFirst();
     const deleted = Number(result.numDeletedRows);
     total += deleted;
+    if (upTo >= cutoff) return total;
     const scaled = deleted > 0 ? (slice * chunkRows) / deleted : slice * 4;
     slice = Math.max(minSlice, Math.min(slice * 4, Math.floor(scaled)));
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+async function firstSlice(
+  db: Kysely<Database>,
+  source: 'raw' | Resolution,
+  oldest: number,
+  minSlice: number,
+  chunkRows: number,
+): Promise<number> {
+  const probe = source === 'raw' ? 60_000 : 60 * PERIOD_MS[source];
+  const row =
+    source === 'raw'
+      ? await db
+          .selectFrom('check_samples')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('at', '>=', oldest)
+          .where('at', '<', oldest + probe)
+          .executeTakeFirst()
+      : await db
+          .selectFrom('check_rollups')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('resolution', '=', source)
+          .where('start', '>=', oldest)
+          .where('start', '<', oldest + probe)
+          .executeTakeFirst();
+  const n = Math.max(1, Number(row?.n ?? 0));
+  return Math.max(minSlice, Math.floor((probe * chunkRows) / n));
 }
 
 async function oldestBefore(

@@ -37,35 +37,43 @@ describe.each(STORE_KINDS)('history queries on %s', (kind) => {
     ['5m', 5 * MIN, 'm'],
     ['1h', HOUR, 'h'],
     ['1d', DAY, 'd'],
-  ] as const)('a series at %s steps counts every sample, rolled up or not', async (_name, step, resolution) => {
-    const from = T0 - 2 * HOUR;
-    const series = await historySeries(store.db, 'b', { from, to: NOW + MIN, step }, { clock });
-    expect(series.resolution).toBe(resolution);
-    const inWindow = of('b', series.from, series.to);
-    expect(series.buckets.reduce((n, b) => n + b.count, 0)).toBe(inWindow.length);
-    expect(series.buckets.reduce((n, b) => n + b.failures, 0)).toBe(
-      inWindow.filter((s) => s.outcome === 'fail').length,
-    );
-    for (const bucket of series.buckets) {
-      const inside = of('b', bucket.start, bucket.start + step);
-      expect(bucket.count).toBe(inside.length);
-      if (inside.length === 0) {
-        expect(bucket.uptime).toBeNull();
-        continue;
-      }
-      const fails = inside.filter((s) => s.outcome === 'fail').length;
-      expect(bucket.uptime).toBeCloseTo(((inside.length - fails) / inside.length) * 100, 9);
-      expect(bucket.maxMs).toBe(Math.max(...inside.map((s) => s.latency_ms)));
-      const p95 = exactQuantile(
-        inside.map((s) => s.latency_ms),
-        0.95,
+  ] as const)(
+    'a series at %s steps counts every sample, rolled up or not',
+    async (_name, step, resolution) => {
+      const from = T0 - 2 * HOUR;
+      const series = await historySeries(store.db, 'b', { from, to: NOW + MIN, step }, { clock });
+      expect(series.resolution).toBe(resolution);
+      const inWindow = of('b', series.from, series.to);
+      expect(series.buckets.reduce((n, b) => n + b.count, 0)).toBe(inWindow.length);
+      expect(series.buckets.reduce((n, b) => n + b.failures, 0)).toBe(
+        inWindow.filter((s) => s.outcome === 'fail').length,
       );
-      expect(Math.abs((bucket.p95Ms ?? 0) - p95)).toBeLessThanOrEqual(SKETCH_ALPHA * p95);
-    }
-  });
+      for (const bucket of series.buckets) {
+        const inside = of('b', bucket.start, bucket.start + step);
+        expect(bucket.count).toBe(inside.length);
+        if (inside.length === 0) {
+          expect(bucket.uptime).toBeNull();
+          continue;
+        }
+        const fails = inside.filter((s) => s.outcome === 'fail').length;
+        expect(bucket.uptime).toBeCloseTo(((inside.length - fails) / inside.length) * 100, 9);
+        expect(bucket.maxMs).toBe(Math.max(...inside.map((s) => s.latency_ms)));
+        const p95 = exactQuantile(
+          inside.map((s) => s.latency_ms),
+          0.95,
+        );
+        expect(Math.abs((bucket.p95Ms ?? 0) - p95)).toBeLessThanOrEqual(SKETCH_ALPHA * p95);
+      }
+    },
+  );
 
   it('the newest minutes, not rolled up yet, are in the last bucket', async () => {
-    const series = await historySeries(store.db, 'a', { from: NOW - 10 * MIN, to: NOW, step: MIN }, { clock });
+    const series = await historySeries(
+      store.db,
+      'a',
+      { from: NOW - 10 * MIN, to: NOW, step: MIN },
+      { clock },
+    );
     expect(series.buckets).toHaveLength(11);
     expect(series.buckets.at(-1)?.count).toBe(of('a', T0 + 3 * HOUR + 7 * MIN, NOW).length);
     expect(series.buckets.at(-1)?.count).toBe(2);
@@ -119,9 +127,17 @@ describe.each(STORE_KINDS)('history queries on %s', (kind) => {
 
   it.each([
     ['a step under a minute', { from: NOW - HOUR, to: NOW, step: 30_000 }, 'whole number of minutes'],
-    ['a step that is not whole minutes', { from: NOW - HOUR, to: NOW, step: 90_000 }, 'whole number of minutes'],
+    [
+      'a step that is not whole minutes',
+      { from: NOW - HOUR, to: NOW, step: 90_000 },
+      'whole number of minutes',
+    ],
     ['too many buckets', { from: NOW - 2 * DAY + MIN, to: NOW, step: MIN }, 'more than 1000'],
-    ['minutes older than their retention', { from: NOW - 3 * DAY, to: NOW, step: 5 * MIN }, 'does not reach back'],
+    [
+      'minutes older than their retention',
+      { from: NOW - 3 * DAY, to: NOW, step: 5 * MIN },
+      'does not reach back',
+    ],
     ['an empty window', { from: NOW, to: NOW, step: MIN }, 'is not a time range'],
   ])('rejects %s', async (_name, request, message) => {
     const error = await historySeries(store.db, 'a', request, { clock }).catch((e: unknown) => e);

@@ -94,7 +94,10 @@ describe.each(STORE_KINDS)('retention on %s', (kind) => {
     await upsertRollups(store.db, [rollup('c0', 'm', old)], 1);
     await store.db.updateTable('history_watermarks').set({ rolled_until: old }).execute();
     expect(await applyRetention(store.db, { clock })).toEqual({ raw: 0, m: 0, h: 0, d: 0 });
-    await store.db.updateTable('history_watermarks').set({ rolled_until: old + MIN }).execute();
+    await store.db
+      .updateTable('history_watermarks')
+      .set({ rolled_until: old + MIN })
+      .execute();
     expect(await applyRetention(store.db, { clock })).toEqual({ raw: 1, m: 1, h: 0, d: 0 });
   });
 });

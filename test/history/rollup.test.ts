@@ -46,7 +46,11 @@ describe.each(STORE_KINDS)('rollups on %s', (kind) => {
       expect(hours.map((h) => h.start)).toEqual([T0 - HOUR, T0, T0 + HOUR, T0 + 2 * HOUR]);
       expect(days.map((d) => [d.start, d.count])).toEqual([[T0 - DAY, 360]]);
 
-      for (const [resolution, list] of [['m', minutes], ['h', hours], ['d', days]] as const) {
+      for (const [resolution, list] of [
+        ['m', minutes],
+        ['h', hours],
+        ['d', days],
+      ] as const) {
         for (const row of list) {
           const period = resolution === 'm' ? MIN : resolution === 'h' ? HOUR : DAY;
           const inside = mine.filter((s) => s.at >= row.start && s.at < row.start + period);

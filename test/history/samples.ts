@@ -22,13 +22,23 @@ export async function insertSamples(db: Kysely<Database>, samples: readonly Test
  * Every 10 s over [from, to) for each check, with latencies and outcomes that follow from the check and
  * the sample's index: `b` fails every 10th sample, `c` warns every 7th, `a` always passes.
  */
-export function sampleGrid(checks: readonly string[], from: number, to: number, everyMs = 10_000): TestSample[] {
+export function sampleGrid(
+  checks: readonly string[],
+  from: number,
+  to: number,
+  everyMs = 10_000,
+): TestSample[] {
   const out: TestSample[] = [];
   for (const [c, check] of checks.entries()) {
     let i = 0;
     for (let at = from; at < to; at += everyMs, i++) {
       const outcome = check === 'b' && i % 10 === 0 ? 'fail' : check === 'c' && i % 7 === 0 ? 'warn' : 'pass';
-      out.push({ check_id: check, at, outcome, latency_ms: 20 * (c + 1) + ((i * 37) % 100) + (i % 50 === 0 ? 900 : 0) });
+      out.push({
+        check_id: check,
+        at,
+        outcome,
+        latency_ms: 20 * (c + 1) + ((i * 37) % 100) + (i % 50 === 0 ? 900 : 0),
+      });
     }
   }
   return out;
