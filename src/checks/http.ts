@@ -112,19 +112,31 @@ async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOu
   const started = performance.now();
   for (let hop = 0; ; hop++) {
     let response: Response;
+    // Credentials are for the origin the user named; a redirect elsewhere must not carry them.
+    const headers = url.origin === first.url.origin ? first.headers : withoutCredentials(first.headers);
     try {
-      response = await request(o, url, method, body, first.headers, context);
+      response = await request(o, url, method, body, headers, context);
     } catch (error) {
+      const { message, connected } = error as RequestError;
+      const shown = redactUrl(url.toString());
       return {
         subject: {},
-        error: `${method} ${redactUrl(url.toString())} failed: ${(error as Error).message}`,
+        error: connected
+          ? `${method} ${shown} failed: ${message}`
+          : `could not connect to ${shown}: ${message}`,
       };
     }
     const location = response.headers.location;
     if (o.follow_redirects && location && response.status >= 300 && response.status < 400) {
       if (hop >= MAX_REDIRECTS)
         return { subject: {}, error: `more than ${MAX_REDIRECTS} redirects from ${redactUrl(o.url)}` };
-      url = new URL(location, url);
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+      if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:'))
+        return {
+          subject: {},
+          error: `${redactUrl(url.toString())} redirects to ${JSON.stringify(redactUrl(location))}, which is not an http(s) URL`,
+        };
+      url = next;
       // As browsers do: 303 (and 301/302 after a POST) turn into a GET without a body.
       if (
         response.status === 303 ||
@@ -151,6 +163,17 @@ async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOu
   }
 }
 
+/** A request's failure, and whether it got as far as a connection (TLS included) to the server. */
+interface RequestError extends Error {
+  connected: boolean;
+}
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !['authorization', 'cookie'].includes(name.toLowerCase())),
+  );
+}
+
 interface Response {
   status: number;
   headers: Record<string, string>;
@@ -172,6 +195,8 @@ function request(
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const phase = { dns: 0, connect: 0, tls: 0, first_byte: 0 };
+    let connected = false;
+    const fail = (error: Error) => reject(Object.assign(error, { connected }));
     const req = (secure ? https : http).request(url, {
       method,
       headers,
@@ -180,20 +205,26 @@ function request(
     });
     req.on('socket', (socket) => {
       // A reused keep-alive socket is already connected: its phases stay 0.
-      if (!socket.connecting) return;
+      if (!socket.connecting) {
+        connected = true;
+        return;
+      }
       socket.once('lookup', () => {
         phase.dns = round(performance.now() - t0);
       });
       socket.once('connect', () => {
         phase.connect = round(performance.now() - t0 - phase.dns);
+        // Over TLS, a refused certificate is still a failure to connect.
+        if (!secure) connected = true;
       });
       socket.once('secureConnect', () => {
+        connected = true;
         phase.tls = round(performance.now() - t0 - phase.dns - phase.connect);
         const cert = (socket as TLSSocket).getPeerX509Certificate();
         if (cert) peerCertificates.set(socket, cert);
       });
     });
-    req.once('error', reject);
+    req.once('error', fail);
     req.once('response', (res) => {
       phase.first_byte = round(performance.now() - t0);
       // Read now: once the body ends, a keep-alive socket goes back to the pool and leaves the response.
@@ -202,12 +233,7 @@ function request(
         : undefined;
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (size < MAX_BODY_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.once('error', reject);
-      res.once('end', () => {
+      const done = () => {
         const out: Response = {
           status: res.statusCode ?? 0,
           headers: headersOf(res.headers),
@@ -217,7 +243,19 @@ function request(
         };
         if (cert) out.cert = { certExpiresInMs: cert.expiresInMs, certIssuer: cert.issuer };
         resolve(out);
+      };
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        // The rest of a large body is not worth its transfer: the connection is dropped instead.
+        if (size >= MAX_BODY_BYTES) {
+          res.removeAllListeners('data');
+          res.destroy();
+          done();
+        }
       });
+      res.once('error', fail);
+      res.once('end', done);
     });
     if (body) req.write(body.text);
     req.end();

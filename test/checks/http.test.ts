@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../../src/checks/run.js';
+import { runCheck, runCheckFully } from '../../src/checks/run.js';
 import { makeCert, type TestCert } from '../helpers/certs.js';
 import { checkOf, testEnv } from './check-env.js';
 
@@ -41,6 +41,32 @@ const routes: Record<string, Handler> = {
       type: req.headers['content-type'] ?? null,
       auth: req.headers.authorization ?? null,
     }),
+  '/to-echo': (_req, res) => {
+    res.writeHead(307, { location: '/echo' });
+    res.end();
+  },
+  '/to-other-origin': (_req, res) => {
+    res.writeHead(302, { location: `${otherBase}/echo` });
+    res.end();
+  },
+  '/to-ftp': (_req, res) => {
+    res.writeHead(302, { location: 'ftp://127.0.0.1/file' });
+    res.end();
+  },
+  '/big': (_req, res) => {
+    // Far more than a check reads: the check must stop at its cap, not download it all.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const pump = () => {
+      while (sent < 64 * 1024 * 1024 && !res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  },
   '/slow': (_req, res) => {
     // Answers only after the check's timeout: the check must give up first.
     setTimeout(() => json(res, 200, { status: 'late' }), 3_000).unref();
@@ -71,15 +97,22 @@ async function listen(server: Server): Promise<string> {
 }
 
 let plain: Server;
+let other: Server;
 let base: string;
+/** A second origin: credentials must not follow a redirect there. */
+let otherBase: string;
 const closedSockets: string[] = [];
 
 beforeAll(async () => {
   plain = createHttpServer(handle);
   plain.on('connection', (socket) => socket.on('close', () => closedSockets.push('closed')));
   base = `http://${await listen(plain)}`;
+  other = createHttpServer(handle);
+  otherBase = `http://${await listen(other)}`;
 });
-afterAll(() => new Promise((resolve) => plain.close(resolve)));
+afterAll(async () => {
+  for (const s of [plain, other]) await new Promise((resolve) => s.close(resolve));
+});
 
 describe('the http check against a local server', () => {
   it('reads status, JSON fields and latency, with timings', async () => {
@@ -180,9 +213,58 @@ describe('the http check against a local server', () => {
     );
     expect(result.outcome).toBe('fail');
     expect(result.error).toMatch(
-      /^GET http:\/\/ops:\*\*\*@127\.0\.0\.1:1\/health failed: connect ECONNREFUSED/,
+      /^could not connect to http:\/\/ops:\*\*\*@127\.0\.0\.1:1\/health: connect ECONNREFUSED/,
     );
     expect(JSON.stringify(result)).not.toContain('hunter2');
+  });
+
+  it('carries credentials through a redirect to the same origin only', async () => {
+    const expectations = (auth: string) => ["json.method == 'GET'", `json.auth == ${auth}`];
+    const same = await runCheck(
+      checkOf(
+        'http',
+        { url: `${base}/to-echo`, follow_redirects: true, bearer_token: 'tok-SECRET-42' },
+        expectations("'Bearer tok-SECRET-42'"),
+      ),
+      testEnv(),
+    );
+    expect(same.outcome, JSON.stringify(same.conditions)).toBe('pass');
+    const elsewhere = await runCheck(
+      checkOf(
+        'http',
+        {
+          url: `${base}/to-other-origin`,
+          follow_redirects: true,
+          bearer_token: 'tok-SECRET-42',
+          headers: { Cookie: 'session=abc' },
+        },
+        expectations('null'),
+      ),
+      testEnv(),
+    );
+    expect(elsewhere.outcome, JSON.stringify(elsewhere.conditions)).toBe('pass');
+    expect(elsewhere.details).toMatchObject({ url: `${otherBase}/echo`, redirects: 1 });
+  });
+
+  it('refuses to follow a redirect out of http(s)', async () => {
+    const result = await runCheck(
+      checkOf('http', { url: `${base}/to-ftp`, follow_redirects: true }),
+      testEnv(),
+    );
+    expect(result.error).toBe(
+      `${base}/to-ftp redirects to "ftp://127.0.0.1/file", which is not an http(s) URL`,
+    );
+  });
+
+  it('reads the first MiB of a large body and stops the transfer there', async () => {
+    const before = closedSockets.length;
+    const { result, subject } = await runCheckFully(
+      checkOf('http', { url: `${base}/big` }, ["body contains 'xxx'"]),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result.conditions)).toBe('pass');
+    expect(subject.body?.length).toBe(1024 * 1024);
+    await expect.poll(() => closedSockets.length, { timeout: 2_000 }).toBeGreaterThan(before);
   });
 
   it("gives Gatus's conditions Gatus's meaning on a real response", async () => {
@@ -235,7 +317,11 @@ describe('the http check over TLS with certificates made in the test', () => {
   it('refuses an untrusted certificate by default, and trusts it through tls.ca', async () => {
     const refused = await runCheck(checkOf('http', { url: `${tlsBase}/health` }), testEnv());
     expect(refused.outcome).toBe('fail');
-    expect(refused.error).toMatch(/certificate/i);
+    expect(refused.error).toBe(
+      `could not connect to ${tlsBase}/health: unable to verify the first certificate`,
+    );
+    const selfSigned = await runCheck(checkOf('http', { url: `${shortBase}/health` }), testEnv());
+    expect(selfSigned.error).toBe(`could not connect to ${shortBase}/health: self-signed certificate`);
     const trusted = await runCheck(
       checkOf('http', { url: `${tlsBase}/health`, tls: { ca: ca.certFile } }, [
         'status == 200',
