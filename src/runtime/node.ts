@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
+import { scheduleHistoryMaintenance } from '../history/maintenance-job.js';
 import { JobQueue } from '../jobs/queue.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { Worker } from '../jobs/worker.js';
@@ -99,12 +100,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     requestableKinds: REQUESTABLE_KINDS,
     monitor,
     checkSeries,
+    historyRetention: options.stack?.config.history,
   });
 
   const { host, port } = parseListen(options.listen);
   const address = await server.listen({ host, port });
   worker.start();
   scheduler.start();
+  const unbindHistory = options.stack
+    ? await scheduleHistoryMaintenance(scheduler, { store, clock, retention: options.stack.config.history })
+    : undefined;
   if (monitor) {
     await monitor.start();
     logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
@@ -129,6 +134,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         logger.info({ reason }, 'stopping: no new work is claimed');
         await scheduler.stop();
         await monitor?.stop();
+        unbindHistory?.();
         const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
         logger.info(outcome, 'worker stopped');
         await server.close();

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../access/tokens.js';
+import type { HistoryRetention } from '../history/retention.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -31,6 +32,8 @@ export interface ServerDependencies {
   requestableKinds?: ReadonlySet<string>;
   /** The checks of the stack file; without it the check routes are absent. */
   monitor?: Monitor;
+  /** How long check history is kept, so history queries know which rollups still reach back. */
+  historyRetention?: HistoryRetention;
   /** Per-check series appended to `/metrics`. */
   checkSeries?: CheckSeries;
 }
@@ -77,7 +80,12 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
   if (deps.monitor) {
-    await app.register(checkRoutes, { store: deps.store, monitor: deps.monitor });
+    await app.register(checkRoutes, {
+      store: deps.store,
+      monitor: deps.monitor,
+      clock: deps.clock ?? systemClock,
+      retention: deps.historyRetention,
+    });
     await app.register(heartbeatRoutes, { monitor: deps.monitor });
   }
 

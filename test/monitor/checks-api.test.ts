@@ -122,6 +122,24 @@ services:
     expect(done.result).toMatchObject({ outcome: 'pass', values: { run_seconds: 5 } });
   });
 
+  it('answers the history of a check in steps, and refuses a step that is not whole minutes', async () => {
+    const to = clock.now() + 60_000;
+    const { status, body } = await get(
+      `/api/v1/checks/email-queue.cron/history?from=${to - 3_600_000}&to=${to}&step=1h`,
+    );
+    expect(status).toBe(200);
+    const buckets = body.buckets as Array<{ count: number; failures: number }>;
+    const samples = (await get('/api/v1/checks/email-queue.cron')).body.samples as Array<{ outcome: string }>;
+    expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(samples.length);
+    expect(buckets.reduce((n, b) => n + b.failures, 0)).toBe(
+      samples.filter((s) => s.outcome === 'fail').length,
+    );
+    expect(samples.filter((s) => s.outcome === 'fail').length).toBeGreaterThanOrEqual(2);
+    const bad = await get('/api/v1/checks/email-queue.cron/history?step=90s');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('BAD_REQUEST');
+  });
+
   it('answers 404 to an unknown heartbeat token, and needs no API token for pings', async () => {
     const response = await fetch(`${base}/ping/not-a-token`);
     expect(response.status).toBe(404);

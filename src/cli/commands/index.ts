@@ -4,6 +4,7 @@ import { registerJobs } from './jobs.js';
 import { registerQueue } from './queue.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
+import { registerStatus } from './status.js';
 import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 
@@ -15,6 +16,7 @@ export const commands: RegisterCommand[] = [
   registerSchema,
   registerServe,
   registerCheck,
+  registerStatus,
   registerJobs,
   registerQueue,
   registerToken,

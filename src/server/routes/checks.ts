@@ -1,13 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
+import { historySeries } from '../../history/queries.js';
+import type { HistoryRetention } from '../../history/retention.js';
 import type { Monitor } from '../../monitor/monitor.js';
 import { checkStatuses, lastResult, recentSamples, transitionsSince } from '../../monitor/status.js';
 import type { Store } from '../../store/index.js';
+import type { Clock } from '../../util/clock.js';
 import { errorResponseSchema } from '../http-errors.js';
 
 export interface CheckRouteOptions {
   store: Store;
   monitor: Monitor;
+  clock: Clock;
+  retention?: HistoryRetention;
 }
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -111,6 +117,45 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
           ? { url: `/ping/${token}`, start: `/ping/${token}/start`, fail: `/ping/${token}/fail` }
           : null,
       };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { from?: number; to?: number; step?: string } }>(
+    '/api/v1/checks/:id/history',
+    {
+      schema: {
+        tags: ['checks'],
+        summary: 'Rollups over a window: count, failures, uptime and latency percentiles per step',
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            from: { type: 'integer', description: 'epoch ms; default 24 h before `to`' },
+            to: { type: 'integer', description: 'epoch ms; default now' },
+            step: {
+              type: 'string',
+              description: 'a duration of whole minutes (`5m`, `1h`, `1d`); default 1h',
+            },
+          },
+        },
+        response: { 200: anyObject, 400: errorResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const check = find(request.params.id);
+      const to = request.query.to ?? options.clock.now();
+      const from = request.query.from ?? to - 86_400_000;
+      const step = parseDuration(request.query.step ?? '1h');
+      if (step === undefined)
+        throw new DayshiftError('BAD_REQUEST', `step "${request.query.step}" is not a duration`, {
+          hint: 'use whole minutes such as 5m, 1h or 1d',
+        });
+      return historySeries(
+        store.db,
+        check.id,
+        { from, to, step },
+        { clock: options.clock, retention: options.retention },
+      );
     },
   );
 

@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
+import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
+import type { Database } from '../../store/schema.js';
+import { globalOptions, openCliStack } from '../context.js';
+import { formatTime, printTable } from '../table.js';
+import { uptimeColumns } from './status-uptime.js';
+
+/** `dayshift status [--watch]`: every check's current state, why it is red, and its uptime. */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the current state of every check and its uptime')
+    .option('--watch', 'redraw every 2 seconds until interrupted')
+    .action(async (options: { watch?: boolean }, cmd: Command) => {
+      const { config, store } = await openCliStack(cmd);
+      const checks = checksOf(config);
+      const json = globalOptions(cmd).json;
+      try {
+        for (;;) {
+          const statuses = await checkStatuses(store.db, checks);
+          const uptime = await uptimeColumns(store.db, statuses, Date.now());
+          if (json)
+            process.stdout.write(
+              `${JSON.stringify(
+                statuses.map((s, i) => ({ ...s, uptime: uptime[i] })),
+                null,
+                2,
+              )}\n`,
+            );
+          else {
+            if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+            printStatuses(statuses, uptime);
+            await printHeartbeatUrls(store.db, checks, config.server.listen);
+          }
+          if (!options.watch) break;
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/** Where each heartbeat check's job must report, so the cron line can be written. */
+async function printHeartbeatUrls(
+  db: Kysely<Database>,
+  checks: readonly MonitoredCheck[],
+  listen: string,
+): Promise<void> {
+  const ids = checks.filter((c) => c.kind === 'heartbeat').map((c) => c.id);
+  if (ids.length === 0) return;
+  const rows = await db
+    .selectFrom('heartbeats')
+    .select(['check_id', 'token'])
+    .where('check_id', 'in', ids)
+    .execute();
+  if (rows.length === 0) return;
+  process.stdout.write('\nheartbeat URLs (GET or POST; add /start and /fail):\n');
+  for (const row of rows) process.stdout.write(`  ${row.check_id}  http://${listen}/ping/${row.token}\n`);
+}
+
+function printStatuses(
+  statuses: readonly CheckStatus[],
+  uptime: ReadonlyArray<Record<string, number | null>>,
+): void {
+  if (statuses.length === 0) {
+    process.stdout.write('this file defines no checks\n');
+    return;
+  }
+  const pct = (v: number | null | undefined) =>
+    v === null || v === undefined ? '-' : `${v.toFixed(v === 100 ? 0 : 2)}%`;
+  printTable(
+    ['SERVICE', 'CHECK', 'STATE', 'SINCE', 'LAST RUN', 'LATENCY', 'UP 24H', 'UP 30D', 'WHY'],
+    statuses.map((s, i) => [
+      s.service,
+      s.name,
+      s.state,
+      formatTime(s.since),
+      formatTime(s.lastAt),
+      s.lastLatencyMs === null ? '-' : `${Math.round(s.lastLatencyMs * 10) / 10}ms`,
+      pct(uptime[i]?.['24h']),
+      pct(uptime[i]?.['30d']),
+      s.state === 'healthy' ? '' : (s.reason ?? ''),
+    ]),
+  );
+}
