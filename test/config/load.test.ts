@@ -31,7 +31,7 @@ describe('the examples', () => {
       sqlite: { path: path.resolve('examples/quickstart/.dayshift/state.db') },
     });
     const kinds = Object.values(config.services).flatMap((s) => Object.values(s.checks).map((c) => c.kind));
-    expect(kinds.sort()).toEqual(['heartbeat', 'host', 'http']);
+    expect(kinds.sort()).toEqual(['heartbeat', 'host', 'http', 'sql']);
   });
 });
 
