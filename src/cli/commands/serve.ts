@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
-import { releaseStartupGarbage } from '../../runtime/memory.js';
+import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
 import { startNode } from '../../runtime/node.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
 
@@ -23,6 +23,7 @@ export function registerServe(program: Command): void {
     )
     .action(
       async (options: { listen?: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
+        sizeHeapForChecks();
         const configPath = configPathOf(cmd);
         // The file is validated before anything starts: a bad file stops here with every error.
         const { config, warnings } = loadConfigOrThrow(configPath);
