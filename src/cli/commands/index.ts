@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCheck } from './check.js';
+import { registerEnv } from './env.js';
 import { registerJobs } from './jobs.js';
 import { registerQueue } from './queue.js';
 import { registerSchema } from './schema.js';
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerServe,
   registerCheck,
   registerStatus,
+  registerEnv,
   registerJobs,
   registerQueue,
   registerToken,

@@ -35,6 +35,8 @@ export const envSchema = z.strictObject({
         min: z.number().optional(),
         max: z.number().optional(),
         min_length: count().optional(),
+        /** For secrets: the least estimated entropy (Shannon bits per character × length); default 64. */
+        min_entropy_bits: count().optional(),
         url: z.boolean().optional(),
         https: z.boolean().optional(),
         description: z.string().optional(),
