@@ -16,6 +16,8 @@ export interface Database {
   check_transitions: CheckTransitionsTable;
   heartbeats: HeartbeatsTable;
   nodes: NodesTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
 }
 
 export interface JobsTable {
@@ -145,4 +147,31 @@ export interface NodesTable {
   location: string | null;
   started_at: number;
   seen_at: number;
+}
+
+export interface RunsTable {
+  id: Generated<number>;
+  /** 'smoke' now; runbooks, drills and deploys later. */
+  kind: string;
+  name: string;
+  /** 'running' | 'succeeded' | 'failed' */
+  status: string;
+  /** Who or what started it: 'cli', 'api', a deploy. */
+  trigger: string;
+  started_at: number;
+  finished_at: number | null;
+  summary: string | null;
+}
+
+export interface RunStepsTable {
+  run_id: number;
+  position: number;
+  name: string;
+  kind: string;
+  /** 'pass' | 'warn' | 'fail' | 'skipped' */
+  outcome: string;
+  started_at: number;
+  duration_ms: number;
+  /** The step's result as JSON, with captured values replaced. */
+  result: string | null;
 }

@@ -5,6 +5,7 @@ import { registerJobs } from './jobs.js';
 import { registerQueue } from './queue.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
+import { registerSmoke } from './smoke.js';
 import { registerStatus } from './status.js';
 import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   registerCheck,
   registerStatus,
   registerEnv,
+  registerSmoke,
   registerJobs,
   registerQueue,
   registerToken,

@@ -4,7 +4,18 @@ import { stepKinds } from '../../steps/registry.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { kinded, optionsOf } from '../plugin.js';
+import { isSecret } from '../secret.js';
 import { checkRef, count, duration, name, regex } from '../values.js';
+
+/** Where a smoke step finds a value to carry to later steps (a session cookie, a CSRF token, an id). */
+const captureSource = z.union([
+  z.strictObject({ cookie: z.string().min(1).describe('a cookie the response set') }),
+  z.strictObject({ json: z.string().min(1).describe('a JSON path in the body: data.token, items[0].id') }),
+  z.strictObject({ header: z.string().min(1).describe('a response header') }),
+  z.strictObject({
+    body: regex().describe('a regular expression over the body; its first group is the value'),
+  }),
+]);
 
 /** A smoke step is a check of any kind run once, or `check: web.health` to run a defined check now. */
 const smokeStep = kinded(
@@ -15,9 +26,49 @@ const smokeStep = kinded(
     expect: z.array(expectation()).default([]),
     timeout: duration().optional(),
     description: z.string().optional(),
+    /** Values later steps use as `{{ name }}` in their options. */
+    capture: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), captureSource)
+      .optional(),
   },
 );
-export const smokeSchema = z.record(name(), z.array(smokeStep).min(1)).default({});
+
+/** `{{ name }}` in a step's options: a value an earlier step captured (`${...}` is the environment's). */
+export const CAPTURE_REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Every `{{ name }}` must be captured by an earlier step of the same suite, or it is a load error there. */
+const smokeSuite = z
+  .array(smokeStep)
+  .min(1)
+  .superRefine((steps, ctx) => {
+    const captured = new Set<string>();
+    steps.forEach((step, index) => {
+      for (const { path, name } of references(step.options))
+        if (!captured.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            // Reported where it is written: under the step's kind key.
+            path: [index, step.kind, ...path],
+            message: `{{ ${name} }} is not captured by an earlier step of this suite`,
+            params: { got: false },
+          });
+      for (const name of Object.keys(step.capture ?? {})) captured.add(name);
+    });
+  });
+
+function references(
+  value: unknown,
+  path: Array<string | number> = [],
+): Array<{ path: Array<string | number>; name: string }> {
+  if (typeof value === 'string')
+    return [...value.matchAll(CAPTURE_REFERENCE)].map((m) => ({ path, name: m[1] as string }));
+  if (Array.isArray(value)) return value.flatMap((v, i) => references(v, [...path, i]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => references(v, [...path, k]));
+  return [];
+}
+
+export const smokeSchema = z.record(name(), smokeSuite).default({});
 
 /** The environment contract: what each variable must be before a deploy (`dayshift env check`). */
 export const envSchema = z.strictObject({

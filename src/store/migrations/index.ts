@@ -3,6 +3,7 @@ import type { StoreCapabilities } from '../capabilities.js';
 import * as m001 from './001-jobs.js';
 import * as m002 from './002-access.js';
 import * as m003 from './003-checks.js';
+import * as m004 from './004-runs.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '001-jobs': m001,
   '002-access': m002,
   '003-checks': m003,
+  '004-runs': m004,
 };
