@@ -26,7 +26,6 @@ import { ManualClock } from '../src/util/clock.js';
 const CHECKS = Number(process.env.BENCH_STORAGE_CHECKS ?? 50);
 const DAYS = 30;
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 export interface StorageFigures {

@@ -28,12 +28,7 @@ describe('each rule of the environment contract', () => {
     ['equals', { equals: 'false' }, 'true', [['equals', 'expected "false", got "true"']]],
     ['equals holds', { equals: 'false' }, 'false', []],
     ['one_of', { one_of: ['a', 'b'] }, 'c', [['one_of', 'expected one of "a", "b", got "c"']]],
-    [
-      'pattern',
-      { pattern: '^https://' },
-      'http://x',
-      [['pattern', '"http://x" does not match /^https:///']],
-    ],
+    ['pattern', { pattern: '^https://' }, 'http://x', [['pattern', '"http://x" does not match /^https:///']]],
     ['min', { min: 31536000 }, '3600', [['min', 'expected at least 31536000, got 3600']]],
     ['max', { max: 20 }, '50', [['max', 'expected at most 20, got 50']]],
     ['a number', { min: 1 }, 'ten', [['number', 'expected a number, got "ten"']]],
@@ -188,7 +183,10 @@ env:
   });
 
   it('exits 0 when the contract holds, and 2 for a .env file that does not exist', () => {
-    writeFileSync(path.join(dir, 'app.env'), `SECRET_KEY=${canary}\nAPI_TOKEN=tok-8Fh2kQ9xLm3Zp7Rw\nDEBUG=false\n`);
+    writeFileSync(
+      path.join(dir, 'app.env'),
+      `SECRET_KEY=${canary}\nAPI_TOKEN=tok-8Fh2kQ9xLm3Zp7Rw\nDEBUG=false\n`,
+    );
     const holds = run();
     expect(holds.out).toContain('the contract holds');
     expect(holds.out).not.toContain(canary);

@@ -160,7 +160,7 @@ smoke:
     - http: { url: "http://127.0.0.1:1/items/{{ id }}" }
 `),
     ).toThrow(
-      /dayshift\.yaml:4:\d+ smoke\.broken\[0\]\.http\.url: \{\{ id \}\} is not captured by an earlier step of this suite/,
+      /dayshift\.yaml:4:\d+ smoke\.broken\[0\]\.http\.url: no earlier step of this suite captures id, which is used here as \{\{ id \}\}/,
     );
   });
 });

@@ -49,7 +49,7 @@ const smokeSuite = z
             code: 'custom',
             // Reported where it is written: under the step's kind key.
             path: [index, step.kind, ...path],
-            message: `{{ ${name} }} is not captured by an earlier step of this suite`,
+            message: `no earlier step of this suite captures ${name}, which is used here as {{ ${name} }}`,
             params: { got: false },
           });
       for (const name of Object.keys(step.capture ?? {})) captured.add(name);
@@ -60,6 +60,7 @@ function references(
   value: unknown,
   path: Array<string | number> = [],
 ): Array<{ path: Array<string | number>; name: string }> {
+  if (isSecret(value)) return references(value.reveal(), path);
   if (typeof value === 'string')
     return [...value.matchAll(CAPTURE_REFERENCE)].map((m) => ({ path, name: m[1] as string }));
   if (Array.isArray(value)) return value.flatMap((v, i) => references(v, [...path, i]));
