@@ -83,6 +83,11 @@ export function checkReferences(config: Partial<ParsedSections>, known: KnownNam
     for (const m of rule.when.matchAll(/(?<![\w.-])([A-Za-z][\w-]*\.[A-Za-z][\w-]*)/g))
       refer(['rules', r, 'when'], m[1] as string, known.checks, 'check');
   }
+  if (config.alerting) {
+    notify(['alerting', 'notify'], config.alerting.notify);
+    if (config.alerting.fallback !== undefined)
+      refer(['alerting', 'fallback'], config.alerting.fallback, known.notifiers, 'notifier');
+  }
   for (const [n, notifier] of Object.entries(config.notifiers ?? {}))
     notifier.severities?.forEach((s, i) => {
       severity(['notifiers', n, 'severities', i], s);

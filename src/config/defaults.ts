@@ -15,4 +15,11 @@ export const DEFAULTS = {
   envFile: '.env',
   /** How long check history is kept: raw samples, then minute, hour and day rollups. */
   history: { raw: '48h', minute: '48h', hour: '14d', day: '400d' },
+  /** Alert behaviour where a check or rule does not say (Alertmanager's repeat is 4h, its group interval 5m). */
+  alerting: {
+    evaluateEvery: '15s',
+    repeat: '4h',
+    groupInterval: '30s',
+    flapping: { changes: 6, window: '10m' },
+  },
 } as const;

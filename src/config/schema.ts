@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  alertingSchema,
   incidentsSchema,
   maintenanceSchema,
   notifiersSchema,
@@ -23,6 +24,7 @@ export const sections = {
   services: servicesSchema,
   history: historySchema,
   rules: rulesSchema,
+  alerting: alertingSchema,
   notifiers: notifiersSchema,
   maintenance: maintenanceSchema,
   backups: backupsSchema,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { notifierKinds } from '../../notifiers/registry.js';
 import { kinded, optionsOf } from '../plugin.js';
-import { cron, dateTime, duration, name, timezone } from '../values.js';
+import { DEFAULTS } from '../defaults.js';
+import { count, cron, dateTime, duration, name, timezone } from '../values.js';
 
 export const rulesSchema = z
   .record(
@@ -13,11 +14,38 @@ export const rulesSchema = z
       for: duration().optional(),
       severity: name().optional(),
       notify: z.array(name()).optional(),
+      /** Remind every this long while the alert fires and nobody acknowledged it; `alerting.repeat` by default. */
+      repeat: duration().optional(),
       labels: z.record(z.string(), z.string()).optional(),
       description: z.string().optional(),
     }),
   )
   .default({});
+
+const a = DEFAULTS.alerting;
+
+/** How alerts behave where a check or rule does not say: reminders, grouping, flap damping, fallback. */
+export const alertingSchema = z
+  .strictObject({
+    /** How often `rules:` are evaluated. */
+    evaluate_every: duration().prefault(a.evaluateEvery),
+    /** Reminders while an alert fires unacknowledged; `0s` sends none. */
+    repeat: duration().prefault(a.repeat),
+    /** At most one message per notifier per interval; what fires meanwhile goes out as one digest. */
+    group_interval: duration().prefault(a.groupInterval),
+    /** A check that changes state more than `changes` times within `window` is held as one flapping alert. */
+    flapping: z
+      .strictObject({
+        changes: count(2).default(a.flapping.changes),
+        window: duration().prefault(a.flapping.window),
+      })
+      .prefault({}),
+    /** Where an alert goes when its notifiers' deliveries finally fail. */
+    fallback: name().optional(),
+    /** Notifiers for checks and rules that name none; every notifier when omitted. */
+    notify: z.array(name()).optional(),
+  })
+  .prefault({});
 
 export const notifiersSchema = z
   .record(
@@ -26,6 +54,16 @@ export const notifiersSchema = z
       description: z.string().optional(),
       /** Only alerts of these severities go to this notifier; all when omitted. */
       severities: z.array(name()).optional(),
+      /** This notifier's grouping interval, when it differs from `alerting.group_interval`. */
+      group_interval: duration().optional(),
+      /** Mustache templates for the message, replacing the defaults; see docs/alerts.md for the fields. */
+      template: z
+        .strictObject({
+          title: z.string().optional(),
+          text: z.string().optional(),
+          html: z.string().optional(),
+        })
+        .optional(),
     }),
   )
   .default({});

@@ -22,6 +22,9 @@ export const checkCommon = {
   recover: count(1).default(d.recover).describe('consecutive successes before it is healthy again'),
   severity: name().optional().describe('the severity of the alert raised when the check turns unhealthy'),
   notify: z.array(name()).optional(),
+  /** Remind every this long while its alert fires unacknowledged; `alerting.repeat` by default. */
+  repeat: duration().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
   description: z.string().optional(),
 };
 
