@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'AUTH_FORBIDDEN'
   | 'TOKEN_NOT_FOUND'
   | 'CHECK_NOT_FOUND'
+  | 'ALERT_NOT_FOUND'
+  | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 

@@ -12,6 +12,8 @@ export function exitCodeFor(error: unknown): number {
     case 'CONFIG_INVALID':
     case 'CONFIG_NOT_FOUND':
     case 'CHECK_NOT_FOUND':
+    case 'ALERT_NOT_FOUND':
+    case 'NOT_FOUND':
     case 'BAD_REQUEST':
     case 'JOB_KIND_UNKNOWN':
       return 2;

@@ -1,3 +1,4 @@
+import { type DeliveryContext, deliveryJobKind } from '../alerts/delivery-job.js';
 import { historyMaintenanceJob } from '../history/maintenance-job.js';
 import { selftestJob } from '../jobs/builtin/selftest.js';
 import type { JobKind } from '../jobs/kinds.js';
@@ -6,8 +7,12 @@ import type { JobKind } from '../jobs/kinds.js';
  * Every job kind a node can run. Features that queue work (backups, drills, runs, deploys,
  * notification deliveries) add their kind here.
  */
-export function allJobKinds(): JobKind[] {
-  return [selftestJob as JobKind, historyMaintenanceJob as JobKind];
+export function allJobKinds(features: { delivery?: DeliveryContext } = {}): JobKind[] {
+  return [
+    selftestJob as JobKind,
+    historyMaintenanceJob as JobKind,
+    deliveryJobKind(features.delivery) as JobKind,
+  ];
 }
 
 /** Kinds an operator may queue directly through `POST /api/v1/jobs`. */

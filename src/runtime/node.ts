@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
+import { createAlerting } from '../alerts/alerting.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { scheduleHistoryMaintenance } from '../history/maintenance-job.js';
@@ -53,7 +54,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'store migrated');
   logger.info({ store: store.description }, 'store ready');
 
-  const kinds = allJobKinds();
+  const baseDir = options.stack ? baseDirOf(options.stack.configPath) : process.cwd();
+  const kinds = allJobKinds({
+    delivery: options.stack ? { db: store.db, config: options.stack.config, baseDir, clock } : undefined,
+  });
   const queue = new JobQueue(store, { clock, kinds });
   const worker = new Worker(queue, kinds, {
     nodeId,
@@ -74,10 +78,20 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ? new Monitor({
         store,
         config: options.stack.config,
-        baseDir: baseDirOf(options.stack.configPath),
+        baseDir,
         clock,
         nodeId,
         logger: logger.child({ component: 'checks' }),
+      })
+    : undefined;
+  const alerts = options.stack
+    ? createAlerting({
+        db: store.db,
+        config: options.stack.config,
+        queue,
+        clock,
+        logger: logger.child({ component: 'alerts' }),
+        monitor,
       })
     : undefined;
   const checkSeries = monitor ? addCheckMetrics(metrics.registry, store.db, monitor) : undefined;
@@ -99,6 +113,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     metricsPublic: options.metricsPublic,
     requestableKinds: REQUESTABLE_KINDS,
     monitor,
+    alerts,
     checkSeries,
     historyRetention: options.stack?.config.history,
   });
@@ -114,6 +129,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await monitor.start();
     logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
   }
+  alerts?.start();
   logger.info({ address, nodeId, version: VERSION }, 'dayshift serving');
 
   if ((await tokens.countActive()) === 0) {
@@ -134,6 +150,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         logger.info({ reason }, 'stopping: no new work is claimed');
         await scheduler.stop();
         await monitor?.stop();
+        await alerts?.stop();
         unbindHistory?.();
         const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
         logger.info(outcome, 'worker stopped');

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../access/tokens.js';
+import type { Alerting } from '../alerts/alerting.js';
 import type { HistoryRetention } from '../history/retention.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
@@ -12,6 +13,7 @@ import { installAuth } from './auth.js';
 import type { CheckSeries } from './check-metrics.js';
 import { installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { checkRoutes, heartbeatRoutes } from './routes/checks.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -32,6 +34,7 @@ export interface ServerDependencies {
   requestableKinds?: ReadonlySet<string>;
   /** The checks of the stack file; without it the check routes are absent. */
   monitor?: Monitor;
+  alerts?: Alerting;
   /** How long check history is kept, so history queries know which rollups still reach back. */
   historyRetention?: HistoryRetention;
   /** Per-check series appended to `/metrics`. */
@@ -79,6 +82,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     requestableKinds: deps.requestableKinds ?? new Set<string>(),
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
+  if (deps.alerts) await app.register(alertRoutes, { alerting: deps.alerts });
   if (deps.monitor) {
     await app.register(checkRoutes, {
       store: deps.store,

@@ -18,6 +18,12 @@ export interface Database {
   nodes: NodesTable;
   runs: RunsTable;
   run_steps: RunStepsTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
+  notifications: NotificationsTable;
+  deliveries: DeliveriesTable;
+  silences: SilencesTable;
+  maintenance_windows: MaintenanceWindowsTable;
 }
 
 export interface JobsTable {
@@ -174,4 +180,99 @@ export interface RunStepsTable {
   duration_ms: number;
   /** The step's result as JSON, with captured values replaced. */
   result: string | null;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  /** `check:backend.health`, `check:backend.health:warning`, `rule:api-slow`, `missed:...`, `delivery:ops`. */
+  key: string;
+  /** The key while the alert is open, null once resolved: one open alert per key. */
+  open_key: string | null;
+  /** 'pending' | 'firing' | 'resolved' */
+  state: string;
+  /** 'check' | 'rule' | 'missed' | 'delivery' */
+  source: string;
+  name: string;
+  severity: string;
+  service: string | null;
+  check_id: string | null;
+  rule: string | null;
+  summary: string;
+  value: string | null;
+  /** JSON object of label → value. */
+  labels: string;
+  /** JSON array of notifier names. */
+  notify: string;
+  repeat_ms: number;
+  flapping: number;
+  started_at: number;
+  fired_at: number | null;
+  resolved_at: number | null;
+  acked_at: number | null;
+  acked_by: string | null;
+  notified_at: number | null;
+  announced: number;
+  /** Bumped by every change; a change applies only where the version is the one read. */
+  version: number;
+  updated_at: number;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  alert_id: number;
+  at: number;
+  /** 'pending' | 'firing' | 'reminder' | 'acknowledged' | 'resolved' | 'flapping' | 'steady' | 'suppressed' */
+  type: string;
+  detail: string | null;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  alert_id: number;
+  notifier: string;
+  /** 'firing' | 'reminder' | 'acknowledged' | 'resolved' */
+  event: string;
+  dedup_key: string;
+  /** 'pending' | 'claimed' | 'sent' | 'failed' | 'suppressed' */
+  status: string;
+  suppressed_by: string | null;
+  delivery_id: string | null;
+  created_at: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  notifier: string;
+  /** 'sending' | 'sent' | 'failed' */
+  status: string;
+  alerts: number;
+  attempts: number;
+  created_at: number;
+  sent_at: number | null;
+  last_error: string | null;
+  receipt_status: number | null;
+  receipt_detail: string | null;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  /** JSON array of { name, op: '=' | '!=' | '=~' | '!~', value }. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string | null;
+  created_at: number;
+}
+
+export interface MaintenanceWindowsTable {
+  id: Generated<number>;
+  name: string;
+  starts_at: number;
+  ends_at: number;
+  /** JSON array of service names; null for the whole stack. */
+  services: string | null;
+  created_by: string;
+  description: string | null;
+  created_at: number;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAlerts } from './alerts.js';
 import { registerCheck } from './check.js';
 import { registerEnv } from './env.js';
 import { registerJobs } from './jobs.js';
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   registerServe,
   registerCheck,
   registerStatus,
+  registerAlerts,
   registerEnv,
   registerSmoke,
   registerJobs,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
+import { MaintenanceCalendar } from '../../alerts/maintenance.js';
 import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
 import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
 import type { Database } from '../../store/schema.js';
@@ -32,6 +33,7 @@ export function registerStatus(program: Command): void {
           else {
             if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
             printStatuses(statuses, uptime);
+            await printMaintenance(new MaintenanceCalendar(config.maintenance, store.db), Date.now());
             await printHeartbeatUrls(store.db, checks, config.server.listen);
           }
           if (!options.watch) break;
@@ -41,6 +43,23 @@ export function registerStatus(program: Command): void {
         await store.close();
       }
     });
+}
+
+/** Maintenance windows open now or starting within a day: their checks run, their alerts stay quiet. */
+async function printMaintenance(calendar: MaintenanceCalendar, now: number): Promise<void> {
+  const windows = await calendar.upcoming(now, 86_400_000);
+  if (windows.length === 0) return;
+  process.stdout.write('\nmaintenance (notifications held back; states still recorded):\n');
+  printTable(
+    ['WINDOW', 'SERVICES', 'FROM', 'UNTIL', 'NOW'],
+    windows.map((w) => [
+      w.name,
+      w.services?.join(', ') ?? 'all',
+      formatTime(w.startsAt),
+      formatTime(w.endsAt),
+      w.startsAt <= now ? 'active' : 'upcoming',
+    ]),
+  );
 }
 
 /** Where each heartbeat check's job must report, so the cron line can be written. */

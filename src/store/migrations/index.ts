@@ -4,6 +4,7 @@ import * as m001 from './001-jobs.js';
 import * as m002 from './002-access.js';
 import * as m003 from './003-checks.js';
 import * as m004 from './004-runs.js';
+import * as m005 from './005-alerts.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '002-access': m002,
   '003-checks': m003,
   '004-runs': m004,
+  '005-alerts': m005,
 };

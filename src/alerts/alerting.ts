@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { StackConfig } from '../config/schema.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../log/logger.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { Database } from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
+import { acknowledge } from './alert-store.js';
+import { type AlertSource, CheckAlertSource } from './check-source.js';
+import { AlertEngine } from './engine.js';
+import { MaintenanceCalendar } from './maintenance.js';
+import { Silences } from './silences.js';
+
+export interface AlertingOptions {
+  db: Kysely<Database>;
+  config: StackConfig;
+  queue: JobQueue;
+  clock: Clock;
+  logger: Logger;
+  /** When given, a check's state change triggers an alert pass at once instead of at the next tick. */
+  monitor?: Monitor;
+  tickMs?: number;
+}
+
+/** Alerting on one node: its sources, the engine, silences and maintenance, as the API and CLI use them. */
+export class Alerting {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly engine: AlertEngine;
+  readonly silences: Silences;
+  readonly calendar: MaintenanceCalendar;
+  readonly #monitor: Monitor | undefined;
+  #pokeTimer: NodeJS.Timeout | undefined;
+  readonly #onTransition = () => {
+    // Transitions come in bursts; one pass after the writer has stored them covers the burst.
+    this.#pokeTimer ??= setTimeout(() => {
+      this.#pokeTimer = undefined;
+      void this.#monitor?.writer.flush().then(() => this.engine.poke());
+    }, 10);
+  };
+
+  constructor(options: AlertingOptions) {
+    this.db = options.db;
+    this.clock = options.clock;
+    this.silences = new Silences(options.db);
+    this.calendar = new MaintenanceCalendar(options.config.maintenance, options.db);
+    const sources: AlertSource[] = [new CheckAlertSource(options.config, options.db)];
+    this.engine = new AlertEngine({
+      db: options.db,
+      config: options.config,
+      queue: options.queue,
+      clock: options.clock,
+      logger: options.logger,
+      sources,
+      silences: this.silences,
+      calendar: this.calendar,
+      tickMs: options.tickMs,
+    });
+    this.#monitor = options.monitor;
+  }
+
+  start(): void {
+    this.#monitor?.writer.on('transition', this.#onTransition);
+    this.engine.start();
+    this.engine.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.#monitor?.writer.off('transition', this.#onTransition);
+    clearTimeout(this.#pokeTimer);
+    await this.engine.stop();
+  }
+
+  acknowledge(id: number, by: string, comment?: string) {
+    return acknowledge(this.db, id, by, this.clock.now(), comment);
+  }
+}
+
+export function createAlerting(options: AlertingOptions): Alerting {
+  return new Alerting(options);
+}

@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely';
+import { formatDuration } from '../config/duration.js';
+import type { StackConfig } from '../config/schema.js';
+import type { Database } from '../store/schema.js';
+import { routeTo, severityOr } from './routing.js';
+import type { DesiredAlert } from './types.js';
+
+/** Something that says which alerts under its key prefix should be open now. */
+export interface AlertSource {
+  readonly prefix: string;
+  desired(now: number): Promise<DesiredAlert[]>;
+}
+
+interface CheckAlertSettings {
+  id: string;
+  service: string;
+  kind: string;
+  severity: string;
+  warningSeverity: string;
+  notify: string[];
+  warnNotify: string[];
+  repeatMs: number;
+  labels: Record<string, string>;
+}
+
+/**
+ * Alerts from check states: unhealthy raises an alert at the check's severity, degraded a warning at
+ * the least severity, a heartbeat that stopped arriving a "missed" alert. A check that changed state
+ * more than `alerting.flapping.changes` times within the window is held as one flapping alert.
+ */
+export class CheckAlertSource implements AlertSource {
+  readonly prefix = 'check:';
+  readonly #db: Kysely<Database>;
+  readonly #checks: Map<string, CheckAlertSettings>;
+  readonly #flapping: StackConfig['alerting']['flapping'];
+
+  constructor(config: StackConfig, db: Kysely<Database>) {
+    this.#db = db;
+    this.#flapping = config.alerting.flapping;
+    this.#checks = new Map();
+    const warning = severityOr(config, 'low', 'least');
+    for (const [service, def] of Object.entries(config.services))
+      for (const [name, check] of Object.entries(def.checks)) {
+        const id = `${service}.${name}`;
+        const severity = check.severity ?? severityOr(config, 'high', 'most');
+        this.#checks.set(id, {
+          id,
+          service,
+          kind: check.kind,
+          severity,
+          warningSeverity: warning,
+          notify: routeTo(config, check.notify, severity),
+          warnNotify: routeTo(config, check.notify, warning),
+          repeatMs: check.repeat ?? config.alerting.repeat,
+          labels: check.labels ?? {},
+        });
+      }
+  }
+
+  async desired(now: number): Promise<DesiredAlert[]> {
+    const [states, flips] = await Promise.all([
+      this.#db
+        .selectFrom('check_states')
+        .select(['check_id', 'state', 'since', 'last_reason'])
+        .where('state', 'in', ['unhealthy', 'degraded'])
+        .execute(),
+      this.#db
+        .selectFrom('check_transitions')
+        .select(['check_id', (eb) => eb.fn.countAll<number>().as('changes')])
+        .where('at', '>', now - this.#flapping.window)
+        .groupBy('check_id')
+        .having((eb) => eb.fn.countAll(), '>', this.#flapping.changes)
+        .execute(),
+    ]);
+    const out: DesiredAlert[] = [];
+    const flapping = new Map(flips.map((f) => [f.check_id, Number(f.changes)]));
+    for (const [id, changes] of flapping) {
+      const check = this.#checks.get(id);
+      if (!check) continue;
+      out.push({
+        ...this.#base(check, 'check', check.severity, check.notify),
+        key: `check:${id}`,
+        name: `${id} flapping`,
+        summary: `${id} changed state ${changes} times in ${formatDuration(this.#flapping.window)}`,
+        flapping: true,
+      });
+    }
+    for (const row of states) {
+      const check = this.#checks.get(row.check_id);
+      if (!check || flapping.has(check.id)) continue;
+      const since = Number(row.since);
+      const reason = row.last_reason ?? row.state;
+      if (row.state === 'unhealthy') {
+        const missed = check.kind === 'heartbeat';
+        out.push({
+          ...this.#base(check, missed ? 'missed' : 'check', check.severity, check.notify),
+          key: `check:${check.id}`,
+          name: missed ? `${check.id} missed` : `${check.id} unhealthy`,
+          summary: reason,
+          since,
+        });
+      } else {
+        out.push({
+          ...this.#base(check, 'check', check.warningSeverity, check.warnNotify),
+          key: `check:${check.id}:warning`,
+          name: `${check.id} degraded`,
+          summary: reason,
+          since,
+        });
+      }
+    }
+    return out;
+  }
+
+  #base(
+    check: CheckAlertSettings,
+    source: 'check' | 'missed',
+    severity: string,
+    notify: string[],
+  ): Omit<DesiredAlert, 'key' | 'name' | 'summary'> {
+    const [service, name] = [check.service, check.id.slice(check.service.length + 1)];
+    return {
+      source,
+      severity,
+      service,
+      checkId: check.id,
+      labels: { ...check.labels, service, check: name, severity, source },
+      notify,
+      forMs: 0,
+      repeatMs: check.repeatMs,
+    };
+  }
+}

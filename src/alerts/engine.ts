@@ -1,0 +1,145 @@
+import type { Kysely } from 'kysely';
+import type { StackConfig } from '../config/schema.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../log/logger.js';
+import type { Database } from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
+import { applyStep, openAlerts } from './alert-store.js';
+import type { AlertSource } from './check-source.js';
+import { planStep } from './lifecycle.js';
+import type { MaintenanceCalendar } from './maintenance.js';
+import { scheduleDeliveries } from './outbox.js';
+import type { Silences } from './silences.js';
+import { suppressionAt } from './suppression.js';
+import type { DesiredAlert } from './types.js';
+
+export interface AlertEngineOptions {
+  db: Kysely<Database>;
+  config: StackConfig;
+  queue: JobQueue;
+  clock: Clock;
+  logger: Logger;
+  sources: readonly AlertSource[];
+  silences: Silences;
+  calendar: MaintenanceCalendar;
+  /** How often open alerts are reconciled with their sources; a check transition also triggers a pass. */
+  tickMs?: number;
+}
+
+/** What one pass did, for tests and logs. */
+export interface PassOutcome {
+  steps: Record<string, number>;
+  deliveriesScheduled: number;
+}
+
+/**
+ * Keeps the open alerts equal to what the sources say, one pass at a time: opens, fires, reminds,
+ * resolves, and puts notifications in the outbox, then schedules their deliveries. Any number of nodes
+ * may run passes at once: each change is a conditional update, so it happens and notifies once.
+ */
+export class AlertEngine {
+  readonly #o: AlertEngineOptions;
+  readonly #tickMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<PassOutcome | undefined> | undefined;
+  #again = false;
+
+  constructor(options: AlertEngineOptions) {
+    this.#o = options;
+    this.#tickMs = options.tickMs ?? 500;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.poke(), this.#tickMs);
+    this.#timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#again = false;
+    await this.#running;
+  }
+
+  /** Runs a pass now, or right after the one under way. */
+  poke(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.pass()
+      .catch((error: unknown) => {
+        this.#o.logger.error({ err: error }, 'alert pass failed; the next one retries');
+        return undefined;
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again && this.#timer) {
+          this.#again = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** One reconciliation of every source's alerts. */
+  async pass(): Promise<PassOutcome> {
+    const { db, clock, sources, logger } = this.#o;
+    const now = clock.now();
+    const steps: Record<string, number> = {};
+    const suppression = await suppressionAt(this.#o.silences, this.#o.calendar, now);
+    const desired = new Map<string, DesiredAlert>();
+    const prefixes: string[] = [];
+    for (const source of sources) {
+      try {
+        for (const d of await source.desired(now)) desired.set(d.key, d);
+        prefixes.push(source.prefix);
+      } catch (error) {
+        // A source that cannot answer leaves its alerts as they are rather than resolving them all.
+        logger.error(
+          { err: error, source: source.prefix },
+          'an alert source failed; its alerts are left as they are',
+        );
+      }
+    }
+    const open = new Map((await openAlerts(db, prefixes)).map((a) => [a.key, a]));
+    const keys = new Set([...open.keys(), ...desired.keys()]);
+    for (const key of keys) {
+      const current = open.get(key);
+      const wanted = desired.get(key);
+      const subject = wanted ?? current;
+      const suppressedBy = subject
+        ? suppression.suppressedBy({ labels: labelsOf(subject), service: subject.service })
+        : undefined;
+      const step = planStep(current, wanted, { now, suppressedBy });
+      if (step.kind === 'none') continue;
+      const applied = await applyStep(db, step, current, wanted, now, suppressedBy);
+      if (applied) {
+        steps[step.kind] = (steps[step.kind] ?? 0) + 1;
+        if (step.kind !== 'remind')
+          logger.info(
+            { alert: applied.id, key, step: step.kind, suppressedBy },
+            `alert ${key}: ${step.kind}`,
+          );
+      }
+    }
+    const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, this.#o.config, now);
+    return { steps, deliveriesScheduled };
+  }
+}
+
+/** The labels silences match on: the alert's own, plus its name, key, severity and source. */
+export function labelsOf(alert: {
+  labels: Record<string, string>;
+  name: string;
+  key: string;
+  severity: string;
+  source: string;
+}): Record<string, string> {
+  return {
+    ...alert.labels,
+    alertname: alert.name,
+    key: alert.key,
+    severity: alert.severity,
+    source: alert.source,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Glossary of alerting.
+ *
+ * - source: what decides which alerts should be open: check states, rules, (later) backups. Each owns
+ *   a key prefix (`check:`, `rule:`), and only alerts under its prefix are opened and closed by it.
+ * - desired alert: what a source says is true now ("backend.health is unhealthy").
+ * - alert: a row that is open (pending, then firing) while its desired alert exists, then resolved.
+ *   Deduplicated by key: at most one open alert per key.
+ * - notification: one message about one alert event for one notifier, in the outbox before it is sent.
+ * - delivery: one send to one notifier carrying one or more notifications (a digest), retried as a job.
+ * - suppression: a silence or a maintenance window; the alert's state is recorded, its notifications
+ *   are not sent.
+ */
+
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+/** What a source says should be open now. */
+export interface DesiredAlert {
+  key: string;
+  source: 'check' | 'rule' | 'missed' | 'delivery';
+  name: string;
+  severity: string;
+  service?: string;
+  checkId?: string;
+  rule?: string;
+  summary: string;
+  value?: number | string | null;
+  labels: Record<string, string>;
+  /** Notifiers, already routed (the check's or rule's `notify`, the default, severity filters). */
+  notify: string[];
+  /** How long it must hold before firing; 0 fires at once. */
+  forMs: number;
+  repeatMs: number;
+  /** Held as one flapping alert: it stays firing while its check flips. */
+  flapping?: boolean;
+  /** When it became true, if the source knows (a check's state `since`); otherwise now. */
+  since?: number;
+}
+
+/** An alert as read from the store. Times are epoch milliseconds. */
+export interface AlertRecord {
+  id: number;
+  key: string;
+  state: AlertState;
+  source: DesiredAlert['source'];
+  name: string;
+  severity: string;
+  service: string | null;
+  checkId: string | null;
+  rule: string | null;
+  summary: string;
+  value: string | null;
+  labels: Record<string, string>;
+  notify: string[];
+  repeatMs: number;
+  flapping: boolean;
+  startedAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  ackedAt: number | null;
+  ackedBy: string | null;
+  notifiedAt: number | null;
+  announced: boolean;
+  version: number;
+  updatedAt: number;
+}
+
+export type NotificationEvent = 'firing' | 'reminder' | 'acknowledged' | 'resolved';
+
+export interface Matcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+export interface Silence {
+  id: number;
+  matchers: Matcher[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string | null;
+  createdAt: number;
+}

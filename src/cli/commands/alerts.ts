@@ -1,0 +1,227 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { acknowledge } from '../../alerts/alert-store.js';
+import { alertDetail, listAlerts } from '../../alerts/queries.js';
+import { parseMatcher, Silences } from '../../alerts/silences.js';
+import type { AlertRecord } from '../../alerts/types.js';
+import { parseDuration } from '../../config/duration.js';
+import { DayshiftError } from '../../errors.js';
+import { globalOptions, openCliStack } from '../context.js';
+import { formatTime, printTable } from '../table.js';
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+
+function whoAmI(): string {
+  return process.env.USER ?? os.userInfo().username ?? 'cli';
+}
+
+function idOf(text: string, what: string): number {
+  const id = Number(text.replace(/^#/, ''));
+  if (!Number.isInteger(id) || id <= 0)
+    throw new DayshiftError('BAD_REQUEST', `"${text}" is not ${what} id`, {
+      hint: 'ids are whole numbers, e.g. 12',
+    });
+  return id;
+}
+
+/** `dayshift alerts [--firing]`, `alerts show <id>`, `ack <id>`, `silence ...`. */
+export function registerAlerts(program: Command): void {
+  const alerts = program
+    .command('alerts')
+    .description('list alerts, newest first: open ones and recently resolved')
+    .option('--firing', 'only firing alerts')
+    .option('--open', 'only open alerts (pending or firing)')
+    .option('--limit <n>', 'how many', '50')
+    .action(async (options: { firing?: boolean; open?: boolean; limit: string }, cmd: Command) => {
+      const { store } = await openCliStack(cmd);
+      try {
+        const states: AlertRecord['state'][] | undefined = options.firing
+          ? ['firing']
+          : options.open
+            ? ['pending', 'firing']
+            : undefined;
+        const rows = await listAlerts(store.db, { states, limit: Number(options.limit) || 50 });
+        if (globalOptions(cmd).json) return print(rows);
+        if (rows.length === 0) {
+          process.stdout.write(options.firing ? 'nothing is firing\n' : 'no alerts yet\n');
+          return;
+        }
+        printTable(
+          ['ID', 'STATE', 'SEVERITY', 'NAME', 'SINCE', 'ACK', 'WHY'],
+          rows.map((a) => [
+            String(a.id),
+            a.flapping ? `${a.state} (flapping)` : a.state,
+            a.severity,
+            a.name,
+            formatTime(a.state === 'resolved' ? a.resolvedAt : a.startedAt),
+            a.ackedBy ?? '-',
+            a.summary,
+          ]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  alerts
+    .command('show')
+    .description('one alert: its timeline and every notification with its delivery')
+    .argument('<id>', 'the alert id')
+    .action(async (id: string, _options: unknown, cmd: Command) => {
+      const { store } = await openCliStack(cmd);
+      try {
+        const detail = await alertDetail(store.db, idOf(id, 'an alert'));
+        if (!detail)
+          throw new DayshiftError('ALERT_NOT_FOUND', `no alert #${id}`, {
+            hint: 'dayshift alerts lists them',
+          });
+        if (globalOptions(cmd).json) return print(detail);
+        const a = detail.alert;
+        process.stdout.write(
+          [
+            `alert #${a.id}  ${a.name}`,
+            `  state     ${a.state}${a.flapping ? ' (flapping)' : ''}`,
+            `  severity  ${a.severity}`,
+            `  key       ${a.key}`,
+            `  why       ${a.summary}`,
+            `  started   ${formatTime(a.startedAt)}`,
+            `  fired     ${formatTime(a.firedAt)}`,
+            `  resolved  ${formatTime(a.resolvedAt)}`,
+            `  acked     ${a.ackedBy ? `${a.ackedBy} at ${formatTime(a.ackedAt)}` : '-'}`,
+            `  notify    ${a.notify.join(', ') || '(nobody)'}`,
+            '',
+            'timeline:',
+            '',
+          ].join('\n'),
+        );
+        printTable(
+          ['AT', 'EVENT', 'DETAIL'],
+          detail.timeline.map((e) => [formatTime(e.at), e.type, e.detail ?? '']),
+        );
+        process.stdout.write('\nnotifications:\n');
+        if (detail.notifications.length === 0) process.stdout.write('  none\n');
+        else
+          printTable(
+            ['NOTIFIER', 'EVENT', 'STATUS', 'DELIVERY', 'ATTEMPTS', 'SENT', 'RECEIVER SAID'],
+            detail.notifications.map((n) => [
+              n.notifier,
+              n.event,
+              n.suppressedBy ? `${n.status} (${n.suppressedBy})` : n.status,
+              n.delivery ? `${n.delivery.id.slice(0, 8)} ${n.delivery.status}` : '-',
+              n.delivery ? String(n.delivery.attempts) : '-',
+              formatTime(n.delivery?.sentAt ?? null),
+              n.delivery?.lastError ??
+                n.delivery?.receiptDetail ??
+                (n.delivery?.receiptStatus?.toString() || ''),
+            ]),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('ack')
+    .description('acknowledge an open alert: its reminders stop')
+    .argument('<id>', 'the alert id')
+    .option('--comment <text>', 'why, or what you are doing about it')
+    .option('--by <name>', 'who acknowledges (default: your user name)')
+    .action(async (id: string, options: { comment?: string; by?: string }, cmd: Command) => {
+      const { store } = await openCliStack(cmd);
+      try {
+        const result = await acknowledge(
+          store.db,
+          idOf(id, 'an alert'),
+          options.by ?? whoAmI(),
+          Date.now(),
+          options.comment,
+        );
+        if (result === undefined)
+          throw new DayshiftError('ALERT_NOT_FOUND', `no alert #${id}`, {
+            hint: 'dayshift alerts lists them',
+          });
+        if (result === 'not-open')
+          throw new DayshiftError('BAD_REQUEST', `alert #${id} is resolved`, {
+            hint: 'only open alerts can be acknowledged',
+          });
+        if (globalOptions(cmd).json) return print(result);
+        process.stdout.write(`acknowledged #${result.id} ${result.name} as ${result.ackedBy}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('silence')
+    .description('hold back notifications of the alerts matching every matcher, for a while')
+    .argument(
+      '[matchers...]',
+      'label=value, label!=value, label=~regex, label!~regex (service, check, severity, alertname, source, key)',
+    )
+    .option('--for <duration>', 'how long, e.g. 2h', '2h')
+    .option('--comment <text>', 'why')
+    .option('--list', 'list the silences that have not expired')
+    .option('--expire <id>', 'end a silence now')
+    .action(
+      async (
+        matchers: string[],
+        options: { for: string; comment?: string; list?: boolean; expire?: string },
+        cmd: Command,
+      ) => {
+        const { store } = await openCliStack(cmd);
+        try {
+          const silences = new Silences(store.db);
+          const now = Date.now();
+          const json = globalOptions(cmd).json;
+          if (options.expire) {
+            const id = idOf(options.expire, 'a silence');
+            if (!(await silences.expire(id, now)))
+              throw new DayshiftError('NOT_FOUND', `no active silence #${id}`, {
+                hint: 'dayshift silence --list shows them',
+              });
+            process.stdout.write(`silence #${id} expired\n`);
+            return;
+          }
+          if (options.list) {
+            const rows = await silences.list(now);
+            if (json) return print(rows);
+            if (rows.length === 0) process.stdout.write('no active silences\n');
+            else
+              printTable(
+                ['ID', 'MATCHERS', 'FROM', 'UNTIL', 'BY', 'COMMENT'],
+                rows.map((s) => [
+                  String(s.id),
+                  s.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(' '),
+                  formatTime(s.startsAt),
+                  formatTime(s.endsAt),
+                  s.createdBy,
+                  s.comment ?? '',
+                ]),
+              );
+            return;
+          }
+          const length = parseDuration(options.for);
+          if (length === undefined || length <= 0)
+            throw new DayshiftError('BAD_REQUEST', `--for "${options.for}" is not a duration`, {
+              hint: 'e.g. --for 2h',
+            });
+          const silence = await silences.create(
+            {
+              matchers: matchers.map(parseMatcher),
+              startsAt: now,
+              endsAt: now + length,
+              createdBy: whoAmI(),
+              comment: options.comment,
+            },
+            now,
+          );
+          if (json) return print(silence);
+          process.stdout.write(`silence #${silence.id} until ${formatTime(silence.endsAt)}\n`);
+        } finally {
+          await store.close();
+        }
+      },
+    );
+}
