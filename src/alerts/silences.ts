@@ -27,19 +27,15 @@ export function parseMatcher(text: string): Matcher {
 }
 
 export function matchesAll(matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean {
-  return matchers.every((m) => {
-    const actual = labels[m.name] ?? '';
-    switch (m.op) {
-      case '=':
-        return actual === m.value;
-      case '!=':
-        return actual !== m.value;
-      case '=~':
-        return new RegExp(`^(?:${m.value})$`).test(actual);
-      case '!~':
-        return !new RegExp(`^(?:${m.value})$`).test(actual);
-    }
-  });
+  return matchers.every((m) => matches(m, labels[m.name] ?? ''));
+}
+
+/** A label that is absent matches as the empty string, as Alertmanager's matchers do. */
+function matches(m: Matcher, actual: string): boolean {
+  if (m.op === '=') return actual === m.value;
+  if (m.op === '!=') return actual !== m.value;
+  const hit = new RegExp(`^(?:${m.value})$`).test(actual);
+  return m.op === '=~' ? hit : !hit;
 }
 
 export interface NewSilence {
