@@ -30,6 +30,10 @@ export interface NodeOptions {
   /** How long a stop waits for running jobs before putting them back in the queue. */
   shutdownDeadlineMs?: number;
   schedulerTickMs?: number;
+  /** How long a job's lease lasts before another node may take it over (default 30 s). */
+  jobLeaseMs?: number;
+  /** How often alerts are reconciled with check states and rules (default 500 ms). */
+  alertTickMs?: number;
   /** The stack file and its path: its checks run on this node's timer. */
   stack?: { config: StackConfig; configPath: string };
 }
@@ -62,6 +66,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const worker = new Worker(queue, kinds, {
     nodeId,
     concurrency: options.concurrency,
+    leaseMs: options.jobLeaseMs,
     clock,
     logger: logger.child({ component: 'worker' }),
   });
@@ -92,6 +97,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         clock,
         logger: logger.child({ component: 'alerts' }),
         monitor,
+        tickMs: options.alertTickMs,
       })
     : undefined;
   const checkSeries = monitor ? addCheckMetrics(metrics.registry, store.db, monitor) : undefined;

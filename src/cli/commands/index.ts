@@ -3,6 +3,7 @@ import { registerAlerts } from './alerts.js';
 import { registerCheck } from './check.js';
 import { registerEnv } from './env.js';
 import { registerJobs } from './jobs.js';
+import { registerNotify } from './notify.js';
 import { registerQueue } from './queue.js';
 import { registerSchema } from './schema.js';
 import { registerServe } from './serve.js';
@@ -21,6 +22,7 @@ export const commands: RegisterCommand[] = [
   registerCheck,
   registerStatus,
   registerAlerts,
+  registerNotify,
   registerEnv,
   registerSmoke,
   registerJobs,

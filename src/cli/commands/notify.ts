@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { didYouMean } from '../../config/did-you-mean.js';
+import { DayshiftError } from '../../errors.js';
+import { silentLogger } from '../../log/logger.js';
+import { baseDirOf } from '../../monitor/configured-checks.js';
+import { notifierKinds } from '../../notifiers/registry.js';
+import { renderNotification } from '../../notifiers/templates.js';
+import { DeliveryError, type NotifiedAlert, type NotifierKindDefinition } from '../../notifiers/types.js';
+import { globalOptions, openCliStack } from '../context.js';
+
+/** `dayshift notify test <notifier>`: sends a test message now and says what the receiver answered. */
+export function registerNotify(program: Command): void {
+  const notify = program.command('notify').description('notifiers: send a test message');
+  notify
+    .command('test')
+    .description('send a test notification to one notifier now; exit 1 if it is not accepted')
+    .argument('<notifier>', 'a notifier name from dayshift.yaml')
+    .option('--timeout <seconds>', 'give up after this long', '20')
+    .action(async (name: string, options: { timeout: string }, cmd: Command) => {
+      const { config, configPath, store } = await openCliStack(cmd);
+      await store.close();
+      const definition = config.notifiers[name];
+      if (!definition) {
+        const known = Object.keys(config.notifiers);
+        throw new DayshiftError('BAD_REQUEST', `no notifier "${name}" in the stack file`, {
+          hint: known.length
+            ? `${didYouMean(name, known) ?? `known notifiers: ${known.join(', ')}`}`
+            : 'define one under notifiers: in dayshift.yaml',
+        });
+      }
+      const now = new Date();
+      const alert: NotifiedAlert = {
+        id: 0,
+        key: `test:${name}`,
+        event: 'test',
+        name: `test notification to ${name}`,
+        source: 'test',
+        severity: 'low',
+        state: 'firing',
+        flapping: false,
+        summary: `dayshift notify test ${name}: if you read this, ${name} works`,
+        labels: { notifier: name },
+        startedAt: now.toISOString(),
+      };
+      const notification = renderNotification(
+        {
+          deliveryId: randomUUID(),
+          stack: config.stack ?? 'dayshift',
+          alerts: [alert],
+          createdAt: now.toISOString(),
+        },
+        definition.template,
+      );
+      const kind = notifierKinds[definition.kind] as NotifierKindDefinition;
+      const started = Date.now();
+      try {
+        const receipt = await kind.send(definition.options, notification, {
+          signal: AbortSignal.timeout(Number(options.timeout) * 1_000 || 20_000),
+          baseDir: baseDirOf(configPath),
+          logger: silentLogger(),
+        });
+        const result = {
+          notifier: name,
+          kind: definition.kind,
+          ok: true,
+          ms: Date.now() - started,
+          ...receipt,
+        };
+        if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `${name} (${definition.kind}) accepted the test message in ${result.ms} ms${receipt.status ? `: ${receipt.status}` : ''}${receipt.detail ? ` ${receipt.detail}` : ''}\n`,
+          );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const retryable = error instanceof DeliveryError ? error.retryable : true;
+        if (globalOptions(cmd).json)
+          process.stdout.write(
+            `${JSON.stringify({ notifier: name, kind: definition.kind, ok: false, error: message, retryable }, null, 2)}\n`,
+          );
+        else
+          process.stderr.write(
+            `${name} (${definition.kind}) did not accept the test message: ${message}\n${retryable ? 'a real delivery would be retried with backoff' : 'a real delivery would not be retried: fix the notifier settings'}\n`,
+          );
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { Receiver } from '../helpers/receiver.js';
+import { stackFrom } from '../helpers/stack.js';
+import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { Target } from '../helpers/target.js';
+
+const CHECKS = 1_000;
+const GROUP_MS = 2_000;
+
+interface WebhookBody {
+  deliveryId: string;
+  alerts: Array<{ key: string; event: string }>;
+}
+
+describe('an alert storm', () => {
+  let test: TestStore;
+  let receiver: Receiver;
+  let target: Target;
+  let node: RunningNode | undefined;
+
+  beforeEach(async () => {
+    test = await createTestStore('sqlite');
+    receiver = await Receiver.start();
+    target = await Target.start();
+  });
+  afterEach(async () => {
+    await node?.stop('test over');
+    await receiver.close();
+    await target.down();
+    await test.destroy();
+  });
+
+  it(`${CHECKS} checks failing together arrive as a few grouped messages, none lost and none twice`, async () => {
+    const checks = Array.from(
+      { length: CHECKS },
+      (_, i) =>
+        `      c${i}: { tcp: { host: 127.0.0.1, port: ${target.port} }, every: 1s, timeout: 500ms, retries: 1 }`,
+    ).join('\n');
+    const { config, configPath } = stackFrom(`
+version: 1
+services:
+  fleet:
+    checks:
+${checks}
+alerting: { group_interval: ${GROUP_MS}ms }
+notifiers:
+  ops: { webhook: { url: "${receiver.url}/ops" } }
+`);
+    node = await startNode({
+      store: test.options,
+      listen: '127.0.0.1:0',
+      logger: silentLogger(),
+      schedulerTickMs: 200,
+      stack: { config, configPath },
+    });
+    const db = node.store.db;
+    await until(
+      async () => {
+        const row = await db
+          .selectFrom('check_states')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('state', '=', 'healthy')
+          .executeTakeFirst();
+        return Number(row?.n) === CHECKS ? true : undefined;
+      },
+      'every check to be healthy',
+      30_000,
+    );
+
+    const downAt = Date.now();
+    await target.down();
+    const firing = () => receiver.json<WebhookBody>('/ops').flatMap((b) => b.alerts);
+    await until(() => (firing().length >= CHECKS ? true : undefined), `${CHECKS} firing alerts`, 30_000);
+    const lastAt = receiver.received.at(-1)?.at ?? Date.now();
+    await new Promise((r) => setTimeout(r, GROUP_MS + 500));
+
+    const told = firing();
+    expect(told).toHaveLength(CHECKS);
+    expect(new Set(told.map((a) => a.key)).size).toBe(CHECKS);
+    expect(told.every((a) => a.event === 'firing')).toBe(true);
+    // The failures are spread over one check interval (1 s): one message first, then digests at most
+    // one per grouping interval.
+    const messages = receiver.received.length;
+    expect(messages).toBeLessThanOrEqual(Math.ceil((lastAt - downAt) / GROUP_MS) + 1);
+    expect(messages).toBeLessThan(10);
+    const ids = receiver.received.map((r) => r.headers['x-dayshift-delivery']);
+    expect(new Set(ids).size).toBe(messages);
+    for (let i = 1; i < receiver.received.length; i++) {
+      const gap = (receiver.received[i]?.at ?? 0) - (receiver.received[i - 1]?.at ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(GROUP_MS - 300);
+    }
+  }, 90_000);
+});
