@@ -58,22 +58,15 @@ export class CheckAlertSource implements AlertSource {
   }
 
   async desired(now: number): Promise<DesiredAlert[]> {
-    const [states, flips] = await Promise.all([
+    const [states, flapping] = await Promise.all([
       this.#db
         .selectFrom('check_states')
         .select(['check_id', 'state', 'since', 'last_reason'])
         .where('state', 'in', ['unhealthy', 'degraded'])
         .execute(),
-      this.#db
-        .selectFrom('check_transitions')
-        .select(['check_id', (eb) => eb.fn.countAll<number>().as('changes')])
-        .where('at', '>', now - this.#flapping.window)
-        .groupBy('check_id')
-        .having((eb) => eb.fn.countAll(), '>', this.#flapping.changes)
-        .execute(),
+      this.#flappingChecks(now),
     ]);
     const out: DesiredAlert[] = [];
-    const flapping = new Map(flips.map((f) => [f.check_id, Number(f.changes)]));
     for (const [id, changes] of flapping) {
       const check = this.#checks.get(id);
       if (!check) continue;
@@ -109,6 +102,46 @@ export class CheckAlertSource implements AlertSource {
         });
       }
     }
+    return out;
+  }
+
+  /**
+   * Checks that changed state more than `changes` times within the window. Two nodes briefly running the
+   * same check (while membership settles) record the same change twice, so repeats of the state just
+   * entered are not counted as changes.
+   */
+  async #flappingChecks(now: number): Promise<Map<string, number>> {
+    const since = now - this.#flapping.window;
+    const candidates = await this.#db
+      .selectFrom('check_transitions')
+      .select('check_id')
+      .where('at', '>', since)
+      .groupBy('check_id')
+      .having((eb) => eb.fn.countAll(), '>', this.#flapping.changes)
+      .execute();
+    const out = new Map<string, number>();
+    if (candidates.length === 0) return out;
+    const rows = await this.#db
+      .selectFrom('check_transitions')
+      .select(['check_id', 'to_state'])
+      .where('at', '>', since)
+      .where(
+        'check_id',
+        'in',
+        candidates.map((c) => c.check_id),
+      )
+      .orderBy('check_id')
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    let previous: { check: string; state: string } | undefined;
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      if (previous?.check !== row.check_id || previous.state !== row.to_state)
+        counts.set(row.check_id, (counts.get(row.check_id) ?? 0) + 1);
+      previous = { check: row.check_id, state: row.to_state };
+    }
+    for (const [check, changes] of counts) if (changes > this.#flapping.changes) out.set(check, changes);
     return out;
   }
 

@@ -87,12 +87,16 @@ export class AlertEngine {
     const now = clock.now();
     const steps: Record<string, number> = {};
     const suppression = await suppressionAt(this.#o.silences, this.#o.calendar, now);
+    // Open alerts are read before the sources: a source read after them is at least as new as what any
+    // other node saw when it changed them, so a node cannot reopen an alert from a stale state.
+    const owned = sources.map((s) => s.prefix);
+    const openList = await openAlerts(db, owned);
     const desired = new Map<string, DesiredAlert>();
-    const prefixes: string[] = [];
+    const answered = new Set<string>();
     for (const source of sources) {
       try {
         for (const d of await source.desired(now)) desired.set(d.key, d);
-        prefixes.push(source.prefix);
+        answered.add(source.prefix);
       } catch (error) {
         // A source that cannot answer leaves its alerts as they are rather than resolving them all.
         logger.error(
@@ -101,7 +105,9 @@ export class AlertEngine {
         );
       }
     }
-    const open = new Map((await openAlerts(db, prefixes)).map((a) => [a.key, a]));
+    const open = new Map(
+      openList.filter((a) => [...answered].some((p) => a.key.startsWith(p))).map((a) => [a.key, a]),
+    );
     const keys = new Set([...open.keys(), ...desired.keys()]);
     for (const key of keys) {
       const current = open.get(key);

@@ -1,4 +1,3 @@
-import type { PluginDefinition } from '../config/plugin.js';
 import { commandNotifier } from './command.js';
 import { discordNotifier } from './discord.js';
 import { emailNotifier } from './email.js';
@@ -6,10 +5,10 @@ import { ntfyNotifier } from './ntfy.js';
 import { pagerdutyNotifier } from './pagerduty.js';
 import { slackNotifier } from './slack.js';
 import { teamsNotifier } from './teams.js';
+import type { NotifierKindDefinition } from './types.js';
 import { webhookNotifier } from './webhook.js';
 
-/** A notifier kind: the key that selects it and its options schema. Its `send` arrives with alerting. */
-export type NotifierKindDefinition = PluginDefinition;
+export type { NotifierKindDefinition } from './types.js';
 
 /** Every notifier kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const notifierKinds = {

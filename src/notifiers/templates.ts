@@ -1,0 +1,147 @@
+import Mustache from 'mustache';
+import type { AlertEvent, Notification, NotifiedAlert } from './types.js';
+
+/**
+ * Messages are Mustache templates over a view of the alerts (docs/notifiers.md lists the fields).
+ * Title and text are rendered without HTML escaping; the HTML part with it.
+ */
+export interface MessageTemplate {
+  title?: string;
+  text?: string;
+  html?: string;
+}
+
+const EVENT_LABEL: Record<AlertEvent, string> = {
+  firing: 'FIRING',
+  reminder: 'STILL FIRING',
+  acknowledged: 'ACKNOWLEDGED',
+  resolved: 'RESOLVED',
+  test: 'TEST',
+};
+
+export const DEFAULT_TEMPLATE: Required<MessageTemplate> = {
+  title:
+    '{{#single}}{{#alert}}[{{event_label}}] {{name}} ({{severity}}){{/alert}}{{/single}}{{#digest}}{{stack}}: {{counts_line}}{{/digest}}',
+  text: [
+    '{{#alerts}}',
+    '[{{event_label}}] {{name}} ({{severity}}): {{summary}}',
+    '{{#single}}',
+    '  since {{started_human}}{{#acknowledgedBy}}, acknowledged by {{acknowledgedBy}}{{/acknowledgedBy}}{{#resolved_human}}, resolved {{resolved_human}}{{/resolved_human}}',
+    '{{/single}}',
+    '{{/alerts}}',
+  ].join('\n'),
+  html: [
+    '<p><strong>{{title}}</strong></p>',
+    '<ul>',
+    '{{#alerts}}',
+    '<li><strong>[{{event_label}}] {{name}}</strong> ({{severity}}): {{summary}}<br><small>since {{started_human}}{{#acknowledgedBy}}, acknowledged by {{acknowledgedBy}}{{/acknowledgedBy}}</small></li>',
+    '{{/alerts}}',
+    '</ul>',
+    '<p><small>{{stack}} · delivery {{deliveryId}}</small></p>',
+  ].join('\n'),
+};
+
+function human(iso: string | undefined): string | undefined {
+  return iso
+    ? iso
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+        .replace(/Z$/, ' UTC')
+    : undefined;
+}
+
+/** One alert as the templates see it: its fields plus ready-made labels and times. */
+export function alertView(alert: NotifiedAlert, single: boolean): Record<string, unknown> {
+  return {
+    ...alert,
+    single,
+    event_label: alert.flapping && alert.event === 'firing' ? 'FLAPPING' : EVENT_LABEL[alert.event],
+    severity_upper: alert.severity.toUpperCase(),
+    started_human: human(alert.startedAt),
+    fired_human: human(alert.firedAt),
+    resolved_human: human(alert.resolvedAt),
+    labels_list: Object.entries(alert.labels).map(([name, value]) => ({ name, value })),
+    value: alert.value ?? undefined,
+  };
+}
+
+function countsLine(alerts: readonly NotifiedAlert[]): string {
+  const counts = new Map<string, number>();
+  for (const a of alerts) {
+    const label = a.event === 'reminder' ? 'still firing' : a.event;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([event, n]) => `${n} ${event}`).join(', ');
+}
+
+/** Renders a notification's title, text and HTML from the templates (the defaults where not given). */
+export function renderNotification(
+  input: { deliveryId: string; stack: string; alerts: NotifiedAlert[]; createdAt: string },
+  template: MessageTemplate = {},
+): Notification {
+  const single = input.alerts.length === 1;
+  const views = input.alerts.map((a) => alertView(a, single));
+  const view: Record<string, unknown> = {
+    stack: input.stack,
+    deliveryId: input.deliveryId,
+    createdAt: input.createdAt,
+    single,
+    digest: !single,
+    count: input.alerts.length,
+    counts_line: countsLine(input.alerts),
+    alert: views[0],
+    alerts: views,
+  };
+  const plain = (text: string) =>
+    Mustache.render(text, view, undefined, { escape: (s: string) => String(s) });
+  const title = plain(template.title ?? DEFAULT_TEMPLATE.title).trim();
+  const text = plain(template.text ?? DEFAULT_TEMPLATE.text).trim();
+  const html = Mustache.render(template.html ?? DEFAULT_TEMPLATE.html, { ...view, title }).trim();
+  return {
+    deliveryId: input.deliveryId,
+    stack: input.stack,
+    alerts: input.alerts,
+    title,
+    text,
+    html,
+    createdAt: input.createdAt,
+  };
+}
+
+/** One line of an incident's timeline for the communication template. */
+export interface IncidentUpdate {
+  at: string;
+  text: string;
+}
+
+/**
+ * Renders an incident communication template (runbook 002's "INCIDENT: [Service] - [Brief Description]")
+ * from an alert's data: service, summary, status, severity, and its timeline as updates.
+ */
+export function renderIncidentTemplate(
+  template: string,
+  alert: NotifiedAlert,
+  extra: { updates?: IncidentUpdate[]; impact?: string; eta?: string; status?: string } = {},
+): string {
+  const view = {
+    ...alertView(alert, true),
+    service: alert.service ?? alert.name,
+    status:
+      extra.status ??
+      (alert.state === 'resolved' ? 'RESOLVED' : alert.acknowledgedBy ? 'IDENTIFIED' : 'INVESTIGATING'),
+    impact: extra.impact ?? 'unknown',
+    eta: extra.eta ?? 'unknown',
+    updates: (extra.updates ?? []).map((u) => ({ ...u, time: human(u.at) })),
+  };
+  return Mustache.render(template, view, undefined, { escape: (s: string) => String(s) });
+}
+
+/** The error in a template's syntax, or undefined when it parses. */
+export function checkTemplate(text: string): string | undefined {
+  try {
+    Mustache.parse(text);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
