@@ -9,6 +9,7 @@ import { acknowledge } from './alert-store.js';
 import { type AlertSource, CheckAlertSource } from './check-source.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
+import { RuleAlertSource } from './rule-source.js';
 import { Silences } from './silences.js';
 
 export interface AlertingOptions {
@@ -44,7 +45,10 @@ export class Alerting {
     this.clock = options.clock;
     this.silences = new Silences(options.db);
     this.calendar = new MaintenanceCalendar(options.config.maintenance, options.db);
-    const sources: AlertSource[] = [new CheckAlertSource(options.config, options.db)];
+    const sources: AlertSource[] = [
+      new CheckAlertSource(options.config, options.db),
+      new RuleAlertSource(options.config, options.db, options.logger),
+    ];
     this.engine = new AlertEngine({
       db: options.db,
       config: options.config,

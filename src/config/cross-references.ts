@@ -1,3 +1,4 @@
+import { referencesOf } from '../rules/parse.js';
 import { DEFAULTS } from './defaults.js';
 import type { ParsedSections } from './schema.js';
 
@@ -78,10 +79,8 @@ export function checkReferences(config: Partial<ParsedSections>, known: KnownNam
   for (const [r, rule] of Object.entries(config.rules ?? {})) {
     notify(['rules', r, 'notify'], rule.notify);
     severity(['rules', r, 'severity'], rule.severity);
-    // The rules language arrives with alerting; until then its `service.check` references are
-    // checked by scanning the text, which is honest about names but not about the expression.
-    for (const m of rule.when.matchAll(/(?<![\w.-])([A-Za-z][\w-]*\.[A-Za-z][\w-]*)/g))
-      refer(['rules', r, 'when'], m[1] as string, known.checks, 'check');
+    for (const ref of referencesOf(rule.when.expr))
+      refer(['rules', r, 'when'], ref.check, known.checks, 'check');
   }
   if (config.alerting) {
     notify(['alerting', 'notify'], config.alerting.notify);

@@ -224,3 +224,87 @@ describe('alert lifecycle from check states (SQLite)', () => {
     expect(all.map((n) => n.event)).toEqual(['firing', 'resolved']);
   });
 });
+
+describe('rule alerts through the engine (SQLite)', () => {
+  let test: TestStore;
+  let store: Store;
+  const clock = new ManualClock(Date.UTC(2026, 10, 20, 10, 0));
+  const yaml = `
+version: 1
+services:
+  api:
+    checks:
+      health: { tcp: { host: 127.0.0.1, port: 9 } }
+rules:
+  api-slow: { when: "p95(api.health.latency, 5m) > 1s", for: 2m, severity: medium, labels: { team: web } }
+alerting: { evaluate_every: 15s }
+notifiers:
+  ops: { webhook: { url: "http://127.0.0.1:9/ops" } }
+`;
+
+  beforeEach(async () => {
+    test = await createTestStore('sqlite');
+    store = await test.open();
+  });
+  afterEach(async () => {
+    await test.destroy();
+  });
+
+  async function samples(latency: number, count = 30): Promise<void> {
+    await store.db
+      .insertInto('check_samples')
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          check_id: 'api.health',
+          at: clock.now() - i * 10_000,
+          outcome: 'pass',
+          latency_ms: latency,
+          detail: null,
+        })),
+      )
+      .execute();
+  }
+
+  it('goes pending, fires after for:, and resolves when the percentile falls back', async () => {
+    const alerting = alertingFor(store, clock, yaml);
+    await samples(1_800);
+    await alerting.engine.pass();
+    const [pending] = await listAlerts(store.db, { states: ['pending'] });
+    expect(pending).toMatchObject({
+      key: 'rule:api-slow',
+      severity: 'medium',
+      service: 'api',
+      labels: { team: 'web', rule: 'api-slow' },
+    });
+    // The percentile comes from the history sketch, within its 2 %.
+    expect(pending?.summary).toMatch(
+      /^p95\(api\.health\.latency, 5m\) > 1s: p95\(api\.health\.latency, 5m\) = 18\d\d ms$/,
+    );
+    expect(await notificationsOf(store.db)).toEqual([]);
+
+    clock.advance(60_000);
+    await samples(1_800, 6);
+    expect((await alerting.engine.pass()).steps).toEqual({});
+    clock.advance(60_000);
+    await samples(1_800, 6);
+    expect((await alerting.engine.pass()).steps).toEqual({ fire: 1 });
+    expect((await notificationsOf(store.db)).map((n) => n.event)).toEqual(['firing']);
+
+    clock.advance(6 * 60_000);
+    await samples(120);
+    expect((await alerting.engine.pass()).steps).toEqual({ resolve: 1 });
+    expect((await notificationsOf(store.db)).map((n) => n.event)).toEqual(['firing', 'resolved']);
+  });
+
+  it('a rule that stops holding before for: is dropped without telling anyone', async () => {
+    const alerting = alertingFor(store, clock, yaml);
+    await samples(1_800);
+    await alerting.engine.pass();
+    clock.advance(6 * 60_000);
+    await samples(100);
+    expect((await alerting.engine.pass()).steps).toEqual({ drop: 1 });
+    expect(await notificationsOf(store.db)).toEqual([]);
+    const [dropped] = await listAlerts(store.db);
+    expect(dropped?.state).toBe('resolved');
+  });
+});

@@ -1,15 +1,24 @@
 import { z } from 'zod';
 import { notifierKinds } from '../../notifiers/registry.js';
-import { kinded, optionsOf } from '../plugin.js';
+import { checkTemplate } from '../../notifiers/templates.js';
 import { DEFAULTS } from '../defaults.js';
+import { kinded, optionsOf } from '../plugin.js';
+import { ruleExpression } from '../rule-schema.js';
 import { count, cron, dateTime, duration, name, timezone } from '../values.js';
+
+/** A Mustache template, checked when the file loads. */
+const mustacheTemplate = () =>
+  z.string().superRefine((text, ctx) => {
+    const problem = checkTemplate(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: `bad template: ${problem}` });
+  });
 
 export const rulesSchema = z
   .record(
     name(),
     z.strictObject({
-      /** The rules language (p95, failure_rate, ...) arrives with alerting; references are checked now. */
-      when: z.string().min(1),
+      /** An expression over check history (docs/rules.md), parsed when the file loads. */
+      when: ruleExpression(),
       /** How long the expression must hold before the alert fires. */
       for: duration().optional(),
       severity: name().optional(),
@@ -59,9 +68,9 @@ export const notifiersSchema = z
       /** Mustache templates for the message, replacing the defaults; see docs/alerts.md for the fields. */
       template: z
         .strictObject({
-          title: z.string().optional(),
-          text: z.string().optional(),
-          html: z.string().optional(),
+          title: mustacheTemplate().optional(),
+          text: mustacheTemplate().optional(),
+          html: mustacheTemplate().optional(),
         })
         .optional(),
     }),
@@ -107,8 +116,8 @@ export const incidentsSchema = z.strictObject({
       }),
     )
     .optional(),
-  /** The communication template for incident updates; {service}, {severity}, {status}... are filled in. */
-  template: z.string().optional(),
+  /** The communication template for incident updates (Mustache: {{service}}, {{severity_upper}}, {{status}}...). */
+  template: mustacheTemplate().optional(),
 });
 
 export const statusPageSchema = z.strictObject({

@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { StackConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { evaluateRule, type RuleDataSource } from '../rules/evaluate.js';
+import { referencesOf } from '../rules/parse.js';
+import { StoreRuleSource } from '../rules/store-source.js';
+import type { Database } from '../store/schema.js';
+import type { AlertSource } from './check-source.js';
+import { routeTo, severityOr } from './routing.js';
+import type { DesiredAlert } from './types.js';
+
+type RuleConfig = StackConfig['rules'][string];
+
+/**
+ * Alerts from `rules:`, evaluated every `alerting.evaluate_every` (the engine asks more often and gets
+ * the last answers). A rule that cannot be evaluated keeps its last answer, so a store hiccup neither
+ * fires nor resolves anything.
+ */
+export class RuleAlertSource implements AlertSource {
+  readonly prefix = 'rule:';
+  readonly #rules: Array<[string, RuleConfig]>;
+  readonly #config: StackConfig;
+  readonly #data: RuleDataSource;
+  readonly #logger: Logger;
+  readonly #everyMs: number;
+  #evaluatedAt = Number.NEGATIVE_INFINITY;
+  #answers = new Map<string, DesiredAlert | undefined>();
+
+  constructor(config: StackConfig, db: Kysely<Database>, logger: Logger, data?: RuleDataSource) {
+    this.#config = config;
+    this.#rules = Object.entries(config.rules);
+    this.#data = data ?? new StoreRuleSource(db);
+    this.#logger = logger;
+    this.#everyMs = config.alerting.evaluate_every;
+  }
+
+  async desired(now: number): Promise<DesiredAlert[]> {
+    if (this.#rules.length > 0 && now - this.#evaluatedAt >= this.#everyMs) {
+      this.#evaluatedAt = now;
+      await Promise.all(this.#rules.map(([name, rule]) => this.#evaluate(name, rule, now)));
+    }
+    return [...this.#answers.values()].filter((d): d is DesiredAlert => d !== undefined);
+  }
+
+  async #evaluate(name: string, rule: RuleConfig, now: number): Promise<void> {
+    try {
+      const verdict = await evaluateRule(rule.when.expr, this.#data, now);
+      this.#answers.set(
+        name,
+        verdict.holds ? this.#alert(name, rule, verdict.summary, verdict.value) : undefined,
+      );
+    } catch (error) {
+      this.#logger.warn(
+        { err: error, rule: name },
+        `rule ${name} could not be evaluated; its last answer stands`,
+      );
+    }
+  }
+
+  #alert(
+    name: string,
+    rule: RuleConfig,
+    summary: string,
+    value: DesiredAlert['value'] | boolean,
+  ): DesiredAlert {
+    const severity = rule.severity ?? severityOr(this.#config, 'medium', 'least');
+    const services = [...new Set(referencesOf(rule.when.expr).map((r) => r.check.split('.')[0] as string))];
+    const service = services.length === 1 ? services[0] : undefined;
+    return {
+      key: `rule:${name}`,
+      source: 'rule',
+      name,
+      severity,
+      rule: name,
+      ...(service ? { service } : {}),
+      summary: `${rule.when.text}: ${summary}`,
+      value: typeof value === 'boolean' ? String(value) : value,
+      labels: { ...rule.labels, rule: name, severity, ...(service ? { service } : {}) },
+      notify: routeTo(this.#config, rule.notify, severity),
+      forMs: rule.for ?? 0,
+      repeatMs: rule.repeat ?? this.#config.alerting.repeat,
+    };
+  }
+}
