@@ -31,7 +31,7 @@ const HTTP_KINDS: Record<
         title: n.title,
         text: n.text,
       });
-      expect((body?.alerts as unknown[]).length).toBe(n.alerts.length);
+      expect((body?.alerts as unknown[] | undefined)?.length).toBe(n.alerts.length);
       expect(h?.['x-team']).toBe('web');
       expect(h?.['x-dayshift-delivery']).toBe(n.deliveryId);
     },
@@ -89,20 +89,20 @@ const HTTP_KINDS: Record<
         expect(e.description.length).toBeLessThanOrEqual(4096);
         expect(Number.isInteger(e.color)).toBe(true);
       }
-      expect((body?.content as string).length).toBeLessThanOrEqual(2000);
+      expect((body?.content as string | undefined)?.length ?? 0).toBeLessThanOrEqual(2000);
     },
   },
   teams: {
     options: (url) => ({ webhook_url: `${url}/workflows/${CANARY}` }),
     check(_n, [body]) {
       expect(body?.type).toBe('message');
-      const [attachment] = body?.attachments as Array<{
+      const [attachment] = (body?.attachments ?? []) as Array<{
         contentType: string;
         content: Record<string, unknown>;
       }>;
       expect(attachment?.contentType).toBe('application/vnd.microsoft.card.adaptive');
       expect(attachment?.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
-      expect((attachment?.content.body as unknown[]).length).toBeGreaterThan(1);
+      expect((attachment?.content.body as unknown[] | undefined)?.length ?? 0).toBeGreaterThan(1);
     },
   },
 };
