@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { Receiver } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { until } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
@@ -15,14 +16,17 @@ const CLI = path.resolve('src/cli/main.ts');
 describe('alerts, silences and maintenance through the API and the CLI', () => {
   let node: RunningNode;
   let target: Target;
+  let receiver: Receiver;
   let base: string;
   let configPath: string;
   let viewer: string;
   let operator: string;
 
   beforeAll(async () => {
+    receiver = await Receiver.start();
     target = await Target.start();
-    const stack = stackFrom(`
+    const stack = stackFrom(
+      `
 version: 1
 services:
   api:
@@ -30,7 +34,11 @@ services:
       health: { tcp: { host: 127.0.0.1, port: ${target.port} }, every: 1s, timeout: 500ms, retries: 1 }
 maintenance:
   - { name: nightly, schedule: "0 3 * * *", duration: 30m, services: [api] }
-`);
+notifiers:
+  hook: { webhook: { url: "\${HOOK_URL}", secret: "canary-cli-secret-55e1" } }
+`,
+      { HOOK_URL: receiver.url },
+    );
     configPath = stack.configPath;
     node = await startNode({
       store: { sqlitePath: path.join(stack.dir, '.dayshift', 'state.db') },
@@ -51,6 +59,7 @@ maintenance:
   afterAll(async () => {
     await node.stop('test over');
     await target.down();
+    await receiver.close();
   });
 
   const call = async (method: string, url: string, token: string, body?: unknown) => {
@@ -63,7 +72,7 @@ maintenance:
   };
   const cli = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', CLI, '--config', configPath, ...args], {
-      env: { ...process.env, USER: 'dave' },
+      env: { ...process.env, USER: 'dave', HOOK_URL: receiver.url },
     });
 
   it('lists firing alerts and shows one with its timeline and notifications', async () => {
@@ -137,5 +146,19 @@ maintenance:
     const missing = await cli('ack', '4242').catch((e: { code: number; stderr: string }) => e);
     expect(missing).toMatchObject({ code: 2 });
     expect((missing as { stderr: string }).stderr).toContain('no alert #4242');
+  });
+
+  it('notify test sends a test message and says what the receiver answered', async () => {
+    receiver.received.length = 0;
+    const ok = await cli('notify', 'test', 'hook');
+    expect(ok.stdout).toMatch(/^hook \(webhook\) accepted the test message in \d+ ms: 200/);
+    expect(receiver.json()[0]).toMatchObject({ alerts: [{ event: 'test', key: 'test:hook' }] });
+    expect(ok.stdout + ok.stderr).not.toContain('canary-cli-secret-55e1');
+  });
+
+  it('status lists the maintenance windows of the day', async () => {
+    const { stdout } = await cli('status');
+    expect(stdout).toMatch(/maintenance \(notifications held back; states still recorded\):/);
+    expect(stdout).toMatch(/^nightly\s+api\s+/m);
   });
 });
