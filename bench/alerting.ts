@@ -155,7 +155,7 @@ async function latency(): Promise<{
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-bench-alerting-'));
   const child = await startServe(
     dir,
-    `version: 1\nservices:\n  others:\n    checks:\n${others}\n  trials:\n    checks:\n${trials}\nalerting: { group_interval: 1s, repeat: 0s }\nnotifiers:\n${notifiers}\n`,
+    `version: 1\nservices:\n  others:\n    checks:\n${others}\n  trials:\n    checks:\n${trials}\nalerting: { group_interval: 1s, repeat: 0s, flapping: { changes: 100000, window: 1m } }\nnotifiers:\n${notifiers}\n`,
   );
   try {
     const baselineP99 = await bareBaseline(url);
@@ -219,6 +219,7 @@ async function storm(): Promise<{
       `      s${i}: { tcp: { host: 127.0.0.1, port: ${target.port} }, every: ${EVERY_S}s, timeout: 500ms, retries: ${RETRIES} }`,
   ).join('\n');
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-bench-storm-'));
+  // Failing together once: no flapping to speak of.
   const child = await startServe(
     dir,
     `version: 1\nservices:\n  fleet:\n    checks:\n${checks}\nalerting: { group_interval: ${GROUP_S}s, repeat: 0s }\nnotifiers:\n  ops: { webhook: { url: "${url}/ops" } }\n`,
