@@ -22,6 +22,8 @@ const CHECKS = Number(process.env.BENCH_CHECKS ?? 20_000);
 const EVERY_S = Number(process.env.BENCH_EVERY_S ?? 10);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 30);
 const BASELINE_S = Number(process.env.BENCH_BASELINE_S ?? 10);
+/** Scrape /metrics every this many seconds during the window, as Prometheus would; 0 (default) never. */
+const SCRAPE_EVERY_S = Number(process.env.BENCH_SCRAPE_EVERY_S ?? 0);
 /** `tcp` measures the scheduler and the store without HTTP's cost. */
 const KIND = process.env.BENCH_KIND === 'tcp' ? 'tcp' : 'http';
 
@@ -54,7 +56,9 @@ export interface ThroughputFigures {
 }
 
 export async function main(): Promise<void> {
-  process.stderr.write(`checks bench: ${CHECKS} ${KIND} checks every ${EVERY_S}s, ${cpus().length} cores\n`);
+  process.stderr.write(
+    `checks bench: ${CHECKS} ${KIND} checks every ${EVERY_S}s, ${cpus().length} cores${SCRAPE_EVERY_S > 0 ? `, /metrics scraped every ${SCRAPE_EVERY_S}s` : ''}\n`,
+  );
   const server = await startServer();
   try {
     process.stderr.write('  baseline: a bare keep-alive request loop... ');
@@ -139,8 +143,13 @@ async function monitorRun(port: number): Promise<ThroughputFigures> {
     // is measured separately, as Prometheus would add it at its own interval.
     const before = { cpu: cpuSeconds(pid), wall: Date.now(), at: performance.now() };
     let rss = 0;
+    let nextScrape = SCRAPE_EVERY_S > 0 ? before.at + SCRAPE_EVERY_S * 1000 : Number.POSITIVE_INFINITY;
     while (performance.now() - before.at < MEASURE_S * 1000) {
       rss = Math.max(rss, rssBytes(pid));
+      if (performance.now() >= nextScrape) {
+        nextScrape += SCRAPE_EVERY_S * 1000;
+        void scrape(address);
+      }
       await sleep(250);
     }
     const seconds = (performance.now() - before.at) / 1000;

@@ -11,6 +11,12 @@ interface StateRow {
   last_latency_ms: number | null;
 }
 
+/** Rows per read of check_states during a scrape. */
+const PAGE = 2_000;
+
+/** Lets the check timer run between pages: a whole scrape at 20,000 checks would block it for ~0.3 s. */
+const yieldToTimers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** The last full results of the given checks; the big JSON is read only where it is needed. */
 async function lastResultsOf(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -21,8 +27,27 @@ async function lastResultsOf(db: Kysely<Database>, ids: readonly string[]): Prom
       .where('check_id', 'in', ids.slice(i, i + 500))
       .execute();
     for (const row of rows) if (row.last_result) out.set(row.check_id, row.last_result);
+    await yieldToTimers();
   }
   return out;
+}
+
+/** Every check's state row, read in pages in check_id order with the event loop free in between. */
+async function* statePages(db: Kysely<Database>): AsyncGenerator<StateRow> {
+  let after = '';
+  for (;;) {
+    const page: StateRow[] = await db
+      .selectFrom('check_states')
+      .select(['check_id', 'state', 'last_outcome', 'last_latency_ms'])
+      .where('check_id', '>', after)
+      .orderBy('check_id')
+      .limit(PAGE)
+      .execute();
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]?.check_id ?? after;
+    await yieldToTimers();
+  }
 }
 
 /** The per-check part of `/metrics`, as Prometheus text; appended to the registry's output. */
@@ -55,16 +80,12 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
   addNodeGauges(registry, monitor);
 
   return async () => {
-    const rows: StateRow[] = await db
-      .selectFrom('check_states')
-      .select(['check_id', 'state', 'last_outcome', 'last_latency_ms'])
-      .execute();
     const lastResults = await lastResultsOf(db, [...certificateChecks]);
     const up: string[] = [];
     const state: string[] = [];
     const latency: string[] = [];
     const cert: string[] = [];
-    for (const row of rows) {
+    for await (const row of statePages(db)) {
       const labels = labelsOf.get(row.check_id);
       if (!labels) continue;
       if (row.last_outcome) up.push(`dayshift_check_up{${labels}} ${row.last_outcome === 'fail' ? 0 : 1}`);
