@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'CHECK_NOT_FOUND'
   | 'ALERT_NOT_FOUND'
   | 'NOT_FOUND'
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_PASSPHRASE'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 
