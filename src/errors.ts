@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ALERT_NOT_FOUND'
   | 'NOT_FOUND'
   | 'BACKUP_CORRUPT'
+  | 'BACKUP_FAILED'
   | 'BACKUP_PASSPHRASE'
   | 'BAD_REQUEST'
   | 'INTERNAL';

@@ -1,16 +1,162 @@
+import { spawn } from 'node:child_process';
+import { type Readable, Transform } from 'node:stream';
+import pg from 'pg';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
+import { DayshiftError } from '../../errors.js';
+import { type Dump, spawnTool, stderrTail } from '../dump.js';
 import type { BackupSourceDefinition } from './registry.js';
+
+const options = z.strictObject({
+  url: secretUrl(['postgres', 'postgresql']),
+  /** Only these schemas; all when omitted. */
+  schemas: z.array(z.string().min(1)).optional(),
+});
 
 /** pg_dump in custom format, restored with pg_restore; a drill restores into a scratch database it creates. */
 export const postgresBackupSource = {
   kind: 'postgres',
   description: 'pg_dump in custom format, restored with pg_restore',
-  options: z.strictObject({
-    url: secretUrl(['postgres', 'postgresql']),
-    /** Only these schemas; all when omitted. */
-    schemas: z.array(z.string().min(1)).optional(),
-  }),
+  options,
   /** The server a drill creates its scratch database on (and drops it after). */
   target: z.strictObject({ url: secretUrl(['postgres', 'postgresql']) }),
 } satisfies BackupSourceDefinition;
+
+/** The URL without its password, and the password for PGPASSWORD: never on a command line. */
+export function splitCredentials(url: string): { url: string; env: NodeJS.ProcessEnv } {
+  const parsed = new URL(url);
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  return { url: parsed.toString(), env: password ? { PGPASSWORD: password } : {} };
+}
+
+/**
+ * Dumps a database with `pg_dump -Fc`, streamed. The row counts the drill compares with are taken in
+ * the very snapshot pg_dump reads (`pg_export_snapshot` shared through `--snapshot`), so they match the
+ * dump exactly while the application keeps writing. The stream must start with PGDMP, pg_dump must
+ * exit 0, and an empty dump fails.
+ */
+export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSignal): Promise<Dump> {
+  const { url, env } = splitCredentials(o.url.reveal());
+  const client = new pg.Client({ connectionString: o.url.reveal() });
+  // A connection the server ends (a restart, a dropped database) fails the dump through its query.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DayshiftError(
+      'BACKUP_FAILED',
+      `could not connect to the database to back it up: ${(error as Error).message}`,
+      {
+        hint: 'check the url (host, user, password) of the postgres source',
+      },
+    );
+  }
+  await client.query('begin isolation level repeatable read read only');
+  const snapshot =
+    (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
+  const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
+  const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
+  for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
+  const tool = spawnTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
+  const stream = tool.stdout.pipe(new MagicCheck('PGDMP', 'pg_dump'));
+  const finished = (async () => {
+    try {
+      const rows = await countRows(client, o.schemas);
+      await tool.exited;
+      if (stream.seen === 0)
+        throw new DayshiftError('BACKUP_FAILED', 'the postgres dump is empty', { hint: 'nothing was kept' });
+      return { kind: 'postgres', server_version: version, tool: 'pg_dump --format=custom', rows };
+    } finally {
+      await client.query('commit').catch(() => {});
+      await client.end().catch(() => {});
+    }
+  })();
+  // The caller awaits it after storing the stream; a failure before then is not unhandled.
+  finished.catch(() => {});
+  return { streams: [{ name: 'db.dump', stream }], finished };
+}
+
+async function countRows(
+  client: pg.Client,
+  schemas: readonly string[] | undefined,
+): Promise<Record<string, number>> {
+  const tables = await client.query<{ schema: string; name: string }>(
+    `select table_schema as schema, table_name as name from information_schema.tables
+      where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
+      ${schemas?.length ? 'and table_schema = any($1)' : ''} order by 1, 2`,
+    schemas?.length ? [schemas] : [],
+  );
+  const out: Record<string, number> = {};
+  for (const t of tables.rows) {
+    const ident = `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`;
+    const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${ident}`);
+    out[t.schema === 'public' ? t.name : `${t.schema}.${t.name}`] = Number(rows[0]?.n ?? 0);
+  }
+  return out;
+}
+
+/** Restores a `pg_dump -Fc` stream into a database that exists and is empty, with pg_restore. */
+export async function restorePostgres(
+  targetUrl: string,
+  stream: Readable,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { url, env } = splitCredentials(targetUrl);
+  const child = spawn('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'ignore', 'pipe'],
+    signal,
+  });
+  const tail = stderrTail(child);
+  stream.on('error', (error) => child.stdin.destroy(error));
+  stream.pipe(child.stdin);
+  child.stdin.on('error', () => {
+    // pg_restore stopped reading; its exit code says why
+  });
+  const [code] = await new Promise<[number | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve([c]));
+  });
+  const failed = stream.errored;
+  if (failed) throw failed;
+  if (code !== 0)
+    throw new DayshiftError('BACKUP_FAILED', `pg_restore exited with ${code}${tail() ? `: ${tail()}` : ''}`, {
+      hint: 'the target database may hold a partial restore; drop it before trying again',
+    });
+}
+
+/** Passes a stream through, failing it unless it starts with the tool's magic bytes. */
+export class MagicCheck extends Transform {
+  seen = 0;
+  readonly #magic: Buffer;
+  readonly #tool: string;
+  #head = Buffer.alloc(0);
+
+  constructor(magic: string, tool: string) {
+    super();
+    this.#magic = Buffer.from(magic);
+    this.#tool = tool;
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null, data?: Buffer) => void,
+  ): void {
+    if (this.seen < this.#magic.length) {
+      this.#head = Buffer.concat([this.#head, chunk]).subarray(0, this.#magic.length);
+      if (!this.#magic.subarray(0, this.#head.length).equals(this.#head)) {
+        done(
+          new DayshiftError(
+            'BACKUP_FAILED',
+            `${this.#tool} did not write a dump (its output does not start with ${this.#magic})`,
+          ),
+        );
+        return;
+      }
+    }
+    this.seen += chunk.length;
+    done(null, chunk);
+  }
+}
