@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRepository } from '../../src/backup/local/repository.js';
+import { ResticRepository } from '../../src/backup/restic/restic-repository.js';
 import { snapshotDump } from '../../src/backup/snapshot-run.js';
 import { dumpPostgres, postgresBackupSource, restorePostgres } from '../../src/backup/sources/postgres.js';
 import { DayshiftError } from '../../src/errors.js';
@@ -94,6 +96,27 @@ describe('postgres backups into the local repository (real PostgreSQL, pg_dump, 
     );
     const [original] = await query<{ sum: string }>(urlFor(source), 'select sum(tenant_id) sum from devices');
     expect(counts).toEqual({ t: '25', d: '20000', e: '3000', sum: original?.sum });
+  });
+
+  it('streams the same dump into a restic repository and restores it from there', async () => {
+    const restic = new ResticRepository({ repository: path.join(root, 'restic'), password: 'restic-pass' });
+    await restic.ensure();
+    const dump = await dumpPostgres(options());
+    const [entry] = dump.streams;
+    const stored = await restic.backup('db', entry?.name ?? '', entry?.stream as Readable);
+    const facts = await dump.finished;
+    expect(facts).toMatchObject({ rows: { devices: 20000 } });
+    expect(stored.bytes).toBeGreaterThan(100_000);
+
+    const fromRestic = `${scratch}_restic`;
+    await admin(`create database ${fromRestic}`);
+    try {
+      await restorePostgres(urlFor(fromRestic), restic.read(stored.id, 'db.dump'));
+      const [row] = await query<{ d: string }>(urlFor(fromRestic), 'select count(*) d from devices');
+      expect(row?.d).toBe('20000');
+    } finally {
+      await admin(`drop database if exists ${fromRestic} with (force)`);
+    }
   });
 
   it('a login the server refuses is a clear error without the password, and leaves no snapshot', async () => {
