@@ -13,11 +13,12 @@ export type Token =
 
 const NUMBER = /-?\d+(?:\.\d+)?/y;
 // A unit right after a number: a (compound) duration such as 1h30m, or a percent sign.
-const UNIT = /(?:ms|s|m|h|d|w)(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))*|%/y;
+export const UNIT = /(?:ms|s|m|h|d|w)(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))*|%/y;
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const OPERATOR = /==|!=|<=|>=|<|>/y;
 
-function sticky(re: RegExp, text: string, at: number): string | undefined {
+/** The match of a sticky regular expression exactly at `at`, if any. */
+export function sticky(re: RegExp, text: string, at: number): string | undefined {
   re.lastIndex = at;
   return re.exec(text)?.[0];
 }

@@ -1,4 +1,5 @@
 import { ConditionSyntaxError } from '../conditions/ast.js';
+import { sticky, UNIT } from '../conditions/tokenize.js';
 import { parseDuration } from '../config/duration.js';
 import {
   AGGREGATES,
@@ -22,15 +23,9 @@ type Token =
   | { kind: 'end'; at: number; end: number };
 
 const NUMBER = /\d+(?:\.\d+)?/y;
-const UNIT = /(?:ms|s|m|h|d|w)(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))*|%/y;
 /** Names may hold `-` (`email-queue`), so a minus between names needs spaces: `a - b`. */
 const NAME = /[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*/y;
 const SYMBOL = /==|!=|<=|>=|<|>|\+|-|\*|\/|\(|\)|,/y;
-
-function sticky(re: RegExp, text: string, at: number): string | undefined {
-  re.lastIndex = at;
-  return re.exec(text)?.[0];
-}
 
 const UNITS_HINT = 'durations are written 250ms, 10s, 5m, 2h or 1d; percentages 80%';
 

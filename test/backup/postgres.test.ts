@@ -11,18 +11,11 @@ import { snapshotDump } from '../../src/backup/snapshot-run.js';
 import { dumpPostgres, postgresBackupSource, restorePostgres } from '../../src/backup/sources/postgres.js';
 import { DayshiftError } from '../../src/errors.js';
 import { TEST_PG_URL } from '../global-setup.js';
+import { adminQuery } from '../helpers/stores.js';
 
 const ROLE_PASSWORD = 'canary-pg-pass-6d21';
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const admin = adminQuery;
 
 function urlFor(database: string, user?: string, password?: string): string {
   const url = new URL(TEST_PG_URL);

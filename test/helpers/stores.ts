@@ -61,7 +61,8 @@ async function freshPostgres(): Promise<{ options: StoreOptions; where: string; 
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
+/** Runs one statement as the test server's superuser (create or drop a database or a role). */
+export async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   await client.connect();
   try {
