@@ -6,11 +6,12 @@ import type { Monitor } from '../monitor/monitor.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { acknowledge } from './alert-store.js';
-import { type AlertSource, CheckAlertSource } from './check-source.js';
+import { CheckAlertSource } from './check-source.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
 import { RuleAlertSource } from './rule-source.js';
 import { Silences } from './silences.js';
+import type { AlertSource } from './types.js';
 
 export interface AlertingOptions {
   db: Kysely<Database>;
@@ -78,8 +79,4 @@ export class Alerting {
   acknowledge(id: number, by: string, comment?: string) {
     return acknowledge(this.db, id, by, this.clock.now(), comment);
   }
-}
-
-export function createAlerting(options: AlertingOptions): Alerting {
-  return new Alerting(options);
 }

@@ -3,13 +3,7 @@ import { formatDuration } from '../config/duration.js';
 import type { StackConfig } from '../config/schema.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
-import type { DesiredAlert } from './types.js';
-
-/** Something that says which alerts under its key prefix should be open now. */
-export interface AlertSource {
-  readonly prefix: string;
-  desired(now: number): Promise<DesiredAlert[]>;
-}
+import type { AlertSource, DesiredAlert } from './types.js';
 
 interface CheckAlertSettings {
   id: string;

@@ -5,13 +5,12 @@ import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { applyStep, openAlerts } from './alert-store.js';
-import type { AlertSource } from './check-source.js';
 import { planStep } from './lifecycle.js';
 import type { MaintenanceCalendar } from './maintenance.js';
 import { scheduleDeliveries } from './outbox.js';
 import type { Silences } from './silences.js';
 import { suppressionAt } from './suppression.js';
-import type { DesiredAlert } from './types.js';
+import type { AlertSource, DesiredAlert } from './types.js';
 
 export interface AlertEngineOptions {
   db: Kysely<Database>;

@@ -5,9 +5,8 @@ import { evaluateRule, type RuleDataSource } from '../rules/evaluate.js';
 import { referencesOf } from '../rules/parse.js';
 import { StoreRuleSource } from '../rules/store-source.js';
 import type { Database } from '../store/schema.js';
-import type { AlertSource } from './check-source.js';
 import { routeTo, severityOr } from './routing.js';
-import type { DesiredAlert } from './types.js';
+import type { AlertSource, DesiredAlert } from './types.js';
 
 type RuleConfig = StackConfig['rules'][string];
 

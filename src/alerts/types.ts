@@ -37,6 +37,12 @@ export interface DesiredAlert {
   since?: number;
 }
 
+/** Something that says which alerts under its key prefix should be open now. */
+export interface AlertSource {
+  readonly prefix: string;
+  desired(now: number): Promise<DesiredAlert[]>;
+}
+
 /** An alert as read from the store. Times are epoch milliseconds. */
 export interface AlertRecord {
   id: number;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { DayshiftError } from '../errors.js';
 
 /**
@@ -21,19 +21,40 @@ export function stderrTail(child: ChildProcess, max = 1_000): () => string {
   return () => tail.trim();
 }
 
-/** Runs a dump tool with its stdout as the stream; `exited` rejects unless it exits 0. */
-export function spawnTool(
+/**
+ * Runs a dump or restore tool. With `stdin`, that stream is fed to it (a restore); otherwise its stdout
+ * is the stream (a dump). `exited` settles when the tool has exited: with its code and the tail of its
+ * stderr when the code is one of `okCodes` (0 by default), else with an error that says why, with the
+ * tail of stderr (never a secret: passwords go by environment).
+ */
+export function runTool(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; what: string },
-): { child: ChildProcess; stdout: Readable; exited: Promise<void> } {
+  options: {
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    what: string;
+    stdin?: Readable;
+    okCodes?: readonly number[];
+    hint?: string;
+  },
+): { child: ChildProcess; stdout: Readable; exited: Promise<{ code: number; stderr: string }> } {
   const child = spawn(command, args, {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', options.stdin ? 'ignore' : 'pipe', 'pipe'],
     signal: options.signal,
   });
   const tail = stderrTail(child);
-  const exited = new Promise<void>((resolve, reject) => {
+  if (options.stdin && child.stdin) {
+    const input = child.stdin;
+    options.stdin.on('error', (error) => input.destroy(error));
+    input.on('error', () => {
+      // the tool stopped reading; its exit code says why
+    });
+    options.stdin.pipe(input);
+  }
+  const okCodes = options.okCodes ?? [0];
+  const exited = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
     child.once('error', (error) =>
       reject(
         error.name === 'AbortError'
@@ -44,24 +65,61 @@ export function spawnTool(
               'BACKUP_FAILED',
               `${options.what}: could not run ${command}: ${error.message}`,
               {
-                hint: `install ${command} (Debian: postgresql-client, mariadb-client)`,
+                hint: `install ${command} (Debian: postgresql-client, mariadb-client, tar)`,
               },
             ),
       ),
     );
     child.once('close', (code, signal) => {
-      if (code === 0) resolve();
+      // A stream that failed explains more than the tool that lost its input.
+      if (options.stdin?.errored) reject(options.stdin.errored);
+      else if (code !== null && okCodes.includes(code)) resolve({ code, stderr: tail() });
       else
         reject(
           new DayshiftError(
             'BACKUP_FAILED',
             `${options.what}: ${command} ${signal ? `was killed by ${signal}` : `exited with ${code}`}${tail() ? `: ${tail()}` : ''}`,
-            { hint: 'nothing was kept; fix the cause and run the backup again' },
+            { hint: options.hint ?? 'nothing was kept; fix the cause and run the backup again' },
           ),
         );
     });
   });
-  // Awaited later (after the stream is stored); until then a failure must not count as unhandled.
+  // Often awaited later (after the stream is stored); until then a failure must not count as unhandled.
   exited.catch(() => {});
   return { child, stdout: child.stdout as Readable, exited };
+}
+
+/** Passes a stream through, failing it unless it starts with the tool's magic bytes. */
+export class MagicCheck extends Transform {
+  seen = 0;
+  readonly #magic: Buffer;
+  readonly #tool: string;
+  #head = Buffer.alloc(0);
+
+  constructor(magic: string, tool: string) {
+    super();
+    this.#magic = Buffer.from(magic);
+    this.#tool = tool;
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null, data?: Buffer) => void,
+  ): void {
+    if (this.seen < this.#magic.length) {
+      this.#head = Buffer.concat([this.#head, chunk]).subarray(0, this.#magic.length);
+      if (!this.#magic.subarray(0, this.#head.length).equals(this.#head)) {
+        done(
+          new DayshiftError(
+            'BACKUP_FAILED',
+            `${this.#tool} did not write a dump (its output does not start with ${this.#magic})`,
+          ),
+        );
+        return;
+      }
+    }
+    this.seen += chunk.length;
+    done(null, chunk);
+  }
 }

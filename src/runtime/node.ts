@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
-import { createAlerting } from '../alerts/alerting.js';
+import { Alerting } from '../alerts/alerting.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { scheduleHistoryMaintenance } from '../history/maintenance-job.js';
@@ -90,7 +90,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       })
     : undefined;
   const alerts = options.stack
-    ? createAlerting({
+    ? new Alerting({
         db: store.db,
         config: options.stack.config,
         queue,

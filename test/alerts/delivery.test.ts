@@ -2,18 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertDetail, listAlerts } from '../../src/alerts/queries.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
-import { Receiver, signatureOf } from '../helpers/receiver.js';
+import { Receiver, signatureOf, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, type TestStore, until } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
-
-interface WebhookBody {
-  deliveryId: string;
-  title: string;
-  alerts: Array<{ key: string; event: string; name: string; severity: string }>;
-}
 
 function stackYaml(target: Target, receiver: Receiver, pager: Receiver): string {
   return `

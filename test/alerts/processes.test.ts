@@ -2,15 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
-import { Receiver } from '../helpers/receiver.js';
+import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, type TestStore, until } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
-
-interface WebhookBody {
-  deliveryId: string;
-  alerts: Array<{ key: string; event: string }>;
-}
 
 function stack(targets: Target[], receiver: Receiver): string {
   const checks = targets

@@ -1,18 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
-import { Receiver } from '../helpers/receiver.js';
+import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, type TestStore, until } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 
 const CHECKS = 1_000;
 const GROUP_MS = 2_000;
-
-interface WebhookBody {
-  deliveryId: string;
-  alerts: Array<{ key: string; event: string }>;
-}
 
 describe('an alert storm', () => {
   let test: TestStore;

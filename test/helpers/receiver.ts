@@ -2,6 +2,13 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The webhook notifier's body, as far as the tests read it. */
+export interface WebhookBody {
+  deliveryId: string;
+  title: string;
+  alerts: Array<{ key: string; event: string; name: string; severity: string }>;
+}
+
 export interface Received {
   path: string;
   headers: http.IncomingHttpHeaders;

@@ -138,3 +138,27 @@ export class OpenStream extends Transform {
     });
   }
 }
+
+/** Seals a short text in one go (the repository's key check). */
+export async function sealText(key: Buffer, text: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const seal = new SealStream(key);
+  seal.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise<void>((resolve, reject) => {
+    seal.on('end', resolve).on('error', reject);
+    seal.end(Buffer.from(text));
+  });
+  return Buffer.concat(chunks);
+}
+
+/** Opens what sealText sealed; rejects on a wrong key. */
+export async function openText(key: Buffer, sealed: Buffer): Promise<string> {
+  const chunks: Buffer[] = [];
+  const opener = new OpenStream(key, 'the key check');
+  opener.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise<void>((resolve, reject) => {
+    opener.on('end', resolve).on('error', reject);
+    opener.end(sealed);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,12 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { DayshiftError } from '../../errors.js';
-import { deriveKey, type KdfParams, newKdfParams, OpenStream, SealStream } from './crypto.js';
+import { deriveKey, type KdfParams, newKdfParams, OpenStream, openText, sealText } from './crypto.js';
+import { writeAtomically } from './durable-fs.js';
+import type { Manifest, ManifestEntry } from './manifest.js';
+import { SnapshotWriter } from './snapshot-writer.js';
+
+export type { Manifest, ManifestEntry } from './manifest.js';
+export { SnapshotWriter } from './snapshot-writer.js';
 
 /**
  * Dayshift's own repository format, in a directory:
@@ -20,30 +26,6 @@ import { deriveKey, type KdfParams, newKdfParams, OpenStream, SealStream } from 
  * A snapshot is written under its partial name, every file fsynced, then renamed into place and the
  * parent fsynced: a crash leaves a partial directory (cleaned later), never a snapshot that looks whole.
  */
-
-export interface ManifestEntry {
-  name: string;
-  /** The stored file under data/. */
-  file: string;
-  /** Bytes of the stream as the source produced it. */
-  size: number;
-  /** Bytes on disk, compressed and sealed. */
-  stored: number;
-  /** SHA-256 of the stream as the source produced it. */
-  sha256: string;
-}
-
-export interface Manifest {
-  format: 1;
-  id: string;
-  backup: string;
-  createdAt: string;
-  durationMs: number;
-  encrypted: boolean;
-  entries: ManifestEntry[];
-  /** What the source records: its kind, tool versions, row counts... */
-  source: Record<string, unknown>;
-}
 
 interface RepositoryFile {
   format: 1;
@@ -231,82 +213,6 @@ export class LocalRepository {
   }
 }
 
-export class SnapshotWriter {
-  readonly id: string;
-  readonly backup: string;
-  readonly #dir: string;
-  readonly #partial: string;
-  readonly #key: Buffer | undefined;
-  readonly #entries: ManifestEntry[] = [];
-  readonly #started = Date.now();
-
-  constructor(o: { backup: string; id: string; dir: string; partial: string; key: Buffer | undefined }) {
-    this.id = o.id;
-    this.backup = o.backup;
-    this.#dir = o.dir;
-    this.#partial = o.partial;
-    this.#key = o.key;
-  }
-
-  /** Streams one source stream in: hashed as it comes, compressed, sealed, written and fsynced. */
-  async add(name: string, source: Readable): Promise<ManifestEntry> {
-    const file = String(this.#entries.length);
-    const target = path.join(this.#partial, 'data', file);
-    const hash = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [
-      source,
-      counter,
-      createGzip({ level: 6 }),
-    ];
-    if (this.#key) stages.push(new SealStream(this.#key));
-    stages.push(createWriteStream(target));
-    await pipeline(stages);
-    await fsync(target);
-    const entry: ManifestEntry = {
-      name,
-      file,
-      size,
-      stored: (await stat(target)).size,
-      sha256: hash.digest('hex'),
-    };
-    this.#entries.push(entry);
-    return entry;
-  }
-
-  /** Writes the manifest and renames the snapshot into place; only now does it list. */
-  async commit(source: Record<string, unknown>): Promise<Manifest> {
-    const manifest: Manifest = {
-      format: 1,
-      id: this.id,
-      backup: this.backup,
-      createdAt: new Date(this.#started).toISOString(),
-      durationMs: Date.now() - this.#started,
-      encrypted: this.#key !== undefined,
-      entries: this.#entries,
-      source,
-    };
-    await writeAtomically(path.join(this.#partial, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    await fsync(path.join(this.#partial, 'data'));
-    await fsync(this.#partial);
-    await rename(this.#partial, path.join(this.#dir, this.id));
-    await fsync(this.#dir);
-    return manifest;
-  }
-
-  async abort(): Promise<void> {
-    await rm(this.#partial, { recursive: true, force: true });
-  }
-}
-
-/** Fails the stream when what came out differs from what went in (size or SHA-256). */
 class HashCheck extends Transform {
   readonly #entry: ManifestEntry;
   readonly #what: string;
@@ -352,43 +258,4 @@ function corrupt(what: string, error: unknown): DayshiftError {
 
 async function readManifest(dir: string): Promise<Manifest> {
   return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-}
-
-async function fsync(target: string): Promise<void> {
-  const handle = await open(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, text);
-  await fsync(temp);
-  await rename(temp, file);
-  await fsync(path.dirname(file));
-}
-
-async function sealText(key: Buffer, text: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const seal = new SealStream(key);
-  seal.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise<void>((resolve, reject) => {
-    seal.on('end', resolve).on('error', reject);
-    seal.end(Buffer.from(text));
-  });
-  return Buffer.concat(chunks);
-}
-
-async function openText(key: Buffer, sealed: Buffer): Promise<string> {
-  const chunks: Buffer[] = [];
-  const opener = new OpenStream(key, 'the key check');
-  opener.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise<void>((resolve, reject) => {
-    opener.on('end', resolve).on('error', reject);
-    opener.end(sealed);
-  });
-  return Buffer.concat(chunks).toString('utf8');
 }

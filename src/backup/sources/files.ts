@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { DayshiftError } from '../../errors.js';
-import { type Dump, stderrTail } from '../dump.js';
+import { type Dump, runTool } from '../dump.js';
 import { TarIndex } from '../tar-index.js';
 import type { BackupSourceDefinition } from './registry.js';
 
@@ -39,36 +37,22 @@ export function dumpFiles(o: z.output<typeof options>, baseDir: string, signal?:
   ];
   for (const pattern of o.exclude ?? []) args.push(`--exclude=${pattern}`);
   args.push('--', ...o.paths);
-  const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-  const tail = stderrTail(child);
-  const index = new TarIndex();
-  const stream = (child.stdout as Readable).pipe(index);
-  const finished = new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.once('error', (error) =>
-      reject(new DayshiftError('BACKUP_FAILED', `the files backup: tar failed to run: ${error.message}`)),
-    );
-    child.once('close', (code, killedBy) => {
-      if (code === 0 || code === 1)
-        resolve({
-          kind: 'files',
-          tool: 'GNU tar --format=posix',
-          paths: o.paths,
-          entries: index.entries,
-          files: index.files,
-          ...(code === 1 ? { warnings: tail() } : {}),
-        });
-      else
-        reject(
-          new DayshiftError(
-            'BACKUP_FAILED',
-            `the files backup: tar ${killedBy ? `was killed by ${killedBy}` : `exited with ${code}`}${tail() ? `: ${tail()}` : ''}`,
-            {
-              hint: 'check the paths (relative to the stack file) and that they can be read; nothing was kept',
-            },
-          ),
-        );
-    });
+  const tool = runTool('tar', args, {
+    signal,
+    what: 'the files backup',
+    okCodes: [0, 1],
+    hint: 'check the paths (relative to the stack file) and that they can be read; nothing was kept',
   });
+  const index = new TarIndex();
+  const stream = tool.stdout.pipe(index);
+  const finished = tool.exited.then(({ code, stderr }) => ({
+    kind: 'files',
+    tool: 'GNU tar --format=posix',
+    paths: o.paths,
+    entries: index.entries,
+    files: index.files,
+    ...(code === 1 ? { warnings: stderr } : {}),
+  }));
   finished.catch(() => {});
   return { streams: [{ name: 'files.tar', stream }], finished };
 }
@@ -78,21 +62,5 @@ export async function restoreFiles(stream: Readable, into: string, signal?: Abor
   await mkdir(into, { recursive: true });
   const args = ['--extract', '--file=-', '--preserve-permissions', '--numeric-owner', `--directory=${into}`];
   if (process.getuid?.() === 0) args.push('--same-owner');
-  const child = spawn('tar', args, { stdio: ['pipe', 'ignore', 'pipe'], signal });
-  const tail = stderrTail(child);
-  stream.on('error', (error) => child.stdin.destroy(error));
-  child.stdin.on('error', () => {
-    // tar stopped reading; its exit code says why
-  });
-  stream.pipe(child.stdin);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (stream.errored) throw stream.errored;
-  if (code !== 0)
-    throw new DayshiftError(
-      'BACKUP_FAILED',
-      `tar could not extract into ${into}: exit ${code}${tail() ? `: ${tail()}` : ''}`,
-    );
+  await runTool('tar', args, { signal, stdin: stream, what: `extracting into ${into}` }).exited;
 }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
-import { type Dump, spawnTool, stderrTail } from '../dump.js';
+import { type Dump, MagicCheck, runTool } from '../dump.js';
 import type { BackupSourceDefinition } from './registry.js';
 
 const options = z.strictObject({
@@ -58,7 +57,7 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
-  const tool = spawnTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
+  const tool = runTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
   const stream = tool.stdout.pipe(new MagicCheck('PGDMP', 'pg_dump'));
   const finished = (async () => {
     try {
@@ -103,60 +102,11 @@ export async function restorePostgres(
   signal?: AbortSignal,
 ): Promise<void> {
   const { url, env } = splitCredentials(targetUrl);
-  const child = spawn('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'ignore', 'pipe'],
+  await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`], {
+    env,
     signal,
-  });
-  const tail = stderrTail(child);
-  stream.on('error', (error) => child.stdin.destroy(error));
-  stream.pipe(child.stdin);
-  child.stdin.on('error', () => {
-    // pg_restore stopped reading; its exit code says why
-  });
-  const [code] = await new Promise<[number | null]>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (c) => resolve([c]));
-  });
-  const failed = stream.errored;
-  if (failed) throw failed;
-  if (code !== 0)
-    throw new DayshiftError('BACKUP_FAILED', `pg_restore exited with ${code}${tail() ? `: ${tail()}` : ''}`, {
-      hint: 'the target database may hold a partial restore; drop it before trying again',
-    });
-}
-
-/** Passes a stream through, failing it unless it starts with the tool's magic bytes. */
-export class MagicCheck extends Transform {
-  seen = 0;
-  readonly #magic: Buffer;
-  readonly #tool: string;
-  #head = Buffer.alloc(0);
-
-  constructor(magic: string, tool: string) {
-    super();
-    this.#magic = Buffer.from(magic);
-    this.#tool = tool;
-  }
-
-  override _transform(
-    chunk: Buffer,
-    _encoding: BufferEncoding,
-    done: (error?: Error | null, data?: Buffer) => void,
-  ): void {
-    if (this.seen < this.#magic.length) {
-      this.#head = Buffer.concat([this.#head, chunk]).subarray(0, this.#magic.length);
-      if (!this.#magic.subarray(0, this.#head.length).equals(this.#head)) {
-        done(
-          new DayshiftError(
-            'BACKUP_FAILED',
-            `${this.#tool} did not write a dump (its output does not start with ${this.#magic})`,
-          ),
-        );
-        return;
-      }
-    }
-    this.seen += chunk.length;
-    done(null, chunk);
-  }
+    stdin: stream,
+    what: 'the postgres restore',
+    hint: 'the target database may hold a partial restore; drop it before trying again',
+  }).exited;
 }

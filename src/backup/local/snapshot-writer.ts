@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { SealStream } from './crypto.js';
+import { fsync, writeAtomically } from './durable-fs.js';
+import type { Manifest, ManifestEntry } from './manifest.js';
+
+/**
+ * One snapshot being written under its partial name: streams are added one by one, then `commit`
+ * renames it into place (or `abort` removes it).
+ */
+export class SnapshotWriter {
+  readonly id: string;
+  readonly backup: string;
+  readonly #dir: string;
+  readonly #partial: string;
+  readonly #key: Buffer | undefined;
+  readonly #entries: ManifestEntry[] = [];
+  readonly #started = Date.now();
+
+  constructor(o: { backup: string; id: string; dir: string; partial: string; key: Buffer | undefined }) {
+    this.id = o.id;
+    this.backup = o.backup;
+    this.#dir = o.dir;
+    this.#partial = o.partial;
+    this.#key = o.key;
+  }
+
+  /** Streams one source stream in: hashed as it comes, compressed, sealed, written and fsynced. */
+  async add(name: string, source: Readable): Promise<ManifestEntry> {
+    const file = String(this.#entries.length);
+    const target = path.join(this.#partial, 'data', file);
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [
+      source,
+      counter,
+      createGzip({ level: 6 }),
+    ];
+    if (this.#key) stages.push(new SealStream(this.#key));
+    stages.push(createWriteStream(target));
+    await pipeline(stages);
+    await fsync(target);
+    const entry: ManifestEntry = {
+      name,
+      file,
+      size,
+      stored: (await stat(target)).size,
+      sha256: hash.digest('hex'),
+    };
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  /** Writes the manifest and renames the snapshot into place; only now does it list. */
+  async commit(source: Record<string, unknown>): Promise<Manifest> {
+    const manifest: Manifest = {
+      format: 1,
+      id: this.id,
+      backup: this.backup,
+      createdAt: new Date(this.#started).toISOString(),
+      durationMs: Date.now() - this.#started,
+      encrypted: this.#key !== undefined,
+      entries: this.#entries,
+      source,
+    };
+    await writeAtomically(path.join(this.#partial, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    await fsync(path.join(this.#partial, 'data'));
+    await fsync(this.#partial);
+    await rename(this.#partial, path.join(this.#dir, this.id));
+    await fsync(this.#dir);
+    return manifest;
+  }
+
+  async abort(): Promise<void> {
+    await rm(this.#partial, { recursive: true, force: true });
+  }
+}
+
+/** Fails the stream when what came out differs from what went in (size or SHA-256). */
