@@ -1,10 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { type Dump, runTool } from '../dump.js';
+import type { RestoreTarget } from '../restore-target.js';
 import { TarIndex } from '../tar-index.js';
-import type { BackupSourceDefinition } from './registry.js';
+import { defineSource } from './source.js';
 
 const options = z.strictObject({
   paths: z.array(z.string().min(1)).min(1),
@@ -13,13 +15,50 @@ const options = z.strictObject({
 });
 
 /** Directories and files (bind mounts, certs/), with modes, owners, mtimes and symlinks. */
-export const filesBackupSource = {
+export const filesBackupSource = defineSource({
   kind: 'files',
   description: 'directories and files, with modes, owners, mtimes and symlinks',
   options,
-  /** The directory a drill restores into; a temp directory when omitted. */
+  /** The directory a drill makes its temp directory in; the system's temp directory when omitted. */
   target: z.strictObject({ path: z.string().min(1).optional() }),
-} satisfies BackupSourceDefinition;
+  dump: async (o, ctx) => dumpFiles(o, ctx.baseDir, ctx.signal),
+  scratch: (_o, into, ctx) => scratchDirectory(into?.path ? path.resolve(ctx.baseDir, into.path) : undefined),
+  // The archive holds paths relative to the stack file's directory, so that is the original.
+  restoreTarget: async (_o, to, ctx) =>
+    new DirectoryTarget(to === undefined ? ctx.baseDir : path.resolve(to)),
+});
+
+/** A temp directory a drill restores into and removes afterwards. */
+export async function scratchDirectory(parent: string | undefined): Promise<DirectoryTarget> {
+  const base = parent ?? tmpdir();
+  await mkdir(base, { recursive: true });
+  return new DirectoryTarget(await mkdtemp(path.join(base, 'dayshift-drill-')), true);
+}
+
+/** A directory to extract into; tar replaces the files the archive holds and leaves others alone. */
+export class DirectoryTarget implements RestoreTarget {
+  readonly description: string;
+  readonly directory: string;
+  readonly #scratch: boolean;
+
+  constructor(directory: string, scratch = false) {
+    this.directory = directory;
+    this.#scratch = scratch;
+    this.description = `${scratch ? 'scratch ' : ''}directory ${directory}`;
+  }
+
+  async occupied(): Promise<boolean> {
+    return ((await readdir(this.directory).catch(() => [])) as string[]).length > 0;
+  }
+
+  restore(stream: Readable, options: { signal?: AbortSignal }): Promise<void> {
+    return restoreFiles(stream, this.directory, options.signal);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#scratch) await rm(this.directory, { recursive: true, force: true });
+  }
+}
 
 /**
  * Archives the paths (relative to the stack file) with GNU tar in POSIX format, which keeps modes,

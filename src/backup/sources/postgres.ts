@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import { type Dump, MagicCheck, runTool } from '../dump.js';
-import type { BackupSourceDefinition } from './registry.js';
+import type { RestoreTarget } from '../restore-target.js';
+import { defineSource, type SourceContext } from './source.js';
 
 const options = z.strictObject({
   url: secretUrl(['postgres', 'postgresql']),
@@ -13,13 +15,116 @@ const options = z.strictObject({
 });
 
 /** pg_dump in custom format, restored with pg_restore; a drill restores into a scratch database it creates. */
-export const postgresBackupSource = {
+export const postgresBackupSource = defineSource({
   kind: 'postgres',
   description: 'pg_dump in custom format, restored with pg_restore',
   options,
-  /** The server a drill creates its scratch database on (and drops it after). */
+  /** The server a drill creates its scratch database on (and drops it after); the source's when omitted. */
   target: z.strictObject({ url: secretUrl(['postgres', 'postgresql']) }),
-} satisfies BackupSourceDefinition;
+  dump: (o, ctx: SourceContext) => dumpPostgres(o, ctx.signal),
+  async scratch(o, into) {
+    const server = into?.url.reveal() ?? o.url.reveal();
+    return new PostgresTarget(withDatabase(server, scratchName('dayshift_drill')), true);
+  },
+  async restoreTarget(o, to) {
+    if (to === undefined) return new PostgresTarget(o.url.reveal(), false);
+    if (/^postgres(ql)?:\/\//.test(to)) return new PostgresTarget(to, false);
+    return new PostgresTarget(withDatabase(o.url.reveal(), to), false);
+  },
+});
+
+/** A unique database name: the prefix, the time and a random suffix. */
+export function scratchName(prefix: string): string {
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 12);
+  return `${prefix}_${stamp}_${randomBytes(3).toString('hex')}`;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** A database restore target; it is created when it does not exist, and a scratch one is dropped after. */
+class PostgresTarget implements RestoreTarget {
+  readonly description: string;
+  readonly #url: string;
+  readonly #database: string;
+  readonly #scratch: boolean;
+
+  constructor(url: string, scratch: boolean) {
+    const parsed = new URL(url);
+    this.#url = url;
+    this.#database = decodeURIComponent(parsed.pathname.slice(1)) || 'postgres';
+    this.#scratch = scratch;
+    this.description = `${scratch ? 'scratch ' : ''}database ${this.#database} on ${parsed.host}`;
+  }
+
+  async occupied(): Promise<boolean> {
+    if (!(await this.#exists())) return false;
+    const [row] = await this.#query<{ n: string }>(
+      this.#url,
+      `select count(*) as n from information_schema.tables
+        where table_schema not in ('pg_catalog', 'information_schema')`,
+    );
+    return Number(row?.n ?? 0) > 0;
+  }
+
+  async restore(stream: Readable, options: { over: boolean; signal?: AbortSignal }): Promise<void> {
+    if (!(await this.#exists()))
+      await this.#query(
+        withDatabase(this.#url, 'postgres'),
+        `create database ${pg.escapeIdentifier(this.#database)}`,
+      );
+    await restorePostgres(this.#url, stream, options);
+  }
+
+  async query(sql: string): Promise<unknown> {
+    const [row] = await this.#query<Record<string, unknown>>(this.#url, sql);
+    return row ? Object.values(row)[0] : undefined;
+  }
+
+  async rowCounts(): Promise<Record<string, number>> {
+    const client = new pg.Client({ connectionString: this.#url });
+    await client.connect();
+    try {
+      return await countRows(client, undefined);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.#scratch) return;
+    await this.#query(
+      withDatabase(this.#url, 'postgres'),
+      `drop database if exists ${pg.escapeIdentifier(this.#database)} with (force)`,
+    );
+  }
+
+  async #exists(): Promise<boolean> {
+    const rows = await this.#query(
+      withDatabase(this.#url, 'postgres'),
+      `select 1 from pg_database where datname = '${this.#database.replace(/'/g, "''")}'`,
+    );
+    return rows.length > 0;
+  }
+
+  async #query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return (await client.query<T>(text)).rows;
+    } catch (error) {
+      throw new DayshiftError('BACKUP_FAILED', `${this.description}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
 
 /** The URL without its password, and the password for PGPASSWORD: never on a command line. */
 export function splitCredentials(url: string): { url: string; env: NodeJS.ProcessEnv } {
@@ -95,16 +200,21 @@ async function countRows(
   return out;
 }
 
-/** Restores a `pg_dump -Fc` stream into a database that exists and is empty, with pg_restore. */
+/**
+ * Restores a `pg_dump -Fc` stream with pg_restore into a database that exists: an empty one, or with
+ * `over` one whose objects are dropped and recreated (`--clean --if-exists`).
+ */
 export async function restorePostgres(
   targetUrl: string,
   stream: Readable,
-  signal?: AbortSignal,
+  options: { over?: boolean; signal?: AbortSignal } = {},
 ): Promise<void> {
   const { url, env } = splitCredentials(targetUrl);
-  await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`], {
+  const args = ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`];
+  if (options.over) args.push('--clean', '--if-exists');
+  await runTool('pg_restore', args, {
     env,
-    signal,
+    signal: options.signal,
     stdin: stream,
     what: 'the postgres restore',
     hint: 'the target database may hold a partial restore; drop it before trying again',

@@ -1,18 +1,10 @@
 import type { z } from 'zod';
-import type { PluginDefinition } from '../../config/plugin.js';
 import { filesBackupSource } from './files.js';
 import { mysqlBackupSource } from './mysql.js';
 import { postgresBackupSource } from './postgres.js';
+import type { BackupSourceDefinition } from './source.js';
 import { sqliteBackupSource } from './sqlite.js';
 import { volumeBackupSource } from './volume.js';
-
-/**
- * A backup source: what it dumps (`options`) and where a restore drill may put it back (`target`,
- * the `into:` of a drill: a scratch database, a temp directory). Dump and restore arrive with backups.
- */
-export interface BackupSourceDefinition extends PluginDefinition {
-  target: z.ZodType;
-}
 
 /** Every backup source, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const backupSourceKinds = {
@@ -21,9 +13,16 @@ export const backupSourceKinds = {
   sqlite: sqliteBackupSource,
   files: filesBackupSource,
   volume: volumeBackupSource,
-} as const satisfies Record<string, BackupSourceDefinition>;
+} as const;
 
 export type BackupSourceKind = keyof typeof backupSourceKinds;
+
+/** A source by kind, with its options as parsed from the file. */
+export function sourceOf(kind: string): BackupSourceDefinition<z.ZodType, z.ZodType> {
+  const source = (backupSourceKinds as Record<string, BackupSourceDefinition>)[kind];
+  if (!source) throw new Error(`unknown backup source kind ${kind}`);
+  return source;
+}
 
 /** The drill targets, by source kind, for `into:`. */
 export function restoreTargets() {

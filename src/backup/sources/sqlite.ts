@@ -1,23 +1,101 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import type { Dump } from '../dump.js';
-import type { BackupSourceDefinition } from './registry.js';
+import type { RestoreTarget } from '../restore-target.js';
+import { defineSource } from './source.js';
 
 const options = z.strictObject({ path: z.string().min(1) });
 
 /** SQLite's online backup API (what `sqlite3 db ".backup"` does), consistent while the app writes. */
-export const sqliteBackupSource = {
+export const sqliteBackupSource = defineSource({
   kind: 'sqlite',
   description: "SQLite's online backup API, consistent while the application writes",
   options,
-  /** Where a drill writes the restored file; a temp file when omitted. */
+  /** The directory a drill writes the restored file in; the system's temp directory when omitted. */
   target: z.strictObject({ path: z.string().min(1).optional() }),
-} satisfies BackupSourceDefinition;
+  dump: (o, ctx) => dumpSqlite(o, ctx.baseDir),
+  async scratch(_o, into, ctx) {
+    const parent = into?.path ? path.resolve(ctx.baseDir, into.path) : tmpdir();
+    await mkdir(parent, { recursive: true });
+    const dir = await mkdtemp(path.join(parent, 'dayshift-drill-'));
+    return new SqliteTarget(path.join(dir, 'restored.sqlite3'), dir);
+  },
+  async restoreTarget(o, to, ctx) {
+    return new SqliteTarget(to === undefined ? path.resolve(ctx.baseDir, o.path) : path.resolve(to));
+  },
+});
+
+/** A database file to restore into. Over an existing one, the online backup API replaces its pages. */
+class SqliteTarget implements RestoreTarget {
+  readonly description: string;
+  readonly #file: string;
+  readonly #scratchDir: string | undefined;
+
+  constructor(file: string, scratchDir?: string) {
+    this.#file = file;
+    this.#scratchDir = scratchDir;
+    this.description = `${scratchDir ? 'scratch ' : ''}SQLite database ${file}`;
+  }
+
+  async occupied(): Promise<boolean> {
+    return ((await stat(this.#file).catch(() => undefined))?.size ?? 0) > 0;
+  }
+
+  async restore(stream: Readable, options: { over: boolean }): Promise<void> {
+    await mkdir(path.dirname(this.#file), { recursive: true });
+    const temp = `${this.#file}.restoring-${randomBytes(4).toString('hex')}`;
+    try {
+      await pipeline(stream, createWriteStream(temp));
+      const restored = new Database(temp, { fileMustExist: true });
+      try {
+        const verdict = restored.pragma('integrity_check', { simple: true });
+        if (verdict !== 'ok')
+          throw new DayshiftError(
+            'BACKUP_CORRUPT',
+            `the restored database fails integrity_check: ${String(verdict)}`,
+          );
+        // Over a database in use, the backup API writes through SQLite's locks; a rename would not.
+        if (options.over && (await this.occupied())) await restored.backup(this.#file);
+      } finally {
+        restored.close();
+      }
+      if (!(options.over && (await this.occupied()))) await rename(temp, this.#file);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async query(sql: string): Promise<unknown> {
+    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare(sql).raw().get() as unknown[] | undefined;
+      return row?.[0];
+    } finally {
+      db.close();
+    }
+  }
+
+  async rowCounts(): Promise<Record<string, number>> {
+    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
+    try {
+      return countRows(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#scratchDir) await rm(this.#scratchDir, { recursive: true, force: true });
+  }
+}
 
 /**
  * Copies the database with SQLite's online backup API into a temporary file (a consistent copy even
