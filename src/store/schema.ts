@@ -24,6 +24,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   silences: SilencesTable;
   maintenance_windows: MaintenanceWindowsTable;
+  backup_manifests: BackupManifestsTable;
 }
 
 export interface JobsTable {
@@ -275,4 +276,14 @@ export interface MaintenanceWindowsTable {
   created_by: string;
   description: string | null;
   created_at: number;
+}
+
+export interface BackupManifestsTable {
+  /** The repository's name in the stack file. */
+  repository: string;
+  snapshot: string;
+  backup: string;
+  created_at: number;
+  /** The snapshot's manifest as JSON (src/backup/repository.ts Snapshot). */
+  manifest: string;
 }

@@ -1,14 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { DayshiftError } from '../../errors.js';
+import { HashCheck } from '../hash-check.js';
 import { deriveKey, type KdfParams, newKdfParams, OpenStream, openText, sealText } from './crypto.js';
 import { writeAtomically } from './durable-fs.js';
-import type { Manifest, ManifestEntry } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { SnapshotWriter } from './snapshot-writer.js';
 
 export type { Manifest, ManifestEntry } from './manifest.js';
@@ -156,7 +157,7 @@ export class LocalRepository {
       if (!key) throw new DayshiftError('BACKUP_PASSPHRASE', `${what} is encrypted and no passphrase is set`);
       stages.push(new OpenStream(key, what));
     }
-    const check = new HashCheck(entry, what);
+    const check = new HashCheck(entry, what, `data/${entry.file}`);
     stages.push(createGunzip(), check);
     // `out` stays outside the pipeline, so it fails with an error that names the stream, not zlib's.
     check.pipe(out);
@@ -210,38 +211,6 @@ export class LocalRepository {
     const partials = names.filter((n) => n.startsWith('.partial-'));
     for (const name of partials) await rm(path.join(dir, name), { recursive: true, force: true });
     return partials.length;
-  }
-}
-
-class HashCheck extends Transform {
-  readonly #entry: ManifestEntry;
-  readonly #what: string;
-  readonly #hash = createHash('sha256');
-  #size = 0;
-
-  constructor(entry: ManifestEntry, what: string) {
-    super();
-    this.#entry = entry;
-    this.#what = what;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.#hash.update(chunk);
-    this.#size += chunk.length;
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    const sha = this.#hash.digest('hex');
-    if (this.#size !== this.#entry.size || sha !== this.#entry.sha256)
-      done(
-        new DayshiftError(
-          'BACKUP_CORRUPT',
-          `${this.#what} (data/${this.#entry.file}) does not match its manifest: ${this.#size} bytes with SHA-256 ${sha.slice(0, 12)}…, expected ${this.#entry.size} bytes with ${this.#entry.sha256.slice(0, 12)}…`,
-          { hint: 'restore from another snapshot; this one is damaged' },
-        ),
-      );
-    else done();
   }
 }
 

@@ -87,5 +87,3 @@ export class SnapshotWriter {
     await rm(this.#partial, { recursive: true, force: true });
   }
 }
-
-/** Fails the stream when what came out differs from what went in (size or SHA-256). */

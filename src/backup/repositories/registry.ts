@@ -1,14 +1,19 @@
-import type { PluginDefinition } from '../../config/plugin.js';
+export type { RepositoryKindDefinition } from './kind.js';
+
+import type { RepositoryKindDefinition } from './kind.js';
 import { localRepository } from './local.js';
 import { resticRepository } from './restic.js';
-
-/** A repository kind: where snapshots are kept. Reading and writing arrive with backups. */
-export type RepositoryKindDefinition = PluginDefinition;
 
 /** Every repository kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const repositoryKinds = {
   local: localRepository,
   restic: resticRepository,
-} as const satisfies Record<string, RepositoryKindDefinition>;
+} as const;
 
 export type RepositoryKind = keyof typeof repositoryKinds;
+
+export function repositoryKindOf(kind: string): RepositoryKindDefinition {
+  const definition = (repositoryKinds as Record<string, RepositoryKindDefinition>)[kind];
+  if (!definition) throw new Error(`unknown repository kind ${kind}`);
+  return definition;
+}

@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
+import { type Readable, Transform } from 'node:stream';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { secretString } from '../../config/secret-schema.js';
-import type { RepositoryKindDefinition } from './registry.js';
+import { DayshiftError } from '../../errors.js';
+import type { Database } from '../../store/schema.js';
+import type { Dump } from '../dump.js';
+import { HashCheck } from '../hash-check.js';
+import type { BackupRepository, Snapshot, VerifyResult } from '../repository.js';
+import { ResticRepository } from '../restic/restic-repository.js';
+import { defineRepositoryKind } from './kind.js';
 
 /** A restic repository on any backend restic supports (a path, sftp:, s3:, rest:). Encrypted by restic. */
-export const resticRepository = {
+export const resticRepository = defineRepositoryKind({
   kind: 'restic',
   description: 'a restic repository on any restic backend (path, sftp:, s3:, rest:)',
   options: z.strictObject({
@@ -12,4 +21,174 @@ export const resticRepository = {
     /** Backend credentials such as AWS_SECRET_ACCESS_KEY, passed to restic and kept secret. */
     env: z.record(z.string(), secretString()).optional(),
   }),
-} satisfies RepositoryKindDefinition;
+  open: (o, ctx) =>
+    new ResticBackupRepository(
+      new ResticRepository({
+        repository: o.repository,
+        password: o.password.reveal(),
+        env: Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, v.reveal()])),
+        baseDir: ctx.baseDir,
+      }),
+      ctx.name,
+      ctx.db,
+    ),
+});
+
+/** A restic snapshot that has no manifest this long after it was taken was cut off by a crash. */
+const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A restic repository behind the common interface. restic keeps the data (one snapshot per dump,
+ * tagged `dayshift:<backup>`); the manifest (SHA-256, sizes, row counts) is kept in the store, written
+ * only after restic and the dump tool both succeeded, so a snapshot restic saved from a cut-off stream
+ * is never listed.
+ */
+export class ResticBackupRepository implements BackupRepository {
+  readonly description: string;
+  readonly checksWholeRepository = true;
+  readonly #restic: ResticRepository;
+  readonly #name: string;
+  readonly #db: Kysely<Database>;
+
+  constructor(restic: ResticRepository, name: string, db: Kysely<Database>) {
+    this.#restic = restic;
+    this.#name = name;
+    this.#db = db;
+    this.description = `restic repository ${restic.shown}`;
+  }
+
+  async store(backup: string, dump: Dump, signal?: AbortSignal): Promise<Snapshot> {
+    const started = Date.now();
+    const [only, ...more] = dump.streams;
+    if (!only || more.length > 0)
+      throw new DayshiftError(
+        'BACKUP_FAILED',
+        `a restic snapshot holds one stream; ${backup} gave ${dump.streams.length}`,
+      );
+    await this.#restic.ensure();
+    const hash = createHash('sha256');
+    let size = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    only.stream.on('error', (error) => hashing.destroy(error));
+    let saved: { id: string } | undefined;
+    try {
+      saved = await this.#restic.backup(backup, only.name, only.stream.pipe(hashing), signal);
+      const source = await dump.finished;
+      if (size === 0)
+        throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {
+          hint: 'nothing was kept',
+        });
+      const snapshot: Snapshot = {
+        id: saved.id,
+        backup,
+        createdAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        entries: [{ name: only.name, size, sha256: hash.digest('hex') }],
+        source,
+      };
+      await this.#db
+        .insertInto('backup_manifests')
+        .values({
+          repository: this.#name,
+          snapshot: snapshot.id,
+          backup,
+          created_at: started,
+          manifest: JSON.stringify(snapshot),
+        })
+        .execute();
+      return snapshot;
+    } catch (error) {
+      if (saved) await this.#restic.forgetIds([saved.id]).catch(() => {});
+      // The tool's own failure explains more than a broken pipe does.
+      const toolError = await dump.finished.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      throw toolError ?? error;
+    }
+  }
+
+  async list(backup: string): Promise<Snapshot[]> {
+    const inRestic = new Set((await this.#restic.snapshots(backup)).map((s) => s.id));
+    const rows = await this.#manifests(backup);
+    return rows.filter((s) => inRestic.has(s.id));
+  }
+
+  async read(backup: string, snapshot: Snapshot, entry: string, signal?: AbortSignal): Promise<Readable> {
+    const expected = snapshot.entries.find((e) => e.name === entry);
+    if (!expected)
+      throw new DayshiftError('NOT_FOUND', `snapshot ${snapshot.id} of ${backup} holds no ${entry}`);
+    const check = new HashCheck(
+      expected,
+      `${backup}/${snapshot.id.slice(0, 8)}/${entry}`,
+      `restic snapshot ${snapshot.id.slice(0, 8)}`,
+    );
+    const stream = this.#restic.read(snapshot.id, entry, signal);
+    stream.on('error', (error) => check.destroy(error));
+    return stream.pipe(check);
+  }
+
+  async verify(
+    _backup: string,
+    _snapshot: Snapshot,
+    options: { readDataPercent: number },
+  ): Promise<VerifyResult> {
+    const result = await this.#restic.verify(options.readDataPercent);
+    const problems = result.ok
+      ? []
+      : result.output
+          .split('\n')
+          .filter((line) => /error|damaged|invalid|mismatch|not found|missing/i.test(line))
+          .slice(0, 20)
+          .map((line) => ({
+            entry: line.match(/\b(?:pack|blob|tree)\s+([0-9a-f]{8,})/i)?.[1] ?? 'repository',
+            problem: line.trim(),
+          }));
+    if (!result.ok && problems.length === 0)
+      problems.push({ entry: 'repository', problem: result.output.slice(-500) });
+    return { ok: result.ok, problems, scope: `restic check --read-data-subset=${options.readDataPercent}%` };
+  }
+
+  async remove(backup: string, snapshots: Snapshot[]): Promise<void> {
+    if (snapshots.length === 0) return;
+    await this.#restic.forgetIds(snapshots.map((s) => s.id));
+    await this.#db
+      .deleteFrom('backup_manifests')
+      .where('repository', '=', this.#name)
+      .where('backup', '=', backup)
+      .where(
+        'snapshot',
+        'in',
+        snapshots.map((s) => s.id),
+      )
+      .execute();
+  }
+
+  /** Forgets restic snapshots of this backup that never got a manifest (a crash mid-stream). */
+  async cleanUp(backup: string): Promise<number> {
+    const known = new Set((await this.#manifests(backup)).map((s) => s.id));
+    const now = Date.now();
+    const orphans = (await this.#restic.snapshots(backup)).filter(
+      (s) => !known.has(s.id) && now - Date.parse(s.time) > ORPHAN_AGE_MS,
+    );
+    await this.#restic.forgetIds(orphans.map((s) => s.id));
+    return orphans.length;
+  }
+
+  async #manifests(backup: string): Promise<Snapshot[]> {
+    const rows = await this.#db
+      .selectFrom('backup_manifests')
+      .select('manifest')
+      .where('repository', '=', this.#name)
+      .where('backup', '=', backup)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map((r) => JSON.parse(r.manifest) as Snapshot);
+  }
+}

@@ -37,7 +37,7 @@ export class ResticRepository {
     if (/wrong password|no key found/i.test(probe.stderr))
       throw new DayshiftError(
         'BACKUP_PASSPHRASE',
-        `the password does not open the restic repository ${this.#shown}`,
+        `the password does not open the restic repository ${this.shown}`,
         {
           hint: 'check the variable that holds it; nothing was read or written',
         },
@@ -47,7 +47,7 @@ export class ResticRepository {
   }
 
   /** The repository as it may be shown: a `user:password@` in a URL is hidden. */
-  get #shown(): string {
+  get shown(): string {
     return this.#repository.replace(/\/\/[^/@\s]+@/, '//***@');
   }
 
@@ -154,6 +154,12 @@ export class ResticRepository {
     return { removed: groups.flatMap((g) => (g.remove ?? []).map((s) => s.id)) };
   }
 
+  /** `forget --prune` of these snapshots by id. */
+  async forgetIds(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#run(['forget', '--prune', ...ids]);
+  }
+
   /** `check --read-data-subset`; a failure says what restic found. */
   async verify(readDataPercent = 5): Promise<{ ok: boolean; output: string }> {
     const result = await this.#run(['check', `--read-data-subset=${readDataPercent}%`], { allowFail: true });
@@ -196,7 +202,7 @@ export class ResticRepository {
       'BACKUP_FAILED',
       `restic ${command} exited with ${code}${said ? `: ${said}` : ''}`,
       {
-        hint: `repository ${this.#shown}; nothing was kept by a failed backup`,
+        hint: `repository ${this.shown}; nothing was kept by a failed backup`,
       },
     );
   }

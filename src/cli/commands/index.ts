@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAlerts } from './alerts.js';
+import { registerBackup } from './backup.js';
 import { registerCheck } from './check.js';
 import { registerEnv } from './env.js';
 import { registerJobs } from './jobs.js';
@@ -25,6 +26,7 @@ export const commands: RegisterCommand[] = [
   registerNotify,
   registerEnv,
   registerSmoke,
+  registerBackup,
   registerJobs,
   registerQueue,
   registerToken,

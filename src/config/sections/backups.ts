@@ -41,6 +41,11 @@ const backupSchema = z.strictObject({
   keep: keepSchema.optional(),
   /** Alert when the newest good snapshot is older than this. */
   rpo: duration().optional(),
+  /** Run before the dump (stop a worker for a consistent copy); the backup fails if it fails. */
+  before: commandLine().optional(),
+  /** Run after the dump, whether it succeeded or not (start the worker again). */
+  after: commandLine().optional(),
+  hook_timeout: duration().prefault('5m').describe('how long each hook may run; 5m by default'),
   verify: z
     .strictObject({ schedule: cron().optional(), read_data: percent().optional() })
     .optional()

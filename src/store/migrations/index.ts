@@ -5,6 +5,7 @@ import * as m002 from './002-access.js';
 import * as m003 from './003-checks.js';
 import * as m004 from './004-runs.js';
 import * as m005 from './005-alerts.js';
+import * as m006 from './006-backups.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '003-checks': m003,
   '004-runs': m004,
   '005-alerts': m005,
+  '006-backups': m006,
 };

@@ -1,0 +1,353 @@
+import type { Kysely } from 'kysely';
+import { didYouMean } from '../config/did-you-mean.js';
+import type { StackConfig } from '../config/schema.js';
+import { scrubSecrets } from '../config/secret.js';
+import { DayshiftError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Runs } from '../runs/runs.js';
+import type { Database } from '../store/schema.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { runHook } from './hooks.js';
+import { ProgressMeter, type TransferProgress } from './progress.js';
+import { repositoryKindOf } from './repositories/registry.js';
+import type { BackupRepository, Snapshot, VerifyResult } from './repository.js';
+import type { RestoreTarget } from './restore-target.js';
+import { applyRetention } from './retention.js';
+import { RunRecorder } from './run-recorder.js';
+import { sourceOf } from './sources/registry.js';
+import type { SourceContext } from './sources/source.js';
+
+export type BackupConfig = StackConfig['backups'][string];
+
+/** What the backup service works with: the stack, the store, and where to report progress. */
+export interface BackupsEnv {
+  config: StackConfig;
+  /** The stack file's directory: paths in it are relative to this. */
+  baseDir: string;
+  db: Kysely<Database>;
+  runs: Runs;
+  clock?: Clock;
+  logger?: Logger;
+  /** Called as bytes flow during a restore or drill (the CLI draws it on a terminal). */
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+export interface BackupRunResult {
+  runId: number;
+  snapshot: Snapshot;
+  removed: string[];
+}
+
+export interface RestoreResult {
+  runId: number;
+  snapshot: Snapshot;
+  target: string;
+  bytes: number;
+  durationMs: number;
+  /** The snapshot of what the target held before a `--force` restore over the original. */
+  safetySnapshot?: string;
+}
+
+/**
+ * The backups of a stack: run, list, show, verify, restore, prune. Every run, verify and restore is
+ * recorded as a run with its steps, and what is recorded has passed through scrubSecrets: no password
+ * reaches a run record, a log line or an error. Drills live in drill.ts and use the same pieces.
+ */
+export class Backups {
+  readonly env: BackupsEnv;
+  readonly clock: Clock;
+  readonly #repositories = new Map<string, BackupRepository>();
+
+  constructor(env: BackupsEnv) {
+    this.env = env;
+    this.clock = env.clock ?? systemClock;
+  }
+
+  names(): string[] {
+    return Object.keys(this.env.config.backups);
+  }
+
+  /** A backup's configuration; an unknown name is an error that lists the known ones. */
+  configOf(name: string): BackupConfig {
+    const backup = this.env.config.backups[name];
+    if (backup) return backup;
+    const names = this.names();
+    const guess = didYouMean(name, names);
+    throw new DayshiftError('NOT_FOUND', `no backup named ${name} in the stack file`, {
+      hint: guess ?? (names.length ? `backups: ${names.join(', ')}` : 'add one under backups:'),
+    });
+  }
+
+  repositoryOf(name: string): BackupRepository {
+    const repoName = this.configOf(name).repository;
+    let repository = this.#repositories.get(repoName);
+    if (!repository) {
+      const definition = this.env.config.repositories[repoName];
+      if (!definition)
+        throw new DayshiftError(
+          'NOT_FOUND',
+          `backup ${name} names repository ${repoName}, which is not defined`,
+          {
+            hint: 'add it under repositories:',
+          },
+        );
+      repository = repositoryKindOf(definition.kind).open(definition.options, {
+        name: repoName,
+        baseDir: this.env.baseDir,
+        db: this.env.db,
+      });
+      this.#repositories.set(repoName, repository);
+    }
+    return repository;
+  }
+
+  sourceContext(signal?: AbortSignal): SourceContext {
+    return { baseDir: this.env.baseDir, signal };
+  }
+
+  /** Takes a snapshot: `before` hook, dump streamed into the repository, `after` hook (always), retention. */
+  async run(
+    name: string,
+    options: { trigger: string; signal?: AbortSignal; retention?: boolean },
+  ): Promise<BackupRunResult> {
+    const backup = this.configOf(name);
+    const repository = this.repositoryOf(name);
+    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'backup', name, options.trigger);
+    const hookOptions = { cwd: this.env.baseDir, timeoutMs: backup.hook_timeout };
+    try {
+      let snapshot: Snapshot;
+      try {
+        if (backup.before)
+          await recorder.step('before hook', 'hook', () =>
+            runHook('before', name, backup.before as string | string[], hookOptions),
+          );
+        const source = sourceOf(backup.source.kind);
+        snapshot = await recorder.step(
+          'dump',
+          backup.source.kind,
+          async () => {
+            const dump = await source.dump(backup.source.options, this.sourceContext(options.signal));
+            return repository.store(name, dump, options.signal);
+          },
+          (s) => ({ snapshot: s.id, bytes: totalBytes(s), repository: repository.description }),
+        );
+      } finally {
+        if (backup.after)
+          await recorder.step('after hook', 'hook', () =>
+            runHook('after', name, backup.after as string | string[], hookOptions),
+          );
+      }
+      let removed: string[] = [];
+      if (options.retention !== false && backup.keep)
+        removed = await recorder.step(
+          'retention',
+          'prune',
+          async () => (await this.prune(name)).removed,
+          (r) => ({ removed: r }),
+        );
+      this.env.logger?.info(
+        { backup: name, snapshot: snapshot.id, bytes: totalBytes(snapshot) },
+        'backup stored',
+      );
+      await recorder.finish('succeeded', {
+        snapshot: snapshot.id,
+        repository: repository.description,
+        bytes: totalBytes(snapshot),
+        durationMs: snapshot.durationMs,
+        removed,
+      });
+      return { runId: recorder.runId, snapshot, removed };
+    } catch (error) {
+      await recorder.fail(error);
+      this.env.logger?.error({ backup: name, error: scrubSecrets(messageOf(error)) }, 'backup failed');
+      throw error;
+    }
+  }
+
+  /** Whole snapshots, newest first. */
+  list(name: string): Promise<Snapshot[]> {
+    return this.repositoryOf(name).list(name);
+  }
+
+  /** A snapshot by id (a unique prefix is enough) or `latest`. */
+  async snapshot(name: string, id = 'latest'): Promise<Snapshot> {
+    const snapshots = await this.list(name);
+    if (id === 'latest') {
+      const newest = snapshots[0];
+      if (!newest)
+        throw new DayshiftError('NOT_FOUND', `backup ${name} has no snapshot yet`, {
+          hint: `dayshift backup run ${name} takes one`,
+        });
+      return newest;
+    }
+    const matches = snapshots.filter((s) => s.id.startsWith(id));
+    if (matches.length === 1) return matches[0] as Snapshot;
+    throw new DayshiftError(
+      'NOT_FOUND',
+      matches.length
+        ? `${id} matches ${matches.length} snapshots of ${name}`
+        : `no snapshot ${id} of ${name}`,
+      { hint: `dayshift backup list ${name} shows them` },
+    );
+  }
+
+  /**
+   * Verifies snapshots: the local repository re-hashes every stream against its manifest; restic runs
+   * `check --read-data-subset` over the repository. Recorded as a `verify` run.
+   */
+  async verify(
+    name: string,
+    options: { snapshot?: string; trigger: string; readDataPercent?: number },
+  ): Promise<{ runId: number; ok: boolean; results: Array<VerifyResult & { snapshot: string }> }> {
+    const backup = this.configOf(name);
+    const repository = this.repositoryOf(name);
+    const readDataPercent = options.readDataPercent ?? backup.verify?.read_data ?? 5;
+    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'verify', name, options.trigger);
+    try {
+      const snapshots = options.snapshot
+        ? [await this.snapshot(name, options.snapshot)]
+        : await this.list(name);
+      const results: Array<VerifyResult & { snapshot: string }> = [];
+      // restic checks the whole repository at once; the local format is checked snapshot by snapshot.
+      const targets = repository.checksWholeRepository ? snapshots.slice(0, 1) : snapshots;
+      for (const snapshot of targets) {
+        const result = await recorder.step(
+          `verify ${snapshot.id}`,
+          'verify',
+          () => repository.verify(name, snapshot, { readDataPercent }),
+          (r) => r,
+          (r) => r.ok,
+        );
+        results.push({ ...result, snapshot: snapshot.id });
+      }
+      const ok = results.every((r) => r.ok);
+      await recorder.finish(ok ? 'succeeded' : 'failed', {
+        ok,
+        snapshots: results.length,
+        problems: results.flatMap((r) => r.problems.map((p) => ({ snapshot: r.snapshot, ...p }))),
+      });
+      return { runId: recorder.runId, ok, results };
+    } catch (error) {
+      await recorder.fail(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Restores a snapshot. With `to`, into that target (a database name or URL, a path). Without it, over
+   * the original, which is refused while it holds data unless `force` is set, and then only after a
+   * safety snapshot of what it holds now.
+   */
+  async restore(
+    name: string,
+    options: { snapshot?: string; to?: string; force?: boolean; trigger: string; signal?: AbortSignal },
+  ): Promise<RestoreResult> {
+    const backup = this.configOf(name);
+    const source = sourceOf(backup.source.kind);
+    const snapshot = await this.snapshot(name, options.snapshot ?? 'latest');
+    const target = await source.restoreTarget(
+      backup.source.options,
+      options.to,
+      this.sourceContext(options.signal),
+    );
+    const occupied = await target.occupied();
+    if (occupied && !options.force)
+      throw new DayshiftError(
+        'BAD_REQUEST',
+        options.to === undefined
+          ? `${target.description} holds data; restoring ${name} over it replaces that data`
+          : `${target.description} is not empty`,
+        {
+          hint:
+            options.to === undefined
+              ? 'restore elsewhere with --to, or pass --force: a safety snapshot of the current state is taken first'
+              : 'choose an empty target, or pass --force to replace what it holds',
+        },
+      );
+    let safetySnapshot: string | undefined;
+    if (occupied && options.to === undefined)
+      safetySnapshot = (
+        await this.run(name, {
+          trigger: `safety snapshot before restoring ${snapshot.id}`,
+          signal: options.signal,
+          retention: false,
+        })
+      ).snapshot.id;
+    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'restore', name, options.trigger);
+    const started = this.clock.now();
+    try {
+      const bytes = await recorder.step(
+        'restore',
+        backup.source.kind,
+        () => this.restoreInto(name, snapshot, target, { over: occupied, signal: options.signal }),
+        (b) => ({ snapshot: snapshot.id, target: target.description, bytes: b }),
+      );
+      const result: RestoreResult = {
+        runId: recorder.runId,
+        snapshot,
+        target: target.description,
+        bytes,
+        durationMs: this.clock.now() - started,
+        ...(safetySnapshot ? { safetySnapshot } : {}),
+      };
+      await recorder.finish('succeeded', { ...result, snapshot: snapshot.id, runId: undefined });
+      return result;
+    } catch (error) {
+      await recorder.fail(error);
+      throw error;
+    } finally {
+      await target.dispose();
+    }
+  }
+
+  /** Streams a snapshot into a target with progress; resolves with the bytes restored. */
+  async restoreInto(
+    name: string,
+    snapshot: Snapshot,
+    target: RestoreTarget,
+    options: { over: boolean; signal?: AbortSignal },
+  ): Promise<number> {
+    const [entry, ...more] = snapshot.entries;
+    if (!entry || more.length > 0)
+      throw new DayshiftError(
+        'BACKUP_FAILED',
+        `snapshot ${snapshot.id} holds ${snapshot.entries.length} streams; a restore takes one`,
+      );
+    const stream = await this.repositoryOf(name).read(name, snapshot, entry.name, options.signal);
+    const meter = new ProgressMeter(`${name} ${snapshot.id}`, entry.size, (p) => this.env.onProgress?.(p));
+    stream.on('error', (error) => meter.destroy(error));
+    await target.restore(stream.pipe(meter), options);
+    return meter.bytes;
+  }
+
+  /** Applies `keep:` (restic's semantics on every repository) and clears what crashed writes left. */
+  async prune(
+    name: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ kept: Array<{ id: string; reasons: string[] }>; removed: string[]; cleaned: number }> {
+    const backup = this.configOf(name);
+    const repository = this.repositoryOf(name);
+    const snapshots = await repository.list(name);
+    const decision = applyRetention(
+      snapshots.map((s) => ({ snapshot: s, time: Date.parse(s.createdAt) })),
+      backup.keep ?? {},
+      backup.timezone ?? 'UTC',
+    );
+    const removed = decision.remove.map((d) => d.snapshot);
+    if (!options.dryRun) await repository.remove(name, removed);
+    const cleaned = options.dryRun ? 0 : await repository.cleanUp(name);
+    return {
+      kept: decision.keep.map((k) => ({ id: k.snapshot.snapshot.id, reasons: k.reasons })),
+      removed: removed.map((s) => s.id),
+      cleaned,
+    };
+  }
+}
+
+export function totalBytes(snapshot: Snapshot): number {
+  return snapshot.entries.reduce((sum, e) => sum + e.size, 0);
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

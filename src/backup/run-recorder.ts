@@ -1,0 +1,92 @@
+import { scrubSecrets } from '../config/secret.js';
+import { DayshiftError } from '../errors.js';
+import type { Runs } from '../runs/runs.js';
+import type { Clock } from '../util/clock.js';
+
+/** Anything recorded, with every known secret value replaced: run records are shown to users. */
+export function scrubbed<T>(value: T): T {
+  if (value === undefined) return value;
+  return JSON.parse(scrubSecrets(JSON.stringify(value))) as T;
+}
+
+/**
+ * Records a backup, verify, restore or drill as a run: each step with its outcome, time and result,
+ * then the run's status and summary. A failing step is recorded with the error's message (scrubbed)
+ * and the error goes on to the caller.
+ */
+export class RunRecorder {
+  readonly runId: number;
+  readonly #runs: Runs;
+  readonly #clock: Clock;
+  #position = 0;
+
+  private constructor(runs: Runs, clock: Clock, runId: number) {
+    this.#runs = runs;
+    this.#clock = clock;
+    this.runId = runId;
+  }
+
+  static async start(
+    runs: Runs,
+    clock: Clock,
+    kind: string,
+    name: string,
+    trigger: string,
+  ): Promise<RunRecorder> {
+    return new RunRecorder(runs, clock, await runs.start(kind, name, trigger));
+  }
+
+  /** Runs one step and records it; `okOf` decides a result that is not an exception (a failed check). */
+  async step<T>(
+    name: string,
+    kind: string,
+    work: () => Promise<T>,
+    resultOf: (value: T) => unknown = () => null,
+    okOf: (value: T) => boolean = () => true,
+  ): Promise<T> {
+    const position = ++this.#position;
+    const startedAt = this.#clock.now();
+    try {
+      const value = await work();
+      await this.record(position, name, kind, okOf(value) ? 'pass' : 'fail', startedAt, resultOf(value));
+      return value;
+    } catch (error) {
+      await this.record(position, name, kind, 'fail', startedAt, describeError(error));
+      throw error;
+    }
+  }
+
+  /** Records a step that was measured elsewhere. */
+  async record(
+    position: number | undefined,
+    name: string,
+    kind: string,
+    outcome: string,
+    startedAt: number,
+    result: unknown,
+  ): Promise<void> {
+    await this.#runs.step(this.runId, {
+      position: position ?? ++this.#position,
+      name: scrubSecrets(name),
+      kind,
+      outcome,
+      startedAt,
+      durationMs: this.#clock.now() - startedAt,
+      result: scrubbed(result),
+    });
+  }
+
+  finish(status: 'succeeded' | 'failed', summary: unknown): Promise<void> {
+    return this.#runs.finish(this.runId, status, scrubbed(summary));
+  }
+
+  fail(error: unknown): Promise<void> {
+    return this.finish('failed', describeError(error));
+  }
+}
+
+export function describeError(error: unknown): { error: string; hint?: string } {
+  const message = scrubSecrets(error instanceof Error ? error.message : String(error));
+  const hint = error instanceof DayshiftError && error.hint ? scrubSecrets(error.hint) : undefined;
+  return hint ? { error: message, hint } : { error: message };
+}

@@ -1,0 +1,226 @@
+import type { Command } from 'commander';
+import { type Backups, totalBytes } from '../../backup/backups.js';
+import { type DrillReport, runDrill } from '../../backup/drill.js';
+import { openBackups } from '../../backup/open.js';
+import { formatBytes, type TransferProgress } from '../../backup/progress.js';
+import type { Snapshot } from '../../backup/repository.js';
+import { globalOptions, openCliStack } from '../context.js';
+import { printTable } from '../table.js';
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+
+/** Opens the stack and its backups for one verb, and closes the store after. */
+async function withBackups<T>(cmd: Command, work: (backups: Backups) => Promise<T>): Promise<T> {
+  const stack = await openCliStack(cmd);
+  try {
+    const backups = openBackups(stack.config, stack.configPath, stack.store.db, {
+      onProgress: process.stderr.isTTY && !globalOptions(cmd).json ? drawProgress : undefined,
+    });
+    return await work(backups);
+  } finally {
+    await stack.store.close();
+  }
+}
+
+/** One line redrawn in place on a terminal: bytes, share of the total, rate. */
+function drawProgress(p: TransferProgress): void {
+  const share = p.total
+    ? ` of ${formatBytes(p.total)} (${Math.min(100, Math.round((100 * p.bytes) / p.total))}%)`
+    : '';
+  process.stderr.write(
+    `\r${p.what}: ${formatBytes(p.bytes)}${share}, ${formatBytes(p.bytesPerSecond)}/s\x1b[K`,
+  );
+  if (p.done) process.stderr.write('\n');
+}
+
+/** `dayshift backup run|list|show|verify|restore|drill|prune <name>`. */
+export function registerBackup(program: Command): void {
+  const backup = program.command('backup').description('take, list, verify, restore and drill backups');
+
+  backup
+    .command('run')
+    .description('take a snapshot now: hooks, dump streamed into the repository, retention')
+    .argument('<name>', 'a backup under backups: in the stack file')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const result = await backups.run(name, { trigger: 'cli' });
+        if (globalOptions(cmd).json) return print(result);
+        const s = result.snapshot;
+        process.stdout.write(
+          `backup ${name}: snapshot ${s.id}, ${formatBytes(totalBytes(s))} in ${(s.durationMs / 1000).toFixed(1)}s to ${backups.repositoryOf(name).description}, recorded as run ${result.runId}\n`,
+        );
+        if (result.removed.length)
+          process.stdout.write(`retention removed ${result.removed.length}: ${result.removed.join(', ')}\n`);
+      }),
+    );
+
+  backup
+    .command('list')
+    .description('snapshots, newest first; every backup when no name is given')
+    .argument('[name]', 'a backup under backups:')
+    .action(async (name: string | undefined, _o: unknown, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const names = name ? [name] : backups.names();
+        const all: Array<{ backup: string; snapshots: Snapshot[] }> = [];
+        for (const n of names) all.push({ backup: n, snapshots: await backups.list(n) });
+        if (globalOptions(cmd).json) return print(name ? all[0]?.snapshots : all);
+        const rows = all.flatMap(({ backup: b, snapshots }) =>
+          snapshots.map((s) => [
+            b,
+            s.id,
+            s.createdAt.replace(/\.\d+Z$/, 'Z'),
+            formatBytes(totalBytes(s)),
+            `${(s.durationMs / 1000).toFixed(1)}s`,
+            rowsOrFiles(s),
+          ]),
+        );
+        if (rows.length === 0)
+          process.stdout.write(names.length ? 'no snapshots yet\n' : 'no backups in the stack file\n');
+        else printTable(['BACKUP', 'SNAPSHOT', 'TAKEN', 'SIZE', 'TOOK', 'HOLDS'], rows);
+      }),
+    );
+
+  backup
+    .command('show')
+    .description('one snapshot and its manifest')
+    .argument('<name>', 'a backup under backups:')
+    .argument('[snapshot]', 'a snapshot id or a unique prefix of one', 'latest')
+    .action(async (name: string, id: string, _o: unknown, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const s = await backups.snapshot(name, id);
+        if (globalOptions(cmd).json) return print(s);
+        process.stdout.write(
+          `snapshot ${s.id} of ${name}\ntaken     ${s.createdAt}\ntook      ${(s.durationMs / 1000).toFixed(1)}s\nholds     ${rowsOrFiles(s)}\n`,
+        );
+        for (const e of s.entries)
+          process.stdout.write(`stream    ${e.name}: ${formatBytes(e.size)}, sha256 ${e.sha256}\n`);
+        const { rows, files, ...rest } = s.source;
+        process.stdout.write(`source    ${JSON.stringify(rest)}\n`);
+        if (rows)
+          printTable(
+            ['TABLE', 'ROWS'],
+            Object.entries(rows as Record<string, number>).map(([t, n]) => [t, String(n)]),
+          );
+      }),
+    );
+
+  backup
+    .command('verify')
+    .description(
+      'check snapshots are whole: re-hash local snapshots, restic check on restic; exit 1 on damage',
+    )
+    .argument('<name>', 'a backup under backups:')
+    .argument('[snapshot]', 'one snapshot; all of them when omitted')
+    .option('--read-data <percent>', 'restic: the share of data to re-read')
+    .action(async (name: string, id: string | undefined, o: { readData?: string }, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const result = await backups.verify(name, {
+          snapshot: id,
+          trigger: 'cli',
+          readDataPercent: o.readData ? Number(o.readData.replace('%', '')) : undefined,
+        });
+        if (globalOptions(cmd).json) print(result);
+        else {
+          for (const r of result.results) {
+            process.stdout.write(`${r.ok ? 'ok     ' : 'DAMAGED'} ${r.snapshot} (${r.scope})\n`);
+            for (const p of r.problems)
+              process.stdout.write(`  ${p.entry}${p.file ? ` in ${p.file}` : ''}: ${p.problem}\n`);
+          }
+          if (result.results.length === 0) process.stdout.write(`backup ${name} has no snapshot to verify\n`);
+          process.stdout.write(`recorded as run ${result.runId}\n`);
+        }
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+
+  backup
+    .command('restore')
+    .description(
+      'restore a snapshot into --to (a new database or a directory), or over the original with --force',
+    )
+    .argument('<name>', 'a backup under backups:')
+    .argument('[snapshot]', 'a snapshot id, a unique prefix, or latest', 'latest')
+    .option('--to <target>', 'a database name or URL, or a path, to restore into instead of the original')
+    .option(
+      '--force',
+      'restore over a target that holds data; over the original, a safety snapshot is taken first',
+    )
+    .action(async (name: string, id: string, o: { to?: string; force?: boolean }, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const result = await backups.restore(name, {
+          snapshot: id,
+          to: o.to,
+          force: o.force,
+          trigger: 'cli',
+        });
+        if (globalOptions(cmd).json) return print(result);
+        if (result.safetySnapshot)
+          process.stdout.write(`safety snapshot of the current state: ${result.safetySnapshot}\n`);
+        process.stdout.write(
+          `restored ${name} ${result.snapshot.id} into ${result.target}: ${formatBytes(result.bytes)} in ${(result.durationMs / 1000).toFixed(1)}s, recorded as run ${result.runId}\n`,
+        );
+      }),
+    );
+
+  backup
+    .command('drill')
+    .description(
+      'restore the newest snapshot into a scratch target, run the assertions, measure RTO and RPO; exit 1 on failure',
+    )
+    .argument('<name>', 'a backup under backups:')
+    .action(async (name: string, _o: unknown, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const report = await runDrill(backups, name, { trigger: 'cli' });
+        if (globalOptions(cmd).json) print(report);
+        else printDrill(report);
+        if (!report.ok) process.exitCode = 1;
+      }),
+    );
+
+  backup
+    .command('prune')
+    .description('apply keep: now (restic semantics); --dry-run shows what would go')
+    .argument('<name>', 'a backup under backups:')
+    .option('--dry-run', 'show what would be removed, remove nothing')
+    .action(async (name: string, o: { dryRun?: boolean }, cmd: Command) =>
+      withBackups(cmd, async (backups) => {
+        const result = await backups.prune(name, { dryRun: o.dryRun });
+        if (globalOptions(cmd).json) return print(result);
+        printTable(
+          ['SNAPSHOT', 'DECISION'],
+          [
+            ...result.kept.map((k) => [k.id, `keep (${k.reasons.join(', ') || 'no policy'})`]),
+            ...result.removed.map((id) => [id, o.dryRun ? 'would remove' : 'removed']),
+          ],
+        );
+        if (result.cleaned)
+          process.stdout.write(`cleared ${result.cleaned} unfinished snapshot(s) left by a crash\n`);
+      }),
+    );
+}
+
+function rowsOrFiles(s: Snapshot): string {
+  const rows = s.source.rows as Record<string, number> | undefined;
+  if (rows)
+    return `${Object.values(rows).reduce((a, b) => a + b, 0)} rows in ${Object.keys(rows).length} tables`;
+  const files = s.source.files as unknown[] | undefined;
+  if (files) return `${files.length} files`;
+  return '-';
+}
+
+function printDrill(r: DrillReport): void {
+  process.stdout.write(`drill ${r.backup}: snapshot ${r.snapshot ?? '-'} into ${r.target ?? '-'}\n`);
+  if (r.assertions.length)
+    printTable(
+      ['ASSERTION', 'RESULT', 'WHY'],
+      r.assertions.map((a) => [a.name, a.ok ? 'pass' : 'FAIL', a.reason ?? '']),
+    );
+  const ms = (v: number | null) => (v === null ? '-' : `${(v / 1000).toFixed(2)}s`);
+  process.stdout.write(
+    `RTO ${ms(r.rtoMs)}${r.rtoTargetMs !== null ? ` (target ${ms(r.rtoTargetMs)})` : ''}, RPO ${ms(r.rpoMs)}${r.rpoTargetMs !== null ? ` (target ${ms(r.rpoTargetMs)})` : ''}\n`,
+  );
+  for (const f of r.failures) process.stdout.write(`failed: ${f}\n`);
+  process.stdout.write(`drill ${r.ok ? 'passed' : 'FAILED'}, recorded as run ${r.runId}\n`);
+}
