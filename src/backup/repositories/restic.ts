@@ -115,9 +115,11 @@ export class ResticBackupRepository implements BackupRepository {
   }
 
   async list(backup: string): Promise<Snapshot[]> {
-    const inRestic = new Set((await this.#restic.snapshots(backup)).map((s) => s.id));
+    await this.#restic.ensure();
+    const inRestic = (await this.#restic.snapshots(backup)).map((s) => s.id);
+    // restic 0.14 reports the short id after a backup and the full one in listings.
     const rows = await this.#manifests(backup);
-    return rows.filter((s) => inRestic.has(s.id));
+    return rows.filter((s) => inRestic.some((id) => id.startsWith(s.id)));
   }
 
   async read(backup: string, snapshot: Snapshot, entry: string, signal?: AbortSignal): Promise<Readable> {
@@ -175,7 +177,7 @@ export class ResticBackupRepository implements BackupRepository {
     const known = new Set((await this.#manifests(backup)).map((s) => s.id));
     const now = Date.now();
     const orphans = (await this.#restic.snapshots(backup)).filter(
-      (s) => !known.has(s.id) && now - Date.parse(s.time) > ORPHAN_AGE_MS,
+      (s) => ![...known].some((id) => s.id.startsWith(id)) && now - Date.parse(s.time) > ORPHAN_AGE_MS,
     );
     await this.#restic.forgetIds(orphans.map((s) => s.id));
     return orphans.length;
