@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DayshiftError } from '../errors.js';
 
 /**
@@ -122,4 +123,13 @@ export class MagicCheck extends Transform {
     this.seen += chunk.length;
     done(null, chunk);
   }
+}
+
+/**
+ * Resolves when a pass-through reader (a row counter, a tar index) has seen every byte the tool wrote:
+ * the tool can exit while its last bytes are still on their way through, and what the reader recorded
+ * is only whole after this. Rejects when the stream was destroyed first.
+ */
+export async function readerDone(reader: Transform): Promise<void> {
+  await finished(reader, { readable: false });
 }

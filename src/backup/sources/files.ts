@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { type Dump, runTool } from '../dump.js';
+import { type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { TarIndex } from '../tar-index.js';
 import { defineSource } from './source.js';
@@ -84,14 +84,17 @@ export function dumpFiles(o: z.output<typeof options>, baseDir: string, signal?:
   });
   const index = new TarIndex();
   const stream = tool.stdout.pipe(index);
-  const finished = tool.exited.then(({ code, stderr }) => ({
-    kind: 'files',
-    tool: 'GNU tar --format=posix',
-    paths: o.paths,
-    entries: index.entries,
-    files: index.files,
-    ...(code === 1 ? { warnings: stderr } : {}),
-  }));
+  const finished = tool.exited.then(async ({ code, stderr }) => {
+    await readerDone(index);
+    return {
+      kind: 'files',
+      tool: 'GNU tar --format=posix',
+      paths: o.paths,
+      entries: index.entries,
+      files: index.files,
+      ...(code === 1 ? { warnings: stderr } : {}),
+    };
+  });
   finished.catch(() => {});
   return { streams: [{ name: 'files.tar', stream }], finished };
 }

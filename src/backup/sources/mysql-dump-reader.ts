@@ -16,6 +16,8 @@ export class MysqlDumpReader extends Transform {
   seen = 0;
   serverVersion: string | undefined;
   #tail = '';
+  /** The first 4 KiB, where the tool writes the server's version. */
+  #prologue = '';
   #head: number[] = [];
   #lineStart = true;
   /** Inside the VALUES of an INSERT: which table, string state and parenthesis depth. */
@@ -25,12 +27,14 @@ export class MysqlDumpReader extends Transform {
   #depth = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.seen === 0 && !chunk.subarray(0, 3).equals(Buffer.from('-- '))) {
+    // A dump opens with a comment, or (MariaDB 10.11.8 and later) with its sandbox-mode directive.
+    if (this.seen === 0 && !/^(-- |\/\*)/.test(chunk.subarray(0, 3).toString('latin1'))) {
       done(new DayshiftError('BACKUP_FAILED', 'the mysql dump tool did not write a dump'));
       return;
     }
     if (this.serverVersion === undefined && this.seen < 4096) {
-      const version = /-- Server version\s+(\S+)/.exec(chunk.subarray(0, 4096).toString('latin1'));
+      this.#prologue += chunk.subarray(0, 4096 - this.seen).toString('latin1');
+      const version = /-- Server version\s+(\S+)\n/.exec(this.#prologue);
       if (version) this.serverVersion = version[1];
     }
     this.seen += chunk.length;
@@ -51,7 +55,11 @@ export class MysqlDumpReader extends Transform {
     }
     if (this.#lineStart) this.#head = [];
     this.#lineStart = b === 0x0a;
-    if (b === 0x0a) return;
+    if (b === 0x0a) {
+      // MariaDB 10.11.8 and later put each row of an INSERT on its own line after `VALUES`.
+      this.#insertHeader(Buffer.from(this.#head).toString('utf8'), /^INSERT INTO `((?:[^`]|``)+)` VALUES$/);
+      return;
+    }
     if (this.#head.length < 200) {
       this.#head.push(b);
       this.#header();
@@ -67,16 +75,20 @@ export class MysqlDumpReader extends Transform {
       this.rows[name] ??= 0;
       this.#head = [0];
     } else if (startsWith(head, INSERT) && last === 0x20 && head.length > INSERT.length) {
-      const text = Buffer.from(head).toString('utf8');
-      const match = /^INSERT INTO `((?:[^`]|``)+)` VALUES $/.exec(text);
-      if (match) {
-        this.#table = (match[1] as string).replace(/``/g, '`');
-        this.rows[this.#table] ??= 0;
-        this.#inString = false;
-        this.#escaped = false;
-        this.#depth = 0;
-      }
+      this.#insertHeader(Buffer.from(head).toString('utf8'), /^INSERT INTO `((?:[^`]|``)+)` VALUES $/);
     }
+  }
+
+  /** Starts counting the tuples of an INSERT when `text` is its header. */
+  #insertHeader(text: string, pattern: RegExp): void {
+    const match = pattern.exec(text);
+    if (!match) return;
+    this.#head = [];
+    this.#table = (match[1] as string).replace(/``/g, '`');
+    this.rows[this.#table] ??= 0;
+    this.#inString = false;
+    this.#escaped = false;
+    this.#depth = 0;
   }
 
   #value(b: number): void {
@@ -91,9 +103,10 @@ export class MysqlDumpReader extends Transform {
       if (this.#depth === 0) this.rows[this.#table as string] = (this.rows[this.#table as string] ?? 0) + 1;
       this.#depth++;
     } else if (b === 0x29) this.#depth--;
-    else if (b === 0x0a && this.#depth === 0) {
+    else if (b === 0x3b && this.#depth === 0) {
+      // The statement ends at its semicolon, whether the rows were on one line or many.
       this.#table = undefined;
-      this.#lineStart = true;
+      this.#lineStart = false;
     }
   }
 }

@@ -5,7 +5,7 @@ import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
-import { type Dump, runTool } from '../dump.js';
+import { type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { MysqlDumpReader } from './mysql-dump-reader.js';
 import { scratchName } from './postgres.js';
@@ -90,6 +90,7 @@ export async function dumpMysql(url: string, signal?: AbortSignal): Promise<Dump
   const stream = tool.stdout.pipe(reader);
   const finished = (async () => {
     await tool.exited;
+    await readerDone(reader);
     if (!reader.completed)
       throw new DayshiftError(
         'BACKUP_FAILED',
