@@ -1,4 +1,6 @@
 import { type DeliveryContext, deliveryJobKind } from '../alerts/delivery-job.js';
+import type { Backups } from '../backup/backups.js';
+import { backupJobKinds } from '../backup/jobs.js';
 import { historyMaintenanceJob } from '../history/maintenance-job.js';
 import { selftestJob } from '../jobs/builtin/selftest.js';
 import type { JobKind } from '../jobs/kinds.js';
@@ -7,11 +9,12 @@ import type { JobKind } from '../jobs/kinds.js';
  * Every job kind a node can run. Features that queue work (backups, drills, runs, deploys,
  * notification deliveries) add their kind here.
  */
-export function allJobKinds(features: { delivery?: DeliveryContext } = {}): JobKind[] {
+export function allJobKinds(features: { delivery?: DeliveryContext; backups?: Backups } = {}): JobKind[] {
   return [
     selftestJob as JobKind,
     historyMaintenanceJob as JobKind,
     deliveryJobKind(features.delivery) as JobKind,
+    ...backupJobKinds(features.backups),
   ];
 }
 

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
 import { Alerting } from '../alerts/alerting.js';
+import { scheduleBackups } from '../backup/jobs.js';
+import { openBackups } from '../backup/open.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { scheduleHistoryMaintenance } from '../history/maintenance-job.js';
@@ -59,8 +61,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   logger.info({ store: store.description }, 'store ready');
 
   const baseDir = options.stack ? baseDirOf(options.stack.configPath) : process.cwd();
+  const backups = options.stack
+    ? openBackups(options.stack.config, options.stack.configPath, store.db, {
+        clock,
+        logger: logger.child({ component: 'backups' }),
+      })
+    : undefined;
   const kinds = allJobKinds({
     delivery: options.stack ? { db: store.db, config: options.stack.config, baseDir, clock } : undefined,
+    backups,
   });
   const queue = new JobQueue(store, { clock, kinds });
   const worker = new Worker(queue, kinds, {
@@ -131,6 +140,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const unbindHistory = options.stack
     ? await scheduleHistoryMaintenance(scheduler, { store, clock, retention: options.stack.config.history })
     : undefined;
+  if (backups) await scheduleBackups(scheduler, backups, logger);
   if (monitor) {
     await monitor.start();
     logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');

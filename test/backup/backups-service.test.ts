@@ -1,0 +1,143 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backups } from '../../src/backup/backups.js';
+import { runDrill } from '../../src/backup/drill.js';
+import { BACKUP_RUN_KIND, backupJobKinds } from '../../src/backup/jobs.js';
+import { openBackups } from '../../src/backup/open.js';
+import { DayshiftError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { Store } from '../../src/store/index.js';
+import { stackFrom } from '../helpers/stack.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
+
+const PASSPHRASE = 'canary-svc-passphrase-5a1e';
+
+describe('the backup service on SQLite and files: hooks, jobs, verify, passphrases', () => {
+  let testStore: TestStore;
+  let store: Store;
+  let backups: Backups;
+  let dir: string;
+  let configPath: string;
+
+  beforeAll(async () => {
+    const stack = stackFrom(
+      `version: 1
+stack: backups-service
+repositories:
+  vault: { local: { path: vault, passphrase: "\${PASSPHRASE}" } }
+backups:
+  app:
+    source: { sqlite: { path: app.db } }
+    repository: vault
+    before: "echo before >> hooks.log"
+    after: "echo after >> hooks.log"
+  broken:
+    source: { sqlite: { path: missing.db } }
+    repository: vault
+    after: "echo after-broken >> hooks.log"
+  slow-hook:
+    source: { sqlite: { path: app.db } }
+    repository: vault
+    before: "sleep 5"
+    hook_timeout: 300ms
+    after: "echo after-slow >> hooks.log"
+  uploads:
+    source: { files: { paths: [ uploads ] } }
+    repository: vault
+`,
+      { PASSPHRASE },
+    );
+    dir = stack.dir;
+    configPath = stack.configPath;
+    const db = new Database(path.join(dir, 'app.db'));
+    db.exec(
+      "create table notes (id integer primary key, body text); insert into notes (body) values ('a'), ('b'), ('c');",
+    );
+    db.close();
+    mkdirSync(path.join(dir, 'uploads'));
+    writeFileSync(path.join(dir, 'uploads', 'one.txt'), 'one');
+    writeFileSync(path.join(dir, 'uploads', 'two.txt'), 'two');
+    testStore = await createTestStore('sqlite');
+    store = await testStore.open();
+    backups = openBackups(stack.config, configPath, store.db);
+  });
+
+  afterAll(async () => {
+    await testStore?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const hooksLog = () => readFileSync(path.join(dir, 'hooks.log'), 'utf8').trim().split('\n');
+
+  it('runs the before and after hooks around the dump', async () => {
+    await backups.run('app', { trigger: 'test' });
+    expect(hooksLog()).toEqual(['before', 'after']);
+  });
+
+  it('runs the after hook when the dump fails, and keeps no snapshot', async () => {
+    const error = await backups.run('broken', { trigger: 'test' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DayshiftError);
+    expect(hooksLog()).toContain('after-broken');
+    expect(await backups.list('broken')).toEqual([]);
+  });
+
+  it('stops a hook at its timeout, fails the backup, and still runs after', async () => {
+    const started = Date.now();
+    const error = await backups.run('slow-hook', { trigger: 'test' }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect((error as Error).message).toMatch(/the before hook of slow-hook did not finish within 0.3s/);
+    expect(hooksLog()).toContain('after-slow');
+    expect(await backups.list('slow-hook')).toEqual([]);
+  });
+
+  it('the scheduled job kind takes a backup and records it as a run', async () => {
+    const kind = backupJobKinds(backups).find((k) => k.kind === BACKUP_RUN_KIND);
+    const before = (await backups.list('app')).length;
+    const result = (await kind?.handler({
+      job: { payload: { backup: 'app' } } as never,
+      signal: new AbortController().signal,
+      progress: async () => {},
+      logger: silentLogger(),
+    })) as { snapshot: string; runId: number };
+    expect(await backups.list('app')).toHaveLength(before + 1);
+    expect((await backups.env.runs.get(result.runId))?.trigger).toBe('schedule');
+  });
+
+  it('a files drill checks every checksum; verify names a damaged file after one byte changes', async () => {
+    const { snapshot } = await backups.run('uploads', { trigger: 'test' });
+    const drill = await runDrill(backups, 'uploads', { trigger: 'test' });
+    expect(drill.failures).toEqual([]);
+    expect(drill.assertions.map((a) => a.kind)).toEqual(['checksums']);
+    expect(existsSync(drill.target?.replace(/^scratch directory /, '') ?? '/')).toBe(false);
+
+    const data = path.join(dir, 'vault', 'uploads', snapshot.id, 'data', '0');
+    const bytes = readFileSync(data);
+    bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
+    writeFileSync(data, bytes);
+    const verified = await backups.verify('uploads', { trigger: 'test' });
+    expect(verified.ok).toBe(false);
+    expect(verified.results[0]?.problems[0]?.file).toBe(data);
+    expect((await backups.env.runs.get(verified.runId))?.status).toBe('failed');
+  });
+
+  it('a wrong passphrase is a clear error and restores nothing', async () => {
+    const wrong = stackFrom(
+      readFileSync(configPath, 'utf8').replace('path: vault', `path: ${path.join(dir, 'vault')}`),
+      {
+        PASSPHRASE: 'canary-not-the-passphrase',
+      },
+    );
+    const other = openBackups(wrong.config, wrong.configPath, store.db);
+    const target = path.join(dir, 'restored-app.db');
+    const error = await other.restore('app', { to: target, trigger: 'test' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DayshiftError);
+    expect((error as Error).message).toMatch(/the passphrase does not open the repository/);
+    expect(existsSync(target)).toBe(false);
+    rmSync(wrong.dir, { recursive: true, force: true });
+    const everything = JSON.stringify(await store.db.selectFrom('run_steps').selectAll().execute());
+    expect(everything).not.toContain(PASSPHRASE);
+    expect(readdirSync(dir)).not.toContain('restored-app.db');
+  });
+});
