@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<void>> = {
   jobs: async () => (await import('./jobs.js')).main(),
   checks: async () => (await import('./checks.js')).main(),
   alerting: async () => (await import('./alerting.js')).main(),
+  backup: async () => (await import('./backup.js')).main(),
 };
 
 const name = process.argv[2];
