@@ -40,3 +40,20 @@ export class HashCheck extends Transform {
     else done();
   }
 }
+
+/** Passes a stream through while taking its size and SHA-256: what a manifest records of it. */
+export class StreamDigest extends Transform {
+  size = 0;
+  readonly #hash = createHash('sha256');
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.#hash.update(chunk);
+    this.size += chunk.length;
+    done(null, chunk);
+  }
+
+  /** The SHA-256 in hex; call once, after the stream has ended. */
+  sha256(): string {
+    return this.#hash.digest('hex');
+  }
+}

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { StreamDigest } from '../hash-check.js';
 import { SealStream } from './crypto.js';
 import { fsync, writeAtomically } from './durable-fs.js';
 import type { Manifest, ManifestEntry } from './manifest.js';
@@ -34,15 +34,7 @@ export class SnapshotWriter {
   async add(name: string, source: Readable): Promise<ManifestEntry> {
     const file = String(this.#entries.length);
     const target = path.join(this.#partial, 'data', file);
-    const hash = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const counter = new StreamDigest();
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [
       source,
       counter,
@@ -55,9 +47,9 @@ export class SnapshotWriter {
     const entry: ManifestEntry = {
       name,
       file,
-      size,
+      size: counter.size,
       stored: (await stat(target)).size,
-      sha256: hash.digest('hex'),
+      sha256: counter.sha256(),
     };
     this.#entries.push(entry);
     return entry;

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { secretString } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import type { Dump } from '../dump.js';
-import { HashCheck } from '../hash-check.js';
+import { HashCheck, StreamDigest } from '../hash-check.js';
 import type { BackupRepository, Snapshot, VerifyResult } from '../repository.js';
 import { ResticRepository } from '../restic/restic-repository.js';
 import { defineRepositoryKind } from './kind.js';
@@ -66,21 +65,13 @@ export class ResticBackupRepository implements BackupRepository {
         `a restic snapshot holds one stream; ${backup} gave ${dump.streams.length}`,
       );
     await this.#restic.ensure();
-    const hash = createHash('sha256');
-    let size = 0;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const hashing = new StreamDigest();
     only.stream.on('error', (error) => hashing.destroy(error));
     let saved: { id: string } | undefined;
     try {
       saved = await this.#restic.backup(backup, only.name, only.stream.pipe(hashing), signal);
       const source = await dump.finished;
-      if (size === 0)
+      if (hashing.size === 0)
         throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {
           hint: 'nothing was kept',
         });
@@ -89,7 +80,7 @@ export class ResticBackupRepository implements BackupRepository {
         backup,
         createdAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
-        entries: [{ name: only.name, size, sha256: hash.digest('hex') }],
+        entries: [{ name: only.name, size: hashing.size, sha256: hashing.sha256() }],
         source,
       };
       await this.#db
