@@ -6,6 +6,7 @@ import type { Monitor } from '../monitor/monitor.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { acknowledge } from './alert-store.js';
+import { BackupAlertSource } from './backup-source.js';
 import { CheckAlertSource } from './check-source.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
@@ -49,6 +50,7 @@ export class Alerting {
     const sources: AlertSource[] = [
       new CheckAlertSource(options.config, options.db),
       new RuleAlertSource(options.config, options.db, options.logger),
+      new BackupAlertSource(options.config, options.db),
     ];
     this.engine = new AlertEngine({
       db: options.db,

@@ -1,8 +1,8 @@
 /**
  * Glossary of alerting.
  *
- * - source: what decides which alerts should be open: check states, rules, (later) backups. Each owns
- *   a key prefix (`check:`, `rule:`), and only alerts under its prefix are opened and closed by it.
+ * - source: what decides which alerts should be open: check states, rules, backup runs. Each owns
+ *   a key prefix (`check:`, `rule:`, `backup:`), and only alerts under its prefix are opened and closed by it.
  * - desired alert: what a source says is true now ("backend.health is unhealthy").
  * - alert: a row that is open (pending, then firing) while its desired alert exists, then resolved.
  *   Deduplicated by key: at most one open alert per key.
@@ -17,7 +17,7 @@ export type AlertState = 'pending' | 'firing' | 'resolved';
 /** What a source says should be open now. */
 export interface DesiredAlert {
   key: string;
-  source: 'check' | 'rule' | 'missed' | 'delivery';
+  source: 'check' | 'rule' | 'missed' | 'delivery' | 'backup';
   name: string;
   severity: string;
   service?: string;

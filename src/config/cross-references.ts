@@ -93,8 +93,11 @@ export function checkReferences(config: Partial<ParsedSections>, known: KnownNam
     });
   for (const [s, def] of Object.entries(config.incidents?.severities ?? {}))
     notify(['incidents', 'severities', s, 'notify'], def.notify);
-  for (const [b, backup] of Object.entries(config.backups ?? {}))
+  for (const [b, backup] of Object.entries(config.backups ?? {})) {
     refer(['backups', b, 'repository'], backup.repository, known.repositories, 'repository');
+    notify(['backups', b, 'notify'], backup.notify);
+    severity(['backups', b, 'severity'], backup.severity);
+  }
   config.status_page?.components.forEach((c, i) => {
     service(['status_page', 'components', i], c);
   });

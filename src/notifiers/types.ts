@@ -19,13 +19,13 @@ export type AlertEvent =
 export interface NotifiedAlert {
   /** The alert row's id (`dayshift alerts show <id>`). */
   id: number;
-  /** The deduplication key: `check:backend.health`, `rule:api-slow`, `missed:backup:db`... PagerDuty's dedup_key. */
+  /** The deduplication key: `check:backend.health`, `rule:api-slow`, `backup:db:missed`... PagerDuty's dedup_key. */
   key: string;
   event: AlertEvent;
   /** A short name: the rule's name, or `backend.health` for a check. */
   name: string;
   /** Where it comes from. */
-  source: 'check' | 'rule' | 'missed' | 'delivery' | 'test';
+  source: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test';
   severity: string;
   /** The alert's state when the notification was made. */
   state: 'pending' | 'firing' | 'resolved';

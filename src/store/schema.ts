@@ -191,7 +191,7 @@ export interface AlertsTable {
   open_key: string | null;
   /** 'pending' | 'firing' | 'resolved' */
   state: string;
-  /** 'check' | 'rule' | 'missed' | 'delivery' */
+  /** 'check' | 'rule' | 'missed' | 'delivery' | 'backup' */
   source: string;
   name: string;
   severity: string;

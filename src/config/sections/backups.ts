@@ -41,6 +41,10 @@ const backupSchema = z.strictObject({
   keep: keepSchema.optional(),
   /** Alert when the newest good snapshot is older than this. */
   rpo: duration().optional(),
+  severity: name()
+    .optional()
+    .describe('the severity of the alert raised by a missed backup, a failed drill or a failed verify'),
+  notify: z.array(name()).optional().describe("the notifiers of this backup's alerts"),
   /** Run before the dump (stop a worker for a consistent copy); the backup fails if it fails. */
   before: commandLine().optional(),
   /** Run after the dump, whether it succeeded or not (start the worker again). */

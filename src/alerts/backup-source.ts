@@ -1,0 +1,182 @@
+import type { Kysely } from 'kysely';
+import { formatDuration } from '../config/duration.js';
+import type { StackConfig } from '../config/schema.js';
+import type { Database } from '../store/schema.js';
+import { routeTo, severityOr } from './routing.js';
+import type { AlertSource, DesiredAlert } from './types.js';
+
+interface BackupAlertSettings {
+  name: string;
+  severity: string;
+  notify: string[];
+  rpoMs: number | undefined;
+  repeatMs: number;
+}
+
+interface LastRun {
+  status: string;
+  startedAt: number;
+  finishedAt: number;
+  summary: unknown;
+}
+
+/**
+ * Alerts from backup runs: the newest drill failed (an assertion, the restore, or a missed RTO or RPO),
+ * the newest verify found damage, or no backup has succeeded within `rpo` (a missed backup). Each
+ * resolves when a newer run succeeds. Runs are read every `alerting.evaluate_every`, like rules.
+ */
+export class BackupAlertSource implements AlertSource {
+  readonly prefix = 'backup:';
+  readonly #db: Kysely<Database>;
+  readonly #backups: BackupAlertSettings[];
+  readonly #everyMs: number;
+  /** A backup that never succeeded is missed `rpo` after this node began watching it. */
+  #watchingSince: number | undefined;
+  #evaluatedAt = Number.NEGATIVE_INFINITY;
+  #answers: DesiredAlert[] = [];
+
+  constructor(config: StackConfig, db: Kysely<Database>) {
+    this.#db = db;
+    this.#everyMs = config.alerting.evaluate_every;
+    this.#backups = Object.entries(config.backups).map(([name, backup]) => {
+      const severity = backup.severity ?? severityOr(config, 'high', 'most');
+      return {
+        name,
+        severity,
+        notify: routeTo(config, backup.notify, severity),
+        rpoMs: backup.rpo,
+        repeatMs: config.alerting.repeat,
+      };
+    });
+  }
+
+  async desired(now: number): Promise<DesiredAlert[]> {
+    this.#watchingSince ??= now;
+    if (this.#backups.length > 0 && now - this.#evaluatedAt >= this.#everyMs) {
+      const answers = await Promise.all(this.#backups.map((b) => this.#alertsOf(b, now)));
+      this.#answers = answers.flat();
+      this.#evaluatedAt = now;
+    }
+    return this.#answers;
+  }
+
+  async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
+    const [drill, verify, good, first] = await Promise.all([
+      this.#lastRun('drill', backup.name),
+      this.#lastRun('verify', backup.name),
+      this.#lastRun('backup', backup.name, 'succeeded'),
+      backup.rpoMs === undefined || this.#watchingSince === undefined
+        ? undefined
+        : this.#firstRun('backup', backup.name),
+    ]);
+    const out: DesiredAlert[] = [];
+    if (drill?.status === 'failed')
+      out.push({
+        ...this.#base(backup, 'backup'),
+        key: `backup:${backup.name}:drill`,
+        name: `${backup.name} drill failed`,
+        summary: `the restore drill of ${backup.name} failed: ${reasonsOf(drill.summary)}`,
+        since: drill.finishedAt,
+      });
+    if (verify?.status === 'failed')
+      out.push({
+        ...this.#base(backup, 'backup'),
+        key: `backup:${backup.name}:verify`,
+        name: `${backup.name} verify failed`,
+        summary: `verifying ${backup.name} failed: ${reasonsOf(verify.summary)}`,
+        since: verify.finishedAt,
+      });
+    if (backup.rpoMs !== undefined) {
+      // The data a snapshot holds is as old as the dump's start.
+      const newest = good?.startedAt;
+      const from =
+        newest ?? Math.min(first?.startedAt ?? Number.POSITIVE_INFINITY, this.#watchingSince ?? now);
+      if (now - from > backup.rpoMs)
+        out.push({
+          ...this.#base(backup, 'missed'),
+          key: `backup:${backup.name}:missed`,
+          name: `${backup.name} backup missed`,
+          summary:
+            newest === undefined
+              ? `${backup.name} has no successful backup, and its RPO is ${formatDuration(backup.rpoMs)}`
+              : `the newest good snapshot of ${backup.name} is ${formatDuration(now - newest)} old; its RPO is ${formatDuration(backup.rpoMs)}`,
+          value: newest === undefined ? null : Math.round((now - newest) / 1000),
+          since: from + backup.rpoMs,
+        });
+    }
+    return out;
+  }
+
+  async #lastRun(kind: string, name: string, status?: string): Promise<LastRun | undefined> {
+    let query = this.#db
+      .selectFrom('runs')
+      .select(['status', 'started_at', 'finished_at', 'summary'])
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .where('status', '!=', 'running');
+    if (status) query = query.where('status', '=', status);
+    const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      startedAt: Number(row.started_at),
+      finishedAt: Number(row.finished_at ?? row.started_at),
+      summary: parseSummary(row.summary),
+    };
+  }
+
+  async #firstRun(kind: string, name: string): Promise<{ startedAt: number } | undefined> {
+    const row = await this.#db
+      .selectFrom('runs')
+      .select('started_at')
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .orderBy('started_at', 'asc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { startedAt: Number(row.started_at) } : undefined;
+  }
+
+  #base(
+    backup: BackupAlertSettings,
+    source: 'backup' | 'missed',
+  ): Omit<DesiredAlert, 'key' | 'name' | 'summary'> {
+    return {
+      source,
+      severity: backup.severity,
+      labels: { backup: backup.name, severity: backup.severity, source },
+      notify: backup.notify,
+      forMs: 0,
+      repeatMs: backup.repeatMs,
+    };
+  }
+}
+
+function parseSummary(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** The reasons a run gave, in one line: a drill's failures, a verify's problems, or an error. */
+function reasonsOf(summary: unknown): string {
+  if (summary && typeof summary === 'object') {
+    const s = summary as {
+      failures?: unknown[];
+      problems?: Array<{ entry?: string; file?: string; problem?: string }>;
+      error?: string;
+    };
+    if (Array.isArray(s.failures) && s.failures.length > 0) return s.failures.map(String).join('; ');
+    if (Array.isArray(s.problems) && s.problems.length > 0)
+      return s.problems
+        .slice(0, 3)
+        .map((p) => `${p.file ?? p.entry ?? 'snapshot'}: ${p.problem ?? 'damaged'}`)
+        .join('; ')
+        .concat(s.problems.length > 3 ? ` (and ${s.problems.length - 3} more)` : '');
+    if (typeof s.error === 'string') return s.error;
+  }
+  return 'see the run record';
+}
