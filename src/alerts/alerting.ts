@@ -3,6 +3,7 @@ import type { StackConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
+import { Runs } from '../runs/runs.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { acknowledge } from './alert-store.js';
@@ -50,7 +51,7 @@ export class Alerting {
     const sources: AlertSource[] = [
       new CheckAlertSource(options.config, options.db),
       new RuleAlertSource(options.config, options.db, options.logger),
-      new BackupAlertSource(options.config, options.db),
+      new BackupAlertSource(options.config, new Runs(options.db, options.clock)),
     ];
     this.engine = new AlertEngine({
       db: options.db,

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { formatDuration } from '../config/duration.js';
 import type { StackConfig } from '../config/schema.js';
-import type { Database } from '../store/schema.js';
+import type { Runs } from '../runs/runs.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertSource, DesiredAlert } from './types.js';
 
@@ -13,13 +12,6 @@ interface BackupAlertSettings {
   repeatMs: number;
 }
 
-interface LastRun {
-  status: string;
-  startedAt: number;
-  finishedAt: number;
-  summary: unknown;
-}
-
 /**
  * Alerts from backup runs: the newest drill failed (an assertion, the restore, or a missed RTO or RPO),
  * the newest verify found damage, or no backup has succeeded within `rpo` (a missed backup). Each
@@ -27,7 +19,7 @@ interface LastRun {
  */
 export class BackupAlertSource implements AlertSource {
   readonly prefix = 'backup:';
-  readonly #db: Kysely<Database>;
+  readonly #runs: Runs;
   readonly #backups: BackupAlertSettings[];
   readonly #everyMs: number;
   /** A backup that never succeeded is missed `rpo` after this node began watching it. */
@@ -35,8 +27,8 @@ export class BackupAlertSource implements AlertSource {
   #evaluatedAt = Number.NEGATIVE_INFINITY;
   #answers: DesiredAlert[] = [];
 
-  constructor(config: StackConfig, db: Kysely<Database>) {
-    this.#db = db;
+  constructor(config: StackConfig, runs: Runs) {
+    this.#runs = runs;
     this.#everyMs = config.alerting.evaluate_every;
     this.#backups = Object.entries(config.backups).map(([name, backup]) => {
       const severity = backup.severity ?? severityOr(config, 'high', 'most');
@@ -61,13 +53,12 @@ export class BackupAlertSource implements AlertSource {
   }
 
   async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
+    const runs = this.#runs;
     const [drill, verify, good, first] = await Promise.all([
-      this.#lastRun('drill', backup.name),
-      this.#lastRun('verify', backup.name),
-      this.#lastRun('backup', backup.name, 'succeeded'),
-      backup.rpoMs === undefined || this.#watchingSince === undefined
-        ? undefined
-        : this.#firstRun('backup', backup.name),
+      runs.latest('drill', backup.name),
+      runs.latest('verify', backup.name),
+      runs.latest('backup', backup.name, 'succeeded'),
+      backup.rpoMs === undefined ? undefined : runs.first('backup', backup.name),
     ]);
     const out: DesiredAlert[] = [];
     if (drill?.status === 'failed')
@@ -76,7 +67,7 @@ export class BackupAlertSource implements AlertSource {
         key: `backup:${backup.name}:drill`,
         name: `${backup.name} drill failed`,
         summary: `the restore drill of ${backup.name} failed: ${reasonsOf(drill.summary)}`,
-        since: drill.finishedAt,
+        since: drill.finishedAt ?? drill.startedAt,
       });
     if (verify?.status === 'failed')
       out.push({
@@ -84,7 +75,7 @@ export class BackupAlertSource implements AlertSource {
         key: `backup:${backup.name}:verify`,
         name: `${backup.name} verify failed`,
         summary: `verifying ${backup.name} failed: ${reasonsOf(verify.summary)}`,
-        since: verify.finishedAt,
+        since: verify.finishedAt ?? verify.startedAt,
       });
     if (backup.rpoMs !== undefined) {
       // The data a snapshot holds is as old as the dump's start.
@@ -107,36 +98,6 @@ export class BackupAlertSource implements AlertSource {
     return out;
   }
 
-  async #lastRun(kind: string, name: string, status?: string): Promise<LastRun | undefined> {
-    let query = this.#db
-      .selectFrom('runs')
-      .select(['status', 'started_at', 'finished_at', 'summary'])
-      .where('kind', '=', kind)
-      .where('name', '=', name)
-      .where('status', '!=', 'running');
-    if (status) query = query.where('status', '=', status);
-    const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      status: row.status,
-      startedAt: Number(row.started_at),
-      finishedAt: Number(row.finished_at ?? row.started_at),
-      summary: parseSummary(row.summary),
-    };
-  }
-
-  async #firstRun(kind: string, name: string): Promise<{ startedAt: number } | undefined> {
-    const row = await this.#db
-      .selectFrom('runs')
-      .select('started_at')
-      .where('kind', '=', kind)
-      .where('name', '=', name)
-      .orderBy('started_at', 'asc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? { startedAt: Number(row.started_at) } : undefined;
-  }
-
   #base(
     backup: BackupAlertSettings,
     source: 'backup' | 'missed',
@@ -149,15 +110,6 @@ export class BackupAlertSource implements AlertSource {
       forMs: 0,
       repeatMs: backup.repeatMs,
     };
-  }
-}
-
-function parseSummary(raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
   }
 }
 

@@ -10,6 +10,8 @@ export const BACKUP_VERIFY_KIND = 'backup.verify';
 
 interface BackupPayload {
   backup: string;
+  /** Recorded on the run: `schedule` unless the job was queued otherwise (`api`). */
+  trigger?: string;
 }
 
 /**
@@ -27,7 +29,10 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal }) => {
-      const result = await need().run(job.payload.backup, { trigger: 'schedule', signal });
+      const result = await need().run(job.payload.backup, {
+        trigger: job.payload.trigger ?? 'schedule',
+        signal,
+      });
       return { snapshot: result.snapshot.id, runId: result.runId, removed: result.removed };
     },
   };
@@ -37,7 +42,10 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal }) => {
-      const report = await runDrill(need(), job.payload.backup, { trigger: 'schedule', signal });
+      const report = await runDrill(need(), job.payload.backup, {
+        trigger: job.payload.trigger ?? 'schedule',
+        signal,
+      });
       // A failed drill is evidence, recorded as a run; it is not retried until the next schedule.
       return { ok: report.ok, runId: report.runId, rtoMs: report.rtoMs, failures: report.failures };
     },
@@ -48,7 +56,7 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job }) => {
-      const result = await need().verify(job.payload.backup, { trigger: 'schedule' });
+      const result = await need().verify(job.payload.backup, { trigger: job.payload.trigger ?? 'schedule' });
       return { ok: result.ok, runId: result.runId };
     },
   };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 
@@ -13,6 +13,9 @@ export interface RunStepRecord {
   durationMs: number;
   result: unknown;
 }
+
+/** A run without its steps, as lists show it. */
+export type RunSummary = Omit<RunRecord, 'steps'>;
 
 export interface RunRecord {
   id: number;
@@ -77,6 +80,55 @@ export class Runs {
       .execute();
   }
 
+  /** The newest finished run of a kind and name, optionally with a given status. */
+  async latest(
+    kind: string,
+    name: string,
+    status?: Exclude<RunStatus, 'running'>,
+  ): Promise<RunSummary | undefined> {
+    let query = this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .where('status', '!=', 'running');
+    if (status) query = query.where('status', '=', status);
+    const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? summaryOf(row) : undefined;
+  }
+
+  /** The oldest run of a kind and name, finished or not. */
+  async first(kind: string, name: string): Promise<RunSummary | undefined> {
+    const row = await this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .orderBy('started_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? summaryOf(row) : undefined;
+  }
+
+  /** Runs, newest first: of the given kinds and name, before an id (paging). */
+  async list(filter: {
+    kinds?: readonly string[];
+    name?: string;
+    limit?: number;
+    beforeId?: number;
+  }): Promise<RunSummary[]> {
+    let query = this.#db.selectFrom('runs').selectAll();
+    if (filter.kinds) query = query.where('kind', 'in', [...filter.kinds]);
+    if (filter.name !== undefined) query = query.where('name', '=', filter.name);
+    if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 50)
+      .execute();
+    return rows.map(summaryOf);
+  }
+
   async get(runId: number): Promise<RunRecord | undefined> {
     const run = await this.#db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
     if (!run) return undefined;
@@ -87,14 +139,7 @@ export class Runs {
       .orderBy('position')
       .execute();
     return {
-      id: Number(run.id),
-      kind: run.kind,
-      name: run.name,
-      status: run.status as RunStatus,
-      trigger: run.trigger,
-      startedAt: Number(run.started_at),
-      finishedAt: run.finished_at === null ? null : Number(run.finished_at),
-      summary: run.summary ? JSON.parse(run.summary) : null,
+      ...summaryOf(run),
       steps: steps.map((s) => ({
         position: s.position,
         name: s.name,
@@ -106,4 +151,17 @@ export class Runs {
       })),
     };
   }
+}
+
+function summaryOf(run: Selectable<Database['runs']>): RunSummary {
+  return {
+    id: Number(run.id),
+    kind: run.kind,
+    name: run.name,
+    status: run.status as RunStatus,
+    trigger: run.trigger,
+    startedAt: Number(run.started_at),
+    finishedAt: run.finished_at === null ? null : Number(run.finished_at),
+    summary: run.summary ? JSON.parse(run.summary) : null,
+  };
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { baseDirOf } from '../monitor/configured-checks.js';
 import { Monitor } from '../monitor/monitor.js';
 import { buildServer } from '../server/app.js';
+import { backupSeries } from '../server/backup-metrics.js';
 import { addCheckMetrics } from '../server/check-metrics.js';
 import { createMetrics } from '../server/metrics.js';
 import { openStore, type Store, type StoreOptions } from '../store/index.js';
@@ -109,7 +110,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         tickMs: options.alertTickMs,
       })
     : undefined;
-  const checkSeries = monitor ? addCheckMetrics(metrics.registry, store.db, monitor) : undefined;
+  const storeSeries = [
+    ...(monitor ? [addCheckMetrics(metrics.registry, store.db, monitor)] : []),
+    ...(backups ? [backupSeries(backups)] : []),
+  ];
 
   const server = await buildServer({
     store,
@@ -129,7 +133,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     requestableKinds: REQUESTABLE_KINDS,
     monitor,
     alerts,
-    checkSeries,
+    storeSeries,
+    backups,
     historyRetention: options.stack?.config.history,
   });
 

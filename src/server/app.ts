@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../access/tokens.js';
 import type { Alerting } from '../alerts/alerting.js';
+import type { Backups } from '../backup/backups.js';
 import type { HistoryRetention } from '../history/retention.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
@@ -10,10 +11,11 @@ import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { installAuth } from './auth.js';
-import type { CheckSeries } from './check-metrics.js';
 import { installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import type { StoreSeries } from './prom-text.js';
 import { alertRoutes } from './routes/alerts.js';
+import { backupRoutes } from './routes/backups.js';
 import { checkRoutes, heartbeatRoutes } from './routes/checks.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -37,8 +39,10 @@ export interface ServerDependencies {
   alerts?: Alerting;
   /** How long check history is kept, so history queries know which rollups still reach back. */
   historyRetention?: HistoryRetention;
-  /** Per-check series appended to `/metrics`. */
-  checkSeries?: CheckSeries;
+  /** Series read from the store at scrape time (per check, per backup), appended to `/metrics`. */
+  storeSeries?: StoreSeries[];
+  /** The backups of the stack file; without it the backup routes are absent. */
+  backups?: Backups;
 }
 
 /** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
@@ -83,6 +87,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
   if (deps.alerts) await app.register(alertRoutes, { alerting: deps.alerts });
+  if (deps.backups) await app.register(backupRoutes, { backups: deps.backups, queue: deps.queue });
   if (deps.monitor) {
     await app.register(checkRoutes, {
       store: deps.store,
@@ -95,7 +100,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const text = (await deps.metrics.registry.metrics()) + ((await deps.checkSeries?.()) ?? '');
+    const series = await Promise.all((deps.storeSeries ?? []).map((read) => read()));
+    const text = (await deps.metrics.registry.metrics()) + series.join('');
     return reply.type(deps.metrics.contentType).send(text);
   });
   return app;

@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Database } from '../store/schema.js';
+import { escapeLabel, family, type StoreSeries } from './prom-text.js';
 
 interface StateRow {
   check_id: string;
@@ -50,9 +51,6 @@ async function* statePages(db: Kysely<Database>): AsyncGenerator<StateRow> {
   }
 }
 
-/** The per-check part of `/metrics`, as Prometheus text; appended to the registry's output. */
-export type CheckSeries = () => Promise<string>;
-
 /**
  * Per-check series, read from the store at scrape time so every node reports every check the same
  * way: up, state, last latency and certificate expiry. They are written as text directly: prom-client
@@ -60,7 +58,7 @@ export type CheckSeries = () => Promise<string>;
  * timer. This node's own scheduler figures (checks held, runs, lag, pending samples) are gauges in
  * the registry.
  */
-export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): CheckSeries {
+export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): StoreSeries {
   const labelsOf = new Map(
     monitor.checks.map((c) => [
       c.id,
@@ -121,15 +119,6 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
       ),
     ].join('');
   };
-}
-
-function family(name: string, type: string, help: string, lines: string[]): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`;
-}
-
-/** Label values as the text format requires: backslash, double quote and newline escaped. */
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 function addNodeGauges(registry: Registry, monitor: Monitor): void {

@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify';
+import type { Backups } from '../../backup/backups.js';
+import { BACKUP_DRILL_KIND, BACKUP_RUN_KIND, BACKUP_VERIFY_KIND } from '../../backup/jobs.js';
+import { backupStatus } from '../../backup/status.js';
+import { DayshiftError } from '../../errors.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { errorResponseSchema } from '../http-errors.js';
+import { jobSchema } from '../schemas.js';
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const nameParams = {
+  type: 'object',
+  properties: { name: { type: 'string' } },
+  required: ['name'],
+} as const;
+
+/** The run kinds a backup records, as `?kind=` names them. */
+const RUN_KINDS = ['backup', 'drill', 'verify', 'restore'] as const;
+
+/** What an operator may start through the API: each is queued as a job and recorded as a run. */
+const ACTIONS = {
+  run: BACKUP_RUN_KIND,
+  drill: BACKUP_DRILL_KIND,
+  verify: BACKUP_VERIFY_KIND,
+} as const;
+
+/**
+ * `/api/v1/backups`: each backup's status (its newest backup, drill and verify runs), its snapshots,
+ * its runs with their steps, and queueing a backup, drill or verify now. Restores stay with the CLI,
+ * which can show progress and ask for `--force`.
+ */
+export async function backupRoutes(
+  app: FastifyInstance,
+  options: { backups: Backups; queue: JobQueue },
+): Promise<void> {
+  const { backups, queue } = options;
+  const errors = {
+    400: errorResponseSchema,
+    401: errorResponseSchema,
+    403: errorResponseSchema,
+    404: errorResponseSchema,
+  };
+
+  app.get(
+    '/api/v1/backups',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: 'Every backup in the stack file with its newest backup, drill and verify runs',
+        response: {
+          200: { type: 'object', properties: { backups: { type: 'array', items: anyObject } } },
+          ...errors,
+        },
+      },
+    },
+    async () => ({
+      backups: await Promise.all(backups.names().map((name) => backupStatus(backups, name))),
+    }),
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/api/v1/backups/:name',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: "One backup's status and its snapshots, newest first (read from its repository)",
+        params: nameParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { backup: anyObject, snapshots: { type: 'array', items: anyObject } },
+          },
+          ...errors,
+          502: errorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const status = await backupStatus(backups, name);
+      return { backup: status, snapshots: await backups.list(name) };
+    },
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { kind?: string; limit?: number; before?: number } }>(
+    '/api/v1/backups/:name/runs',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: "A backup's runs (backups, drills, verifies, restores), newest first",
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: [...RUN_KINDS] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            before: { type: 'integer', minimum: 1, description: 'page: only runs with a smaller id' },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { runs: { type: 'array', items: anyObject } } },
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      backups.configOf(name);
+      const { kind, limit, before } = request.query;
+      const runs = await backups.env.runs.list({
+        kinds: kind ? [kind] : RUN_KINDS,
+        name,
+        limit,
+        beforeId: before,
+      });
+      return { runs };
+    },
+  );
+
+  app.get<{ Params: { name: string; id: number } }>(
+    '/api/v1/backups/:name/runs/:id',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: 'One run of a backup with every step: outcome, time and result',
+        params: {
+          type: 'object',
+          properties: { name: { type: 'string' }, id: { type: 'integer' } },
+          required: ['name', 'id'],
+        },
+        response: { 200: { type: 'object', properties: { run: anyObject } }, ...errors },
+      },
+    },
+    async (request) => {
+      const { name, id } = request.params;
+      backups.configOf(name);
+      const run = await backups.env.runs.get(id);
+      if (!run || run.name !== name || !(RUN_KINDS as readonly string[]).includes(run.kind))
+        throw new DayshiftError('NOT_FOUND', `backup ${name} has no run ${id}`, {
+          hint: `GET /api/v1/backups/${name}/runs lists them`,
+        });
+      return { run };
+    },
+  );
+
+  for (const [action, kind] of Object.entries(ACTIONS))
+    app.post<{ Params: { name: string } }>(
+      `/api/v1/backups/:name/${action}`,
+      {
+        config: { role: 'operator' },
+        schema: {
+          tags: ['backups'],
+          summary: `Queue a ${action === 'run' ? 'backup' : action} of this backup now (a \`${kind}\` job)`,
+          params: nameParams,
+          response: {
+            202: { type: 'object', properties: { job: jobSchema } },
+            ...errors,
+            409: errorResponseSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { name } = request.params;
+        backups.configOf(name);
+        const job = await queue.enqueue(
+          kind,
+          { backup: name, trigger: 'api' },
+          { uniqueKey: `${kind}:${name}:api` },
+        );
+        if (!job)
+          throw new DayshiftError(
+            'JOB_STATE_CONFLICT',
+            `a ${action === 'run' ? 'backup' : action} of ${name} requested through the API is already queued or running`,
+            { hint: `GET /api/v1/jobs?kind=${kind} shows it` },
+          );
+        return reply.status(202).send({ job });
+      },
+    );
+}

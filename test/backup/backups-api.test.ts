@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenService } from '../../src/access/tokens.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { stackFrom } from '../helpers/stack.js';
+import { until } from '../helpers/stores.js';
+
+const PASSPHRASE = 'canary-api-passphrase-77c3';
+
+describe('backups through the API and /metrics on a serving node', () => {
+  let node: RunningNode;
+  let base: string;
+  let viewer: string;
+  let operator: string;
+  const responses: string[] = [];
+
+  beforeAll(async () => {
+    const stack = stackFrom(
+      `version: 1
+stack: backups-api
+repositories:
+  here: { local: { path: vault, passphrase: "\${PASSPHRASE}" } }
+backups:
+  app:
+    source: { sqlite: { path: app.db } }
+    repository: here
+    rpo: 1d
+    drill:
+      assert: [ { sql: "select count(*) from notes", expect: "value == 3" } ]
+      rto: 5m
+  broken:
+    source: { sqlite: { path: missing.db } }
+    repository: here
+`,
+      { PASSPHRASE },
+    );
+    const db = new Database(path.join(stack.dir, 'app.db'));
+    db.exec(
+      "create table notes (id integer primary key, body text); insert into notes (body) values ('a'), ('b'), ('c');",
+    );
+    db.close();
+    node = await startNode({
+      store: { sqlitePath: path.join(stack.dir, '.dayshift', 'state.db') },
+      listen: '127.0.0.1:0',
+      logger: silentLogger(),
+      stack: { config: stack.config, configPath: stack.configPath },
+    });
+    base = node.address;
+    const tokens = new TokenService(node.store);
+    viewer = (await tokens.create({ name: 'v', role: 'viewer' })).token;
+    operator = (await tokens.create({ name: 'o', role: 'operator' })).token;
+  });
+  afterAll(async () => {
+    await node?.stop('test over');
+  });
+
+  const call = async (method: string, url: string, token: string) => {
+    const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${token}` } });
+    const text = await response.text();
+    responses.push(text);
+    return { status: response.status, body: JSON.parse(text) as Record<string, any> };
+  };
+  /** Queues an action and waits for its job to end; returns the job. */
+  const perform = async (name: string, action: string) => {
+    const queued = await call('POST', `/api/v1/backups/${name}/${action}`, operator);
+    expect(queued.status).toBe(202);
+    const id = queued.body.job.id as number;
+    return until(async () => {
+      const { body } = await call('GET', `/api/v1/jobs/${id}`, viewer);
+      return ['completed', 'failed'].includes(body.job.status) ? body.job : undefined;
+    }, `job ${id} to end`);
+  };
+
+  it('queues a backup and a drill, then shows the snapshot, the runs and their steps', async () => {
+    expect((await perform('app', 'run')).status).toBe('completed');
+    expect((await perform('app', 'drill')).status).toBe('completed');
+
+    const one = await call('GET', '/api/v1/backups/app', viewer);
+    expect(one.status).toBe(200);
+    expect(one.body.snapshots).toHaveLength(1);
+    expect(one.body.snapshots[0].source.rows).toEqual({ notes: 3 });
+    expect(one.body.backup).toMatchObject({
+      name: 'app',
+      source: 'sqlite',
+      repository: 'here',
+      rpoMs: 86_400_000,
+      rtoMs: 300_000,
+      lastSuccess: { status: 'succeeded', summary: { snapshot: one.body.snapshots[0].id } },
+      lastDrill: { status: 'succeeded' },
+      lastVerify: null,
+    });
+
+    const drills = await call('GET', '/api/v1/backups/app/runs?kind=drill', viewer);
+    expect(drills.body.runs.map((r: { kind: string; trigger: string }) => [r.kind, r.trigger])).toEqual([
+      ['drill', 'api'],
+    ]);
+    const detail = await call('GET', `/api/v1/backups/app/runs/${drills.body.runs[0].id}`, viewer);
+    expect(detail.body.run.steps.map((s: { name: string; outcome: string }) => [s.name, s.outcome])).toEqual([
+      ['restore', 'pass'],
+      ['sql: select count(*) from notes (value == 3)', 'pass'],
+      ['dispose', 'pass'],
+    ]);
+    const all = await call('GET', '/api/v1/backups', viewer);
+    expect(all.body.backups.map((b: { name: string }) => b.name)).toEqual(['app', 'broken']);
+  });
+
+  it('records a failed backup with its error, and exposes it all in /metrics that promtool accepts', async () => {
+    const queued = await call('POST', '/api/v1/backups/broken/run', operator);
+    expect(queued.status).toBe(202);
+    const runs = await until(async () => {
+      const { body } = await call('GET', '/api/v1/backups/broken/runs', viewer);
+      return body.runs[0]?.status === 'failed' ? body : undefined;
+    }, 'the failed run');
+    expect(runs.runs[0]).toMatchObject({ kind: 'backup', status: 'failed', trigger: 'api' });
+    // The job is queued again for a later attempt, with the error it met.
+    const job = await until(async () => {
+      const { body } = await call('GET', `/api/v1/jobs/${queued.body.job.id}`, viewer);
+      return body.job.attempts === 1 && body.job.status === 'queued' ? body.job : undefined;
+    }, 'the retry');
+    expect(job.lastError).toMatch(/missing\.db/);
+    expect((await call('POST', '/api/v1/backups/broken/run', operator)).status).toBe(409);
+    expect(runs.runs[0].summary.error).toMatch(/missing\.db/);
+
+    const text = await (await fetch(`${base}/metrics`)).text();
+    responses.push(text);
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const app = '{backup="app",repository="here"}';
+    expect(value(`dayshift_backup_last_success_timestamp_seconds${app}`)).toBeGreaterThan(
+      Date.now() / 1000 - 600,
+    );
+    expect(value(`dayshift_backup_last_success_size_bytes${app}`)).toBeGreaterThan(1000);
+    expect(value(`dayshift_backup_last_success_duration_seconds${app}`)).toBeGreaterThanOrEqual(0);
+    expect(value(`dayshift_backup_drill_last_success${app}`)).toBe(1);
+    expect(value(`dayshift_backup_drill_last_rto_seconds${app}`)).toBeGreaterThan(0);
+    expect(value(`dayshift_backup_rto_target_seconds${app}`)).toBe(300);
+    expect(value(`dayshift_backup_rpo_target_seconds${app}`)).toBe(86_400);
+    expect(value('dayshift_backup_last_run_success{backup="broken",repository="here"}')).toBe(0);
+    expect(
+      value('dayshift_backup_last_success_timestamp_seconds{backup="broken",repository="here"}'),
+    ).toBeUndefined();
+
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(promtool.error, 'promtool must be installed (see .ci/run)').toBeUndefined();
+    expect(promtool.stdout + promtool.stderr).toBe('');
+    expect(promtool.status).toBe(0);
+  });
+
+  it('refuses a viewer, names an unknown backup, and never shows the passphrase', async () => {
+    expect((await call('POST', '/api/v1/backups/app/run', viewer)).status).toBe(403);
+    const unknown = await call('GET', '/api/v1/backups/ap', viewer);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('no backup named ap in the stack file');
+    expect(unknown.body.error.hint).toMatch(/app/);
+    expect((await call('GET', '/api/v1/backups/app/runs/999999', viewer)).status).toBe(404);
+    expect(responses.length).toBeGreaterThan(10);
+    for (const text of responses) expect(text).not.toContain(PASSPHRASE);
+  });
+});
