@@ -108,11 +108,18 @@ export class Backups {
   /** Takes a snapshot: `before` hook, dump streamed into the repository, `after` hook (always), retention. */
   async run(
     name: string,
-    options: { trigger: string; signal?: AbortSignal; retention?: boolean },
+    options: {
+      trigger: string;
+      signal?: AbortSignal;
+      retention?: boolean;
+      /** Told the run's id as soon as it is recorded (a job keeps it, to close the run if it is killed). */
+      onStarted?: (runId: number) => Promise<void>;
+    },
   ): Promise<BackupRunResult> {
     const backup = this.configOf(name);
     const repository = this.repositoryOf(name);
     const recorder = await RunRecorder.start(this.env.runs, this.clock, 'backup', name, options.trigger);
+    await options.onStarted?.(recorder.runId);
     const hookOptions = { cwd: this.env.baseDir, timeoutMs: backup.hook_timeout };
     try {
       let snapshot: Snapshot;

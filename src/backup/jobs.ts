@@ -8,6 +8,9 @@ export const BACKUP_RUN_KIND = 'backup.run';
 export const BACKUP_DRILL_KIND = 'backup.drill';
 export const BACKUP_VERIFY_KIND = 'backup.verify';
 
+const INTERRUPTED =
+  'interrupted: the process running this backup stopped before it finished; the job was retried';
+
 interface BackupPayload {
   backup: string;
   /** Recorded on the run: `schedule` unless the job was queued otherwise (`api`). */
@@ -28,10 +31,16 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     retry: { maxAttempts: 3, baseMs: 60_000, maxMs: 900_000 },
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
-    handler: async ({ job, signal }) => {
-      const result = await need().run(job.payload.backup, {
+    handler: async ({ job, signal, progress, logger }) => {
+      const backups = need();
+      // An earlier attempt that was killed (its lease ran out) left its run marked running: close it.
+      const earlier = (job.progress as { runId?: unknown } | null)?.runId;
+      if (typeof earlier === 'number' && (await backups.env.runs.interrupt(earlier, INTERRUPTED)))
+        logger.warn({ backup: job.payload.backup, run: earlier }, 'closed the run of an interrupted attempt');
+      const result = await backups.run(job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         signal,
+        onStarted: (runId) => progress({ runId }),
       });
       return { snapshot: result.snapshot.id, runId: result.runId, removed: result.removed };
     },

@@ -80,6 +80,20 @@ export class Runs {
       .execute();
   }
 
+  /**
+   * Closes a run its process never finished (killed mid-run) as failed, with the reason as its summary.
+   * Only a run still marked running is changed; returns whether it was.
+   */
+  async interrupt(runId: number, reason: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('runs')
+      .set({ status: 'failed', finished_at: this.#clock.now(), summary: JSON.stringify({ error: reason }) })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** The newest finished run of a kind and name, optionally with a given status. */
   async latest(
     kind: string,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -204,14 +204,40 @@ export class LocalRepository {
     await rm(doomed, { recursive: true, force: true });
   }
 
-  /** Removes what crashed writes left behind. */
-  async cleanPartials(backup: string): Promise<number> {
+  /**
+   * Removes what crashed writes left behind: partial snapshots nothing has written to for
+   * `staleAfterMs`. A partial still growing belongs to a backup under way (another process, another
+   * node on a shared path) and is left alone.
+   */
+  async cleanPartials(backup: string, staleAfterMs = PARTIAL_STALE_MS): Promise<number> {
     const dir = path.join(this.root, backup);
     const names = await readdir(dir).catch(() => [] as string[]);
-    const partials = names.filter((n) => n.startsWith('.partial-'));
-    for (const name of partials) await rm(path.join(dir, name), { recursive: true, force: true });
-    return partials.length;
+    let removed = 0;
+    for (const name of names.filter((n) => n.startsWith('.partial-'))) {
+      const partial = path.join(dir, name);
+      if (Date.now() - (await lastWriteUnder(partial)) < staleAfterMs) continue;
+      await rm(partial, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
+}
+
+/** A partial snapshot nothing wrote to for this long is taken to be left by a crash; a live dump writes as its data flows. */
+export const PARTIAL_STALE_MS = 15 * 60_000;
+
+/** The newest modification time of a directory and the files under it, in epoch milliseconds. */
+async function lastWriteUnder(dir: string): Promise<number> {
+  let newest = 0;
+  const visit = async (at: string): Promise<void> => {
+    const info = await stat(at).catch(() => undefined);
+    if (!info) return;
+    newest = Math.max(newest, info.mtimeMs);
+    if (info.isDirectory())
+      for (const child of await readdir(at).catch(() => [] as string[])) await visit(path.join(at, child));
+  };
+  await visit(dir);
+  return newest;
 }
 
 function corrupt(what: string, error: unknown): DayshiftError {
