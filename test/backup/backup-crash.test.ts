@@ -91,7 +91,7 @@ backups:
     // The killed attempt's run is closed as interrupted; the retry's run succeeded.
     const runs = await backups.env.runs.list({ kinds: ['backup'], name: 'media' });
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed']);
-    expect((runs[1]?.summary as { error: string }).error).toMatch(/^interrupted: /);
+    expect(runs[1]?.summary).toMatchObject({ error: expect.stringMatching(/^interrupted: /) });
 
     // What the killed attempt wrote is never listed, and is removed once nothing has written to it for
     // 15 minutes (a younger one may belong to a backup under way).
