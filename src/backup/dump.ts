@@ -9,7 +9,11 @@ import { DayshiftError } from '../errors.js';
  * reason it failed. A snapshot is committed only when both the streams and this promise succeed.
  */
 export interface Dump {
-  streams: Array<{ name: string; stream: Readable }>;
+  /**
+   * `compressed` marks a stream the tool already compressed (pg_dump's custom format): a repository
+   * stores it as it is rather than spend a core compressing it again for nothing.
+   */
+  streams: Array<{ name: string; stream: Readable; compressed?: boolean }>;
   finished: Promise<Record<string, unknown>>;
 }
 

@@ -15,7 +15,8 @@ export async function snapshotDump(
   const writer = await repository.begin(backup);
   try {
     const entries = [];
-    for (const { name, stream } of dump.streams) entries.push(await writer.add(name, stream));
+    for (const { name, stream, compressed } of dump.streams)
+      entries.push(await writer.add(name, stream, { compress: !compressed }));
     const source = await dump.finished;
     if (entries.length === 0 || entries.every((e) => e.size === 0))
       throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {

@@ -25,6 +25,11 @@ export class TarIndex extends Transform {
   #pax: Buffer[] | undefined;
   #ended = false;
 
+  /** True once the end-of-archive block has passed: an archive cut short never gets here. */
+  get complete(): boolean {
+    return this.#ended;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.push(chunk);
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;

@@ -10,6 +10,8 @@ export interface ManifestEntry {
   stored: number;
   /** SHA-256 of the stream as the source produced it. */
   sha256: string;
+  /** How it is stored before sealing: gzip unless the source had compressed it already. Absent: gzip. */
+  compression?: 'gzip' | 'none';
 }
 
 export interface Manifest {

@@ -158,7 +158,8 @@ export class LocalRepository {
       stages.push(new OpenStream(key, what));
     }
     const check = new HashCheck(entry, what, `data/${entry.file}`);
-    stages.push(createGunzip(), check);
+    if (entry.compression !== 'none') stages.push(createGunzip());
+    stages.push(check);
     // `out` stays outside the pipeline, so it fails with an error that names the stream, not zlib's.
     check.pipe(out);
     pipeline(stages).catch((error: unknown) => {

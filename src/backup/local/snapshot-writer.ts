@@ -30,16 +30,17 @@ export class SnapshotWriter {
     this.#key = o.key;
   }
 
-  /** Streams one source stream in: hashed as it comes, compressed, sealed, written and fsynced. */
-  async add(name: string, source: Readable): Promise<ManifestEntry> {
+  /**
+   * Streams one source stream in: hashed as it comes, compressed (unless `compress` is false: the
+   * source compressed it already), sealed, written and fsynced.
+   */
+  async add(name: string, source: Readable, options: { compress?: boolean } = {}): Promise<ManifestEntry> {
+    const compress = options.compress ?? true;
     const file = String(this.#entries.length);
     const target = path.join(this.#partial, 'data', file);
     const counter = new StreamDigest();
-    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [
-      source,
-      counter,
-      createGzip({ level: 6 }),
-    ];
+    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [source, counter];
+    if (compress) stages.push(createGzip({ level: 6 }));
     if (this.#key) stages.push(new SealStream(this.#key));
     stages.push(createWriteStream(target));
     await pipeline(stages);
@@ -50,6 +51,7 @@ export class SnapshotWriter {
       size: counter.size,
       stored: (await stat(target)).size,
       sha256: counter.sha256(),
+      compression: compress ? 'gzip' : 'none',
     };
     this.#entries.push(entry);
     return entry;

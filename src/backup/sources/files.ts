@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { DayshiftError } from '../../errors.js';
 import { type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { TarIndex } from '../tar-index.js';
@@ -86,6 +87,14 @@ export function dumpFiles(o: z.output<typeof options>, baseDir: string, signal?:
   const stream = tool.stdout.pipe(index);
   const finished = tool.exited.then(async ({ code, stderr }) => {
     await readerDone(index);
+    if (!index.complete)
+      throw new DayshiftError(
+        'BACKUP_FAILED',
+        'the files backup from tar ended before the archive was complete',
+        {
+          hint: 'nothing was kept; run the backup again',
+        },
+      );
     return {
       kind: 'files',
       tool: 'GNU tar --format=posix',

@@ -178,7 +178,8 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   })();
   // The caller awaits it after storing the stream; a failure before then is not unhandled.
   finished.catch(() => {});
-  return { streams: [{ name: 'db.dump', stream }], finished };
+  // pg_dump compresses the custom format itself (zlib, level 6 by default).
+  return { streams: [{ name: 'db.dump', stream, compressed: true }], finished };
 }
 
 async function countRows(
