@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
@@ -57,6 +58,8 @@ describe('postgres backups through the backup service (real PostgreSQL, pg_dump,
   let store: Store;
   let backups: Backups;
   let dir: string;
+  let configPath: string;
+  let stackEnv: Record<string, string> = {};
 
   beforeAll(async () => {
     await adminQuery(`create database ${source}`);
@@ -75,6 +78,12 @@ describe('postgres backups through the backup service (real PostgreSQL, pg_dump,
     `);
     await client.end();
 
+    stackEnv = {
+      PASSPHRASE,
+      RESTIC_PASSWORD,
+      DB_URL: urlFor(source, role, ROLE_PASSWORD),
+      REFUSED_URL: urlFor(source, 'no_such_role', ROLE_PASSWORD),
+    };
     const stack = stackFrom(
       `version: 1
 stack: backups-postgres
@@ -111,14 +120,10 @@ backups:
     source: { postgres: { url: "\${REFUSED_URL}" } }
     repository: vault
 `,
-      {
-        PASSPHRASE,
-        RESTIC_PASSWORD,
-        DB_URL: urlFor(source, role, ROLE_PASSWORD),
-        REFUSED_URL: urlFor(source, 'no_such_role', ROLE_PASSWORD),
-      },
+      stackEnv,
     );
     dir = stack.dir;
+    configPath = stack.configPath;
     testStore = await createTestStore('sqlite');
     store = await testStore.open();
     backups = openBackups(stack.config, stack.configPath, store.db);
@@ -185,6 +190,27 @@ backups:
     const verified = await backups.verify('db-offsite', { trigger: 'test', readDataPercent: 100 });
     expect(verified.ok).toBe(true);
     expect(verified.results[0]?.scope).toBe('restic check --read-data-subset=100%');
+  });
+
+  it('a wrong restic password on a repository already in use is a clear error and keeps nothing', async () => {
+    const before = (await backups.list('db-offsite')).map((s) => s.id);
+    const wrong = stackFrom(
+      readFileSync(configPath, 'utf8').replace(
+        'repository: restic-repo',
+        `repository: ${path.join(dir, 'restic-repo')}`,
+      ),
+      {
+        ...stackEnv,
+        RESTIC_PASSWORD: 'canary-not-the-restic-pass-1e4a',
+      },
+    );
+    const other = openBackups(wrong.config, wrong.configPath, store.db);
+    const error = await other.run('db-offsite', { trigger: 'test' }).catch((e: unknown) => e);
+    rmSync(wrong.dir, { recursive: true, force: true });
+    expect(error).toBeInstanceOf(DayshiftError);
+    expect((error as DayshiftError).code).toBe('BACKUP_PASSPHRASE');
+    expect((error as Error).message).not.toContain('canary-not-the-restic-pass-1e4a');
+    expect((await backups.list('db-offsite')).map((s) => s.id)).toEqual(before);
   });
 
   it('restores into a new database with --to, and refuses the original while it holds data unless forced', async () => {

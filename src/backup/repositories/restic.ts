@@ -64,7 +64,7 @@ export class ResticBackupRepository implements BackupRepository {
         'BACKUP_FAILED',
         `a restic snapshot holds one stream; ${backup} gave ${dump.streams.length}`,
       );
-    await this.#restic.ensure();
+    await this.#ensure();
     const hashing = new StreamDigest();
     only.stream.on('error', (error) => hashing.destroy(error));
     let saved: { id: string } | undefined;
@@ -106,7 +106,7 @@ export class ResticBackupRepository implements BackupRepository {
   }
 
   async list(backup: string): Promise<Snapshot[]> {
-    await this.#restic.ensure();
+    await this.#ensure();
     const inRestic = (await this.#restic.snapshots(backup)).map((s) => s.id);
     // restic 0.14 reports the short id after a backup and the full one in listings.
     const rows = await this.#manifests(backup);
@@ -172,6 +172,20 @@ export class ResticBackupRepository implements BackupRepository {
     );
     await this.#restic.forgetIds(orphans.map((s) => s.id));
     return orphans.length;
+  }
+
+  /**
+   * Initializes the repository on first use. Once a snapshot of it is recorded in the store it exists,
+   * and the probe (a restic process that opens the repository and derives its key) is skipped.
+   */
+  async #ensure(): Promise<void> {
+    const recorded = await this.#db
+      .selectFrom('backup_manifests')
+      .select('snapshot')
+      .where('repository', '=', this.#name)
+      .limit(1)
+      .executeTakeFirst();
+    if (!recorded) await this.#restic.ensure();
   }
 
   async #manifests(backup: string): Promise<Snapshot[]> {

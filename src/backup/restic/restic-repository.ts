@@ -34,14 +34,7 @@ export class ResticRepository {
   async ensure(): Promise<boolean> {
     const probe = await this.#run(['cat', 'config'], { allowFail: true });
     if (probe.code === 0) return false;
-    if (/wrong password|no key found/i.test(probe.stderr))
-      throw new DayshiftError(
-        'BACKUP_PASSPHRASE',
-        `the password does not open the restic repository ${this.shown}`,
-        {
-          hint: 'check the variable that holds it; nothing was read or written',
-        },
-      );
+    if (/wrong password|no key found/i.test(probe.stderr)) throw this.#wrongPassword();
     await this.#run(['init']);
     return true;
   }
@@ -197,7 +190,18 @@ export class ResticRepository {
     return { code, stdout, stderr };
   }
 
+  #wrongPassword(): DayshiftError {
+    return new DayshiftError(
+      'BACKUP_PASSPHRASE',
+      `the password does not open the restic repository ${this.shown}`,
+      {
+        hint: 'check the variable that holds it; nothing was read or written',
+      },
+    );
+  }
+
   #failed(command: string, code: number | null, said: string): DayshiftError {
+    if (/wrong password|no key found/i.test(said)) return this.#wrongPassword();
     return new DayshiftError(
       'BACKUP_FAILED',
       `restic ${command} exited with ${code}${said ? `: ${said}` : ''}`,

@@ -157,6 +157,8 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
     );
   }
   await client.query('begin isolation level repeatable read read only');
+  // The row counts run beside pg_dump: on one core, so they do not take the cores the dump needs.
+  await client.query('set local max_parallel_workers_per_gather = 0');
   const snapshot =
     (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
   const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
