@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
 import type { Secret } from '../config/secret.js';
 import { redactUrl } from '../config/secret.js';
+import { loadMysql, loadPg } from '../util/client-libraries.js';
 import { abortReason, safeMessage } from './database-values.js';
 
 /** Rows as arrays so duplicate column names and their order survive. */
@@ -30,12 +31,12 @@ export function failureText(error: unknown, url: Secret): string {
 // int8 (count(*), sum of ints) and numeric arrive from pg as text to keep their precision; a check
 // compares them with numbers, and counts beyond 2^53 do not occur in practice.
 const NUMERIC_OIDS = new Set([20, 1700]);
-const pgTypes = {
+const pgTypesOf = (lib: typeof pg) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     NUMERIC_OIDS.has(oid)
       ? (text: string) => Number(text)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+      : lib.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+});
 
 /** Connects to PostgreSQL; the session ends when `signal` aborts, cancelling what runs. */
 export async function openPostgres(
@@ -43,13 +44,14 @@ export async function openPostgres(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<DatabaseSession> {
-  const client = new pg.Client({
+  const lib = await loadPg();
+  const client = new lib.Client({
     connectionString: url.reveal(),
     connectionTimeoutMillis: timeoutMs,
     // The server stops the query too, so a slow one does not keep running after the check gave up.
     statement_timeout: timeoutMs,
     application_name: 'dayshift',
-    types: pgTypes,
+    types: pgTypesOf(lib),
   });
   // A server that drops the connection later emits 'error' on an idle client; the query reports it.
   client.on('error', () => {});
@@ -89,7 +91,7 @@ export async function openMysql(
   };
   signal.addEventListener('abort', stop, { once: true });
   try {
-    connection = await mysql.createConnection({
+    connection = await (await loadMysql()).createConnection({
       host: parsed.hostname || '127.0.0.1',
       port: parsed.port ? Number(parsed.port) : 3306,
       user: decodeURIComponent(parsed.username),

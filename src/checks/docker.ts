@@ -1,5 +1,6 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { z } from 'zod';
+import { loadDocker } from '../util/client-libraries.js';
 import type { NamedValue } from './database-values.js';
 import type { CheckKindDefinition } from './registry.js';
 import type { ProbeContext, ProbeOutcome } from './types.js';
@@ -28,7 +29,8 @@ export const dockerCheck = {
   probe: probeDocker,
 } satisfies CheckKindDefinition<DockerOptions>;
 
-function engineOf(o: DockerOptions, timeoutMs: number): { docker: Docker; where: string } {
+async function engineOf(o: DockerOptions, timeoutMs: number): Promise<{ docker: Docker; where: string }> {
+  const Docker = await loadDocker();
   if (o.socket !== undefined) {
     const socketPath = o.socket.replace(/^unix:\/\//, '');
     return { docker: new Docker({ socketPath, timeout: timeoutMs }), where: socketPath };
@@ -41,7 +43,7 @@ function engineOf(o: DockerOptions, timeoutMs: number): { docker: Docker; where:
 }
 
 async function probeDocker(o: DockerOptions, context: ProbeContext): Promise<ProbeOutcome> {
-  const { docker, where } = engineOf(o, context.timeoutMs);
+  const { docker, where } = await engineOf(o, context.timeoutMs);
   const container = docker.getContainer(o.container);
   let info: Docker.ContainerInspectInfo;
   try {

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { redactUrl } from '../config/secret.js';
 import { secretUrl } from '../config/secret-schema.js';
+import { loadRedis } from '../util/client-libraries.js';
 import { abortReason, type NamedValue, safeMessage } from './database-values.js';
 import type { CheckKindDefinition } from './registry.js';
 import type { ProbeContext, ProbeOutcome } from './types.js';
@@ -45,6 +45,7 @@ export const redisCheck = {
 async function probeRedis(o: RedisOptions, context: ProbeContext): Promise<ProbeOutcome> {
   const shown = redactUrl(o.url.reveal());
   // One attempt per run: the check's own schedule is the retry, and a queued command would outlive it.
+  const Redis = await loadRedis();
   const client = new Redis(o.url.reveal(), {
     lazyConnect: true,
     connectTimeout: context.timeoutMs,

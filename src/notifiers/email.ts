@@ -1,6 +1,6 @@
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { secretUrl } from '../config/secret-schema.js';
+import { loadNodemailer } from '../util/client-libraries.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
 
 const address = () => z.string().regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address');
@@ -35,7 +35,7 @@ export const emailNotifier: NotifierKindDefinition<typeof options> = {
   async send(opts, n, context) {
     const url = new URL(opts.smtp.reveal());
     const secure = url.protocol === 'smtps:';
-    const transport = nodemailer.createTransport({
+    const transport = (await loadNodemailer()).createTransport({
       host: url.hostname,
       port: Number(url.port) || (secure ? 465 : 587),
       secure,

@@ -45,7 +45,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         },
       );
     }
-    const opened = openPostgres(options.url, { poolSize: options.poolSize });
+    const opened = await openPostgres(options.url, { poolSize: options.poolSize });
     const store = makeStore(opened, postgresCapabilities);
     await store.ping().catch(async (error) => {
       await opened.close().catch(() => {});

@@ -1,10 +1,11 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
+import { loadMysql } from '../../util/client-libraries.js';
 import { type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { MysqlDumpReader } from './mysql-dump-reader.js';
@@ -183,7 +184,7 @@ class MysqlTarget implements RestoreTarget {
     const parsed = new URL(this.#url);
     let client: mysql.Connection | undefined;
     try {
-      client = await mysql.createConnection({
+      client = await (await loadMysql()).createConnection({
         host: parsed.hostname || '127.0.0.1',
         port: Number(parsed.port || 3306),
         user: decodeURIComponent(parsed.username),

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
+import { loadPg } from '../../util/client-libraries.js';
 import { type Dump, MagicCheck, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { defineSource, type SourceContext } from './source.js';
@@ -74,7 +75,7 @@ class PostgresTarget implements RestoreTarget {
     if (!(await this.#exists()))
       await this.#query(
         withDatabase(this.#url, 'postgres'),
-        `create database ${pg.escapeIdentifier(this.#database)}`,
+        `create database ${(await loadPg()).escapeIdentifier(this.#database)}`,
       );
     await restorePostgres(this.#url, stream, options);
   }
@@ -85,7 +86,7 @@ class PostgresTarget implements RestoreTarget {
   }
 
   async rowCounts(): Promise<Record<string, number>> {
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new (await loadPg()).Client({ connectionString: this.#url });
     await client.connect();
     try {
       return await countRows(client, undefined);
@@ -98,7 +99,7 @@ class PostgresTarget implements RestoreTarget {
     if (!this.#scratch) return;
     await this.#query(
       withDatabase(this.#url, 'postgres'),
-      `drop database if exists ${pg.escapeIdentifier(this.#database)} with (force)`,
+      `drop database if exists ${(await loadPg()).escapeIdentifier(this.#database)} with (force)`,
     );
   }
 
@@ -111,7 +112,7 @@ class PostgresTarget implements RestoreTarget {
   }
 
   async #query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-    const client = new pg.Client({ connectionString: url });
+    const client = new (await loadPg()).Client({ connectionString: url });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -142,7 +143,7 @@ export function splitCredentials(url: string): { url: string; env: NodeJS.Proces
  */
 export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSignal): Promise<Dump> {
   const { url, env } = splitCredentials(o.url.reveal());
-  const client = new pg.Client({ connectionString: o.url.reveal() });
+  const client = new (await loadPg()).Client({ connectionString: o.url.reveal() });
   // A connection the server ends (a restart, a dropped database) fails the dump through its query.
   client.on('error', () => {});
   try {
@@ -196,7 +197,7 @@ async function countRows(
   );
   const out: Record<string, number> = {};
   for (const t of tables.rows) {
-    const ident = `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`;
+    const ident = `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`;
     const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${ident}`);
     out[t.schema === 'public' ? t.name : `${t.schema}.${t.name}`] = Number(rows[0]?.n ?? 0);
   }

@@ -1,6 +1,6 @@
-import Docker from 'dockerode';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
+import { loadDocker } from '../../util/client-libraries.js';
 import { DirectoryTarget, dumpFiles, scratchDirectory } from './files.js';
 import { defineSource } from './source.js';
 
@@ -27,7 +27,7 @@ export const volumeBackupSource = defineSource({
 });
 
 async function mountpointOf(name: string, create: boolean): Promise<string> {
-  const docker = new Docker();
+  const docker = new (await loadDocker())();
   try {
     const info = (await docker.getVolume(name).inspect()) as { Mountpoint: string };
     return info.Mountpoint;

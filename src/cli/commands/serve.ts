@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
-import { startNode } from '../../runtime/node.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
 
 /** `dayshift serve`: scheduler, workers and the HTTP API until SIGTERM or SIGINT. */
@@ -27,6 +26,8 @@ export function registerServe(program: Command): void {
         const configPath = configPathOf(cmd);
         // The file is validated before anything starts: a bad file stops here with every error.
         const { config, warnings } = loadConfigOrThrow(configPath);
+        // Loaded here: the HTTP server and everything it serves are only needed by this verb.
+        const { startNode } = await import('../../runtime/node.js');
         releaseStartupGarbage();
         const logger = createLogger();
         for (const w of warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);

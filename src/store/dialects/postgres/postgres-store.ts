@@ -1,16 +1,18 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { redactUrl } from '../../../config/secret.js';
+import { loadPg } from '../../../util/client-libraries.js';
 import type { Database } from '../../schema.js';
 
 const INT8_OID = 20;
 
 /** Opens a pool on a shared PostgreSQL store. Epoch-millisecond bigints come back as numbers. */
-export function openPostgres(
+export async function openPostgres(
   url: string,
   options: { poolSize?: number } = {},
-): { db: Kysely<Database>; description: string; close(): Promise<void> } {
-  const pool = new pg.Pool({
+): Promise<{ db: Kysely<Database>; description: string; close(): Promise<void> }> {
+  const lib = await loadPg();
+  const pool = new lib.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
@@ -18,7 +20,7 @@ export function openPostgres(
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID
           ? (value: string) => Number(value)
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          : lib.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client losing its server must not crash the process; the next query reports it.
