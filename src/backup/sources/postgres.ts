@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import { loadPg } from '../../util/client-libraries.js';
-import { type Dump, MagicCheck, runTool } from '../dump.js';
+import { type Dump, MagicCheck, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
+import { PgArchiveCheck } from './pg-archive-check.js';
 import { defineSource, type SourceContext } from './source.js';
 
 const options = z.strictObject({
@@ -166,14 +167,31 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
   const tool = runTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
-  const stream = tool.stdout.pipe(new MagicCheck('PGDMP', 'pg_dump'));
+  const magic = tool.stdout.pipe(new MagicCheck('PGDMP', 'pg_dump'));
+  const archive = new PgArchiveCheck();
+  magic.on('error', (error) => archive.destroy(error));
+  const stream = magic.pipe(archive);
   const finished = (async () => {
     try {
       const rows = await countRows(client, o.schemas);
       await tool.exited;
-      if (stream.seen === 0)
+      if (magic.seen === 0)
         throw new DayshiftError('BACKUP_FAILED', 'the postgres dump is empty', { hint: 'nothing was kept' });
-      return { kind: 'postgres', server_version: version, tool: 'pg_dump --format=custom', rows };
+      await readerDone(archive);
+      if (!archive.complete)
+        throw new DayshiftError(
+          'BACKUP_FAILED',
+          `the postgres dump ended before the archive was complete: ${archive.describeMissing()}`,
+          { hint: 'nothing was kept; run the backup again' },
+        );
+      return {
+        kind: 'postgres',
+        server_version: version,
+        tool: 'pg_dump --format=custom',
+        archive: archive.version ?? null,
+        ...(archive.unchecked ? { warnings: archive.unchecked } : {}),
+        rows,
+      };
     } finally {
       await client.query('commit').catch(() => {});
       await client.end().catch(() => {});
