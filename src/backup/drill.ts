@@ -4,6 +4,7 @@ import type { Snapshot } from './repository.js';
 import type { RestoreTarget } from './restore-target.js';
 import { describeError, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
+import { SCRATCH_ABANDONED_AFTER_MS } from './sources/scratch-names.js';
 
 /** What a drill proved, or failed to: the evidence kept as the run's summary. */
 export interface DrillReport {
@@ -65,6 +66,18 @@ export async function runDrill(
     report.rpoMs = Math.max(0, began - Date.parse(snapshot.createdAt));
     const source = sourceOf(backup.source.kind);
     let target: RestoreTarget | undefined;
+    if (source.sweepScratch) {
+      // A drill killed mid-restore left its scratch database; the next drill on the server drops it.
+      // Recorded when it found something; it never stops the drill.
+      const at = clock.now();
+      await source.sweepScratch(backup.source.options, drill?.into?.options, SCRATCH_ABANDONED_AFTER_MS).then(
+        (dropped) =>
+          dropped.length > 0
+            ? recorder.record(undefined, 'sweep', 'cleanup', 'pass', at, { dropped })
+            : undefined,
+        (error: unknown) => recorder.record(undefined, 'sweep', 'cleanup', 'fail', at, describeError(error)),
+      );
+    }
     const started = clock.now();
     try {
       target = await source.scratch(

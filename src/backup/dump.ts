@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DayshiftError } from '../errors.js';
 
@@ -92,6 +92,26 @@ export function runTool(
   // Often awaited later (after the stream is stored); until then a failure must not count as unhandled.
   exited.catch(() => {});
   return { child, stdout: child.stdout as Readable, exited };
+}
+
+/**
+ * A tool's output through the readers that check it, as one stream: an error in any part fails the
+ * last, and a consumer that stops reading (its repository failed) destroys them all, so the tool gets
+ * a broken pipe and exits instead of waiting forever on a full one.
+ */
+export function checkedOutput(
+  output: Readable,
+  ...readers: Transform[]
+): { stream: Readable; readerFailure: () => DayshiftError | undefined } {
+  let failure: DayshiftError | undefined;
+  for (const reader of readers)
+    reader.once('error', (error) => {
+      if (error instanceof DayshiftError) failure ??= error;
+    });
+  // Errors reach whoever reads the last stream; the callback only keeps them from being unhandled.
+  const stream = pipeline([output, ...readers], () => {}) as unknown as Readable;
+  // A reader that refused the output explains more than the broken pipe the tool then died of.
+  return { stream, readerFailure: () => failure };
 }
 
 /** Passes a stream through, failing it unless it starts with the tool's magic bytes. */

@@ -13,6 +13,10 @@ export async function snapshotDump(
   dump: Dump,
 ): Promise<Manifest> {
   const writer = await repository.begin(backup);
+  let toolFailed = false;
+  dump.finished.catch(() => {
+    toolFailed = true;
+  });
   try {
     const entries = [];
     for (const { name, stream, compressed } of dump.streams)
@@ -24,12 +28,24 @@ export async function snapshotDump(
       });
     return await writer.commit(source);
   } catch (error) {
+    const toolFailedFirst = toolFailed;
     await writer.abort();
-    // The tool's own failure explains more than a broken pipe does.
+    for (const { stream } of dump.streams) stream.destroy();
     const toolError = await dump.finished.then(
       () => undefined,
       (e: unknown) => e,
     );
-    throw toolError ?? error;
+    // Whichever failed first explains it: the tool (its own error says more than the broken pipe it
+    // left), or the repository (a full disk), after which the tool only died of losing its reader.
+    if (toolFailedFirst || !toolError) throw toolError ?? error;
+    throw error instanceof DayshiftError ? error : writeFailure(backup, error);
   }
+}
+
+function writeFailure(backup: string, error: unknown): DayshiftError {
+  return new DayshiftError(
+    'BACKUP_FAILED',
+    `writing the ${backup} snapshot failed: ${error instanceof Error ? error.message : String(error)}`,
+    { hint: 'check the repository (free space, permissions); nothing was kept', cause: error },
+  );
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
+import { scratchName } from '../../src/backup/sources/scratch-names.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
 import { TEST_PG_URL } from '../global-setup.js';
@@ -178,6 +179,23 @@ backups:
     expect(report.failures.join('\n')).toMatch(/value == 1: got 5000/);
     expect(await databaseExists(scratchDatabaseOf(report.target))).toBe(false);
     expect((await backups.env.runs.get(report.runId))?.status).toBe('failed');
+  });
+
+  it('a drill drops the scratch databases killed drills left behind, and only those', async () => {
+    const abandoned = `dayshift_drill_202001010000_${suffix.slice(0, 6)}`;
+    const recent = scratchName();
+    for (const name of [abandoned, recent]) await adminQuery(`create database ${name} owner ${role}`);
+    try {
+      const report = await runDrill(backups, 'db', { trigger: 'test' });
+      expect(report.failures).toEqual([]);
+      expect(await databaseExists(abandoned)).toBe(false);
+      expect(await databaseExists(recent)).toBe(true);
+      const sweep = (await backups.env.runs.get(report.runId))?.steps.find((s) => s.name === 'sweep');
+      expect(sweep).toMatchObject({ outcome: 'pass', result: { dropped: [abandoned] } });
+    } finally {
+      for (const name of [abandoned, recent])
+        await adminQuery(`drop database if exists ${name} with (force)`);
+    }
   });
 
   it('backs up to restic (init on first use, tagged) and drills from there', async () => {

@@ -65,6 +65,10 @@ export class ResticBackupRepository implements BackupRepository {
         `a restic snapshot holds one stream; ${backup} gave ${dump.streams.length}`,
       );
     await this.#ensure();
+    let toolFailed = false;
+    dump.finished.catch(() => {
+      toolFailed = true;
+    });
     const hashing = new StreamDigest();
     only.stream.on('error', (error) => hashing.destroy(error));
     let saved: { id: string } | undefined;
@@ -96,12 +100,15 @@ export class ResticBackupRepository implements BackupRepository {
       return snapshot;
     } catch (error) {
       if (saved) await this.#restic.forgetIds([saved.id]).catch(() => {});
-      // The tool's own failure explains more than a broken pipe does.
+      const toolFailedFirst = toolFailed;
+      // Nothing reads the dump any more: stop it rather than leave the tool blocked on a full pipe.
+      only.stream.destroy();
       const toolError = await dump.finished.then(
         () => undefined,
         (e: unknown) => e,
       );
-      throw toolError ?? error;
+      // Whichever failed first explains it: a tool that died, or restic (a wrong password, a full disk).
+      throw toolFailedFirst ? (toolError ?? error) : error;
     }
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
-import { type Dump, readerDone, runTool } from '../dump.js';
+import { checkedOutput, type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { TarIndex } from '../tar-index.js';
 import { defineSource } from './source.js';
@@ -84,7 +84,7 @@ export function dumpFiles(o: z.output<typeof options>, baseDir: string, signal?:
     hint: 'check the paths (relative to the stack file) and that they can be read; nothing was kept',
   });
   const index = new TarIndex();
-  const stream = tool.stdout.pipe(index);
+  const { stream } = checkedOutput(tool.stdout, index);
   const finished = tool.exited.then(async ({ code, stderr }) => {
     await readerDone(index);
     if (!index.complete)

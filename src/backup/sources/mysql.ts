@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import { loadMysql } from '../../util/client-libraries.js';
-import { type Dump, readerDone, runTool } from '../dump.js';
+import { checkedOutput, type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { MysqlDumpReader } from './mysql-dump-reader.js';
-import { scratchName } from './postgres.js';
+import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
 import { defineSource } from './source.js';
 
 const options = z.strictObject({
@@ -29,7 +29,12 @@ export const mysqlBackupSource = defineSource({
   target: z.strictObject({ url: secretUrl(['mysql', 'mariadb']) }),
   dump: (o, ctx) => dumpMysql(o.url.reveal(), ctx.signal),
   async scratch(o, into) {
-    return new MysqlTarget(into?.url.reveal() ?? o.url.reveal(), scratchName('dayshift_drill'), true);
+    return new MysqlTarget(into?.url.reveal() ?? o.url.reveal(), scratchName(), true);
+  },
+  async sweepScratch(o, into, olderThanMs) {
+    return new MysqlTarget(into?.url.reveal() ?? o.url.reveal(), undefined, false).dropAbandonedScratch(
+      olderThanMs,
+    );
   },
   async restoreTarget(o, to) {
     if (to === undefined) return new MysqlTarget(o.url.reveal(), undefined, false);
@@ -88,9 +93,11 @@ export async function dumpMysql(url: string, signal?: AbortSignal): Promise<Dump
     { env, signal, what: 'the mysql dump' },
   );
   const reader = new MysqlDumpReader();
-  const stream = tool.stdout.pipe(reader);
+  const { stream, readerFailure } = checkedOutput(tool.stdout, reader);
   const finished = (async () => {
-    await tool.exited;
+    await tool.exited.catch((error: unknown) => {
+      throw readerFailure() ?? error;
+    });
     await readerDone(reader);
     if (!reader.completed)
       throw new DayshiftError(
@@ -178,6 +185,18 @@ class MysqlTarget implements RestoreTarget {
 
   async dispose(): Promise<void> {
     if (this.#scratch) await this.#run(`drop database if exists ${ident(this.#database)}`);
+  }
+
+  /** Drops the scratch databases on this server that killed drills left behind; returns their names. */
+  async dropAbandonedScratch(olderThanMs: number): Promise<string[]> {
+    const rows = await this.#run<Record<string, string>>(`show databases like '${SCRATCH_LIKE}'`);
+    const doomed = abandonedScratch(
+      rows.map((r) => Object.values(r)[0] ?? ''),
+      Date.now(),
+      olderThanMs,
+    );
+    for (const name of doomed) await this.#run(`drop database if exists ${ident(name)}`);
+    return doomed;
   }
 
   async #run<T>(sql: string, params: unknown[] = [], database?: string): Promise<T[]> {

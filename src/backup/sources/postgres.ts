@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import { z } from 'zod';
 import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import { loadPg } from '../../util/client-libraries.js';
-import { type Dump, MagicCheck, readerDone, runTool } from '../dump.js';
+import { checkedOutput, type Dump, MagicCheck, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { PgArchiveCheck } from './pg-archive-check.js';
+import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
 import { defineSource, type SourceContext } from './source.js';
 
 const options = z.strictObject({
@@ -26,7 +26,11 @@ export const postgresBackupSource = defineSource({
   dump: (o, ctx: SourceContext) => dumpPostgres(o, ctx.signal),
   async scratch(o, into) {
     const server = into?.url.reveal() ?? o.url.reveal();
-    return new PostgresTarget(withDatabase(server, scratchName('dayshift_drill')), true);
+    return new PostgresTarget(withDatabase(server, scratchName()), true);
+  },
+  async sweepScratch(o, into, olderThanMs) {
+    const server = withDatabase(into?.url.reveal() ?? o.url.reveal(), 'postgres');
+    return new PostgresTarget(server, false).dropAbandonedScratch(olderThanMs);
   },
   async restoreTarget(o, to) {
     if (to === undefined) return new PostgresTarget(o.url.reveal(), false);
@@ -34,12 +38,6 @@ export const postgresBackupSource = defineSource({
     return new PostgresTarget(withDatabase(o.url.reveal(), to), false);
   },
 });
-
-/** A unique database name: the prefix, the time and a random suffix. */
-export function scratchName(prefix: string): string {
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 12);
-  return `${prefix}_${stamp}_${randomBytes(3).toString('hex')}`;
-}
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -102,6 +100,25 @@ class PostgresTarget implements RestoreTarget {
       withDatabase(this.#url, 'postgres'),
       `drop database if exists ${(await loadPg()).escapeIdentifier(this.#database)} with (force)`,
     );
+  }
+
+  /** Drops the scratch databases on this server that killed drills left behind; returns their names. */
+  async dropAbandonedScratch(olderThanMs: number): Promise<string[]> {
+    const rows = await this.#query<{ name: string }>(
+      this.#url,
+      // Only those this role may drop: its own, or every one for a superuser.
+      `select datname as name from pg_database
+        where datname like '${SCRATCH_LIKE}' and pg_has_role(datdba, 'MEMBER')`,
+    );
+    const doomed = abandonedScratch(
+      rows.map((r) => r.name),
+      Date.now(),
+      olderThanMs,
+    );
+    const pg = await loadPg();
+    for (const name of doomed)
+      await this.#query(this.#url, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+    return doomed;
   }
 
   async #exists(): Promise<boolean> {
@@ -167,14 +184,15 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
   const tool = runTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
-  const magic = tool.stdout.pipe(new MagicCheck('PGDMP', 'pg_dump'));
+  const magic = new MagicCheck('PGDMP', 'pg_dump');
   const archive = new PgArchiveCheck();
-  magic.on('error', (error) => archive.destroy(error));
-  const stream = magic.pipe(archive);
+  const { stream, readerFailure } = checkedOutput(tool.stdout, magic, archive);
   const finished = (async () => {
     try {
       const rows = await countRows(client, o.schemas);
-      await tool.exited;
+      await tool.exited.catch((error: unknown) => {
+        throw readerFailure() ?? error;
+      });
       if (magic.seen === 0)
         throw new DayshiftError('BACKUP_FAILED', 'the postgres dump is empty', { hint: 'nothing was kept' });
       await readerDone(archive);

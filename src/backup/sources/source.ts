@@ -20,6 +20,12 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
   dump(options: z.output<O>, ctx: SourceContext): Promise<Dump>;
   /** A scratch target for a drill: a new, uniquely named database, or a temp directory or file. */
   scratch(options: z.output<O>, into: z.output<T> | undefined, ctx: SourceContext): Promise<RestoreTarget>;
+  /**
+   * Drops scratch targets earlier drills left on the drill's server when they were killed mid-restore,
+   * made more than `olderThanMs` ago; returns their names. Absent where scratch space cleans itself
+   * (temp directories).
+   */
+  sweepScratch?(options: z.output<O>, into: z.output<T> | undefined, olderThanMs: number): Promise<string[]>;
   /** `to` names an alternate target (a database name or URL, a path); undefined is the original. */
   restoreTarget(options: z.output<O>, to: string | undefined, ctx: SourceContext): Promise<RestoreTarget>;
 }
