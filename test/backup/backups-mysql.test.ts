@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
+import { scratchName } from '../../src/backup/sources/scratch-names.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
 import { stackFrom } from '../helpers/stack.js';
@@ -130,6 +131,30 @@ backups:
       [scratch],
     )) as unknown as [Array<{ n: number }>];
     expect(left[0]?.n).toBe(0);
+  });
+
+  it('a drill drops the scratch databases killed drills left behind, and only those', async () => {
+    const abandoned = `dayshift_drill_202001010000_${suffix.slice(0, 6)}`;
+    const recent = scratchName();
+    const exists = async (name: string) => {
+      const [rows] = (await conn.query(
+        'select count(*) n from information_schema.schemata where schema_name = ?',
+        [name],
+      )) as unknown as [Array<{ n: number }>];
+      return rows[0]?.n === 1;
+    };
+    for (const name of [abandoned, recent]) await conn.query(`create database ${name}`);
+    try {
+      const report = await runDrill(backups, 'app', { trigger: 'test' });
+      expect(report.failures).toEqual([]);
+      expect(await exists(abandoned)).toBe(false);
+      expect(await exists(recent)).toBe(true);
+      // A drill running beside this one (another test file, same server) may have swept it first.
+      const sweep = (await backups.env.runs.get(report.runId))?.steps.find((s) => s.name === 'sweep');
+      if (sweep) expect(sweep).toMatchObject({ outcome: 'pass', result: { dropped: [abandoned] } });
+    } finally {
+      for (const name of [abandoned, recent]) await conn.query(`drop database if exists ${name}`);
+    }
   });
 
   it('a wrong password is a clear error without the password, and no snapshot', async () => {
