@@ -7,6 +7,14 @@ import { runDrill } from './drill.js';
 export const BACKUP_RUN_KIND = 'backup.run';
 export const BACKUP_DRILL_KIND = 'backup.drill';
 export const BACKUP_VERIFY_KIND = 'backup.verify';
+export const BACKUP_RESTORE_KIND = 'backup.restore';
+
+interface RestorePayload extends BackupPayload {
+  snapshot: string;
+  /** Another database or path; absent restores over the original. */
+  to?: string;
+  force?: boolean;
+}
 
 const INTERRUPTED =
   'interrupted: the process running this backup stopped before it finished; the job was retried';
@@ -69,7 +77,25 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
       return { ok: result.ok, runId: result.runId };
     },
   };
-  return [run, drill, verify] as JobKind[];
+  const restore: JobKind<RestorePayload> = {
+    kind: BACKUP_RESTORE_KIND,
+    // A restore is not repeated by itself: what it replaced may have changed in between.
+    retry: { maxAttempts: 1 },
+    timeoutMs: 6 * 3_600_000,
+    concurrency: { perProcess: 1 },
+    handler: async ({ job, signal }) => {
+      const { backup, snapshot, to, force, trigger } = job.payload;
+      const result = await need().restore(backup, { snapshot, to, force, trigger: trigger ?? 'api', signal });
+      return {
+        runId: result.runId,
+        snapshot: result.snapshot.id,
+        target: result.target,
+        bytes: result.bytes,
+        safetySnapshot: result.safetySnapshot ?? null,
+      };
+    },
+  };
+  return [run, drill, verify, restore] as JobKind[];
 }
 
 /** Defines a schedule for every backup, drill and verification that has one in the stack file. */

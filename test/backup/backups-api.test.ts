@@ -15,6 +15,8 @@ describe('backups through the API and /metrics on a serving node', () => {
   let base: string;
   let viewer: string;
   let operator: string;
+  let admin: string;
+  let dir: string;
   const responses: string[] = [];
 
   beforeAll(async () => {
@@ -52,13 +54,22 @@ backups:
     const tokens = new TokenService(node.store);
     viewer = (await tokens.create({ name: 'v', role: 'viewer' })).token;
     operator = (await tokens.create({ name: 'o', role: 'operator' })).token;
+    admin = (await tokens.create({ name: 'a', role: 'admin' })).token;
+    dir = stack.dir;
   });
   afterAll(async () => {
     await node?.stop('test over');
   });
 
-  const call = async (method: string, url: string, token: string) => {
-    const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const call = async (method: string, url: string, token: string, body?: unknown) => {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await response.text();
     responses.push(text);
     return { status: response.status, body: JSON.parse(text) as Record<string, any> };
@@ -149,6 +160,51 @@ backups:
     expect(promtool.error, 'promtool must be installed (see .ci/run)').toBeUndefined();
     expect(promtool.stdout + promtool.stderr).toBe('');
     expect(promtool.status).toBe(0);
+  });
+
+  it('restores into another file as an operator, and over the original only as an admin with force', async () => {
+    const jobEnd = async (id: number) =>
+      until(async () => {
+        const { body } = await call('GET', `/api/v1/jobs/${id}`, viewer);
+        return ['completed', 'failed'].includes(body.job.status) ? body.job : undefined;
+      }, `job ${id} to end`);
+    const notes = (file: string) => {
+      const db = new Database(path.join(dir, file), { readonly: true });
+      const n = db.prepare('select count(*) from notes').pluck().get();
+      db.close();
+      return n;
+    };
+    const copy = await call('POST', '/api/v1/backups/app/restore', operator, { to: 'copy.db' });
+    expect(copy.status).toBe(202);
+    expect(copy.body.snapshot).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const copied = await jobEnd(copy.body.job.id);
+    expect(copied.status).toBe('completed');
+    expect(copied.result).toMatchObject({ snapshot: copy.body.snapshot, safetySnapshot: null });
+    expect(notes('copy.db')).toBe(3);
+
+    const overAsOperator = await call('POST', '/api/v1/backups/app/restore', operator, { force: true });
+    expect(overAsOperator.status).toBe(403);
+    expect(overAsOperator.body.error.message).toBe('restoring app over the original needs the admin role');
+    const withoutForce = await call('POST', '/api/v1/backups/app/restore', admin, {});
+    expect(withoutForce.status).toBe(400);
+    expect(withoutForce.body.error.hint).toMatch(/"force": true/);
+
+    const over = await call('POST', '/api/v1/backups/app/restore', admin, { force: true });
+    expect(over.status).toBe(202);
+    const restored = await jobEnd(over.body.job.id);
+    expect(restored.status).toBe('completed');
+    expect(restored.result.safetySnapshot).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(notes('app.db')).toBe(3);
+    const restores = await call('GET', '/api/v1/backups/app/runs?kind=restore', viewer);
+    expect(restores.body.runs.map((r: { status: string; trigger: string }) => [r.status, r.trigger])).toEqual(
+      [
+        ['succeeded', 'api'],
+        ['succeeded', 'api'],
+      ],
+    );
+    expect(
+      (await call('POST', '/api/v1/backups/app/restore', operator, { snapshot: 'nope', to: 'x.db' })).status,
+    ).toBe(404);
   });
 
   it('refuses a viewer, names an unknown backup, and never shows the passphrase', async () => {

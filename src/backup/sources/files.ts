@@ -26,7 +26,7 @@ export const filesBackupSource = defineSource({
   scratch: (_o, into, ctx) => scratchDirectory(into?.path ? path.resolve(ctx.baseDir, into.path) : undefined),
   // The archive holds paths relative to the stack file's directory, so that is the original.
   restoreTarget: async (_o, to, ctx) =>
-    new DirectoryTarget(to === undefined ? ctx.baseDir : path.resolve(to)),
+    new DirectoryTarget(to === undefined ? ctx.baseDir : path.resolve(ctx.baseDir, to)),
 });
 
 /** A temp directory a drill restores into and removes afterwards. */

@@ -26,7 +26,10 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
    * (temp directories).
    */
   sweepScratch?(options: z.output<O>, into: z.output<T> | undefined, olderThanMs: number): Promise<string[]>;
-  /** `to` names an alternate target (a database name or URL, a path); undefined is the original. */
+  /**
+   * `to` names an alternate target (a database name or URL, a path: relative to the stack file's
+   * directory, like every path in it); undefined is the original.
+   */
   restoreTarget(options: z.output<O>, to: string | undefined, ctx: SourceContext): Promise<RestoreTarget>;
 }
 

@@ -29,7 +29,9 @@ export const sqliteBackupSource = defineSource({
     return new SqliteTarget(path.join(dir, 'restored.sqlite3'), dir);
   },
   async restoreTarget(o, to, ctx) {
-    return new SqliteTarget(to === undefined ? path.resolve(ctx.baseDir, o.path) : path.resolve(to));
+    return new SqliteTarget(
+      to === undefined ? path.resolve(ctx.baseDir, o.path) : path.resolve(ctx.baseDir, to),
+    );
   },
 });
 

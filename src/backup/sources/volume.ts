@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import { loadDocker } from '../../util/client-libraries.js';
@@ -20,8 +21,8 @@ export const volumeBackupSource = defineSource({
   },
   scratch: (_o, into) => scratchDirectory(into?.path),
   // `--to` another volume's name (created when missing) or a directory.
-  async restoreTarget(o, to) {
-    if (to !== undefined && /[/.]/.test(to)) return new DirectoryTarget(to);
+  async restoreTarget(o, to, ctx) {
+    if (to !== undefined && /[/.]/.test(to)) return new DirectoryTarget(path.resolve(ctx.baseDir, to));
     return new DirectoryTarget(await mountpointOf(to ?? o.name, to !== undefined));
   },
 });

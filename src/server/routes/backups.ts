@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { roleAllows } from '../../access/roles.js';
 import type { Backups } from '../../backup/backups.js';
-import { BACKUP_DRILL_KIND, BACKUP_RUN_KIND, BACKUP_VERIFY_KIND } from '../../backup/jobs.js';
+import {
+  BACKUP_DRILL_KIND,
+  BACKUP_RESTORE_KIND,
+  BACKUP_RUN_KIND,
+  BACKUP_VERIFY_KIND,
+} from '../../backup/jobs.js';
 import { backupStatus } from '../../backup/status.js';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
@@ -26,8 +32,9 @@ const ACTIONS = {
 
 /**
  * `/api/v1/backups`: each backup's status (its newest backup, drill and verify runs), its snapshots,
- * its runs with their steps, and queueing a backup, drill or verify now. Restores stay with the CLI,
- * which can show progress and ask for `--force`.
+ * its runs with their steps, and queueing a backup, drill, verify or restore now. A restore into
+ * another database or directory needs an operator; over the original, an admin and `force` (a safety
+ * snapshot of what it holds is taken first).
  */
 export async function backupRoutes(
   app: FastifyInstance,
@@ -140,6 +147,72 @@ export async function backupRoutes(
           hint: `GET /api/v1/backups/${name}/runs lists them`,
         });
       return { run };
+    },
+  );
+
+  app.post<{ Params: { name: string }; Body: { snapshot?: string; to?: string; force?: boolean } | null }>(
+    '/api/v1/backups/:name/restore',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['backups'],
+        summary:
+          'Queue a restore (a `backup.restore` job): into `to` (a database name or URL, a path), or over the original with `force` (admin; a safety snapshot is taken first)',
+        params: nameParams,
+        body: {
+          type: ['object', 'null'],
+          properties: {
+            snapshot: {
+              type: 'string',
+              description: 'a snapshot id or a unique prefix; the newest by default',
+            },
+            to: { type: 'string', description: 'another database (name or URL) or a path' },
+            force: { type: 'boolean', description: 'replace what the target holds' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          202: { type: 'object', properties: { job: jobSchema, snapshot: { type: 'string' } } },
+          ...errors,
+          409: errorResponseSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const { snapshot, to, force } = request.body ?? {};
+      backups.configOf(name);
+      if (to === undefined) {
+        const role = request.token?.role;
+        if (!role || !roleAllows(role, 'admin'))
+          throw new DayshiftError(
+            'AUTH_FORBIDDEN',
+            `restoring ${name} over the original needs the admin role`,
+            {
+              hint: 'restore into another database or directory with "to", or use an admin token',
+            },
+          );
+        if (!force)
+          throw new DayshiftError(
+            'BAD_REQUEST',
+            `restoring ${name} over the original replaces what it holds`,
+            {
+              hint: 'send "force": true (a safety snapshot of the current state is taken first), or restore elsewhere with "to"',
+            },
+          );
+      }
+      // The snapshot is chosen now, so a backup finishing before the job runs does not change it.
+      const chosen = await backups.snapshot(name, snapshot ?? 'latest');
+      const job = await queue.enqueue(
+        BACKUP_RESTORE_KIND,
+        { backup: name, snapshot: chosen.id, to, force: force ?? false, trigger: 'api' },
+        { uniqueKey: `${BACKUP_RESTORE_KIND}:${name}` },
+      );
+      if (!job)
+        throw new DayshiftError('JOB_STATE_CONFLICT', `a restore of ${name} is already queued or running`, {
+          hint: `GET /api/v1/jobs?kind=${BACKUP_RESTORE_KIND} shows it`,
+        });
+      return reply.status(202).send({ job, snapshot: chosen.id });
     },
   );
 
