@@ -185,6 +185,11 @@ backups:
     const overAsOperator = await call('POST', '/api/v1/backups/app/restore', operator, { force: true });
     expect(overAsOperator.status).toBe(403);
     expect(overAsOperator.body.error.message).toBe('restoring app over the original needs the admin role');
+    const forcedAsOperator = await call('POST', '/api/v1/backups/app/restore', operator, {
+      to: 'copy.db',
+      force: true,
+    });
+    expect(forcedAsOperator.status).toBe(403);
     const withoutForce = await call('POST', '/api/v1/backups/app/restore', admin, {});
     expect(withoutForce.status).toBe(400);
     expect(withoutForce.body.error.hint).toMatch(/"force": true/);

@@ -32,9 +32,8 @@ const ACTIONS = {
 
 /**
  * `/api/v1/backups`: each backup's status (its newest backup, drill and verify runs), its snapshots,
- * its runs with their steps, and queueing a backup, drill, verify or restore now. A restore into
- * another database or directory needs an operator; over the original, an admin and `force` (a safety
- * snapshot of what it holds is taken first).
+ * its runs with their steps, and queueing a backup, drill, verify or restore now. A restore into a
+ * new or empty target needs an operator; replacing data (`force`, or over the original) an admin.
  */
 export async function backupRoutes(
   app: FastifyInstance,
@@ -157,7 +156,7 @@ export async function backupRoutes(
       schema: {
         tags: ['backups'],
         summary:
-          'Queue a restore (a `backup.restore` job): into `to` (a database name or URL, a path), or over the original with `force` (admin; a safety snapshot is taken first)',
+          'Queue a restore (a `backup.restore` job): into a new or empty `to` (a database name or URL, a path), or, as an admin, over what a target or the original holds with `force` (a safety snapshot of the original is taken first)',
         params: nameParams,
         body: {
           type: ['object', 'null'],
@@ -182,25 +181,21 @@ export async function backupRoutes(
       const { name } = request.params;
       const { snapshot, to, force } = request.body ?? {};
       backups.configOf(name);
-      if (to === undefined) {
-        const role = request.token?.role;
-        if (!role || !roleAllows(role, 'admin'))
-          throw new DayshiftError(
-            'AUTH_FORBIDDEN',
-            `restoring ${name} over the original needs the admin role`,
-            {
-              hint: 'restore into another database or directory with "to", or use an admin token',
-            },
-          );
-        if (!force)
-          throw new DayshiftError(
-            'BAD_REQUEST',
-            `restoring ${name} over the original replaces what it holds`,
-            {
-              hint: 'send "force": true (a safety snapshot of the current state is taken first), or restore elsewhere with "to"',
-            },
-          );
-      }
+      const role = request.token?.role;
+      const isAdmin = role !== undefined && roleAllows(role, 'admin');
+      // Replacing data (the original, or a target that holds something) is an admin's call.
+      if ((to === undefined || force) && !isAdmin)
+        throw new DayshiftError(
+          'AUTH_FORBIDDEN',
+          to === undefined
+            ? `restoring ${name} over the original needs the admin role`
+            : `restoring ${name} with force replaces what ${to} holds and needs the admin role`,
+          { hint: 'restore into a new database or an empty directory with "to", or use an admin token' },
+        );
+      if (to === undefined && !force)
+        throw new DayshiftError('BAD_REQUEST', `restoring ${name} over the original replaces what it holds`, {
+          hint: 'send "force": true (a safety snapshot of the current state is taken first), or restore elsewhere with "to"',
+        });
       // The snapshot is chosen now, so a backup finishing before the job runs does not change it.
       const chosen = await backups.snapshot(name, snapshot ?? 'latest');
       const job = await queue.enqueue(
