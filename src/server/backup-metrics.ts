@@ -8,6 +8,12 @@ function figure(outcome: LastOutcome | null, key: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** A duration in milliseconds from a run's summary, in seconds as Prometheus wants them. */
+function seconds(outcome: LastOutcome | null, key: string): number | undefined {
+  const ms = figure(outcome, key);
+  return ms === undefined ? undefined : ms / 1000;
+}
+
 const succeeded = (outcome: LastOutcome | null): number | undefined =>
   outcome ? (outcome.status === 'succeeded' ? 1 : 0) : undefined;
 
@@ -31,10 +37,7 @@ const SERIES: Series[] = [
   {
     name: 'dayshift_backup_last_success_duration_seconds',
     help: 'How long the newest successful backup took to dump and store.',
-    value: (s) => {
-      const ms = figure(s.lastSuccess, 'durationMs');
-      return ms === undefined ? undefined : ms / 1000;
-    },
+    value: (s) => seconds(s.lastSuccess, 'durationMs'),
   },
   {
     name: 'dayshift_backup_last_run_success',
@@ -49,18 +52,12 @@ const SERIES: Series[] = [
   {
     name: 'dayshift_backup_drill_last_rto_seconds',
     help: 'The RTO the newest drill measured: wall time of restore plus assertions.',
-    value: (s) => {
-      const ms = figure(s.lastDrill, 'rtoMs');
-      return ms === undefined ? undefined : ms / 1000;
-    },
+    value: (s) => seconds(s.lastDrill, 'rtoMs'),
   },
   {
     name: 'dayshift_backup_drill_last_rpo_seconds',
     help: 'The RPO the newest drill measured: the age of the snapshot it restored.',
-    value: (s) => {
-      const ms = figure(s.lastDrill, 'rpoMs');
-      return ms === undefined ? undefined : ms / 1000;
-    },
+    value: (s) => seconds(s.lastDrill, 'rpoMs'),
   },
   {
     name: 'dayshift_backup_verify_last_success',

@@ -68,3 +68,11 @@ export const errorResponseSchema = {
   },
   required: ['error'],
 } as const;
+
+/** The error answers most routes document: bad request, no token, wrong role, not found. */
+export const errorResponses = {
+  400: errorResponseSchema,
+  401: errorResponseSchema,
+  403: errorResponseSchema,
+  404: errorResponseSchema,
+} as const;

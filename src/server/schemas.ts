@@ -2,6 +2,9 @@
 
 const anyValue = {} as const;
 
+/** An object whose shape the route's own types describe (alerts, backups, runs). */
+export const anyObjectSchema = { type: 'object', additionalProperties: true } as const;
+
 export const jobSchema = {
   $id: 'Job',
   type: 'object',

@@ -4,9 +4,9 @@ import { alertDetail, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher } from '../../alerts/silences.js';
 import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
-import { errorResponseSchema } from '../http-errors.js';
+import { errorResponseSchema, errorResponses } from '../http-errors.js';
+import { anyObjectSchema as anyObject } from '../schemas.js';
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
 const idParams = {
   type: 'object',
   properties: { id: { type: 'integer' } },
@@ -27,12 +27,7 @@ function durationOf(text: string | undefined, what: string): number | undefined 
 export async function alertRoutes(app: FastifyInstance, options: { alerting: Alerting }): Promise<void> {
   const { alerting } = options;
   const { db, clock } = alerting;
-  const errors = {
-    400: errorResponseSchema,
-    401: errorResponseSchema,
-    403: errorResponseSchema,
-    404: errorResponseSchema,
-  };
+  const errors = errorResponses;
 
   app.get<{ Querystring: { state?: string; limit?: number; before?: number } }>(
     '/api/v1/alerts',

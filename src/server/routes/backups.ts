@@ -10,10 +10,9 @@ import {
 import { backupStatus } from '../../backup/status.js';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { errorResponseSchema } from '../http-errors.js';
-import { jobSchema } from '../schemas.js';
+import { errorResponseSchema, errorResponses } from '../http-errors.js';
+import { anyObjectSchema as anyObject, jobSchema } from '../schemas.js';
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
 const nameParams = {
   type: 'object',
   properties: { name: { type: 'string' } },
@@ -40,12 +39,7 @@ export async function backupRoutes(
   options: { backups: Backups; queue: JobQueue },
 ): Promise<void> {
   const { backups, queue } = options;
-  const errors = {
-    400: errorResponseSchema,
-    401: errorResponseSchema,
-    403: errorResponseSchema,
-    404: errorResponseSchema,
-  };
+  const errors = errorResponses;
 
   app.get(
     '/api/v1/backups',

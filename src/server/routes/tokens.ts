@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../../access/tokens.js';
-import { errorResponseSchema } from '../http-errors.js';
+import { errorResponses } from '../http-errors.js';
 import { tokenSchema } from '../schemas.js';
 
 /** Token management: admin only. A created token is in the response once and never again. */
 export async function tokenRoutes(app: FastifyInstance, options: { tokens: TokenService }): Promise<void> {
   const { tokens } = options;
-  const errors = {
-    400: errorResponseSchema,
-    401: errorResponseSchema,
-    403: errorResponseSchema,
-    404: errorResponseSchema,
-  };
+  const errors = errorResponses;
 
   app.get(
     '/api/v1/tokens',
