@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { didYouMean } from '../config/did-you-mean.js';
 import type { StackConfig } from '../config/schema.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Runs } from '../runs/runs.js';
 import type { Database } from '../store/schema.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import type { Dump } from './dump.js';
 import { runHook } from './hooks.js';
 import { ProgressMeter, type TransferProgress } from './progress.js';
 import { repositoryKindOf } from './repositories/registry.js';
@@ -28,7 +30,7 @@ export interface BackupsEnv {
   runs: Runs;
   clock?: Clock;
   logger?: Logger;
-  /** Called as bytes flow during a restore or drill (the CLI draws it on a terminal). */
+  /** Called as bytes flow during a backup, restore or drill (the CLI draws it on a terminal). */
   onProgress?: (progress: TransferProgress) => void;
 }
 
@@ -134,7 +136,7 @@ export class Backups {
           backup.source.kind,
           async () => {
             const dump = await source.dump(backup.source.options, this.sourceContext(options.signal));
-            return repository.store(name, dump, options.signal);
+            return repository.store(name, this.#metered(name, dump), options.signal);
           },
           (s) => ({ snapshot: s.id, bytes: totalBytes(s), repository: repository.description }),
         );
@@ -169,6 +171,20 @@ export class Backups {
       this.env.logger?.error({ backup: name, error: scrubSecrets(messageOf(error)) }, 'backup failed');
       throw error;
     }
+  }
+
+  /** The dump with its bytes and rate reported as they flow, when someone watches (a terminal). */
+  #metered(name: string, dump: Dump): Dump {
+    const report = this.env.onProgress;
+    if (!report) return dump;
+    return {
+      ...dump,
+      streams: dump.streams.map((s) => ({
+        ...s,
+        // pipeline, not pipe: a repository that stops reading stops the dump too.
+        stream: pipeline(s.stream, new ProgressMeter(`${name} ${s.name}`, undefined, report), () => {}),
+      })),
+    };
   }
 
   /** Whole snapshots, newest first. */

@@ -6,6 +6,7 @@ import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { BACKUP_RUN_KIND, backupJobKinds } from '../../src/backup/jobs.js';
 import { openBackups } from '../../src/backup/open.js';
+import type { TransferProgress } from '../../src/backup/progress.js';
 import { DayshiftError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/index.js';
@@ -120,6 +121,18 @@ backups:
     expect(verified.ok).toBe(false);
     expect(verified.results[0]?.problems[0]?.file).toBe(data);
     expect((await backups.env.runs.get(verified.runId))?.status).toBe('failed');
+  });
+
+  it('reports the bytes and the rate of a backup as it streams, and its whole size at the end', async () => {
+    const reports: TransferProgress[] = [];
+    const watched = openBackups(backups.env.config, configPath, store.db, {
+      onProgress: (p) => reports.push(p),
+    });
+    const { snapshot } = await watched.run('uploads', { trigger: 'test' });
+    const last = reports.at(-1);
+    expect(last).toMatchObject({ what: 'uploads files.tar', done: true, total: undefined });
+    expect(last?.bytes).toBe(snapshot.entries[0]?.size);
+    expect(last?.bytesPerSecond).toBeGreaterThan(0);
   });
 
   it('a wrong passphrase is a clear error and restores nothing', async () => {
