@@ -97,6 +97,7 @@ export class Backups {
         name: repoName,
         baseDir: this.env.baseDir,
         db: this.env.db,
+        clock: this.clock,
       });
       this.#repositories.set(repoName, repository);
     }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
 import type { Dump } from './dump.js';
 
 /** One stream of a snapshot as the source produced it. */
@@ -62,4 +63,6 @@ export interface RepositoryContext {
   name: string;
   baseDir: string;
   db: Kysely<Database>;
+  /** Stamps snapshots; the system clock unless a test sets one. */
+  clock?: Clock;
 }

@@ -89,7 +89,9 @@ backups:
 
   it('a failed drill raises an alert naming the failed assertion; a passing drill resolves it', async () => {
     expect(await pass()).toEqual({});
-    await backups.run('uploads', { trigger: 'test' });
+    const { snapshot } = await backups.run('uploads', { trigger: 'test' });
+    // Snapshots are stamped by the same clock as runs, so RPO and missed backups agree with them.
+    expect(Date.parse(snapshot.createdAt)).toBe(clock.now());
     const failed = await runDrill(backups, 'uploads', { trigger: 'test' });
     expect(failed.ok).toBe(false);
     expect(await pass()).toEqual({ open: 1 });

@@ -6,6 +6,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { DayshiftError } from '../../errors.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import { HashCheck } from '../hash-check.js';
 import { deriveKey, type KdfParams, newKdfParams, OpenStream, openText, sealText } from './crypto.js';
 import { writeAtomically } from './durable-fs.js';
@@ -42,7 +43,10 @@ export class LocalRepository {
   readonly #passphrase: string | undefined;
   #key: Promise<Buffer | undefined> | undefined;
 
-  constructor(root: string, options: { passphrase?: string } = {}) {
+  readonly #clock: Clock;
+
+  constructor(root: string, options: { passphrase?: string; clock?: Clock } = {}) {
+    this.#clock = options.clock ?? systemClock;
     this.root = path.resolve(root);
     this.#passphrase = options.passphrase;
   }
@@ -108,14 +112,14 @@ export class LocalRepository {
   /** Starts a snapshot of a backup; add streams, then commit (or abort). */
   async begin(backup: string): Promise<SnapshotWriter> {
     const key = await this.key();
-    const id = `${new Date()
+    const id = `${new Date(this.#clock.now())
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
     const dir = path.join(this.root, backup);
     const partial = path.join(dir, `.partial-${id}`);
     await mkdir(path.join(partial, 'data'), { recursive: true });
-    return new SnapshotWriter({ backup, id, dir, partial, key });
+    return new SnapshotWriter({ backup, id, dir, partial, key, clock: this.#clock });
   }
 
   /** Whole snapshots of a backup, newest first. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import type { Clock } from '../../util/clock.js';
 import { StreamDigest } from '../hash-check.js';
 import { SealStream } from './crypto.js';
 import { fsync, writeAtomically } from './durable-fs.js';
@@ -20,9 +21,19 @@ export class SnapshotWriter {
   readonly #partial: string;
   readonly #key: Buffer | undefined;
   readonly #entries: ManifestEntry[] = [];
-  readonly #started = Date.now();
+  readonly #clock: Clock;
+  readonly #started: number;
 
-  constructor(o: { backup: string; id: string; dir: string; partial: string; key: Buffer | undefined }) {
+  constructor(o: {
+    backup: string;
+    id: string;
+    dir: string;
+    partial: string;
+    key: Buffer | undefined;
+    clock: Clock;
+  }) {
+    this.#clock = o.clock;
+    this.#started = o.clock.now();
     this.id = o.id;
     this.backup = o.backup;
     this.#dir = o.dir;
@@ -64,7 +75,7 @@ export class SnapshotWriter {
       id: this.id,
       backup: this.backup,
       createdAt: new Date(this.#started).toISOString(),
-      durationMs: Date.now() - this.#started,
+      durationMs: this.#clock.now() - this.#started,
       encrypted: this.#key !== undefined,
       entries: this.#entries,
       source,

@@ -13,7 +13,10 @@ export const localRepository = defineRepositoryKind({
   options: z.strictObject({ path: z.string().min(1), passphrase: secretString().optional() }),
   open: (o, ctx) =>
     new LocalBackupRepository(
-      new LocalRepository(path.resolve(ctx.baseDir, o.path), { passphrase: o.passphrase?.reveal() }),
+      new LocalRepository(path.resolve(ctx.baseDir, o.path), {
+        passphrase: o.passphrase?.reveal(),
+        clock: ctx.clock,
+      }),
     ),
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { secretString } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import type { Dump } from '../dump.js';
 import { HashCheck, StreamDigest } from '../hash-check.js';
 import type { BackupRepository, Snapshot, VerifyResult } from '../repository.js';
@@ -30,6 +31,7 @@ export const resticRepository = defineRepositoryKind({
       }),
       ctx.name,
       ctx.db,
+      ctx.clock,
     ),
 });
 
@@ -49,7 +51,10 @@ export class ResticBackupRepository implements BackupRepository {
   readonly #name: string;
   readonly #db: Kysely<Database>;
 
-  constructor(restic: ResticRepository, name: string, db: Kysely<Database>) {
+  readonly #clock: Clock;
+
+  constructor(restic: ResticRepository, name: string, db: Kysely<Database>, clock: Clock = systemClock) {
+    this.#clock = clock;
     this.#restic = restic;
     this.#name = name;
     this.#db = db;
@@ -57,7 +62,7 @@ export class ResticBackupRepository implements BackupRepository {
   }
 
   async store(backup: string, dump: Dump, signal?: AbortSignal): Promise<Snapshot> {
-    const started = Date.now();
+    const started = this.#clock.now();
     const [only, ...more] = dump.streams;
     if (!only || more.length > 0)
       throw new DayshiftError(
@@ -83,7 +88,7 @@ export class ResticBackupRepository implements BackupRepository {
         id: saved.id,
         backup,
         createdAt: new Date(started).toISOString(),
-        durationMs: Date.now() - started,
+        durationMs: this.#clock.now() - started,
         entries: [{ name: only.name, size: hashing.size, sha256: hashing.sha256() }],
         source,
       };
