@@ -54,11 +54,10 @@ export class BackupAlertSource implements AlertSource {
 
   async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
     const runs = this.#runs;
-    const [drill, verify, good, first] = await Promise.all([
+    const [drill, verify, good] = await Promise.all([
       runs.latest('drill', backup.name),
       runs.latest('verify', backup.name),
-      runs.latest('backup', backup.name, 'succeeded'),
-      backup.rpoMs === undefined ? undefined : runs.first('backup', backup.name),
+      backup.rpoMs === undefined ? undefined : runs.latest('backup', backup.name, 'succeeded'),
     ]);
     const out: DesiredAlert[] = [];
     if (drill?.status === 'failed')
@@ -80,6 +79,8 @@ export class BackupAlertSource implements AlertSource {
     if (backup.rpoMs !== undefined) {
       // The data a snapshot holds is as old as the dump's start.
       const newest = good?.startedAt;
+      // Never succeeded: missed `rpo` after its first attempt, or after this node began watching.
+      const first = newest === undefined ? await runs.first('backup', backup.name) : undefined;
       const from =
         newest ?? Math.min(first?.startedAt ?? Number.POSITIVE_INFINITY, this.#watchingSince ?? now);
       if (now - from > backup.rpoMs)
