@@ -50,6 +50,7 @@ repositories:
   sealed: { restic: { repository: restic-sealed, password: "\${BACKUP_PASSPHRASE}" } }
 backups:
   pg-locked: { source: ${PG_SOURCE}, repository: locked }
+  pg-stalled: { source: ${PG_SOURCE}, repository: locked }
   pg-sealed: { source: ${PG_SOURCE}, repository: sealed }
   pg-refused: { source: { postgres: { url: "${url(TEST_PG_URL, pgRole, 'exit-pw').replace(pgRole, `${pgRole}_nobody`)}" } }, repository: locked }
   my-locked: { source: ${MYSQL_SOURCE}, repository: locked }
@@ -200,39 +201,42 @@ describe('a failed backup ends its process and leaves nothing open (dayshift bac
     },
   );
 
-  it('serve: a failing backup job leaves no session behind, and SIGTERM ends the process within its deadline', async () => {
-    const deadlineMs = 3_000;
+  /** Starts the built `dayshift serve` on this file's stack and waits until it serves. */
+  async function serve(deadlineMs: number, passphrase: string) {
+    const args = ['--listen', '127.0.0.1:0', '--shutdown-timeout', String(deadlineMs)];
     const child = spawn(
       process.execPath,
-      [
-        CLI,
-        '--config',
-        path.join(dir, 'dayshift.yaml'),
-        'serve',
-        '--listen',
-        '127.0.0.1:0',
-        '--shutdown-timeout',
-        String(deadlineMs),
-      ],
+      [CLI, '--config', path.join(dir, 'dayshift.yaml'), 'serve', ...args],
       {
-        env: { ...process.env, DAYSHIFT_DATABASE_URL: '', BACKUP_PASSPHRASE: WRONG },
+        env: { ...process.env, DAYSHIFT_DATABASE_URL: '', BACKUP_PASSPHRASE: passphrase },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     children.push(child);
-    let stdout = '';
-    let stderr = '';
+    const out = { stdout: '', stderr: '' };
     child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
+      out.stdout += c;
     });
     child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
+      out.stderr += c;
     });
     const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
       child.once('exit', (code) => resolve({ code, at: Date.now() })),
     );
-    await until(() => (stdout.includes('dayshift serving') ? true : undefined), 'serve to listen');
+    await until(() => (out.stdout.includes('dayshift serving') ? true : undefined), 'serve to listen');
+    return { child, out, exited };
+  }
 
+  /** The tools serve runs carry the suffix; serve itself does too (its --config), so it is left out. */
+  const toolsOfServe: LeftoverProbe = {
+    pgRole,
+    mysqlUser,
+    processMarker: `(pg_dump|restic|tar) .*${suffix}`,
+  };
+
+  it('serve: a failing backup job leaves no session behind, and SIGTERM ends the process within its deadline', async () => {
+    const deadlineMs = 3_000;
+    const { child, out, exited } = await serve(deadlineMs, WRONG);
     const store = await openStore({ sqlitePath: path.join(dir, '.dayshift', 'state.db') });
     try {
       const queue = new JobQueue(store);
@@ -244,8 +248,7 @@ describe('a failed backup ends its process and leaves nothing open (dayshift bac
         return current?.lastError ? current : undefined;
       }, 'the first attempt to fail');
       expect(failed.lastError).toMatch(/passphrase does not open/);
-      // serve itself carries the suffix (its --config); its tools must not.
-      await expectNothingLeft({ pgRole, mysqlUser, processMarker: `(pg_dump|restic|tar) .*${suffix}` });
+      await expectNothingLeft(toolsOfServe);
     } finally {
       await store.close();
     }
@@ -253,10 +256,61 @@ describe('a failed backup ends its process and leaves nothing open (dayshift bac
     const signalled = Date.now();
     child.kill('SIGTERM');
     const exit = await exited;
-    expect(stderr).not.toMatch(LEFT_OPEN);
+    expect(out.stderr).not.toMatch(LEFT_OPEN);
     expect(exit.code).toBe(0);
     expect(exit.at - signalled).toBeLessThan(deadlineMs);
-    expect(stdout).toContain('"stopped"');
+    expect(out.stdout).toContain('"stopped"');
     await expectNothingLeft(probe);
+  }, 60_000);
+
+  it('serve: SIGTERM during a dump stalled on a table lock stops pg_dump and the row counts, and exits', async () => {
+    // Another session holds the table, so pg_dump and the row counts wait on it with no end in sight.
+    const holder = new pg.Client({ connectionString: url(TEST_PG_URL, 'postgres', '') });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table notes in access exclusive mode');
+      const deadlineMs = 1_000;
+      const { child, out, exited } = await serve(deadlineMs, RIGHT);
+      const store = await openStore({ sqlitePath: path.join(dir, '.dayshift', 'state.db') });
+      try {
+        const queue = new JobQueue(store);
+        const job = await queue.enqueue('backup.run', { backup: 'pg-stalled' });
+        if (!job) throw new Error('the backup job was not queued');
+        await until(async () => {
+          // The holder is inside a transaction, which would keep reading one snapshot of the statistics.
+          await holder.query('select pg_stat_clear_snapshot()');
+          const { rows } = await holder.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
+            [pgRole],
+          );
+          return (rows[0]?.n ?? 0) >= 2 ? true : undefined;
+        }, 'pg_dump and the row counts to wait on the lock');
+
+        const signalled = Date.now();
+        child.kill('SIGTERM');
+        const exit = await exited;
+        expect(out.stderr).not.toMatch(LEFT_OPEN);
+        expect(exit.code).toBe(0);
+        // The deadline for the job, then the 5 s an aborted handler gets to let go, and no more.
+        expect(exit.at - signalled).toBeLessThan(deadlineMs + 5_000);
+        // Gone while the lock is still held: nothing of the dump waits on it any more (the holder's
+        // own session carries the suffix too, so only the tools are looked for by name).
+        await expectNothingLeft(toolsOfServe);
+        // The job is back in the queue, and the stopped attempt's run is closed.
+        expect((await queue.get(job.id))?.status).toBe('queued');
+        const runs = await store.db
+          .selectFrom('runs')
+          .select('status')
+          .where('name', '=', 'pg-stalled')
+          .execute();
+        expect(runs.map((r) => r.status)).toEqual(['failed']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
   }, 60_000);
 });

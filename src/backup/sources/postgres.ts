@@ -145,6 +145,9 @@ class PostgresTarget implements RestoreTarget {
   }
 }
 
+/** The first PostgreSQL release (14) with client_connection_check_interval. */
+const CONNECTION_CHECK_SINCE = 140_000;
+
 /** The URL without its password, and the password for PGPASSWORD: never on a command line. */
 export function splitCredentials(url: string): { url: string; env: NodeJS.ProcessEnv } {
   const parsed = new URL(url);
@@ -183,6 +186,7 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   };
   let snapshot: string;
   let version: string | undefined;
+  let versionNum = 0;
   try {
     try {
       await client.connect();
@@ -196,10 +200,12 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
     await client.query('begin isolation level repeatable read read only');
     // The row counts run beside pg_dump: on one core, so they do not take the cores the dump needs.
     await client.query('set local max_parallel_workers_per_gather = 0');
-    const versionNum = Number((await client.query<{ n: string }>('show server_version_num')).rows[0]?.n);
-    // A count still running when the backup stops would go on after its connection closed; from
-    // PostgreSQL 14 the server notices the closed connection and cancels it.
-    if (versionNum >= 140_000) await client.query("set local client_connection_check_interval = '1s'");
+    versionNum = Number(
+      (await client.query<{ n: string }>("select current_setting('server_version_num') as n")).rows[0]?.n,
+    );
+    // A count still running when the backup stops (or one waiting for a lock) would go on after its
+    // connection closed; from PostgreSQL 14 the server notices the closed connection and cancels it.
+    if (versionNum >= CONNECTION_CHECK_SINCE) await client.query("set local client_connection_check_interval = '1s'");
     snapshot = (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
     version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
     if (signal?.aborted) throw signal.reason;
@@ -215,7 +221,15 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
   const tool = runTool('pg_dump', args, {
-    env: { ...env, PGAPPNAME: 'dayshift backup' },
+    env: {
+      ...env,
+      PGAPPNAME: 'dayshift backup',
+      // pg_dump's own session too, so a pg_dump stopped while it waits for a table lock leaves no
+      // session waiting behind it.
+      ...(versionNum >= CONNECTION_CHECK_SINCE
+        ? { PGOPTIONS: `${process.env.PGOPTIONS ?? ''} -c client_connection_check_interval=1000`.trim() }
+        : {}),
+    },
     signal,
     what: 'the postgres dump',
   });
