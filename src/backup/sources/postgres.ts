@@ -205,7 +205,8 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
     );
     // A count still running when the backup stops (or one waiting for a lock) would go on after its
     // connection closed; from PostgreSQL 14 the server notices the closed connection and cancels it.
-    if (versionNum >= CONNECTION_CHECK_SINCE) await client.query("set local client_connection_check_interval = '1s'");
+    if (versionNum >= CONNECTION_CHECK_SINCE)
+      await client.query("set local client_connection_check_interval = '1s'");
     snapshot = (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
     version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
     if (signal?.aborted) throw signal.reason;
