@@ -8,7 +8,8 @@ import type { Logger } from '../log/logger.js';
 import type { Runs } from '../runs/runs.js';
 import type { Database } from '../store/schema.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import type { Dump } from './dump.js';
+import { crashPoint } from '../util/test-crash.js';
+import { type Dump, releaseDump } from './dump.js';
 import { runHook } from './hooks.js';
 import { ProgressMeter, type TransferProgress } from './progress.js';
 import { repositoryKindOf } from './repositories/registry.js';
@@ -136,8 +137,20 @@ export class Backups {
           'dump',
           backup.source.kind,
           async () => {
-            const dump = await source.dump(backup.source.options, this.sourceContext(options.signal));
-            return repository.store(name, this.#metered(name, dump), options.signal);
+            // The dump is stopped by its own signal when storing it fails, so what the source opened
+            // (a connection in a transaction, the tool, a temp copy) is released before the error goes on.
+            const stop = new AbortController();
+            const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+            const dump = await source.dump(backup.source.options, this.sourceContext(signal));
+            try {
+              return await repository.store(name, this.#metered(name, dump), {
+                signal,
+                run: recorder.runId,
+              });
+            } catch (error) {
+              await releaseDump(dump, stop, error);
+              throw error;
+            }
           },
           (s) => ({ snapshot: s.id, bytes: totalBytes(s), repository: repository.description }),
         );
@@ -166,6 +179,7 @@ export class Backups {
         durationMs: snapshot.durationMs,
         removed,
       });
+      crashPoint('backup:after-record');
       return { runId: recorder.runId, snapshot, removed };
     } catch (error) {
       await recorder.fail(error);

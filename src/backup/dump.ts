@@ -7,6 +7,10 @@ import { DayshiftError } from '../errors.js';
  * What a source's dump gives: named streams for the repository, and a promise that settles when the
  * dump tool has exited: with what to record in the manifest (tool version, row counts), or with the
  * reason it failed. A snapshot is committed only when both the streams and this promise succeed.
+ *
+ * `finished` settles only once everything the dump opened is released (clients, transactions, child
+ * processes, temp files), and it must settle once the source's signal aborts or its streams are
+ * destroyed: that is how a failed backup gets its resources back (see releaseDump).
  */
 export interface Dump {
   /**
@@ -15,6 +19,16 @@ export interface Dump {
    */
   streams: Array<{ name: string; stream: Readable; compressed?: boolean }>;
   finished: Promise<Record<string, unknown>>;
+}
+
+/**
+ * Stops a dump nobody will read to its end (the repository failed, the node shuts down): aborts the
+ * source's signal, destroys its streams, and waits until the source has released what it opened.
+ */
+export async function releaseDump(dump: Dump, stop: AbortController, reason: unknown): Promise<void> {
+  stop.abort(reason);
+  for (const { stream } of dump.streams) stream.destroy();
+  await dump.finished.catch(() => {});
 }
 
 /** The last lines a tool wrote to stderr, for its error message; never a secret (passwords go by env). */

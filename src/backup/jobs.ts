@@ -1,7 +1,10 @@
 import type { JobKind } from '../jobs/kinds.js';
+import type { JobQueue } from '../jobs/queue.js';
 import type { Scheduler } from '../jobs/scheduler.js';
+import type { Job } from '../jobs/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Backups } from './backups.js';
+import { settleAttempt } from './crash-recovery.js';
 import { runDrill } from './drill.js';
 
 export const BACKUP_RUN_KIND = 'backup.run';
@@ -18,6 +21,8 @@ interface RestorePayload extends BackupPayload {
 
 const INTERRUPTED =
   'interrupted: the process running this backup stopped before it finished; the job was retried';
+const ABANDONED =
+  'interrupted: the process running this backup stopped before it finished, in the last attempt its job had';
 
 interface BackupPayload {
   backup: string;
@@ -25,9 +30,16 @@ interface BackupPayload {
   trigger?: string;
 }
 
+/** The run a backup job's latest attempt recorded, as its progress keeps it. */
+function attemptRunOf(job: Job): number | undefined {
+  const runId = (job.progress as { runId?: unknown } | null)?.runId;
+  return typeof runId === 'number' ? runId : undefined;
+}
+
 /**
  * The job kinds that take, drill and verify backups on their schedules. A backup cut off by a crash
- * leaves no snapshot listed and its job is claimed again when its lease runs out: the retry.
+ * is claimed again when its lease runs out: the retry settles the killed attempt's run first (see
+ * settleAttempt), and completes without a second snapshot when that attempt had committed one.
  */
 export function backupJobKinds(backups: Backups | undefined): JobKind[] {
   const need = (): Backups => {
@@ -41,16 +53,33 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal, progress, logger }) => {
       const backups = need();
-      // An earlier attempt that was killed (its lease ran out) left its run marked running: close it.
-      const earlier = (job.progress as { runId?: unknown } | null)?.runId;
-      if (typeof earlier === 'number' && (await backups.env.runs.interrupt(earlier, INTERRUPTED)))
-        logger.warn({ backup: job.payload.backup, run: earlier }, 'closed the run of an interrupted attempt');
+      const name = job.payload.backup;
+      // An earlier attempt that was killed (its lease ran out) left its run marked running, or had
+      // finished its work before its job could complete.
+      const earlier = attemptRunOf(job);
+      if (earlier !== undefined) {
+        const settled = await settleAttempt(backups, name, earlier, INTERRUPTED);
+        if (settled.outcome === 'succeeded') {
+          logger.warn(
+            { backup: name, run: earlier, snapshot: settled.result.snapshot },
+            'the interrupted attempt had stored its snapshot; the job completes with it',
+          );
+          return settled.result;
+        }
+        if (settled.outcome === 'interrupted')
+          logger.warn({ backup: name, run: earlier }, 'closed the run of an interrupted attempt');
+      }
       const result = await backups.run(job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         signal,
         onStarted: (runId) => progress({ runId }),
       });
       return { snapshot: result.snapshot.id, runId: result.runId, removed: result.removed };
+    },
+    // The last attempt was killed: no retry will settle its run, so this does.
+    ended: async (job) => {
+      const runId = attemptRunOf(job);
+      if (runId !== undefined) await settleAttempt(need(), job.payload.backup, runId, ABANDONED);
     },
   };
   const drill: JobKind<BackupPayload> = {
@@ -96,6 +125,41 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     },
   };
   return [run, drill, verify, restore] as JobKind[];
+}
+
+/**
+ * Settles the runs of backup jobs that ended while their run was still marked running: a node was
+ * killed between failing a job whose last attempt's lease ran out and settling that attempt's run, or
+ * a job was cancelled while its attempt's run was open. Run when a node starts.
+ */
+export async function settleEndedBackupJobs(
+  queue: JobQueue,
+  backups: Backups,
+  logger?: Logger,
+): Promise<number> {
+  const open = new Set(
+    (await backups.env.runs.list({ kinds: ['backup'], limit: 500 }))
+      .filter((r) => r.status === 'running')
+      .map((r) => r.id),
+  );
+  if (open.size === 0) return 0;
+  let settled = 0;
+  const ended = await queue.list({ kind: BACKUP_RUN_KIND, status: ['failed', 'cancelled'], limit: 500 });
+  for (const job of ended) {
+    const runId = attemptRunOf(job);
+    const name = (job.payload as Partial<BackupPayload> | null)?.backup;
+    if (
+      runId === undefined ||
+      !open.has(runId) ||
+      typeof name !== 'string' ||
+      !backups.names().includes(name)
+    )
+      continue;
+    if ((await settleAttempt(backups, name, runId, ABANDONED)).outcome !== 'none') settled++;
+  }
+  if (settled)
+    logger?.warn({ runs: settled }, 'settled the runs of backup jobs that ended while they were open');
+  return settled;
 }
 
 /** Defines a schedule for every backup, drill and verification that has one in the stack file. */

@@ -20,6 +20,17 @@ export interface Snapshot {
   entries: SnapshotEntry[];
   /** What the source recorded: its kind, tool versions, row counts, files... */
   source: Record<string, unknown>;
+  /**
+   * The run that took it, written with the snapshot before it is committed: a retry after a crash
+   * finds the snapshot its killed attempt committed by this, instead of taking a second one.
+   */
+  run?: number;
+}
+
+/** What `store` is told besides the dump: a stop signal, and the run taking the snapshot. */
+export interface StoreOptions {
+  signal?: AbortSignal;
+  run?: number;
 }
 
 export interface VerifyProblem {
@@ -47,7 +58,7 @@ export interface BackupRepository {
   readonly description: string;
   /** True when verify checks the whole repository at once (restic), not one snapshot. */
   readonly checksWholeRepository: boolean;
-  store(backup: string, dump: Dump, signal?: AbortSignal): Promise<Snapshot>;
+  store(backup: string, dump: Dump, options?: StoreOptions): Promise<Snapshot>;
   /** Whole snapshots of a backup, newest first. */
   list(backup: string): Promise<Snapshot[]>;
   /** One stream of a snapshot, checked against its manifest as it is read. */

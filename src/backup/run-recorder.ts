@@ -20,10 +20,16 @@ export class RunRecorder {
   readonly #clock: Clock;
   #position = 0;
 
-  private constructor(runs: Runs, clock: Clock, runId: number) {
+  private constructor(runs: Runs, clock: Clock, runId: number, position = 0) {
     this.#runs = runs;
     this.#clock = clock;
     this.runId = runId;
+    this.#position = position;
+  }
+
+  /** Goes on recording a run that exists, after its last recorded step (a crash recovery closing it). */
+  static resume(runs: Runs, clock: Clock, runId: number, steps: number): RunRecorder {
+    return new RunRecorder(runs, clock, runId, steps);
   }
 
   static async start(

@@ -11,6 +11,7 @@ export async function snapshotDump(
   repository: LocalRepository,
   backup: string,
   dump: Dump,
+  options: { run?: number } = {},
 ): Promise<Manifest> {
   const writer = await repository.begin(backup);
   let toolFailed = false;
@@ -26,7 +27,7 @@ export async function snapshotDump(
       throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {
         hint: 'nothing was kept',
       });
-    return await writer.commit(source);
+    return await writer.commit(source, options);
   } catch (error) {
     const toolFailedFirst = toolFailed;
     await writer.abort();

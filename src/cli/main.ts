@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { commands } from './commands/index.js';
 import { exitCodeFor, printError } from './exit-codes.js';
 
+/** How long the process may outlive its verb before it is ended (see the end of this file). */
+const EXIT_GRACE_MS = 2_000;
+
 /** The `dayshift` program: every verb lives in its own file under ./commands. */
 export function buildProgram(): Command {
   const program = new Command('dayshift')
@@ -25,3 +28,17 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/**
+ * Every verb closes what it opened, and then the process ends by itself. Should something still be
+ * open after the verb returned (a bug: a connection, a child process), say so and exit rather than
+ * hang: a CLI that never returns blocks the script or cron job that ran it. Unref'd, so a clean
+ * process never waits for it.
+ */
+setTimeout(() => {
+  const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+  process.stderr.write(
+    `warning: dayshift left ${open.join(', ') || 'work'} open after it finished; exiting\n`,
+  );
+  process.exit();
+}, EXIT_GRACE_MS).unref();

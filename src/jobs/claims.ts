@@ -188,6 +188,11 @@ export class JobClaims {
 
   /** Crash recovery: jobs whose lease expired go back to the queue, or fail when attempts are used up. */
   async recoverExpired(): Promise<number> {
+    return (await this.recoverExpiredJobs()).recovered;
+  }
+
+  /** As recoverExpired, also giving the jobs that failed for good (their kinds settle what they left open). */
+  async recoverExpiredJobs(): Promise<{ recovered: number; failed: Job[] }> {
     return this.#store.db.transaction().execute(async (trx) => {
       const now = this.#queue.clock.now();
       const rows = await trx
@@ -202,7 +207,7 @@ export class JobClaims {
         })
         .where('status', '=', 'running')
         .where('lease_expires_at', '<', now)
-        .returning(['id', 'status', 'last_error'])
+        .returningAll()
         .execute();
       await this.#queue.addEvents(
         rows.map((r) =>
@@ -212,7 +217,7 @@ export class JobClaims {
         ),
         trx,
       );
-      return rows.length;
+      return { recovered: rows.length, failed: rows.filter((r) => r.status === 'failed').map(toJob) };
     });
   }
 

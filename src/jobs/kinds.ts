@@ -24,6 +24,12 @@ export interface JobKind<P = unknown> {
     perKey?: number;
   };
   handler(ctx: JobContext<P>): Promise<unknown>;
+  /**
+   * Called once a job has failed for good without its handler finishing: its last attempt's lease ran
+   * out (the node running it was killed). Closes what the handler would have closed (its run record);
+   * no retry will. Runs on whichever node recovered the job; must be idempotent.
+   */
+  ended?(job: Job & { payload: P }): Promise<void>;
 }
 
 export interface JobContext<P> {

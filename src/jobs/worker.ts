@@ -95,7 +95,7 @@ export class Worker extends EventEmitter {
     this.#timers.push(
       setInterval(() => void this.#background(() => this.#renew()), Math.max(50, this.#leaseMs / 3)),
       setInterval(
-        () => void this.#background(() => this.#claims.recoverExpired()),
+        () => void this.#background(() => this.#recoverExpired()),
         Math.max(100, this.#leaseMs / 2),
       ),
       setInterval(
@@ -109,9 +109,13 @@ export class Worker extends EventEmitter {
 
   /**
    * Stops claiming at once, waits for running jobs up to `deadlineMs`, then aborts what is left and
-   * puts it back in the queue. Nothing is lost: a job is either completed, or queued again.
+   * puts it back in the queue. Nothing is lost: a job is either completed, or queued again. Aborted
+   * handlers get up to `abortGraceMs` (5 s) to release what they opened (a dump tool, a connection)
+   * while the store is still open.
    */
-  async stop(options: { deadlineMs?: number } = {}): Promise<{ finished: number; released: number }> {
+  async stop(
+    options: { deadlineMs?: number; abortGraceMs?: number } = {},
+  ): Promise<{ finished: number; released: number }> {
     this.#stopping = true;
     this.#wake?.();
     await this.#loop;
@@ -124,6 +128,16 @@ export class Worker extends EventEmitter {
     for (const run of leftover) {
       run.settled = true;
       run.controller.abort(new Error('the node is shutting down'));
+    }
+    if (leftover.length > 0) {
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(leftover.map((r) => r.done)),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, options.abortGraceMs ?? 5_000);
+        }),
+      ]);
+      clearTimeout(graceTimer);
     }
     let released: number[] = [];
     try {
@@ -230,7 +244,8 @@ export class Worker extends EventEmitter {
     const timeoutMs = kind.timeoutMs ?? JOB_DEFAULTS.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      // Unref'd: a handler's timeout is no reason for the process to stay up once it is stopping.
+      timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
     });
     const logger = this.#logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
     const handled = kind
@@ -281,6 +296,20 @@ export class Worker extends EventEmitter {
       else this.emit('job:fail', job, message);
     } catch (error) {
       this.emit('error', coerceError(error));
+    }
+  }
+
+  /** Jobs whose lease ran out go back to the queue; those that used their last attempt are settled by their kind. */
+  async #recoverExpired(): Promise<void> {
+    const { failed } = await this.#claims.recoverExpiredJobs();
+    for (const job of failed) {
+      const kind = this.#kinds.get(job.kind);
+      if (!kind?.ended) continue;
+      try {
+        await kind.ended(job as Job & { payload: never });
+      } catch (error) {
+        this.emit('error', coerceError(error));
+      }
     }
   }
 

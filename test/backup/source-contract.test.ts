@@ -6,12 +6,16 @@
  * - a login the server refuses (or a path that is not there) fails with a clear error that shows no
  *   secret, records a failed run, and keeps no snapshot;
  * - a dump tool that dies mid-stream, that writes nothing, or whose output is cut short while it still
- *   exits 0, fails the backup and keeps no snapshot.
+ *   exits 0, fails the backup and keeps no snapshot;
+ * - a repository that refuses the backup before reading a byte (a local repository whose passphrase
+ *   does not open it, a restic repository with a wrong password) fails it with the passphrase error;
+ * - after every failure, what the source opened is released: no session of the source's own role is
+ *   left on its server, no dump tool or wrapper is left running, no temporary copy is left on disk.
  *
  * The tools are replaced by small scripts placed first on PATH that run the real tool and break its
  * output the way a crash or a full disk would.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,16 +25,20 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
+import { LocalRepository } from '../../src/backup/local/repository.js';
 import { openBackups } from '../../src/backup/open.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
 import { TEST_PG_URL } from '../global-setup.js';
+import { expectNothingLeft, type LeftoverProbe, TEST_MYSQL_URL } from '../helpers/leftovers.js';
 import { adminQuery, createTestStore, type TestStore } from '../helpers/stores.js';
 
-const MYSQL_URL = process.env.DAYSHIFT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const MYSQL_URL = TEST_MYSQL_URL;
 /** A password the server refuses; it must never appear in an error or a run record. */
 const REFUSED_PASSWORD = 'canary-contract-refused-31b7';
+/** The passphrase the stack file gives repositories that were made with another one. */
+const WRONG_PASSPHRASE = 'canary-contract-wrong-key-5e02';
 
 interface SourceFixture {
   /** The source block of a backup that works, and of one the server refuses or cannot find. */
@@ -39,6 +47,8 @@ interface SourceFixture {
   /** What the snapshot's manifest must record. */
   rows?: Record<string, number>;
   files?: string[];
+  /** The source's own role or user on its server, whose sessions must all be gone after a failure. */
+  leftovers: Pick<LeftoverProbe, 'pgRole' | 'mysqlUser'>;
   teardown(): Promise<void>;
 }
 
@@ -63,8 +73,11 @@ const CASES: ContractCase[] = [
     tools: ['pg_dump'],
     async setup(_dir, suffix) {
       const db = `dayshift_contract_${suffix}`;
-      await adminQuery(`create database ${db}`);
-      const url = urlWith(TEST_PG_URL, db);
+      // Its own role, so its sessions in pg_stat_activity are this file's alone.
+      const role = `dayshift_contract_${suffix}`;
+      await adminQuery(`create role ${role} login createdb password 'contract-${suffix}'`);
+      await adminQuery(`create database ${db} owner ${role}`);
+      const url = urlWith(TEST_PG_URL, db, role, `contract-${suffix}`);
       const pg = (await import('pg')).default;
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -72,13 +85,21 @@ const CASES: ContractCase[] = [
         create table customers (id serial primary key, name text);
         create table orders (id bigserial primary key, customer int references customers(id), total numeric);
         insert into customers (name) select 'c' || g from generate_series(1, 40) g;
-        insert into orders (customer, total) select 1 + g % 40, g * 1.5 from generate_series(1, 2500) g;`);
+        insert into orders (customer, total) select 1 + g % 40, g * 1.5 from generate_series(1, 2500) g;
+        -- Far more than a pipe holds, even compressed: a dump nobody reads blocks pg_dump on it.
+        create table notes (id serial primary key, body text);
+        insert into notes (body)
+          select string_agg(md5(random()::text || g || n), '') from generate_series(1, 60) n, generate_series(1, 1500) g group by g;`);
       await client.end();
       return {
         source: `{ postgres: { url: "${url}" } }`,
         refused: `{ postgres: { url: "${urlWith(TEST_PG_URL, db, `no_such_role_${suffix}`, REFUSED_PASSWORD)}" } }`,
-        rows: { customers: 40, orders: 2500 },
-        teardown: () => adminQuery(`drop database if exists ${db} with (force)`),
+        rows: { customers: 40, orders: 2500, notes: 1500 },
+        leftovers: { pgRole: role },
+        teardown: async () => {
+          await adminQuery(`drop database if exists ${db} with (force)`);
+          await adminQuery(`drop role if exists ${role}`);
+        },
       };
     },
   },
@@ -106,13 +127,23 @@ const CASES: ContractCase[] = [
         create table customers (id int primary key auto_increment, name varchar(50));
         create table orders (id int primary key auto_increment, customer int, total decimal(10,2));
         insert into customers (name) select concat('c', seq) from seq_1_to_40;
-        insert into orders (customer, total) select 1 + seq % 40, seq * 1.5 from seq_1_to_2500;`);
+        insert into orders (customer, total) select 1 + seq % 40, seq * 1.5 from seq_1_to_2500;
+        create table notes (id int primary key auto_increment, body mediumtext);
+        insert into notes (body) select repeat(md5(concat(rand(), seq)), 60) from seq_1_to_1500;`);
+      // Its own user, so its sessions in the processlist are this file's alone.
+      const user = `dsc_${suffix}`;
+      await conn.query(`create user '${user}'@'%' identified by 'contract-${suffix}'`);
+      await conn.query(`grant all on ${db}.* to '${user}'@'%'`);
+      // A drill creates and drops its scratch database on the source's server, as this user.
+      await conn.query(`grant all on \`dayshift\\_drill\\_%\`.* to '${user}'@'%'`);
       return {
-        source: `{ mysql: { url: "${urlWith(MYSQL_URL, db)}" } }`,
+        source: `{ mysql: { url: "${urlWith(MYSQL_URL, db, user, `contract-${suffix}`)}" } }`,
         refused: `{ mysql: { url: "${urlWith(MYSQL_URL, db, `nobody_${suffix}`, REFUSED_PASSWORD)}" } }`,
-        rows: { customers: 40, orders: 2500 },
+        rows: { customers: 40, orders: 2500, notes: 1500 },
+        leftovers: { mysqlUser: user },
         teardown: async () => {
           await conn.query(`drop database if exists ${db}`);
+          await conn.query(`drop user if exists '${user}'@'%'`);
           await conn.end();
         },
       };
@@ -134,6 +165,7 @@ const CASES: ContractCase[] = [
         source: '{ sqlite: { path: app.db } }',
         refused: '{ sqlite: { path: no-such.db } }',
         rows: { customers: 40, orders: 2500 },
+        leftovers: {},
         teardown: async () => {},
       };
     },
@@ -152,6 +184,7 @@ const CASES: ContractCase[] = [
         source: '{ files: { paths: [ uploads ] } }',
         refused: '{ files: { paths: [ no-such-dir ] } }',
         files: ['uploads/a.txt', 'uploads/nested/b.bin'],
+        leftovers: {},
         teardown: async () => {},
       };
     },
@@ -184,10 +217,32 @@ describe.each(CASES)('the source contract: $kind', (contract) => {
   let testStore: TestStore;
   let store: Store;
   let backups: Backups;
+  let probe: LeftoverProbe;
+  const tmpBefore = process.env.TMPDIR;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), `dayshift-contract-${contract.kind}-`));
+    // The suffix is in every path and database name the source's tools get, so they can be found.
+    dir = mkdtempSync(path.join(tmpdir(), `dayshift-contract-${contract.kind}-${suffix}-`));
+    // Temp copies (SQLite's) go to a directory of this file's own, so one left behind is seen.
+    mkdirSync(path.join(dir, 'tmp'));
+    process.env.TMPDIR = path.join(dir, 'tmp');
     fixture = await contract.setup(dir, suffix);
+    probe = {
+      ...fixture.leftovers,
+      processMarker: suffix,
+      tempDir: { path: path.join(dir, 'tmp'), prefixes: ['dayshift-sqlite-'] },
+    };
+    // Repositories made with another passphrase or password than the stack file gives them.
+    await new LocalRepository(path.join(dir, 'vault-locked'), { passphrase: 'the-right-one' }).key();
+    const init = spawnSync('restic', ['init'], {
+      env: {
+        ...process.env,
+        RESTIC_REPOSITORY: path.join(dir, 'restic-sealed'),
+        RESTIC_PASSWORD: 'the-right-one',
+      },
+      encoding: 'utf8',
+    });
+    if (init.status !== 0) throw new Error(`restic init failed: ${init.stderr}`);
     // The stack file sits beside the data: a source's paths are relative to it.
     const configPath = path.join(dir, 'dayshift.yaml');
     writeFileSync(
@@ -196,9 +251,13 @@ describe.each(CASES)('the source contract: $kind', (contract) => {
 stack: contract
 repositories:
   vault: { local: { path: vault } }
+  locked: { local: { path: vault-locked, passphrase: "${WRONG_PASSPHRASE}" } }
+  sealed: { restic: { repository: restic-sealed, password: "${WRONG_PASSPHRASE}" } }
 backups:
   ok: { source: ${fixture.source}, repository: vault }
   refused: { source: ${fixture.refused}, repository: vault }
+  locked: { source: ${fixture.source}, repository: locked }
+  sealed: { source: ${fixture.source}, repository: sealed }
 `,
     );
     testStore = await createTestStore('sqlite');
@@ -206,22 +265,31 @@ backups:
     backups = openBackups(loadConfigOrThrow(configPath).config, configPath, store.db);
   });
   afterAll(async () => {
+    if (tmpBefore === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpBefore;
     await fixture?.teardown();
     await testStore?.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs a backup expected to fail; returns its error after checking it kept nothing. */
-  const failedBackup = async (name: string): Promise<Error> => {
-    const before = (await backups.list(name)).map((s) => s.id);
+  /**
+   * Runs a backup expected to fail; returns its error after checking it kept nothing and released
+   * everything the source opened.
+   */
+  const failedBackup = async (name: string, options: { listable?: boolean } = {}): Promise<Error> => {
+    // A repository that refuses its passphrase lists nothing either; it was made empty.
+    const listed = async () =>
+      options.listable === false ? [] : (await backups.list(name)).map((s) => s.id);
+    const before = await listed();
     const error = await backups.run(name, { trigger: 'test' }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
     expect(error, 'the backup should have failed').toBeInstanceOf(DayshiftError);
-    expect((await backups.list(name)).map((s) => s.id)).toEqual(before);
+    expect(await listed()).toEqual(before);
     const [run] = await backups.env.runs.list({ kinds: ['backup'], name });
     expect(run?.status).toBe('failed');
+    await expectNothingLeft(probe);
     return error as Error;
   };
 
@@ -237,6 +305,7 @@ backups:
     expect(drill.assertions.map((a) => [a.kind, a.ok])).toEqual([
       [fixture.rows ? 'row_counts' : 'checksums', true],
     ]);
+    await expectNothingLeft(probe);
   });
 
   it('a refused login or a missing source is a clear error, a failed run, no snapshot and no secret', async () => {
@@ -245,6 +314,15 @@ backups:
     expect(error.message).not.toContain(REFUSED_PASSWORD);
     const [run] = await backups.env.runs.list({ kinds: ['backup'], name: 'refused' });
     expect(JSON.stringify(await backups.env.runs.get(run?.id ?? 0))).not.toContain(REFUSED_PASSWORD);
+  });
+
+  it.each([
+    ['a local repository whose passphrase does not open it', 'locked'],
+    ['a restic repository with a wrong password', 'sealed'],
+  ])('%s refuses the backup; the dump is stopped and releases what it opened', async (_what, name) => {
+    const error = await failedBackup(name, { listable: false });
+    expect((error as DayshiftError).code).toBe('BACKUP_PASSPHRASE');
+    expect(error.message).not.toContain(WRONG_PASSPHRASE);
   });
 
   const tools = contract.tools;

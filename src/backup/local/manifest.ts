@@ -24,4 +24,6 @@ export interface Manifest {
   entries: ManifestEntry[];
   /** What the source records: its kind, tool versions, row counts... */
   source: Record<string, unknown>;
+  /** The run that took it (absent in snapshots taken outside a run, and before this was recorded). */
+  run?: number;
 }

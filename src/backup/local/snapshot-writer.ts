@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Clock } from '../../util/clock.js';
+import { crashPoint } from '../../util/test-crash.js';
 import { StreamDigest } from '../hash-check.js';
 import { SealStream } from './crypto.js';
 import { fsync, writeAtomically } from './durable-fs.js';
@@ -68,8 +69,11 @@ export class SnapshotWriter {
     return entry;
   }
 
-  /** Writes the manifest and renames the snapshot into place; only now does it list. */
-  async commit(source: Record<string, unknown>): Promise<Manifest> {
+  /**
+   * Writes the manifest (with the run taking the snapshot, so a retry after a crash can tell it
+   * committed) and renames the snapshot into place; only now does it list.
+   */
+  async commit(source: Record<string, unknown>, options: { run?: number } = {}): Promise<Manifest> {
     const manifest: Manifest = {
       format: 1,
       id: this.id,
@@ -79,12 +83,15 @@ export class SnapshotWriter {
       encrypted: this.#key !== undefined,
       entries: this.#entries,
       source,
+      ...(options.run !== undefined ? { run: options.run } : {}),
     };
     await writeAtomically(path.join(this.#partial, 'manifest.json'), JSON.stringify(manifest, null, 2));
     await fsync(path.join(this.#partial, 'data'));
     await fsync(this.#partial);
+    crashPoint('backup:before-commit');
     await rename(this.#partial, path.join(this.#dir, this.id));
     await fsync(this.#dir);
+    crashPoint('backup:after-commit');
     return manifest;
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { secretString } from '../../config/secret-schema.js';
 import { LocalRepository, type Manifest } from '../local/repository.js';
-import type { BackupRepository, Snapshot, VerifyResult } from '../repository.js';
+import type { BackupRepository, Snapshot, StoreOptions, VerifyResult } from '../repository.js';
 import { snapshotDump } from '../snapshot-run.js';
 import { defineRepositoryKind } from './kind.js';
 
@@ -31,8 +31,12 @@ export class LocalBackupRepository implements BackupRepository {
     this.description = `local repository ${local.root}`;
   }
 
-  async store(backup: string, dump: Parameters<typeof snapshotDump>[2]): Promise<Snapshot> {
-    return fromManifest(await snapshotDump(this.local, backup, dump));
+  async store(
+    backup: string,
+    dump: Parameters<typeof snapshotDump>[2],
+    options: StoreOptions = {},
+  ): Promise<Snapshot> {
+    return fromManifest(await snapshotDump(this.local, backup, dump, { run: options.run }));
   }
 
   async list(backup: string): Promise<Snapshot[]> {
@@ -67,5 +71,6 @@ function fromManifest(m: Manifest): Snapshot {
     durationMs: m.durationMs,
     entries: m.entries.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
     source: m.source,
+    ...(m.run !== undefined ? { run: m.run } : {}),
   };
 }

@@ -5,9 +5,10 @@ import { secretString } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
 import type { Database } from '../../store/schema.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { crashPoint } from '../../util/test-crash.js';
 import type { Dump } from '../dump.js';
 import { HashCheck, StreamDigest } from '../hash-check.js';
-import type { BackupRepository, Snapshot, VerifyResult } from '../repository.js';
+import type { BackupRepository, Snapshot, StoreOptions, VerifyResult } from '../repository.js';
 import { ResticRepository } from '../restic/restic-repository.js';
 import { defineRepositoryKind } from './kind.js';
 
@@ -61,7 +62,8 @@ export class ResticBackupRepository implements BackupRepository {
     this.description = `restic repository ${restic.shown}`;
   }
 
-  async store(backup: string, dump: Dump, signal?: AbortSignal): Promise<Snapshot> {
+  async store(backup: string, dump: Dump, options: StoreOptions = {}): Promise<Snapshot> {
+    const { signal } = options;
     const started = this.#clock.now();
     const [only, ...more] = dump.streams;
     if (!only || more.length > 0)
@@ -69,7 +71,6 @@ export class ResticBackupRepository implements BackupRepository {
         'BACKUP_FAILED',
         `a restic snapshot holds one stream; ${backup} gave ${dump.streams.length}`,
       );
-    await this.#ensure();
     let toolFailed = false;
     dump.finished.catch(() => {
       toolFailed = true;
@@ -78,6 +79,7 @@ export class ResticBackupRepository implements BackupRepository {
     only.stream.on('error', (error) => hashing.destroy(error));
     let saved: { id: string } | undefined;
     try {
+      await this.#ensure();
       saved = await this.#restic.backup(backup, only.name, only.stream.pipe(hashing), signal);
       const source = await dump.finished;
       if (hashing.size === 0)
@@ -91,7 +93,9 @@ export class ResticBackupRepository implements BackupRepository {
         durationMs: this.#clock.now() - started,
         entries: [{ name: only.name, size: hashing.size, sha256: hashing.sha256() }],
         source,
+        ...(options.run !== undefined ? { run: options.run } : {}),
       };
+      crashPoint('backup:before-commit');
       await this.#db
         .insertInto('backup_manifests')
         .values({
@@ -102,6 +106,7 @@ export class ResticBackupRepository implements BackupRepository {
           manifest: JSON.stringify(snapshot),
         })
         .execute();
+      crashPoint('backup:after-commit');
       return snapshot;
     } catch (error) {
       if (saved) await this.#restic.forgetIds([saved.id]).catch(() => {});

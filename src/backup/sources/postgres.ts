@@ -145,6 +145,9 @@ class PostgresTarget implements RestoreTarget {
   }
 }
 
+/** The first PostgreSQL release (14) with client_connection_check_interval. */
+const CONNECTION_CHECK_SINCE = 140_000;
+
 /** The URL without its password, and the password for PGPASSWORD: never on a command line. */
 export function splitCredentials(url: string): { url: string; env: NodeJS.ProcessEnv } {
   const parsed = new URL(url);
@@ -161,35 +164,88 @@ export function splitCredentials(url: string): { url: string; env: NodeJS.Proces
  */
 export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSignal): Promise<Dump> {
   const { url, env } = splitCredentials(o.url.reveal());
-  const client = new (await loadPg()).Client({ connectionString: o.url.reveal() });
+  const client = new (await loadPg()).Client({
+    connectionString: o.url.reveal(),
+    application_name: 'dayshift backup',
+  });
   // A connection the server ends (a restart, a dropped database) fails the dump through its query.
   client.on('error', () => {});
+  // Ending the connection is what releases its transaction and the snapshot pg_dump reads: on every
+  // failure before the dump is handed over, and when the backup stops (the repository failed, the node
+  // shuts down) while the row counts still run.
+  let ended: Promise<void> | undefined;
+  const end = (): Promise<void> => {
+    ended ??= client.end().catch(() => {});
+    return ended;
+  };
+  const onAbort = () => void end();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const release = async () => {
+    signal?.removeEventListener('abort', onAbort);
+    await end();
+  };
+  let snapshot: string;
+  let version: string | undefined;
+  let versionNum = 0;
   try {
-    await client.connect();
-  } catch (error) {
-    throw new DayshiftError(
-      'BACKUP_FAILED',
-      `could not connect to the database to back it up: ${(error as Error).message}`,
-      {
-        hint: 'check the url (host, user, password) of the postgres source',
-      },
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new DayshiftError(
+        'BACKUP_FAILED',
+        `could not connect to the database to back it up: ${(error as Error).message}`,
+        { hint: 'check the url (host, user, password) of the postgres source', cause: error },
+      );
+    }
+    await client.query('begin isolation level repeatable read read only');
+    // The row counts run beside pg_dump: on one core, so they do not take the cores the dump needs.
+    await client.query('set local max_parallel_workers_per_gather = 0');
+    versionNum = Number(
+      (await client.query<{ n: string }>("select current_setting('server_version_num') as n")).rows[0]?.n,
     );
+    // A count still running when the backup stops (or one waiting for a lock) would go on after its
+    // connection closed; from PostgreSQL 14 the server notices the closed connection and cancels it.
+    if (versionNum >= CONNECTION_CHECK_SINCE)
+      await client.query("set local client_connection_check_interval = '1s'");
+    snapshot = (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
+    version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
+    if (signal?.aborted) throw signal.reason;
+  } catch (error) {
+    await release();
+    throw error instanceof DayshiftError
+      ? error
+      : new DayshiftError('BACKUP_FAILED', `the postgres dump could not start: ${(error as Error).message}`, {
+          hint: 'nothing was kept; check the role can read the database',
+          cause: error,
+        });
   }
-  await client.query('begin isolation level repeatable read read only');
-  // The row counts run beside pg_dump: on one core, so they do not take the cores the dump needs.
-  await client.query('set local max_parallel_workers_per_gather = 0');
-  const snapshot =
-    (await client.query<{ id: string }>('select pg_export_snapshot() as id')).rows[0]?.id ?? '';
-  const version = (await client.query<{ v: string }>('show server_version')).rows[0]?.v;
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
-  const tool = runTool('pg_dump', args, { env, signal, what: 'the postgres dump' });
+  const tool = runTool('pg_dump', args, {
+    env: {
+      ...env,
+      PGAPPNAME: 'dayshift backup',
+      // pg_dump's own session too, so a pg_dump stopped while it waits for a table lock leaves no
+      // session waiting behind it.
+      ...(versionNum >= CONNECTION_CHECK_SINCE
+        ? { PGOPTIONS: `${process.env.PGOPTIONS ?? ''} -c client_connection_check_interval=1000`.trim() }
+        : {}),
+    },
+    signal,
+    what: 'the postgres dump',
+  });
   const magic = new MagicCheck('PGDMP', 'pg_dump');
   const archive = new PgArchiveCheck();
   const { stream, readerFailure } = checkedOutput(tool.stdout, magic, archive);
   const finished = (async () => {
     try {
-      const rows = await countRows(client, o.schemas);
+      const rows = await countRows(client, o.schemas).catch((error: unknown) => {
+        throw new DayshiftError(
+          'BACKUP_FAILED',
+          `counting the rows of the postgres dump failed: ${(error as Error).message}`,
+          { hint: 'nothing was kept', cause: error },
+        );
+      });
       await tool.exited.catch((error: unknown) => {
         throw readerFailure() ?? error;
       });
@@ -210,9 +266,13 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
         ...(archive.unchecked ? { warnings: archive.unchecked } : {}),
         rows,
       };
+    } catch (error) {
+      // The counts may have failed first because the backup stopped; the tool's end still follows.
+      await tool.exited.catch(() => {});
+      throw error;
     } finally {
-      await client.query('commit').catch(() => {});
-      await client.end().catch(() => {});
+      if (!ended) await client.query('commit').catch(() => {});
+      await release();
     }
   })();
   // The caller awaits it after storing the stream; a failure before then is not unhandled.

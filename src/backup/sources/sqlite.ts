@@ -144,13 +144,24 @@ export async function dumpSqlite(o: z.output<typeof options>, baseDir: string): 
   }
   source.close();
   const stream = createReadStream(copy);
+  // The temporary copy goes once the stream closes: read to its end, failed, or destroyed by a backup
+  // that stopped.
   const finished = new Promise<Record<string, unknown>>((resolve, reject) => {
+    let failure: Error | undefined;
+    stream.once('error', (error) => {
+      failure = error;
+    });
     stream.once('close', () => {
       void rm(dir, { recursive: true, force: true }).then(() =>
-        resolve({ kind: 'sqlite', tool: 'sqlite online backup API', sqlite_version: version, rows }),
+        failure
+          ? reject(
+              new DayshiftError('BACKUP_FAILED', `could not read the copy of ${file}: ${failure.message}`, {
+                cause: failure,
+              }),
+            )
+          : resolve({ kind: 'sqlite', tool: 'sqlite online backup API', sqlite_version: version, rows }),
       );
     });
-    stream.once('error', reject);
   });
   finished.catch(() => {});
   return { streams: [{ name: 'db.sqlite3', stream }], finished };

@@ -4,6 +4,9 @@ import { createLogger } from '../../log/logger.js';
 import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
 
+/** Beyond --shutdown-timeout, what the rest of a stop may take before the process exits anyway. */
+const STOP_SLACK_MS = 15_000;
+
 /** `dayshift serve`: scheduler, workers and the HTTP API until SIGTERM or SIGINT. */
 export function registerServe(program: Command): void {
   program
@@ -44,6 +47,12 @@ export function registerServe(program: Command): void {
           const onSignal = (signal: NodeJS.Signals) => {
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
+            // Jobs get the deadline, aborted ones a grace to let go, the rest (checks, the HTTP
+            // server, the store) a few seconds more; a stop that takes longer than all of it is stuck.
+            setTimeout(() => {
+              logger.error({ deadlineMs: options.shutdownTimeout }, 'stop did not finish in time; exiting');
+              process.exit(1);
+            }, options.shutdownTimeout + STOP_SLACK_MS).unref();
             node.stop(signal).then(
               () => resolve(),
               (error: unknown) => {
