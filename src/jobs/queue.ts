@@ -5,6 +5,7 @@ import type { Database, Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { queueHealth } from './health.js';
 import { JOB_DEFAULTS, type JobKind, retryPolicyOf } from './kinds.js';
+import { type ReplayReport, replayFailedJobs } from './replay.js';
 import { parseJson, toJob, toJson } from './rows.js';
 import type { EnqueueOptions, Job, JobEvent, JobEventType, JobStatus, QueueHealth } from './types.js';
 
@@ -120,32 +121,14 @@ export class JobQueue {
     );
   }
 
-  /** Puts every failed job (of one kind, if given) back in the queue; returns how many. */
-  async replayFailed(filter: { kind?: string } = {}): Promise<number> {
-    let query = this.store.db
-      .updateTable('jobs')
-      .set({ status: 'queued', run_at: this.clock.now(), attempts: 0, finished_at: null, lease_owner: null })
-      .where('status', '=', 'failed');
-    if (filter.kind) query = query.where('kind', '=', filter.kind);
-    // A failed job whose unique key is queued again already stays failed rather than duplicating it.
-    query = query.where((eb) =>
-      eb.or([
-        eb('unique_key', 'is', null),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('jobs as other')
-              .select('other.id')
-              .whereRef('other.unique_key', '=', 'jobs.unique_key')
-              .where('other.status', 'in', ['queued', 'running']),
-          ),
-        ),
-      ]),
-    );
-    const result = await query.executeTakeFirst();
-    const replayed = Number(result.numUpdatedRows);
-    if (replayed > 0) this.local.emit('enqueued');
-    return replayed;
+  /**
+   * Puts every failed job (of one kind, if given) back in the queue; of failed jobs sharing a unique
+   * key, only the newest, and only when no live job holds the key. Reports what it replayed and skipped.
+   */
+  async replayFailed(filter: { kind?: string } = {}): Promise<ReplayReport> {
+    const report = await replayFailedJobs(this.store, this.clock.now(), filter);
+    if (report.replayed > 0) this.local.emit('enqueued');
+    return report;
   }
 
   /** Cancels a queued or running job. A running job's worker sees it at its next lease renewal and aborts. */

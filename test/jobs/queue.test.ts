@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobClaims } from '../../src/jobs/claims.js';
 import type { JobKind } from '../../src/jobs/kinds.js';
@@ -6,6 +7,7 @@ import { Worker } from '../../src/jobs/worker.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createTestStore, STORE_KINDS, type TestStore, until } from '../helpers/stores.js';
+import { expectedReport, REPLAY_KIND, seedReplayCase, sortedReport } from './replay-case.js';
 
 describe.each(STORE_KINDS)('job queue on %s', (kind) => {
   let testStore: TestStore;
@@ -217,10 +219,35 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     );
     await expect(queue.retry(999_999)).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
     expect((await queue.retry(a.id)).status).toBe('queued');
-    expect(await queue.replayFailed({ kind: 'replayable' })).toBe(1);
+    expect((await queue.replayFailed({ kind: 'replayable' })).replayed).toBe(1);
     const jobs = await queue.list({ kind: 'replayable' });
     expect(jobs.every((j) => j.status === 'queued' && j.attempts === 0)).toBe(true);
     await expect(queue.retry(a.id)).rejects.toMatchObject({ code: 'JOB_STATE_CONFLICT' });
+  });
+
+  it('replays the newest failed job of each unique key no live job holds, and reports the rest with reasons', async () => {
+    const queue = new JobQueue(store);
+    const seeded = await seedReplayCase(queue);
+
+    const report = await queue.replayFailed({ kind: REPLAY_KIND });
+
+    expect(sortedReport(report)).toEqual(expectedReport(seeded));
+    const statusOf = async (id: number) => (await queue.get(id))?.status;
+    for (const id of report.replayedIds) {
+      const job = (await queue.get(id))!;
+      expect([job.status, job.attempts, job.finishedAt]).toEqual(['queued', 0, null]);
+    }
+    for (const { id } of report.skipped) expect(await statusOf(id)).toBe('failed');
+    expect(await statusOf(seeded.queuedHolder)).toBe('queued');
+    expect(await statusOf(seeded.runningHolder)).toBe('running');
+
+    // Again: the replayed job now holds its key, so the older ones are reported against it.
+    const again = await queue.replayFailed({ kind: REPLAY_KIND });
+    expect(again.replayed).toBe(0);
+    expect(again.skipped.filter((s) => s.uniqueKey === 'k-shared').map((s) => s.reason)).toEqual([
+      `a job with unique key k-shared is already queued: #${seeded.shared[2]}`,
+      `a job with unique key k-shared is already queued: #${seeded.shared[2]}`,
+    ]);
   });
 
   it('reports the queue health snapshot: counts, oldest waiting job, wait percentiles', async () => {
@@ -309,5 +336,81 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
     } finally {
       await Promise.all(workers.map((w) => w.stop({ deadlineMs: 1_000 })));
     }
+  });
+});
+
+// Only a store with concurrent writers lets another node queue a job between the replay's read and its
+// update; on SQLite the replay's immediate transaction holds the one write lock throughout.
+describe('replay on postgres while another node queues a job with the same unique key', () => {
+  let testStore: TestStore;
+  beforeAll(async () => {
+    testStore = await createTestStore('postgres');
+  });
+  afterAll(async () => {
+    await testStore?.destroy();
+  });
+
+  it('reports the failed job as skipped for the job that took its key, and replays the rest', async () => {
+    const store = await testStore.open();
+    const other = await testStore.open();
+    expect(store.caps.concurrentWriters).toBe(true);
+    const queue = new JobQueue(store);
+    const claims = new JobClaims(queue, 'node-race');
+    const failed: number[] = [];
+    for (const uniqueKey of ['k-race', 'k-calm']) {
+      const job = (await queue.enqueue('race', {}, { maxAttempts: 1, uniqueKey }))!;
+      const [claimed] = await claims.claim(['race'], 1, 30_000);
+      await claims.fail(claimed!, 'broken', null);
+      failed.push(job.id);
+    }
+    // The other node queues a job with the key and holds its transaction open.
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    let insertedId = 0;
+    const inserted = new Promise<void>((resolve) => {
+      void other.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('jobs')
+          .values({
+            kind: 'race-other',
+            payload: '{}',
+            status: 'queued',
+            priority: 0,
+            run_at: Date.now(),
+            attempts: 0,
+            max_attempts: 1,
+            unique_key: 'k-race',
+            created_at: Date.now(),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        insertedId = Number(row.id);
+        resolve();
+        await committed;
+      });
+    });
+    await inserted;
+    const replay = queue.replayFailed({ kind: 'race' });
+    // The replay's update waits on the other transaction's row in the unique index.
+    await until(async () => {
+      const waiting = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(other.db);
+      return Number(waiting.rows[0]?.n) > 0 ? true : undefined;
+    }, 'the replay to wait for the other node');
+    commit();
+    const report = await replay;
+    expect(report.replayedIds).toEqual([failed[1]]);
+    expect(report.skipped).toEqual([
+      {
+        id: failed[0],
+        kind: 'race',
+        uniqueKey: 'k-race',
+        reason: `a job with unique key k-race is already queued: #${insertedId}`,
+      },
+    ]);
+    expect((await queue.get(failed[0]!))?.status).toBe('failed');
+    expect((await queue.get(failed[1]!))?.status).toBe('queued');
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DayshiftError } from '../../errors.js';
 import { JobQueue } from '../../jobs/queue.js';
+import type { ReplayReport } from '../../jobs/replay.js';
 import { JOB_STATUSES, type Job, parseJobStatuses } from '../../jobs/types.js';
 import { allJobKinds } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
@@ -79,14 +80,14 @@ export function registerJobs(program: Command): void {
 
   jobs
     .command('replay')
-    .description('put every failed job back in the queue')
+    .description('put every failed job back in the queue (one per unique key)')
     .requiredOption('--failed', 'replay failed jobs (required, so nothing is replayed by accident)')
     .option('--kind <kind>', 'only this kind')
     .action(async (options: { kind?: string }, cmd: Command) => {
       await withQueue(cmd, async (queue) => {
-        const replayed = await queue.replayFailed({ kind: options.kind });
-        if (globalOptions(cmd).json) return printJson({ replayed });
-        process.stdout.write(`${replayed} failed job${replayed === 1 ? '' : 's'} queued again\n`);
+        const report = await queue.replayFailed({ kind: options.kind });
+        if (globalOptions(cmd).json) return printJson(report);
+        printReplay(report);
       });
     });
 
@@ -154,6 +155,23 @@ function printJob(job: Job): void {
     ['result', job.result === null ? '-' : JSON.stringify(job.result)],
   ];
   for (const [k, v] of rows) process.stdout.write(`${`${k}:`.padEnd(17)}${v}\n`);
+}
+
+/** What was queued again, then a table of the failed jobs left failed and why; skips are not errors. */
+function printReplay(report: ReplayReport): void {
+  const shown = 50;
+  const ids = report.replayedIds.slice(0, shown).map((id) => `#${id}`);
+  if (report.replayedIds.length > shown) ids.push(`and ${report.replayedIds.length - shown} more`);
+  const noun = (n: number) => `${n} failed job${n === 1 ? '' : 's'}`;
+  process.stdout.write(
+    `${noun(report.replayed)} queued again${report.replayed ? `: ${ids.join(', ')}` : ''}\n`,
+  );
+  if (report.skipped.length === 0) return;
+  process.stdout.write(`${noun(report.skipped.length)} skipped (they stay failed):\n`);
+  printTable(
+    ['ID', 'KIND', 'UNIQUE KEY', 'REASON'],
+    report.skipped.map((s) => [String(s.id), s.kind, s.uniqueKey, s.reason]),
+  );
 }
 
 function positiveInt(raw: string, what: string): number {

@@ -169,11 +169,13 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
       schema: {
         tags: ['jobs'],
         summary: 'Put every failed job (optionally of one kind) back in the queue',
+        description:
+          'Of failed jobs sharing a unique key only the newest is replayed, and only when no queued or running job holds the key; the others are listed in `skipped` with the reason.',
         body: { type: ['object', 'null'], properties: { kind: { type: 'string' } } },
-        response: { 200: { type: 'object', properties: { replayed: { type: 'integer' } } }, ...errors },
+        response: { 200: replayReportSchema, 503: errorResponseSchema, ...errors },
       },
     },
-    async (request) => ({ replayed: await queue.replayFailed({ kind: request.body?.kind }) }),
+    async (request) => queue.replayFailed({ kind: request.body?.kind }),
   );
 
   app.get(
@@ -231,3 +233,26 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
 function notFound(id: number): DayshiftError {
   return new DayshiftError('JOB_NOT_FOUND', `no job ${id}`, { hint: 'list jobs with `dayshift jobs list`' });
 }
+
+const replayReportSchema = {
+  type: 'object',
+  properties: {
+    replayed: { type: 'integer', description: 'how many jobs were queued again' },
+    replayedIds: { type: 'array', items: { type: 'integer' } },
+    skipped: {
+      type: 'array',
+      description: 'failed jobs left failed because another job holds, or was given, their unique key',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          kind: { type: 'string' },
+          uniqueKey: { type: 'string' },
+          reason: { type: 'string' },
+        },
+        required: ['id', 'kind', 'uniqueKey', 'reason'],
+      },
+    },
+  },
+  required: ['replayed', 'replayedIds', 'skipped'],
+} as const;
