@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DayshiftError } from '../../src/errors.js';
 import { JobClaims } from '../../src/jobs/claims.js';
 import type { JobKind } from '../../src/jobs/kinds.js';
 import { JobQueue } from '../../src/jobs/queue.js';
@@ -248,6 +249,15 @@ describe.each(STORE_KINDS)('job queue on %s', (kind) => {
       `a job with unique key k-shared is already queued: #${seeded.shared[2]}`,
       `a job with unique key k-shared is already queued: #${seeded.shared[2]}`,
     ]);
+  });
+
+  it('turns a store failure during a replay into a DayshiftError that says nothing was replayed', async () => {
+    const closed = await testStore.open();
+    await closed.close();
+    const error = await new JobQueue(closed).replayFailed().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DayshiftError);
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((error as Error).message).toContain('nothing was replayed');
   });
 
   it('reports the queue health snapshot: counts, oldest waiting job, wait percentiles', async () => {
