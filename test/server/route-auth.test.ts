@@ -1,12 +1,15 @@
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/access/roles.js';
 import { TokenService } from '../../src/access/tokens.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { installAuth } from '../../src/server/auth.js';
+import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
 
@@ -498,6 +501,42 @@ describe('access is decided on the matched route', () => {
         answer.status,
       );
     }
+  });
+
+  it('answers a path no route has with the same 404 whoever asks, echoing nothing of it', async () => {
+    const answers = new Set<string>();
+    for (const target of [
+      '/api/v1/canary-7f3a',
+      '/api',
+      '/canary-7f3a?q=canary-7f3a',
+      '/api/v1/jobs/1/canary-7f3a',
+    ])
+      for (const method of ['GET', 'POST', 'DELETE'])
+        for (const token of [undefined, GARBAGE, served.token.admin]) {
+          const answer = await send(served.base, agent, { method, target, token });
+          expect(answer.status, `${method} ${target}`).toBe(404);
+          expect(answer.headers['www-authenticate']).toBeUndefined();
+          answers.add(answer.body);
+        }
+    expect([...answers]).toEqual([JSON.stringify(NOT_FOUND)]);
+  });
+
+  it('refuses a route whose declaration could be misread, when it is added', async () => {
+    const app = Fastify();
+    installErrorHandler(app);
+    installAuth(app, { tokens: new TokenService(served.node.store) });
+    const handler = async () => 'ran';
+    expect(() => app.get('/a', { config: { role: 'root' as Role } }, handler)).toThrow(/unknown role "root"/);
+    expect(() => app.get('/b', { config: { public: true, role: 'admin' } }, handler)).toThrow(
+      /both public and a role/,
+    );
+    expect(() => app.get('/c', { config: { public: 'yes' as unknown as boolean } }, handler)).toThrow(
+      /public/,
+    );
+    app.get('/d', { config: { public: false } }, handler);
+    const answer = await app.inject({ method: 'GET', url: '/d' });
+    expect(answer.statusCode).toBe(401);
+    await app.close();
   });
 
   it('exercised every route of the router table', () => {
