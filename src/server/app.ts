@@ -10,8 +10,8 @@ import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { installAuth } from './auth.js';
-import { installErrorHandler } from './http-errors.js';
+import { challengeWithBasic, installAuth } from './auth.js';
+import { answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import type { StoreSeries } from './prom-text.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -52,13 +52,14 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Job ids in paths are numbers; coercion lets the schemas say so.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    // One spelling per route: another case, a doubled or trailing slash matches nothing (404), and so
+    // does a `;` parameter (Fastify 5 keeps `;` in the path by default). Percent-encoded characters
+    // are decoded before matching; whatever matched, access is decided on that route (auth.ts).
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    frameworkErrors: answerUnroutable,
   });
   installErrorHandler(app);
-  const metricsPublic = deps.metricsPublic ?? true;
-  installAuth(app, {
-    tokens: deps.tokens,
-    protect: (url) => url === '/api' || url.startsWith('/api/') || (!metricsPublic && url === '/metrics'),
-  });
+  installAuth(app, { tokens: deps.tokens });
 
   await app.register(swagger, {
     openapi: {
@@ -67,13 +68,16 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
         title: 'Dayshift API',
         version: deps.version,
         description:
-          'Every /api route needs `Authorization: Bearer <token>`; create one with `dayshift token create`.',
+          'Every route here needs `Authorization: Bearer <token>`; create one with `dayshift token create`.',
       },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
       security: [{ token: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(async (docs) => {
+    challengeWithBasic(docs);
+    await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  });
 
   await app.register(healthRoutes, {
     store: deps.store,
@@ -99,10 +103,15 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   }
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const series = await Promise.all((deps.storeSeries ?? []).map((read) => read()));
-    const text = (await deps.metrics.registry.metrics()) + series.join('');
-    return reply.type(deps.metrics.contentType).send(text);
-  });
+  const metricsPublic = deps.metricsPublic ?? true;
+  app.get(
+    '/metrics',
+    { config: { public: metricsPublic }, schema: { hide: true } },
+    async (_request, reply) => {
+      const series = await Promise.all((deps.storeSeries ?? []).map((read) => read()));
+      const text = (await deps.metrics.registry.metrics()) + series.join('');
+      return reply.type(deps.metrics.contentType).send(text);
+    },
+  );
   return app;
 }

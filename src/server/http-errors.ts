@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError, type ErrorCode } from '../errors.js';
 
@@ -49,11 +49,29 @@ export function installErrorHandler(app: FastifyInstance): void {
       .status(status)
       .send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({
-      error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` },
-    } satisfies ErrorBody);
+  app.setNotFoundHandler((_request, reply) => {
+    reply.status(404).send(notFoundBody);
   });
+}
+
+/**
+ * The answer to a request no route matched. It is the same for every method, path and token, so it
+ * echoes nothing of the request and says no more than that nothing is here.
+ */
+const notFoundBody: ErrorBody = {
+  error: {
+    code: 'NOT_FOUND',
+    message: 'no route has this method and path',
+    hint: 'GET /api/openapi.json (with a token) lists the API routes',
+  },
+};
+
+/**
+ * Fastify's answer to a path the router cannot even read (bad percent-encoding, a segment longer than
+ * a parameter may be) echoes the path; such a path matches no route, so it gets the not-found answer.
+ */
+export function answerUnroutable(_error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  reply.status(404).send(notFoundBody);
 }
 
 /** JSON Schema of the error body, shared by every route's responses. */

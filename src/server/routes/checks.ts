@@ -191,6 +191,7 @@ export async function heartbeatRoutes(app: FastifyInstance, options: { monitor: 
     app.route<{ Params: { token: string } }>({
       method: ['GET', 'POST', 'HEAD'],
       url: `/ping/:token${suffix}`,
+      config: { public: true },
       schema: { hide: true },
       handler: async (request, reply) => {
         const checkId = await options.monitor.heartbeats.ping(request.params.token, kind);

@@ -14,6 +14,7 @@ export async function healthRoutes(app: FastifyInstance, sources: ReadinessSourc
   app.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         hide: true,
         response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
@@ -22,7 +23,7 @@ export async function healthRoutes(app: FastifyInstance, sources: ReadinessSourc
     async () => ({ status: 'ok' }),
   );
 
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
       await sources.store.ping();
