@@ -475,7 +475,8 @@ describe('access is decided on the matched route', () => {
     expect(sent).toBeGreaterThan(5_000);
     expect(dump(served.stateDb), 'a refused request changed the store').toBe(before);
     for (const [route] of guarded) exercised.add(route);
-  });
+    // About 7,000 requests: seconds on an idle machine, far more while the suite's other files run.
+  }, 300_000);
 
   it('answers public routes without a token, and every other route with the role it needs', async () => {
     for (const [route, access] of routes) {
