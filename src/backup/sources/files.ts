@@ -122,9 +122,10 @@ export async function restoreFiles(
   signal?: AbortSignal,
   recheck?: () => void,
 ): Promise<void> {
-  await mkdir(into, { recursive: true });
   // What was confined before the restore began must still be where it was: a symlink planted since
-  // would take tar elsewhere.
+  // would take mkdir and tar elsewhere.
+  recheck?.();
+  await mkdir(into, { recursive: true });
   recheck?.();
   const args = ['--extract', '--file=-', '--preserve-permissions', '--numeric-owner', `--directory=${into}`];
   if (process.getuid?.() === 0) args.push('--same-owner');

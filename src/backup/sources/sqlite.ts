@@ -43,7 +43,7 @@ class SqliteTarget implements RestoreTarget {
   readonly #scratchDir: string | undefined;
   readonly #recheck: () => void;
 
-  /** `recheck` runs before the file is written and again before it is put in place. */
+  /** `recheck` runs before the directory is made, before the file is written and before it is put in place. */
   constructor(file: string, scratchDir?: string, recheck: () => void = () => {}) {
     this.#file = file;
     this.#scratchDir = scratchDir;
@@ -56,6 +56,7 @@ class SqliteTarget implements RestoreTarget {
   }
 
   async restore(stream: Readable, options: { over: boolean }): Promise<void> {
+    this.#recheck();
     await mkdir(path.dirname(this.#file), { recursive: true });
     this.#recheck();
     const temp = `${this.#file}.restoring-${randomBytes(4).toString('hex')}`;
