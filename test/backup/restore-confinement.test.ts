@@ -5,7 +5,6 @@
  * file names. Real files (GNU tar) and real PostgreSQL on 127.0.0.1:5432; an allowed restore still
  * restores its data.
  */
-import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -33,8 +32,13 @@ import { dayshift, pgSource, pgUrl } from './restore-fixture.js';
 const PASSWORD = 'confine-role-pw-5d21';
 const API_PASSWORD = 'canary-confine-api-pw-83e0';
 
+/** What POST /api/v1/backups/:name/restore answers: a queued job, or an error. */
+interface RestoreAnswer {
+  job: { id: number; payload: { to?: string } };
+  error: { code: string; message: string; hint?: string };
+}
+
 describe('restore targets are confined (API, CLI, validate)', () => {
-  const suffix = randomBytes(4).toString('hex');
   let root: string;
   let dir: string;
   let allowed: string;
@@ -118,7 +122,7 @@ ${extra}`;
       body: JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, text, body: JSON.parse(text) as Record<string, any> };
+    return { status: response.status, text, body: JSON.parse(text) as RestoreAnswer };
   };
   const jobEnd = (id: number) =>
     until(
