@@ -18,6 +18,9 @@ mkdirSync(path.join(dir, 'inside'), { recursive: true });
 mkdirSync(path.join(root, 'extra'));
 symlinkSync(path.join(dir, 'inside'), path.join(dir, 'to-inside'));
 symlinkSync(path.join(root, 'nowhere'), path.join(dir, 'dangling'));
+// A path through a regular file resolves as written (the restore then fails to make its directory).
+writeFileSync(path.join(dir, 'a-file'), 'x');
+writeFileSync(path.join(root, 'a-file'), 'x');
 writeFileSync(
   path.join(dir, 'dayshift.yaml'),
   `version: 1
@@ -113,6 +116,7 @@ describe('paths: under the stack file directory or restore.allowed_paths, symlin
     ['../extra/x', path.join(root, 'extra', 'x')],
     [path.join(root, 'extra'), path.join(root, 'extra')],
     ['.', dir],
+    ['a-file/x', path.join(dir, 'a-file', 'x')],
   ])('files to %s restores into %s', (to, resolved) => {
     expect(confine('files', to)).toMatchObject({ kind: 'path', path: resolved });
   });
@@ -124,6 +128,7 @@ describe('paths: under the stack file directory or restore.allowed_paths, symlin
     [`${dir}-sibling/x`, /is outside/],
     ['../extra-not/x', /is outside/],
     ['dangling/x', /a symlink to nothing/],
+    ['../a-file/x', /is outside/],
   ])('files to %s is refused', (to, message) => {
     expect(confine('files', to)).toMatchObject({ refused: 'RESTORE_TARGET_REFUSED', message });
   });

@@ -217,7 +217,7 @@ function resolvedPath(wanted: string): string {
             cause: error,
           },
         );
-      if (lstatSync(head, { throwIfNoEntry: false }))
+      if (entryExists(head))
         throw new DayshiftError(
           'RESTORE_TARGET_REFUSED',
           `restore target ${wanted} goes through ${head}, a symlink to nothing`,
@@ -228,6 +228,15 @@ function resolvedPath(wanted: string): string {
       rest.unshift(path.basename(head));
       head = parent;
     }
+  }
+}
+
+/** True when something (a dangling symlink, here) is at `p`; a path through a file holds nothing. */
+function entryExists(p: string): boolean {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
   }
 }
 
