@@ -47,7 +47,7 @@ export class DirectoryTarget implements RestoreTarget {
   readonly #scratch: boolean;
   readonly #recheck: (() => void) | undefined;
 
-  /** `recheck` runs once the directory exists, just before extracting into it. */
+  /** `recheck` runs before the directory is made and again just before extracting into it. */
   constructor(directory: string, scratch = false, recheck?: () => void) {
     this.directory = directory;
     this.#scratch = scratch;
