@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'BACKUP_CORRUPT'
   | 'BACKUP_FAILED'
   | 'BACKUP_PASSPHRASE'
+  /** A restore target outside what the stack file allows (restore.allowed_paths, its servers). */
+  | 'RESTORE_TARGET_REFUSED'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 

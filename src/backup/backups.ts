@@ -18,7 +18,8 @@ import type { RestoreTarget } from './restore-target.js';
 import { applyRetention } from './retention.js';
 import { RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
-import type { SourceContext } from './sources/source.js';
+import { confineRestoreTo, restorePolicy } from './sources/restore-confinement.js';
+import type { ConfinedTo, SourceContext } from './sources/source.js';
 
 export type BackupConfig = StackConfig['backups'][string];
 
@@ -272,9 +273,25 @@ export class Backups {
   }
 
   /**
-   * Restores a snapshot. With `to`, into that target (a database name or URL, a path). Without it, over
-   * the original, which is refused while it holds data unless `force` is set, and then only after a
-   * safety snapshot of what it holds now.
+   * Where `to` would restore a backup, as the stack file's rules allow it: a path under the stack file's
+   * directory or `restore.allowed_paths`, or a database on a server the stack file names, never with a
+   * password in `to`. Refused with RESTORE_TARGET_REFUSED (or BAD_REQUEST); the API asks before it
+   * queues a restore, and every restore asks again before it starts.
+   */
+  confineTarget(name: string, to: string): ConfinedTo {
+    const backup = this.configOf(name);
+    return confineRestoreTo(
+      restorePolicy(this.env.config, this.env.baseDir),
+      sourceOf(backup.source.kind),
+      backup.source.options,
+      to,
+    );
+  }
+
+  /**
+   * Restores a snapshot. With `to`, into that target (a database name or URL, a path), when
+   * confineTarget allows it. Without it, over the original, which is refused while it holds data
+   * unless `force` is set, and then only after a safety snapshot of what it holds now.
    */
   async restore(
     name: string,
@@ -282,12 +299,9 @@ export class Backups {
   ): Promise<RestoreResult> {
     const backup = this.configOf(name);
     const source = sourceOf(backup.source.kind);
+    const to = options.to === undefined ? undefined : this.confineTarget(name, options.to);
     const snapshot = await this.snapshot(name, options.snapshot ?? 'latest');
-    const target = await source.restoreTarget(
-      backup.source.options,
-      options.to,
-      this.sourceContext(options.signal),
-    );
+    const target = await source.restoreTarget(backup.source.options, to, this.sourceContext(options.signal));
     const occupied = await target.occupied();
     if (occupied && !options.force)
       throw new DayshiftError(

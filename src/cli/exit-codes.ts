@@ -16,6 +16,7 @@ export function exitCodeFor(error: unknown): number {
     case 'NOT_FOUND':
     case 'BAD_REQUEST':
     case 'JOB_KIND_UNKNOWN':
+    case 'RESTORE_TARGET_REFUSED':
       return 2;
     case 'STORE_UNAVAILABLE':
     case 'STORE_MIGRATION_FAILED':

@@ -7,7 +7,7 @@ import {
   rulesSchema,
   statusPageSchema,
 } from './sections/alerting.js';
-import { backupsSchema, repositoriesSchema } from './sections/backups.js';
+import { backupsSchema, repositoriesSchema, restoreSchema } from './sections/backups.js';
 import { historySchema } from './sections/history.js';
 import { deploysSchema, envSchema, runbooksSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
@@ -29,6 +29,7 @@ export const sections = {
   maintenance: maintenanceSchema,
   backups: backupsSchema,
   repositories: repositoriesSchema,
+  restore: restoreSchema,
   smoke: smokeSchema,
   env: envSchema.optional(),
   runbooks: runbooksSchema,

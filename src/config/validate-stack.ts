@@ -3,6 +3,7 @@ import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
 import { didYouMean } from './did-you-mean.js';
 import { type ConfigIssue, dottedPath } from './issues.js';
+import { checkRestoreSteps } from './restore-steps.js';
 import { finishStack, type ParsedSections, type SectionName, type StackConfig, sections } from './schema.js';
 import { secretUrl } from './secret-schema.js';
 import type { SourceMap } from './source-map.js';
@@ -75,6 +76,9 @@ export function validateStack(
   if (errors.length > 0) return { errors };
 
   const config = finishStack(parsed as ParsedSections);
+  checkRestoreSteps(config, context.dir, (at, message, hint) => {
+    errors.push({ file: source.file, ...source.position(at), path: dottedPath(at), message, hint });
+  });
   const store = resolveStore(config.store, context, source, errors);
   return errors.length > 0 ? { errors } : { config: { ...config, store }, errors };
 }

@@ -137,7 +137,7 @@ backups:
 
   it('a wrong passphrase is a clear error and restores nothing', async () => {
     const wrong = stackFrom(
-      readFileSync(configPath, 'utf8').replace('path: vault', `path: ${path.join(dir, 'vault')}`),
+      `${readFileSync(configPath, 'utf8').replace('path: vault', `path: ${path.join(dir, 'vault')}`)}\nrestore: { allowed_paths: [${JSON.stringify(dir)}] }\n`,
       {
         PASSPHRASE: 'canary-not-the-passphrase',
       },

@@ -7,7 +7,7 @@ import { DayshiftError } from '../../errors.js';
 import { checkedOutput, type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { TarIndex } from '../tar-index.js';
-import { defineSource } from './source.js';
+import { defineSource, unexpectedTo } from './source.js';
 
 const options = z.strictObject({
   paths: z.array(z.string().min(1)).min(1),
@@ -22,11 +22,15 @@ export const filesBackupSource = defineSource({
   options,
   /** The directory a drill makes its temp directory in; the system's temp directory when omitted. */
   target: z.strictObject({ path: z.string().min(1).optional() }),
+  restoreTo: { kind: 'path' },
   dump: async (o, ctx) => dumpFiles(o, ctx.baseDir, ctx.signal),
   scratch: (_o, into, ctx) => scratchDirectory(into?.path ? path.resolve(ctx.baseDir, into.path) : undefined),
   // The archive holds paths relative to the stack file's directory, so that is the original.
-  restoreTarget: async (_o, to, ctx) =>
-    new DirectoryTarget(to === undefined ? ctx.baseDir : path.resolve(ctx.baseDir, to)),
+  async restoreTarget(_o, to, ctx) {
+    if (to === undefined) return new DirectoryTarget(ctx.baseDir);
+    if (to.kind !== 'path') return unexpectedTo('files', to);
+    return new DirectoryTarget(to.path, false, to.recheck);
+  },
 });
 
 /** A temp directory a drill restores into and removes afterwards. */
@@ -41,10 +45,13 @@ export class DirectoryTarget implements RestoreTarget {
   readonly description: string;
   readonly directory: string;
   readonly #scratch: boolean;
+  readonly #recheck: (() => void) | undefined;
 
-  constructor(directory: string, scratch = false) {
+  /** `recheck` runs before the directory is made and again just before extracting into it. */
+  constructor(directory: string, scratch = false, recheck?: () => void) {
     this.directory = directory;
     this.#scratch = scratch;
+    this.#recheck = recheck;
     this.description = `${scratch ? 'scratch ' : ''}directory ${directory}`;
   }
 
@@ -53,7 +60,7 @@ export class DirectoryTarget implements RestoreTarget {
   }
 
   restore(stream: Readable, options: { signal?: AbortSignal }): Promise<void> {
-    return restoreFiles(stream, this.directory, options.signal);
+    return restoreFiles(stream, this.directory, options.signal, this.#recheck);
   }
 
   async dispose(): Promise<void> {
@@ -109,8 +116,17 @@ export function dumpFiles(o: z.output<typeof options>, baseDir: string, signal?:
 }
 
 /** Extracts an archive into a directory, keeping modes, mtimes and symlinks (and owners as root). */
-export async function restoreFiles(stream: Readable, into: string, signal?: AbortSignal): Promise<void> {
+export async function restoreFiles(
+  stream: Readable,
+  into: string,
+  signal?: AbortSignal,
+  recheck?: () => void,
+): Promise<void> {
+  // What was confined before the restore began must still be where it was: a symlink planted since
+  // would take mkdir and tar elsewhere.
+  recheck?.();
   await mkdir(into, { recursive: true });
+  recheck?.();
   const args = ['--extract', '--file=-', '--preserve-permissions', '--numeric-owner', `--directory=${into}`];
   if (process.getuid?.() === 0) args.push('--same-owner');
   await runTool('tar', args, { signal, stdin: stream, what: `extracting into ${into}` }).exited;

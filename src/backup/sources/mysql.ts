@@ -10,7 +10,7 @@ import { checkedOutput, type Dump, readerDone, runTool } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
 import { MysqlDumpReader } from './mysql-dump-reader.js';
 import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
-import { defineSource } from './source.js';
+import { defineSource, unexpectedTo } from './source.js';
 
 const options = z.strictObject({
   /** mysql://user:password@host:3306/database: one database, restorable under another name. */
@@ -27,6 +27,12 @@ export const mysqlBackupSource = defineSource({
   options,
   /** The server a drill creates its scratch database on (and drops it after); the source's when omitted. */
   target: z.strictObject({ url: secretUrl(['mysql', 'mariadb']) }),
+  restoreTo: {
+    kind: 'database',
+    schemes: ['mysql', 'mariadb'],
+    defaultPort: 3306,
+    urlOf: (o) => o.url.reveal(),
+  },
   dump: (o, ctx) => dumpMysql(o.url.reveal(), ctx.signal),
   async scratch(o, into) {
     return new MysqlTarget(into?.url.reveal() ?? o.url.reveal(), scratchName(), true);
@@ -38,8 +44,8 @@ export const mysqlBackupSource = defineSource({
   },
   async restoreTarget(o, to) {
     if (to === undefined) return new MysqlTarget(o.url.reveal(), undefined, false);
-    if (/^(mysql|mariadb):\/\//.test(to)) return new MysqlTarget(to, undefined, false);
-    return new MysqlTarget(o.url.reveal(), to, false);
+    if (to.kind !== 'database') return unexpectedTo('mysql', to);
+    return new MysqlTarget(to.serverUrl, to.database, false);
   },
 });
 

@@ -8,7 +8,7 @@ import { checkedOutput, type Dump, MagicCheck, readerDone, runTool } from '../du
 import type { RestoreTarget } from '../restore-target.js';
 import { PgArchiveCheck } from './pg-archive-check.js';
 import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
-import { defineSource, type SourceContext } from './source.js';
+import { defineSource, type SourceContext, unexpectedTo } from './source.js';
 
 const options = z.strictObject({
   url: secretUrl(['postgres', 'postgresql']),
@@ -23,6 +23,12 @@ export const postgresBackupSource = defineSource({
   options,
   /** The server a drill creates its scratch database on (and drops it after); the source's when omitted. */
   target: z.strictObject({ url: secretUrl(['postgres', 'postgresql']) }),
+  restoreTo: {
+    kind: 'database',
+    schemes: ['postgres', 'postgresql'],
+    defaultPort: 5432,
+    urlOf: (o) => o.url.reveal(),
+  },
   dump: (o, ctx: SourceContext) => dumpPostgres(o, ctx.signal),
   async scratch(o, into) {
     const server = into?.url.reveal() ?? o.url.reveal();
@@ -34,8 +40,8 @@ export const postgresBackupSource = defineSource({
   },
   async restoreTarget(o, to) {
     if (to === undefined) return new PostgresTarget(o.url.reveal(), false);
-    if (/^postgres(ql)?:\/\//.test(to)) return new PostgresTarget(to, false);
-    return new PostgresTarget(withDatabase(o.url.reveal(), to), false);
+    if (to.kind !== 'database') return unexpectedTo('postgres', to);
+    return new PostgresTarget(withDatabase(to.serverUrl, to.database), false);
   },
 });
 

@@ -10,6 +10,42 @@ export interface SourceContext {
 }
 
 /**
+ * What a restore's `to` names for a source, so that one rule (restore-confinement.ts) confines the
+ * targets of every source without knowing any by name:
+ * - `path`: a directory or a file, relative to the stack file's directory, confined to it and to
+ *   `restore.allowed_paths`. `nameOf`, when given, lets a bare name (no `/` or `.`) name another thing
+ *   of the kind the source backs up (a Docker volume): allowed when some backup of this kind names it.
+ * - `database`: a database name on the source's own server, or a URL without credentials on a server
+ *   the stack file names (`schemes`, and `defaultPort` when the URL has none); `urlOf` is the source's
+ *   own connection URL.
+ */
+export type RestoreToSpec<O> =
+  | { kind: 'path'; nameOf?: (options: O) => string }
+  | {
+      kind: 'database';
+      schemes: readonly string[];
+      defaultPort: number;
+      urlOf: (options: O) => string;
+    };
+
+/** A `to` the confinement allowed, resolved: what a source's restoreTarget receives. */
+export type ConfinedTo =
+  | {
+      kind: 'path';
+      /** Absolute, with `..` and symlinks resolved. */
+      path: string;
+      /** Throws when the path no longer resolves to itself (a symlink planted since it was checked). */
+      recheck(): void;
+    }
+  | { kind: 'name'; name: string }
+  | {
+      kind: 'database';
+      /** A configured connection URL of the target's server (its credentials are the stack file's). */
+      serverUrl: string;
+      database: string;
+    };
+
+/**
  * A backup source: what it dumps (`options`), how, and where its snapshots can go back: a drill's
  * scratch target (`target`, the `into:` of a drill) or a restore target (`--to`, or the original).
  */
@@ -17,6 +53,8 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
   extends PluginDefinition {
   options: O;
   target: T;
+  /** What `to` means for this source. */
+  restoreTo: RestoreToSpec<z.output<O>>;
   dump(options: z.output<O>, ctx: SourceContext): Promise<Dump>;
   /** A scratch target for a drill: a new, uniquely named database, or a temp directory or file. */
   scratch(options: z.output<O>, into: z.output<T> | undefined, ctx: SourceContext): Promise<RestoreTarget>;
@@ -27,10 +65,10 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
    */
   sweepScratch?(options: z.output<O>, into: z.output<T> | undefined, olderThanMs: number): Promise<string[]>;
   /**
-   * `to` names an alternate target (a database name or URL, a path: relative to the stack file's
-   * directory, like every path in it); undefined is the original.
+   * The target a restore writes to: `to` as the confinement resolved it (restoreTo says what kind it
+   * is), or undefined for the original.
    */
-  restoreTarget(options: z.output<O>, to: string | undefined, ctx: SourceContext): Promise<RestoreTarget>;
+  restoreTarget(options: z.output<O>, to: ConfinedTo | undefined, ctx: SourceContext): Promise<RestoreTarget>;
 }
 
 /** Checks a source's methods against its own option and target schemas. */
@@ -38,4 +76,9 @@ export function defineSource<O extends z.ZodType, T extends z.ZodType>(
   definition: BackupSourceDefinition<O, T>,
 ): BackupSourceDefinition<O, T> {
   return definition;
+}
+
+/** A `to` of a kind the source did not declare: a bug, since the confinement follows `restoreTo`. */
+export function unexpectedTo(kind: string, to: ConfinedTo): never {
+  throw new Error(`a ${kind} source was given a ${to.kind} restore target`);
 }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import type { Dump } from '../dump.js';
 import type { RestoreTarget } from '../restore-target.js';
-import { defineSource } from './source.js';
+import { defineSource, unexpectedTo } from './source.js';
 
 const options = z.strictObject({ path: z.string().min(1) });
 
@@ -21,6 +21,7 @@ export const sqliteBackupSource = defineSource({
   options,
   /** The directory a drill writes the restored file in; the system's temp directory when omitted. */
   target: z.strictObject({ path: z.string().min(1).optional() }),
+  restoreTo: { kind: 'path' },
   dump: (o, ctx) => dumpSqlite(o, ctx.baseDir),
   async scratch(_o, into, ctx) {
     const parent = into?.path ? path.resolve(ctx.baseDir, into.path) : tmpdir();
@@ -29,9 +30,9 @@ export const sqliteBackupSource = defineSource({
     return new SqliteTarget(path.join(dir, 'restored.sqlite3'), dir);
   },
   async restoreTarget(o, to, ctx) {
-    return new SqliteTarget(
-      to === undefined ? path.resolve(ctx.baseDir, o.path) : path.resolve(ctx.baseDir, to),
-    );
+    if (to === undefined) return new SqliteTarget(path.resolve(ctx.baseDir, o.path));
+    if (to.kind !== 'path') return unexpectedTo('sqlite', to);
+    return new SqliteTarget(to.path, undefined, to.recheck);
   },
 });
 
@@ -40,10 +41,13 @@ class SqliteTarget implements RestoreTarget {
   readonly description: string;
   readonly #file: string;
   readonly #scratchDir: string | undefined;
+  readonly #recheck: () => void;
 
-  constructor(file: string, scratchDir?: string) {
+  /** `recheck` runs before the directory is made, before the file is written and before it is put in place. */
+  constructor(file: string, scratchDir?: string, recheck: () => void = () => {}) {
     this.#file = file;
     this.#scratchDir = scratchDir;
+    this.#recheck = recheck;
     this.description = `${scratchDir ? 'scratch ' : ''}SQLite database ${file}`;
   }
 
@@ -52,10 +56,13 @@ class SqliteTarget implements RestoreTarget {
   }
 
   async restore(stream: Readable, options: { over: boolean }): Promise<void> {
+    this.#recheck();
     await mkdir(path.dirname(this.#file), { recursive: true });
+    this.#recheck();
     const temp = `${this.#file}.restoring-${randomBytes(4).toString('hex')}`;
     try {
-      await pipeline(stream, createWriteStream(temp));
+      await pipeline(stream, createWriteStream(temp, { flags: 'wx' }));
+      this.#recheck();
       const restored = new Database(temp, { fileMustExist: true });
       try {
         const verdict = restored.pragma('integrity_check', { simple: true });

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import { loadDocker } from '../../util/client-libraries.js';
 import { DirectoryTarget, dumpFiles, scratchDirectory } from './files.js';
-import { defineSource } from './source.js';
+import { defineSource, unexpectedTo } from './source.js';
 
 /**
  * A Docker volume's contents (db_data, media_data), archived like `files` from the volume's directory
@@ -16,14 +15,18 @@ export const volumeBackupSource = defineSource({
   options: z.strictObject({ name: z.string().min(1) }),
   /** The directory a drill makes its temp directory in; the system's temp directory when omitted. */
   target: z.strictObject({ path: z.string().min(1).optional() }),
+  // A bare name is another Docker volume (created when missing), one a volume backup names.
+  restoreTo: { kind: 'path', nameOf: (o) => o.name },
   async dump(o, ctx) {
     return dumpFiles({ paths: ['.'] }, await mountpointOf(o.name, false), ctx.signal);
   },
   scratch: (_o, into) => scratchDirectory(into?.path),
   // `--to` another volume's name (created when missing) or a directory.
-  async restoreTarget(o, to, ctx) {
-    if (to !== undefined && /[/.]/.test(to)) return new DirectoryTarget(path.resolve(ctx.baseDir, to));
-    return new DirectoryTarget(await mountpointOf(to ?? o.name, to !== undefined));
+  async restoreTarget(o, to) {
+    if (to === undefined) return new DirectoryTarget(await mountpointOf(o.name, false));
+    if (to.kind === 'path') return new DirectoryTarget(to.path, false, to.recheck);
+    if (to.kind === 'name') return new DirectoryTarget(await mountpointOf(to.name, true));
+    return unexpectedTo('volume', to);
   },
 });
 

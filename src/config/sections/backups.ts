@@ -73,3 +73,18 @@ export const repositoriesSchema = z
     kinded('repository kind', optionsOf(repositoryKinds), { description: z.string().optional() }),
   )
   .default({});
+
+/** Where restores may write beyond the stack file's directory; databases go only to its servers. */
+export const restoreSchema = z
+  .strictObject({
+    allowed_paths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "directories a restore may write under besides the stack file's directory; relative to that directory",
+      ),
+  })
+  .prefault({})
+  .describe(
+    "where restores (CLI, API, runbook steps) may write: under the stack file's directory and allowed_paths, and databases only on servers the stack file names",
+  );

@@ -7,6 +7,7 @@ import {
   BACKUP_RUN_KIND,
   BACKUP_VERIFY_KIND,
 } from '../../backup/jobs.js';
+import { maskedTo } from '../../backup/sources/restore-confinement.js';
 import { backupStatus } from '../../backup/status.js';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
@@ -150,7 +151,7 @@ export async function backupRoutes(
       schema: {
         tags: ['backups'],
         summary:
-          'Queue a restore (a `backup.restore` job): into a new or empty `to` (a database name or URL, a path), or, as an admin, over what a target or the original holds with `force` (a safety snapshot of the original is taken first)',
+          'Queue a restore (a `backup.restore` job): into a new or empty `to` (a database name, a URL without credentials on a server the stack file names, or a path under the stack file directory or `restore.allowed_paths`), or, as an admin, over what a target or the original holds with `force` (a safety snapshot of the original is taken first). A `to` outside those is refused (403), one with a password too (400)',
         params: nameParams,
         body: {
           type: ['object', 'null'],
@@ -159,7 +160,11 @@ export async function backupRoutes(
               type: 'string',
               description: 'a snapshot id or a unique prefix; the newest by default',
             },
-            to: { type: 'string', description: 'another database (name or URL) or a path' },
+            to: {
+              type: 'string',
+              description:
+                "another database (a name on the source's server, or a URL without user:password on a server the stack file names) or a path",
+            },
             force: { type: 'boolean', description: 'replace what the target holds' },
           },
           additionalProperties: false,
@@ -183,18 +188,27 @@ export async function backupRoutes(
           'AUTH_FORBIDDEN',
           to === undefined
             ? `restoring ${name} over the original needs the admin role`
-            : `restoring ${name} with force replaces what ${to} holds and needs the admin role`,
+            : `restoring ${name} with force replaces what ${maskedTo(to)} holds and needs the admin role`,
           { hint: 'restore into a new database or an empty directory with "to", or use an admin token' },
         );
       if (to === undefined && !force)
         throw new DayshiftError('BAD_REQUEST', `restoring ${name} over the original replaces what it holds`, {
           hint: 'send "force": true (a safety snapshot of the current state is taken first), or restore elsewhere with "to"',
         });
+      // Refused now, before anything is stored: a target outside the stack file's rules, or a `to` with
+      // a password (the job's payload is readable by every viewer). The job checks again when it runs.
+      if (to !== undefined) backups.confineTarget(name, to);
       // The snapshot is chosen now, so a backup finishing before the job runs does not change it.
       const chosen = await backups.snapshot(name, snapshot ?? 'latest');
       const job = await queue.enqueue(
         BACKUP_RESTORE_KIND,
-        { backup: name, snapshot: chosen.id, to, force: force ?? false, trigger: 'api' },
+        {
+          backup: name,
+          snapshot: chosen.id,
+          ...(to === undefined ? {} : { to: maskedTo(to) }),
+          force: force ?? false,
+          trigger: 'api',
+        },
         { uniqueKey: `${BACKUP_RESTORE_KIND}:${name}` },
       );
       if (!job)
