@@ -17,11 +17,15 @@ export function openEventStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  raw.write(': stream open\n\n');
-  let closed = false;
-  const keepAlive = setInterval(() => {
-    if (!closed) raw.write(': keep-alive\n\n');
-  }, options.keepAliveMs ?? 15_000);
+  // A HEAD request gets the stream's headers and no stream: it ends at once rather than staying open.
+  let closed = request.method === 'HEAD';
+  if (closed) raw.end();
+  else raw.write(': stream open\n\n');
+  const keepAlive = closed
+    ? undefined
+    : setInterval(() => {
+        if (!closed) raw.write(': keep-alive\n\n');
+      }, options.keepAliveMs ?? 15_000);
   const onClose = new Promise<void>((resolve) => {
     request.raw.once('close', () => {
       closed = true;

@@ -59,6 +59,26 @@ describe('server-sent events and metrics', () => {
     expect(messages.at(-1)).toMatchObject({ event: 'end', data: { jobId: job.id, status: 'completed' } });
   });
 
+  it('answers HEAD on the stream of an unfinished job with its headers and ends, holding no connection', async () => {
+    const res = await fetch(`${h.baseUrl}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { ...bearer(h.token.operator), 'content-type': 'application/json' },
+      // Scheduled an hour ahead, so the job stays queued while the stream is asked for.
+      body: JSON.stringify({ kind: 'selftest', payload: { steps: 1 }, runAt: Date.now() + 3_600_000 }),
+    });
+    expect(res.status).toBe(201);
+    const { job } = (await res.json()) as { job: { id: number; status: string } };
+    expect(job.status).toBe('queued');
+    const head = await fetch(`${h.baseUrl}/api/v1/jobs/${job.id}/events`, {
+      method: 'HEAD',
+      headers: bearer(h.token.viewer),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await head.text()).toBe('');
+  });
+
   it('resumes a stream after Last-Event-ID without repeating events', async () => {
     const job = await h.queue.enqueue('selftest', { steps: 2, stepMs: 5 });
     await waitFor(
