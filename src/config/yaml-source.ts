@@ -12,8 +12,18 @@ export interface YamlSource {
   duplicateErrors: ConfigIssue[];
 }
 
-// `merge: true` lets `<<: *defaults` work as in Docker Compose files.
-const OPTIONS = { uniqueKeys: true, prettyErrors: false, merge: true } as const;
+/**
+ * `merge: true` lets `<<: *defaults` work as in Docker Compose files. YAML 1.1's typed values
+ * (`!!binary`, `!!set`, `!!timestamp`...) are left unresolved, for yaml-structure.ts to refuse, and
+ * the library logs nothing: what it would warn about is an issue here.
+ */
+const OPTIONS = {
+  uniqueKeys: true,
+  prettyErrors: false,
+  merge: true,
+  resolveKnownTags: false,
+  logLevel: 'error',
+} as const;
 
 /**
  * Parses the stack file keeping source positions; YAML's own errors become positioned issues, and so

@@ -16,7 +16,8 @@ import { YAML_LIMITS } from './yaml-limits.js';
  * What the YAML library would throw on, or silently drop, when the document becomes data, found on
  * the document first so each is an error at its line and column: an alias without its anchor, an
  * alias inside its own anchor, aliases that would expand without bound, a `<<` merge of something
- * other than mappings, a key that is a mapping or a list, and `__proto__` as a key.
+ * other than mappings, a key that is a mapping or a list, `__proto__` as a key, and tags beyond the
+ * core schema's (`!!binary`, `!!set`, `!custom`: the library would build bytes, sets or nothing).
  */
 export function checkYamlStructure(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -81,6 +82,13 @@ export function checkYamlStructure(doc: Document, lines: LineCounter, file: stri
       continue;
     }
     if (!isCollection(node) && !isScalar(node)) continue;
+    if (node.tag && !PLAIN_TAGS.has(node.tag)) {
+      issues.push({
+        ...at(node),
+        message: `the tag ${shortTag(node.tag)} has no meaning in a stack file`,
+        hint: 'remove it; write the value as text, a number, true or false, a list or a mapping',
+      });
+    }
     if (node.anchor) {
       anchors.set(node.anchor, node);
       open.add(node);
@@ -90,6 +98,15 @@ export function checkYamlStructure(doc: Document, lines: LineCounter, file: stri
       for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i] });
   }
   return issues;
+}
+
+/** The core schema's own tags, which change nothing a stack file means: `!!str 5` is text. */
+const PLAIN_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq', 'merge'].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
 }
 
 /** With `merge: true`, YAML parses a plain `<<` key as a symbol. */

@@ -244,32 +244,36 @@ describe('the config mutation fuzz', () => {
     }
   });
 
-  it(`${RUNS} mutated files validate in-process to exit 0, or exit 2 with every error positioned`, () => {
-    const file = tmp.write('mutated.yaml', '');
-    const exits = { 0: 0, 2: 0 };
-    fc.assert(
-      fc.property(mutatedFile, ({ text }) => {
-        tmp.write('mutated.yaml', text);
-        let outcome: ReturnType<typeof validateStackFile>;
-        try {
-          outcome = validateStackFile(file, false, { env: designVariables });
-        } catch (error) {
-          // What main() would print; only a config error (exit 2) is an acceptable throw.
-          expect(error, String((error as Error)?.stack)).toBeInstanceOf(DayshiftError);
-          expect(exitCodeFor(error)).toBe(2);
-          return;
-        }
-        expect([0, 2]).toContain(outcome.exitCode);
-        exits[outcome.exitCode as 0 | 2]++;
-        if (outcome.exitCode === 2) expectPositioned(outcome.stdout, file, text);
-      }),
-      // No shrinking: a failure is reported at once with its seed and path, to replay.
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    // The mutations are meant to break files, but not all of them.
-    expect(exits[2]).toBeGreaterThan(RUNS / 4);
-    expect(exits[0]).toBeGreaterThan(0);
-  });
+  it(
+    `${RUNS} mutated files validate in-process to exit 0, or exit 2 with every error positioned`,
+    () => {
+      const file = tmp.write('mutated.yaml', '');
+      const exits = { 0: 0, 2: 0 };
+      fc.assert(
+        fc.property(mutatedFile, ({ text }) => {
+          tmp.write('mutated.yaml', text);
+          let outcome: ReturnType<typeof validateStackFile>;
+          try {
+            outcome = validateStackFile(file, false, { env: designVariables });
+          } catch (error) {
+            // What main() would print; only a config error (exit 2) is an acceptable throw.
+            expect(error, String((error as Error)?.stack)).toBeInstanceOf(DayshiftError);
+            expect(exitCodeFor(error)).toBe(2);
+            return;
+          }
+          expect([0, 2]).toContain(outcome.exitCode);
+          exits[outcome.exitCode as 0 | 2]++;
+          if (outcome.exitCode === 2) expectPositioned(outcome.stdout, file, text);
+        }),
+        // No shrinking: a failure is reported at once with its seed and path, to replay.
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      // The mutations are meant to break files, but not all of them.
+      expect(exits[2]).toBeGreaterThan(RUNS / 4);
+      expect(exits[0]).toBeGreaterThan(0);
+    },
+    60_000 + RUNS * 200,
+  );
 
   describe('through `node dist/cli/main.js validate`', () => {
     beforeAll(() => {
