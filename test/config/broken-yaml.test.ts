@@ -122,6 +122,24 @@ const cases: Case[] = [
     message: '${...} nested more than 10 levels deep',
   },
   {
+    name: 'a rule nested thousands of parentheses deep',
+    yaml: `${v1}rules:\n  r: { when: "${'('.repeat(5000)}1 > 0${')'.repeat(5000)}" }\n`,
+    at: '3:47 rules.r.when',
+    message: 'bad rule: the expression nests more than 32 levels deep',
+  },
+  {
+    name: 'a rule of ten thousand nots',
+    yaml: `${v1}rules:\n  r: { when: "${'not '.repeat(10000)}1 > 0" }\n`,
+    at: '3:143 rules.r.when',
+    message: 'bad rule: the expression nests more than 32 levels deep',
+  },
+  {
+    name: 'a rule of five thousand ands',
+    yaml: `${v1}rules:\n  r: { when: "${Array(5000).fill('1 > 0').join(' and ')}" }\n`,
+    at: `3:${15 + 10 * 101 - 4} rules.r.when`,
+    message: 'bad rule: the expression has more than 100 operations',
+  },
+  {
     name: '__proto__ as a section',
     yaml: `${v1}__proto__: { version: 2 }\n`,
     at: '2:1',
