@@ -17,9 +17,9 @@ import { buildCliIfStale, CLI, designVariables, scratch } from './fixtures.js';
  * DAYSHIFT_FUZZ_RUNS explore further.
  */
 const SEED = Number(process.env.DAYSHIFT_FUZZ_SEED ?? 14_06);
-const RUNS = Number(process.env.DAYSHIFT_FUZZ_RUNS ?? 400);
+const RUNS = Number(process.env.DAYSHIFT_FUZZ_RUNS ?? 300);
 /** Through the real process, to prove the exit codes main() gives. */
-const CLI_RUNS = 16;
+const CLI_RUNS = 12;
 
 const STACK_FILES = [
   ...['quickstart/dayshift.yaml', ...[0, 1, 2, 3, 4].map((n) => `runbooks/00${n}.yaml`)].map(
