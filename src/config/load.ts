@@ -43,7 +43,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   // As in Docker Compose, the process environment wins over the .env file.
   const lookup = (name: string) => env[name] ?? dotenv[name];
 
-  const text = readFileSync(absolute, 'utf8');
+  const text = readStackFile(absolute, display);
   let errors: ConfigIssue[];
   let config: StackConfig | undefined;
   try {
@@ -65,6 +65,28 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     ...(e.hint ? { hint: printable(scrubSecrets(e.hint)) } : {}),
   }));
   return { ok: false, errors: sorted(safe), warnings: sorted(shown), path: absolute };
+}
+
+/** The file's text; one that exists but cannot be read (a directory, no permission) is CONFIG_NOT_FOUND. */
+function readStackFile(file: string, display: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DayshiftError(
+      'CONFIG_NOT_FOUND',
+      code === 'EISDIR'
+        ? `${display} is a directory, not a stack file`
+        : `cannot read the stack file ${display} (${code ?? coerceError(error).message})`,
+      {
+        cause: error,
+        hint:
+          code === 'EISDIR'
+            ? `pass the file in it: --config ${path.join(display, 'dayshift.yaml')}`
+            : 'check that the file is readable by this user',
+      },
+    );
+  }
 }
 
 /** YAML, then variables, then every section; the config only when nothing is wrong. */
@@ -133,8 +155,16 @@ export function loadConfigOrThrow(
 
 function readDotenv(file: string, warnings: ConfigWarning[]): Record<string, string> {
   if (!existsSync(file)) return {};
-  const { values, invalid } = parseDotenvLines(readFileSync(file, 'utf8'));
   const display = path.relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? coerceError(error).message;
+    warnings.push({ file: display, line: 1, col: 1, path: '', message: `cannot be read (${code}); ignored` });
+    return {};
+  }
+  const { values, invalid } = parseDotenvLines(text);
   for (const line of invalid)
     warnings.push({ file: display, line, col: 1, path: '', message: 'not a KEY=VALUE line; ignored' });
   return values;
