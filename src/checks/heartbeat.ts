@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { formatDuration } from '../config/duration.js';
 import { secretString } from '../config/secret-schema.js';
-import { duration } from '../config/values.js';
+import { span } from '../config/values.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
-  period: duration(),
-  grace: duration().prefault('0s'),
+  period: span(1),
+  grace: span().prefault('0s'),
   /** The URL's secret; without one, Dayshift makes one and shows the URL in `dayshift status`. */
   token: secretString().optional(),
 });

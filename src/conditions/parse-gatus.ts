@@ -56,6 +56,7 @@ function term(raw: string, offset: number): GatusTerm {
   const at = offset + raw.length - raw.trimStart().length;
   const text = raw.trim();
   if (!text) throw new ConditionSyntaxError('a side of the condition is empty', at);
+  balanced(text, at);
   const fn = /^(len|has)\((.*)\)$/s.exec(text);
   if (fn) {
     const inner = placeholder((fn[2] ?? '').trim(), at + (fn[1] as string).length + 1);
@@ -67,7 +68,40 @@ function term(raw: string, offset: number): GatusTerm {
   if (pat) return { type: 'pattern', glob: pat[1] ?? '' };
   const any = /^any\((.*)\)$/s.exec(text);
   if (any) return { type: 'any', options: (any[1] ?? '').split(',').map((o) => o.trim()) };
+  const call = /^([A-Za-z_][A-Za-z0-9_]*)\(/.exec(text);
+  if (call)
+    throw new ConditionSyntaxError(
+      `unknown function ${call[1]}()`,
+      at,
+      didYouMean(call[1] as string, FUNCTIONS) ??
+        `Gatus's functions are ${FUNCTIONS.map((f) => `${f}()`).join(', ')}; to compare text with parentheses, write the condition in Dayshift's syntax: json.name == 'f(x)'`,
+    );
   return placeholder(text, at) ?? { type: 'text', text };
+}
+
+const FUNCTIONS = ['len', 'has', 'pat', 'any'];
+
+/**
+ * Gatus reads `len(` without its `)` as text and compares it, always false; here an unclosed or
+ * unopened parenthesis is an error at the parenthesis (at the function's name, for a call).
+ */
+function balanced(text: string, at: number): void {
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') open.push(i);
+    else if (text[i] === ')' && open.pop() === undefined)
+      throw new ConditionSyntaxError('a ) without its (', at + i, 'remove it, or add the ( it closes');
+  }
+  const unclosed = open[0];
+  if (unclosed === undefined) return;
+  const name = /[A-Za-z_][A-Za-z0-9_]*$/.exec(text.slice(0, unclosed))?.[0] ?? '';
+  throw new ConditionSyntaxError(
+    `${name}( has no closing )`,
+    at + unclosed - name.length,
+    name
+      ? `close it, as in ${name}(${name === 'pat' || name === 'any' ? '...' : '[BODY].items'})`
+      : 'close it, or remove it',
+  );
 }
 
 function placeholder(text: string, at: number): Extract<GatusTerm, { type: 'placeholder' }> | undefined {

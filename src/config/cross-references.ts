@@ -48,6 +48,8 @@ function mapping(value: unknown): Record<string, unknown> {
     : {};
 }
 
+const plural = (what: string) => (what.endsWith('y') ? `${what.slice(0, -1)}ies` : `${what}s`);
+
 /**
  * Checks that names refer to things the file defines: notifiers, repositories, services, checks, smoke
  * suites, backups, runbooks and severities. Runs on the sections that passed the schema; each problem
@@ -56,7 +58,11 @@ function mapping(value: unknown): Record<string, unknown> {
 export function checkReferences(config: Partial<ParsedSections>, known: KnownNames, add: AddIssue): void {
   const refer = (at: Path, value: string, names: readonly string[], what: string) => {
     if (!names.includes(value))
-      add(at, `unknown ${what} \`${value}\`${names.length ? '' : `: the file defines no ${what}s`}`, names);
+      add(
+        at,
+        `unknown ${what} \`${value}\`${names.length ? '' : `: the file defines no ${plural(what)}`}`,
+        names,
+      );
   };
   const notify = (at: Path, list: readonly string[] | undefined) => {
     for (const [i, n] of (list ?? []).entries()) refer([...at, i], n, known.notifiers, 'notifier');

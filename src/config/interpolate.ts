@@ -10,7 +10,7 @@
 export interface InterpolationResult {
   value: string;
   /** Problems, each at its offset in the text: a required variable missing, a malformed ${...}. */
-  errors: Array<{ message: string; offset: number }>;
+  errors: Array<{ message: string; offset: number; hint?: string }>;
   /** Variables used without a default that were not set. */
   unset: string[];
   /** Every variable the text read. */
@@ -21,12 +21,24 @@ export type Lookup = (name: string) => string | undefined;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** How deep `${A:-${B:-...}}` may go: real files use two or three levels; each level is a recursion. */
+export const MAX_INTERPOLATION_NESTING = 10;
+
 export function interpolate(text: string, lookup: Lookup): InterpolationResult {
   const result: InterpolationResult = { value: '', errors: [], unset: [], names: [] };
   const read: Lookup = (name) => {
     if (!result.names.includes(name)) result.names.push(name);
     return lookup(name);
   };
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    result.errors.push({
+      message: `\${...} nested more than ${MAX_INTERPOLATION_NESTING} levels deep`,
+      offset: deep,
+      hint: `nest defaults at most ${MAX_INTERPOLATION_NESTING} deep, as in \${A:-\${B:-default}}`,
+    });
+    return result;
+  }
   result.value = expand(text, 0, read, result);
   return result;
 }
@@ -104,6 +116,26 @@ function substitute(inner: string, offset: number, lookup: Lookup, result: Inter
       return '';
     }
   }
+}
+
+/**
+ * The offset of the first `${` nested deeper than the limit, whatever the variables hold: expanding
+ * recurses once per level, and whether a default is read must not decide if the file loads.
+ */
+function tooDeep(text: string): number | undefined {
+  const open: boolean[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '$' && text[i + 1] === '$') i++;
+    else if (ch === '$' && text[i + 1] === '{') {
+      if (++depth > MAX_INTERPOLATION_NESTING) return i;
+      open.push(true);
+      i++;
+    } else if (ch === '{') open.push(false);
+    else if (ch === '}' && open.pop()) depth--;
+  }
+  return undefined;
 }
 
 function closingBrace(text: string, open: number): number {

@@ -48,3 +48,23 @@ export function dottedPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out;
 }
+
+/**
+ * Text safe to print on a terminal: control characters (C0, DEL, C1) and the bidirectional overrides
+ * that reorder what is shown are written as escapes (`\x07`, `\u001b`, `\u202e`), so a key or value
+ * quoted in a message cannot ring, recolour, move the cursor or hide text.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it escapes
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -31,7 +31,7 @@ export function substituteVariables(
         outcome.errors.push({
           ...at,
           message: error.message,
-          hint: 'set it in the environment or in .env beside the file',
+          hint: error.hint ?? 'set it in the environment or in .env beside the file',
         });
       for (const name of result.unset)
         outcome.warnings.push({ ...at, message: `variable ${name} is not set; using an empty string` });

@@ -1,15 +1,32 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 /**
  * Schemas for the scalar values the stack file is made of. Messages say what was expected; the
  * issue mapper (zod-issues.ts) adds what was found, so a secret is never echoed by a helper.
  */
 
-/** `250ms`, `10s`, `5m`, `2h`, `14d`, `1h30m` → milliseconds. */
-export const duration = () =>
-  z
+/**
+ * The bounds of durations. Anything Dayshift waits for with a timer stays within what a timer can wait
+ * (2^31-1 ms, about 24.8 days; longer fires at once); spans of time that are compared, not waited for
+ * (retention, RPO, a heartbeat's period), may be longer, up to ten years.
+ */
+export const DURATION_LIMITS = {
+  wait: 24 * 86_400_000,
+  span: 3650 * 86_400_000,
+  /** Between two runs of a check or of rule evaluation. */
+  interval: 100,
+} as const;
+
+/**
+ * `250ms`, `10s`, `5m`, `2h`, `14d`, `1h30m` → milliseconds, from `min` (0 by default) to `max` (the
+ * longest a timer can wait by default). See interval(), timeout() and span() for the usual bounds.
+ */
+export const duration = (bounds: { min?: number; max?: number; tooShort?: string } = {}) => {
+  const min = bounds.min ?? 0;
+  const max = bounds.max ?? DURATION_LIMITS.wait;
+  return z
     .string({ error: 'expected a duration like 10s, 5m or 250ms' })
     .meta({
       pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+$',
@@ -18,11 +35,43 @@ export const duration = () =>
     .transform((text, ctx) => {
       const ms = parseDuration(text);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration like 10s, 5m or 250ms' });
+        // Written as a duration, but too many digits to be a number at all.
+        const huge = /^\s*(\d+(\.\d+)?(ms|s|m|h|d|w))+\s*$/.test(text);
+        ctx.addIssue({
+          code: 'custom',
+          message: huge
+            ? outOfBounds(Number.POSITIVE_INFINITY, min, max, bounds.tooShort)
+            : 'expected a duration like 10s, 5m or 250ms',
+        });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: outOfBounds(ms, min, max, bounds.tooShort) });
         return z.NEVER;
       }
       return ms;
     });
+};
+
+/** Time between runs: at least 100ms (0s would run without pause), at most what a timer waits. */
+export const interval = () =>
+  duration({
+    min: DURATION_LIMITS.interval,
+    tooShort: `expected at least ${formatDuration(DURATION_LIMITS.interval)} between runs, like 30s`,
+  });
+/** How long something may take: more than 0s (0s would fail every run), at most what a timer waits. */
+export const timeout = () => duration({ min: 1, tooShort: 'expected a timeout longer than 0s, like 10s' });
+/** A span that is compared, never waited for (retention, RPO, a period): up to ten years. */
+export const span = (min = 0) => duration({ min, max: DURATION_LIMITS.span });
+
+function outOfBounds(ms: number, min: number, max: number, tooShort?: string): string {
+  if (ms > max)
+    return max === DURATION_LIMITS.wait
+      ? `expected at most ${formatDuration(max)}, the longest Dayshift can wait for`
+      : `expected at most ${formatDuration(max)}`;
+  if (tooShort) return tooShort;
+  return min <= 1 ? 'expected a duration longer than 0s' : `expected at least ${formatDuration(min)}`;
+}
 
 /** A cron expression (5 fields, or 6 with seconds), checked with croner when the file loads. */
 export const cron = () =>

@@ -1,5 +1,7 @@
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { Composer, type CST, Document, LineCounter, Parser, YAMLParseError } from 'yaml';
 import type { ConfigIssue } from './issues.js';
+import { tooDeep, YAML_LIMITS } from './yaml-limits.js';
+import { checkYamlStructure } from './yaml-structure.js';
 
 export interface YamlSource {
   doc: Document;
@@ -10,11 +12,47 @@ export interface YamlSource {
   duplicateErrors: ConfigIssue[];
 }
 
-/** Parses the stack file keeping source positions; YAML's own errors become positioned issues. */
+/**
+ * `merge: true` lets `<<: *defaults` work as in Docker Compose files. YAML 1.1's typed values
+ * (`!!binary`, `!!set`, `!!timestamp`...) are left unresolved, for yaml-structure.ts to refuse, and
+ * the library logs nothing: what it would warn about is an issue here.
+ */
+const OPTIONS = {
+  uniqueKeys: true,
+  prettyErrors: false,
+  merge: true,
+  resolveKnownTags: false,
+  logLevel: 'error',
+} as const;
+
+/**
+ * Parses the stack file keeping source positions; YAML's own errors become positioned issues, and so
+ * does whatever would make turning the document into data throw (see yaml-structure.ts) or overflow
+ * the stack (nesting deeper than YAML_LIMITS.nesting, refused before the document is composed).
+ */
 export function readYaml(text: string, file: string): YamlSource {
   const lines = new LineCounter();
-  // `merge: true` lets `<<: *defaults` work as in Docker Compose files.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const deep = tooDeep(tokens);
+  if (deep !== undefined) {
+    const pos = lines.linePos(deep);
+    return {
+      doc: new Document(null),
+      lines,
+      syntaxErrors: [
+        {
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: '',
+          message: `mappings and lists nested more than ${YAML_LIMITS.nesting} levels deep`,
+          hint: 'a stack file needs about ten levels; flatten this value',
+        },
+      ],
+      duplicateErrors: [],
+    };
+  }
+  const doc = compose(tokens, text.length);
   const syntaxErrors: ConfigIssue[] = [];
   const duplicateErrors: ConfigIssue[] = [];
   for (const error of doc.errors) {
@@ -35,7 +73,28 @@ export function readYaml(text: string, file: string): YamlSource {
       });
     }
   }
+  // Structure problems stop the load like syntax errors: the data cannot be built without them.
+  if (syntaxErrors.length === 0) syntaxErrors.push(...checkYamlStructure(doc, lines, file));
   return { doc, lines, syntaxErrors, duplicateErrors };
+}
+
+/** What parseDocument does, on tokens already read: one document; a second one is an error. */
+function compose(tokens: CST.Token[], end: number): Document {
+  let doc: Document | undefined;
+  for (const next of new Composer(OPTIONS).compose(tokens, true, end)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents',
+        ),
+      );
+      break;
+    }
+  }
+  return doc ?? new Document(null);
 }
 
 function firstLine(message: string): string {

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { commandLine, duration } from '../config/values.js';
+import { commandLine, timeout } from '../config/values.js';
 import { clip } from './http-post.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
 
-const options = z.strictObject({ run: commandLine(), timeout: duration().prefault('30s') });
+const options = z.strictObject({ run: commandLine(), timeout: timeout().prefault('30s') });
 
 /**
  * A program that receives the whole notification as JSON on stdin, run from the stack file's folder.

@@ -92,6 +92,12 @@ function tokenize(text: string): Token[] {
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
+/**
+ * A rule is parsed, frozen and evaluated by recursion, one level per parenthesis, `not`, `-` and
+ * operator; these bounds keep that far from the stack's limit (and far above any real rule).
+ */
+export const RULE_LIMITS = { nesting: 32, operations: 100 } as const;
+
 /** Parses a `when:` expression, or throws a RuleSyntaxError that says where and what to write. */
 export function parseRule(text: string): ParsedRule {
   const tokens = tokenize(text);
@@ -101,6 +107,29 @@ export function parseRule(text: string): ParsedRule {
   const isSym = (t: Token, s: string) => t.kind === 'sym' && t.text === s;
   const isWord = (t: Token, w: string) => t.kind === 'name' && t.text === w;
   const describe = (t: Token) => (t.kind === 'end' ? 'the end' : `"${text.slice(t.at, t.end)}"`);
+  let depth = 0;
+  let operations = 0;
+  /** Parses `inner` one level deeper (a parenthesis, not, -), refusing the level past the bound. */
+  const nested = <T>(t: Token, inner: () => T): T => {
+    if (++depth > RULE_LIMITS.nesting)
+      throw new ConditionSyntaxError(
+        `the expression nests more than ${RULE_LIMITS.nesting} levels deep`,
+        t.at,
+        'remove parentheses, or split it into several rules',
+      );
+    const out = inner();
+    depth--;
+    return out;
+  };
+  /** Counts one and, or, +, -, * or /. */
+  const operation = (t: Token) => {
+    if (++operations > RULE_LIMITS.operations)
+      throw new ConditionSyntaxError(
+        `the expression has more than ${RULE_LIMITS.operations} operations`,
+        t.at,
+        'split it into several rules',
+      );
+  };
   const expect = (s: string, what: string) => {
     const t = next();
     if (!isSym(t, s)) throw new ConditionSyntaxError(`expected ${what}, found ${describe(t)}`, t.at);
@@ -110,7 +139,7 @@ export function parseRule(text: string): ParsedRule {
   const or = (): RuleExpr => {
     let left = and();
     while (isWord(peek(), 'or')) {
-      next();
+      operation(next());
       left = { kind: 'or', left, right: and() };
     }
     return left;
@@ -118,16 +147,13 @@ export function parseRule(text: string): ParsedRule {
   const and = (): RuleExpr => {
     let left = not();
     while (isWord(peek(), 'and')) {
-      next();
+      operation(next());
       left = { kind: 'and', left, right: not() };
     }
     return left;
   };
   const not = (): RuleExpr => {
-    if (isWord(peek(), 'not')) {
-      next();
-      return { kind: 'not', operand: not() };
-    }
+    if (isWord(peek(), 'not')) return nested(next(), () => ({ kind: 'not', operand: not() }));
     return compare();
   };
   const compare = (): RuleExpr => {
@@ -142,7 +168,7 @@ export function parseRule(text: string): ParsedRule {
   const sum = (): RuleExpr => {
     let left = product();
     for (let t = peek(); isSym(t, '+') || isSym(t, '-'); t = peek()) {
-      next();
+      operation(next());
       left = { kind: 'arith', op: t.kind === 'sym' && t.text === '+' ? '+' : '-', left, right: product() };
     }
     return left;
@@ -150,16 +176,13 @@ export function parseRule(text: string): ParsedRule {
   const product = (): RuleExpr => {
     let left = unary();
     for (let t = peek(); isSym(t, '*') || isSym(t, '/'); t = peek()) {
-      next();
+      operation(next());
       left = { kind: 'arith', op: t.kind === 'sym' && t.text === '*' ? '*' : '/', left, right: unary() };
     }
     return left;
   };
   const unary = (): RuleExpr => {
-    if (isSym(peek(), '-')) {
-      next();
-      return { kind: 'neg', operand: unary() };
-    }
+    if (isSym(peek(), '-')) return nested(next(), () => ({ kind: 'neg', operand: unary() }));
     return primary();
   };
   const primary = (): RuleExpr => {
@@ -167,11 +190,12 @@ export function parseRule(text: string): ParsedRule {
     if (t.kind === 'number')
       return t.unit ? { kind: 'number', value: t.value, unit: t.unit } : { kind: 'number', value: t.value };
     if (t.kind === 'string') return { kind: 'string', value: t.value };
-    if (isSym(t, '(')) {
-      const inner = or();
-      expect(')', 'a closing )');
-      return inner;
-    }
+    if (isSym(t, '('))
+      return nested(t, () => {
+        const inner = or();
+        expect(')', 'a closing )');
+        return inner;
+      });
     if (t.kind === 'name') {
       if (t.text === 'true' || t.text === 'false') return { kind: 'bool', value: t.text === 'true' };
       if (isSym(peek(), '(')) return { kind: 'call', call: call(t) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/values.js';
+import { timeout } from '../config/values.js';
 import type { StepKindDefinition } from './registry.js';
 
 /** Pauses the run until an operator approves (`dayshift approve <run>`); it fails after `timeout`. */
@@ -8,6 +8,6 @@ export const approveStep = {
   description: 'pause until an operator approves (dayshift approve <run>)',
   options: z.union([
     z.string().min(1),
-    z.strictObject({ message: z.string().min(1), timeout: duration().optional() }),
+    z.strictObject({ message: z.string().min(1), timeout: timeout().optional() }),
   ]),
 } satisfies StepKindDefinition;

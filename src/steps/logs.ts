@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, name } from '../config/values.js';
+import { name, span } from '../config/values.js';
 import type { StepKindDefinition } from './registry.js';
 
 /** Captures a service's recent logs into the run's evidence (preserve logs before a restart). */
@@ -10,7 +10,7 @@ export const logsStep = {
     name(),
     z.strictObject({
       service: name(),
-      since: duration().optional(),
+      since: span().optional(),
       tail: z.number().int().positive().optional(),
     }),
   ]),

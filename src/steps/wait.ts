@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { duration, name } from '../config/values.js';
+import { duration, name, timeout } from '../config/values.js';
 import type { StepKindDefinition } from './registry.js';
 
 /** Waits a duration, or until a service's checks are healthy (failing the step after `timeout`). */
 export const waitStep = {
   kind: 'wait',
   description: "wait a duration, or until a service's checks are healthy",
-  options: z.union([duration(), z.strictObject({ healthy: name(), timeout: duration().prefault('5m') })]),
+  options: z.union([duration(), z.strictObject({ healthy: name(), timeout: timeout().prefault('5m') })]),
 } satisfies StepKindDefinition;

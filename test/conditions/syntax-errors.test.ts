@@ -32,6 +32,15 @@ const table: Array<[string, number, string]> = [
   ['[STATUS] < pat(2*)', 11, 'pat() and any() work only with == and !='],
   ['[STATUS].code == 1', 8, 'only [BODY] takes a path'],
   ['len(200) == 3', 0, 'len() takes a placeholder'],
+  // Gatus reads these as text and compares them, always false; here they do not load.
+  ['[STATUS] == any(', 12, 'any( has no closing )'],
+  ['len( == 3', 0, 'len( has no closing )'],
+  ['[BODY] == pat(', 10, 'pat( has no closing )'],
+  ['has([BODY].a == true', 0, 'has( has no closing )'],
+  ['[BODY].status == UP)', 19, 'a ) without its ('],
+  ['[BODY] == pat(a(b)', 10, 'pat( has no closing )'],
+  ['size([BODY].items) == 3', 0, 'unknown function size()'],
+  ['[STATUS] == ANY(200, 201)', 12, 'unknown function ANY()'],
 ];
 
 describe('a condition that does not parse says where', () => {
@@ -58,5 +67,8 @@ describe('a condition that does not parse says where', () => {
     expect(hint('[RESPONSETIME] < 300')).toBe('did you mean `[RESPONSE_TIME]`?');
     expect(hint('[CERTIFICATE_EXPIRATION] > 30d')).toContain('720h');
     expect(hint('json.status == ok')).toContain("'quoted text'");
+    expect(hint('[STATUS] == ANY(200, 201)')).toBe('did you mean `any`?');
+    expect(hint('size([BODY].items) == 3')).toContain('len(), has(), pat(), any()');
+    expect(hint('len( == 3')).toContain('len([BODY].items)');
   });
 });

@@ -63,6 +63,12 @@ const cases: Case[] = [
     message: 'unknown backup `db`: the file defines no backups',
   },
   {
+    name: 'unknown repository when there is none',
+    yaml: `${v1}backups:\n  db: { source: { sqlite: { path: a.db } }, repository: vault }\n`,
+    at: '3:57 backups.db.repository',
+    message: 'unknown repository `vault`: the file defines no repositories',
+  },
+  {
     name: 'unknown check in a rule',
     yaml: `${check(http)}rules:\n  slow: { when: "p95(web.helth.latency, 5m) > 1s" }\n`,
     at: '8:17 rules.slow.when',

@@ -2,17 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canaries, designVariables, scratch } from './fixtures.js';
+import { buildCliIfStale, CLI, canaries, designVariables, scratch } from './fixtures.js';
 
-const CLI = path.resolve('dist/cli/main.js');
 const tmp = scratch('cli');
 afterAll(tmp.cleanup);
 
 beforeAll(() => {
-  // `npm test` builds first; when this file runs alone it builds dist/ itself (tsc emits even with type errors).
-  spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    stdio: 'ignore',
-  });
+  // `npm test` builds first; when this file runs alone after a change it builds dist/ itself.
+  buildCliIfStale();
   expect(existsSync(CLI)).toBe(true);
 }, 120_000);
 

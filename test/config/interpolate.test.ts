@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpolate } from '../../src/config/interpolate.js';
+import { interpolate, MAX_INTERPOLATION_NESTING } from '../../src/config/interpolate.js';
 
 const env: Record<string, string> = { SET: 'value', EMPTY: '', HOST: 'db', PORT: '5432' };
 const lookup = (name: string) => env[name];
@@ -72,5 +72,21 @@ describe("interpolation follows Docker Compose's rules", () => {
       offset: 2,
       message: expect.stringContaining('not a variable reference'),
     });
+  });
+
+  it('nests ${...} ten levels deep, and refuses the eleventh at its ${, however deep the text goes', () => {
+    const nested = (n: number) => `${'${UNSET:-'.repeat(n)}x${'}'.repeat(n)}`;
+    expect(interpolate(nested(MAX_INTERPOLATION_NESTING), lookup)).toMatchObject({ value: 'x', errors: [] });
+    for (const n of [MAX_INTERPOLATION_NESTING + 1, 3_000, 100_000])
+      expect(interpolate(nested(n), lookup).errors).toEqual([
+        {
+          message: `\${...} nested more than ${MAX_INTERPOLATION_NESTING} levels deep`,
+          offset: '${UNSET:-'.length * MAX_INTERPOLATION_NESTING,
+          hint: expect.stringContaining('at most 10 deep'),
+        },
+      ]);
+    // Braces that are not ${ (JSON in a default) do not count; $${ is a literal.
+    expect(interpolate(`${'${UNSET:-{'.repeat(10)}${'}}'.repeat(10)}`, lookup).errors).toEqual([]);
+    expect(interpolate('$${'.repeat(50), lookup).errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
@@ -245,6 +245,26 @@ describe('finding the stack file', () => {
     expect(error).toBeInstanceOf(DayshiftError);
     expect(error).toMatchObject({ code: 'CONFIG_NOT_FOUND' });
     expect((error as DayshiftError).hint).toMatch(/--config.*DAYSHIFT_CONFIG/);
+  });
+
+  it('says a directory is not a stack file (exit 2, not a stack trace), and ignores a .env it cannot read', () => {
+    const dir = path.join(tmp.dir, 'stack-dir');
+    mkdirSync(path.join(dir, '.env'), { recursive: true });
+    expect(() => loadConfig(dir, { env: {} })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_NOT_FOUND',
+        message: expect.stringContaining('is a directory, not a stack file'),
+        hint: expect.stringContaining(
+          `--config ${path.join(path.relative(process.cwd(), dir), 'dayshift.yaml')}`,
+        ),
+      }),
+    );
+    const file = tmp.write('stack-dir/dayshift.yaml', 'version: 1\n');
+    const result = loadConfig(file, { env: {} });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ line: 1, col: 1, message: 'cannot be read (EISDIR); ignored' }),
+    ]);
   });
 
   it('throws CONFIG_INVALID with every error in the message', () => {

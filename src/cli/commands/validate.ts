@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatIssues, formatWarning } from '../../config/issues.js';
-import { loadConfig, resolveConfigPath } from '../../config/load.js';
+import { type LoadOptions, loadConfig, resolveConfigPath } from '../../config/load.js';
 import type { StackConfig } from '../../config/schema.js';
 import { globalOptions } from '../context.js';
 
@@ -20,6 +20,33 @@ function summary(config: StackConfig): Record<string, number> {
   };
 }
 
+/** What `dayshift validate` prints and its exit code, for a stack file; throws what main turns into an exit. */
+export function validateStackFile(
+  configOption: string | undefined,
+  json: boolean,
+  options: LoadOptions = {},
+): { exitCode: number; stdout: string; stderr: string } {
+  const result = loadConfig(resolveConfigPath(configOption), options);
+  const file = path.relative(process.cwd(), result.path) || result.path;
+  const stderr = json ? '' : result.warnings.map((w) => `${formatWarning(w)}\n`).join('');
+  if (!result.ok) {
+    const n = result.errors.length;
+    const stdout = json
+      ? `${JSON.stringify({ ok: false, file, errors: result.errors, warnings: result.warnings }, null, 2)}\n`
+      : `${formatIssues(result.errors)}\n${n} error${n === 1 ? '' : 's'} in ${file}\n`;
+    return { exitCode: 2, stdout, stderr };
+  }
+  const counts = summary(result.config);
+  if (json)
+    return {
+      exitCode: 0,
+      stdout: `${JSON.stringify({ ok: true, file, ...counts, warnings: result.warnings }, null, 2)}\n`,
+      stderr,
+    };
+  const parts = Object.entries(counts).map(([what, n]) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`);
+  return { exitCode: 0, stdout: `ok: ${file} (${parts.join(', ')})\n`, stderr };
+}
+
 /**
  * `dayshift validate`: every error in the stack file at once, each at its file:line:col, and exit 2
  * when there is one. Warnings (unset variables) go to stderr and do not fail the file.
@@ -29,33 +56,10 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check the stack file and print every error at once (exit 2 when invalid)')
     .action((_options: unknown, cmd: Command) => {
-      const { config: option, json } = globalOptions(cmd);
-      const result = loadConfig(resolveConfigPath(option));
-      const file = path.relative(process.cwd(), result.path) || result.path;
-      if (!json) for (const w of result.warnings) process.stderr.write(`${formatWarning(w)}\n`);
-      if (!result.ok) {
-        const n = result.errors.length;
-        if (json)
-          process.stdout.write(
-            `${JSON.stringify({ ok: false, file, errors: result.errors, warnings: result.warnings }, null, 2)}\n`,
-          );
-        else
-          process.stdout.write(
-            `${formatIssues(result.errors)}\n${n} error${n === 1 ? '' : 's'} in ${file}\n`,
-          );
-        process.exitCode = 2;
-        return;
-      }
-      const counts = summary(result.config);
-      if (json) {
-        process.stdout.write(
-          `${JSON.stringify({ ok: true, file, ...counts, warnings: result.warnings }, null, 2)}\n`,
-        );
-        return;
-      }
-      const parts = Object.entries(counts).map(
-        ([what, n]) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`,
-      );
-      process.stdout.write(`ok: ${file} (${parts.join(', ')})\n`);
+      const { config, json } = globalOptions(cmd);
+      const { exitCode, stdout, stderr } = validateStackFile(config, json === true);
+      process.stderr.write(stderr);
+      process.stdout.write(stdout);
+      if (exitCode !== 0) process.exitCode = exitCode;
     });
 }

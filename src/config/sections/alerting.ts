@@ -4,7 +4,7 @@ import { checkTemplate } from '../../notifiers/templates.js';
 import { DEFAULTS } from '../defaults.js';
 import { kinded, optionsOf } from '../plugin.js';
 import { ruleExpression } from '../rule-schema.js';
-import { count, cron, dateTime, duration, name, timezone } from '../values.js';
+import { count, cron, dateTime, duration, interval, name, span, timeout, timezone } from '../values.js';
 
 /** A Mustache template, checked when the file loads. */
 const mustacheTemplate = () =>
@@ -37,7 +37,7 @@ const a = DEFAULTS.alerting;
 export const alertingSchema = z
   .strictObject({
     /** How often `rules:` are evaluated. */
-    evaluate_every: duration().prefault(a.evaluateEvery),
+    evaluate_every: interval().prefault(a.evaluateEvery),
     /** Reminders while an alert fires unacknowledged; `0s` sends none. */
     repeat: duration().prefault(a.repeat),
     /** At most one message per notifier per interval; what fires meanwhile goes out as one digest. */
@@ -86,7 +86,7 @@ export const maintenanceSchema = z
         schedule: cron().optional(),
         /** ... or a one-off window at this date and time. */
         at: dateTime().optional(),
-        duration: duration(),
+        duration: span(1),
         timezone: timezone().optional(),
         /** Checks of these services are paused; the whole stack when omitted. */
         services: z.array(name()).optional(),
@@ -108,7 +108,7 @@ export const incidentsSchema = z.strictObject({
     .record(
       name(),
       z.strictObject({
-        respond_within: duration(),
+        respond_within: timeout(),
         /** People or roles to escalate to when nobody responds in time, in order. */
         escalate: z.array(z.string().min(1)).optional(),
         notify: z.array(name()).optional(),

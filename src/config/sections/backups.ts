@@ -3,7 +3,7 @@ import { repositoryKinds } from '../../backup/repositories/registry.js';
 import { backupSourceKinds, restoreTargets } from '../../backup/sources/registry.js';
 import { condition } from '../condition-schema.js';
 import { kinded, optionsOf } from '../plugin.js';
-import { commandLine, count, cron, duration, name, percent, timezone } from '../values.js';
+import { commandLine, count, cron, name, percent, span, timeout, timezone } from '../values.js';
 
 /**
  * What a drill checks on the restored copy. `value` in `expect` is the query's or command's result;
@@ -40,7 +40,7 @@ const backupSchema = z.strictObject({
   timezone: timezone().optional(),
   keep: keepSchema.optional(),
   /** Alert when the newest good snapshot is older than this. */
-  rpo: duration().optional(),
+  rpo: span(1).optional(),
   severity: name()
     .optional()
     .describe('the severity of the alert raised by a missed backup, a failed drill or a failed verify'),
@@ -49,7 +49,7 @@ const backupSchema = z.strictObject({
   before: commandLine().optional(),
   /** Run after the dump, whether it succeeded or not (start the worker again). */
   after: commandLine().optional(),
-  hook_timeout: duration().prefault('5m').describe('how long each hook may run; 5m by default'),
+  hook_timeout: timeout().prefault('5m').describe('how long each hook may run; 5m by default'),
   verify: z
     .strictObject({ schedule: cron().optional(), read_data: percent().optional() })
     .optional()
@@ -61,7 +61,7 @@ const backupSchema = z.strictObject({
       into: kinded('restore target', restoreTargets(), {}).optional(),
       assert: z.array(drillAssertion).default([]),
       /** Alert when a restore takes longer than this. */
-      rto: duration().optional(),
+      rto: span(1).optional(),
     })
     .optional(),
 });

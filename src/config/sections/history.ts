@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
 import { formatDuration } from '../duration.js';
-import { duration } from '../values.js';
+import { span } from '../values.js';
 
 /**
  * A retention shorter than two of its periods would delete a period as soon as it closes, before the
  * next resolution could read it (raw samples feed minutes, minutes feed hours, hours feed days).
  */
 const kept = (fallback: string, period: number, what: string) =>
-  duration()
+  span()
     .prefault(fallback)
     .refine((ms) => ms >= 2 * period, {
       message: `expected at least ${formatDuration(2 * period)}: ${what} must outlive the period that reads them`,

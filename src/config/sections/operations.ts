@@ -5,7 +5,7 @@ import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { kinded, optionsOf } from '../plugin.js';
 import { isSecret } from '../secret.js';
-import { checkRef, count, duration, name, regex } from '../values.js';
+import { checkRef, count, name, regex, timeout } from '../values.js';
 
 /** Where a smoke step finds a value to carry to later steps (a session cookie, a CSRF token, an id). */
 const captureSource = z.union([
@@ -24,7 +24,7 @@ const smokeStep = kinded(
   {
     name: z.string().optional(),
     expect: z.array(expectation()).default([]),
-    timeout: duration().optional(),
+    timeout: timeout().optional(),
     description: z.string().optional(),
     /** Values later steps use as `{{ name }}` in their options. */
     capture: z
@@ -99,7 +99,7 @@ export const envSchema = z.strictObject({
 
 const stepSchema = kinded('step kind', optionsOf(stepKinds), {
   name: z.string().optional(),
-  timeout: duration().optional(),
+  timeout: timeout().optional(),
   continue_on_error: z.boolean().default(false),
 });
 export const runbooksSchema = z
@@ -138,7 +138,7 @@ export const deploysSchema = z
       before: z.array(deployGate).default([]),
       verify: z
         .strictObject({
-          healthy_within: duration().prefault(DEFAULTS.deploy.healthyWithin),
+          healthy_within: timeout().prefault(DEFAULTS.deploy.healthyWithin),
           smoke: name().optional(),
           checks: z.array(checkRef()).optional(),
         })

@@ -5,16 +5,16 @@ import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { formatDuration } from '../duration.js';
 import { kinded, optionsOf } from '../plugin.js';
-import { count, duration, name } from '../values.js';
+import { count, duration, interval, name, timeout } from '../values.js';
 
 const d = DEFAULTS.check;
 
 /** Keys every check has beside its kind: Docker's healthcheck timing plus routing. */
 export const checkCommon = {
   expect: z.array(expectation()).default([]),
-  every: duration().prefault(d.every),
+  every: interval().prefault(d.every),
   /** Defaults to 10s, or to `every` when that is shorter. */
-  timeout: duration().optional(),
+  timeout: timeout().optional(),
   retries: count(1).default(d.retries).describe('consecutive failures before the check is unhealthy'),
   start_period: duration()
     .prefault(d.startPeriod)
