@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'BACKUP_FAILED'
   | 'BACKUP_PASSPHRASE'
   | 'BAD_REQUEST'
+  | 'BODY_TOO_LARGE'
   | 'INTERNAL';
 
 export class DayshiftError extends Error {

@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { LIMITS } from '../util/input-bounds.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
@@ -52,6 +53,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Job ids in paths are numbers; coercion lets the schemas say so.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    // Fastify's default too, said here so the limit is ours: past it a request is a 413.
+    bodyLimit: LIMITS.bodyBytes,
   });
   installErrorHandler(app);
   const metricsPublic = deps.metricsPublic ?? true;

@@ -1,10 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError, type ErrorCode } from '../errors.js';
+import { LIMITS } from '../util/input-bounds.js';
 
 /** The one place that turns an error into an HTTP response. */
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
+  BODY_TOO_LARGE: 413,
   CONFIG_INVALID: 400,
   JOB_KIND_UNKNOWN: 400,
   AUTH_REQUIRED: 401,
@@ -27,8 +29,18 @@ export interface ErrorBody {
   error: { code: string; message: string; hint?: string };
 }
 
+/** Fastify's own errors that have a code of ours, so their answers say the same as the rest. */
+function asDayshiftError(error: FastifyError | DayshiftError | Error): DayshiftError | Error {
+  if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new DayshiftError('BODY_TOO_LARGE', `the request body is larger than ${LIMITS.bodyBytes} bytes`, {
+      hint: 'send a smaller body; no API input needs more',
+    });
+  return error;
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | DayshiftError | Error, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | DayshiftError | Error, request, reply) => {
+    const error = asDayshiftError(thrown);
     if (error instanceof DayshiftError) {
       const status = STATUS_BY_CODE[error.code] ?? 500;
       if (status >= 500) request.log.error({ err: error }, error.message);
@@ -75,4 +87,5 @@ export const errorResponses = {
   401: errorResponseSchema,
   403: errorResponseSchema,
   404: errorResponseSchema,
+  413: errorResponseSchema,
 } as const;

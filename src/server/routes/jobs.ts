@@ -2,8 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
+import { checkJsonDepth, checkTime, LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema } from '../http-errors.js';
-import { idParams, jobEventSchema, jobSchema, queueHealthSchema } from '../schemas.js';
+import {
+  epochMsSchema,
+  expressionSchema,
+  idParams,
+  idSchema,
+  jobEventSchema,
+  jobSchema,
+  nameSchema,
+  queueHealthSchema,
+} from '../schemas.js';
 import { openEventStream } from '../sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
@@ -29,10 +39,13 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         querystring: {
           type: 'object',
           properties: {
-            status: { type: 'string', description: 'comma-separated statuses, e.g. `failed,cancelled`' },
-            kind: { type: 'string' },
+            status: {
+              ...expressionSchema,
+              description: 'comma-separated statuses, e.g. `failed,cancelled`',
+            },
+            kind: nameSchema,
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            beforeId: { type: 'integer', minimum: 1, description: 'page: only jobs with a smaller id' },
+            beforeId: { ...idSchema, description: 'page: only jobs with a smaller id' },
           },
         },
         response: {
@@ -61,14 +74,19 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         body: {
           type: 'object',
           properties: {
-            kind: { type: 'string' },
-            payload: {},
+            kind: nameSchema,
+            payload: { description: `any JSON value, nested at most ${LIMITS.jsonDepth} levels` },
             uniqueKey: {
-              type: 'string',
+              ...expressionSchema,
               description: 'no second job with this key while one is queued or running',
             },
-            priority: { type: 'integer', description: 'higher runs first' },
-            runAt: { type: 'integer', description: 'epoch milliseconds; default now' },
+            priority: {
+              type: 'integer',
+              minimum: -LIMITS.priority,
+              maximum: LIMITS.priority,
+              description: 'higher runs first',
+            },
+            runAt: { ...epochMsSchema, description: 'epoch milliseconds; default now' },
           },
           required: ['kind'],
           additionalProperties: false,
@@ -92,6 +110,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
           },
         );
       }
+      // Stored and answered as JSON: a value nested past what any payload needs could not be written back.
+      checkJsonDepth(payload, 'the payload');
+      if (runAt !== undefined) checkTime(runAt, queue.clock.now(), 'runAt');
       const job = await queue.enqueue(kind, payload ?? {}, { uniqueKey, priority, runAt });
       if (!job) {
         throw new DayshiftError(
@@ -169,7 +190,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
       schema: {
         tags: ['jobs'],
         summary: 'Put every failed job (optionally of one kind) back in the queue',
-        body: { type: ['object', 'null'], properties: { kind: { type: 'string' } } },
+        body: { type: ['object', 'null'], properties: { kind: nameSchema } },
         response: { 200: { type: 'object', properties: { replayed: { type: 'integer' } } }, ...errors },
       },
     },
