@@ -12,7 +12,7 @@ import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { LIMITS } from '../util/input-bounds.js';
 import { installAuth } from './auth.js';
-import { installErrorHandler } from './http-errors.js';
+import { answerClientError, answerError, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import type { StoreSeries } from './prom-text.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -55,6 +55,13 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     // Fastify's default too, said here so the limit is ours: past it a request is a 413.
     bodyLimit: LIMITS.bodyBytes,
+    // A parameter up to a bounded name, percent-encoded, reaches its route's schema (a 400 in the house
+    // shape); only a longer one is refused by the router.
+    routerOptions: { maxParamLength: 12 * LIMITS.expression },
+    // A path the router cannot read (bad percent-encoding, too long a parameter), or a request Node
+    // cannot parse (headers past 16 KiB), is answered in the house shape too.
+    frameworkErrors: answerError,
+    clientErrorHandler: answerClientError,
   });
   installErrorHandler(app);
   const metricsPublic = deps.metricsPublic ?? true;

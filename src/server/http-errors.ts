@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError, type ErrorCode } from '../errors.js';
 import { LIMITS } from '../util/input-bounds.js';
@@ -38,29 +40,73 @@ function asDayshiftError(error: FastifyError | DayshiftError | Error): DayshiftE
   return error;
 }
 
+/**
+ * The answer to any error: a DayshiftError by its code, a schema violation as a 400, Fastify's own
+ * 4xx errors (also those the router raises before any route, as `frameworkErrors`) with their status.
+ */
+export function answerError(
+  thrown: FastifyError | DayshiftError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const error = asDayshiftError(thrown);
+  if (error instanceof DayshiftError) {
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    if (status >= 500) request.log.error({ err: error }, error.message);
+    const body: ErrorBody = { error: { code: error.code, message: scrubSecrets(error.message) } };
+    if (error.hint) body.error.hint = scrubSecrets(error.hint);
+    return reply.status(status).send(body);
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return reply.status(400).send({
+      error: { code: 'BAD_REQUEST', message: scrubSecrets(fastifyError.message) },
+    } satisfies ErrorBody);
+  }
+  const status = fastifyError.statusCode && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  const message = status >= 500 ? 'internal error; see the server log' : scrubSecrets(error.message);
+  return reply.status(status).send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request, said in the house shape. */
+const CLIENT_ERRORS: Record<string, { status: number; message: string; hint: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    message: 'the request line and headers are too large',
+    hint: 'send a shorter path, query or headers',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'the request took too long to arrive',
+    hint: 'send it again',
+  },
+};
+
+/**
+ * Answers a request Node's HTTP parser could not read (Fastify's `clientErrorHandler`): a body in the
+ * house shape, then the connection is closed, as Node does by default.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code ?? ''];
+  const status = known?.status ?? 400;
+  const body = JSON.stringify({
+    error: {
+      code: 'BAD_REQUEST',
+      message: known?.message ?? 'the request is not valid HTTP',
+      hint: known?.hint ?? 'send a well-formed HTTP/1.1 request',
+    },
+  } satisfies ErrorBody);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((thrown: FastifyError | DayshiftError | Error, request, reply) => {
-    const error = asDayshiftError(thrown);
-    if (error instanceof DayshiftError) {
-      const status = STATUS_BY_CODE[error.code] ?? 500;
-      if (status >= 500) request.log.error({ err: error }, error.message);
-      const body: ErrorBody = { error: { code: error.code, message: scrubSecrets(error.message) } };
-      if (error.hint) body.error.hint = scrubSecrets(error.hint);
-      return reply.status(status).send(body);
-    }
-    const fastifyError = error as FastifyError;
-    if (fastifyError.validation) {
-      return reply.status(400).send({
-        error: { code: 'BAD_REQUEST', message: scrubSecrets(fastifyError.message) },
-      } satisfies ErrorBody);
-    }
-    const status = fastifyError.statusCode && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const message = status >= 500 ? 'internal error; see the server log' : scrubSecrets(error.message);
-    return reply
-      .status(status)
-      .send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message } });
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({
       error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` },
