@@ -225,6 +225,21 @@ describe('names and bounds of API and CLI input', () => {
       expect((await n.call('DELETE', '/api/v1/tokens/99999999999999999999999')).status).toBe(404);
     });
 
+    it('a Last-Event-ID that is no sequence number replays the stream from the start', async () => {
+      const queued = await n.call('POST', '/api/v1/jobs', { body: { kind: 'selftest' } });
+      const id = queued.body.job.id as number;
+      expect((await n.call('POST', `/api/v1/jobs/${id}/cancel`)).status).toBe(200);
+      for (const resume of ['1e300', '-5', 'abc']) {
+        const response = await fetch(`${n.base}/api/v1/jobs/${id}/events`, {
+          headers: { authorization: `Bearer ${n.token.viewer}`, 'last-event-id': resume },
+        });
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text, resume).toContain('event: cancelled');
+        expect(text).toContain('event: end');
+      }
+    });
+
     it('the OpenAPI document shows the bounds', async () => {
       const doc = (await n.call('GET', '/api/openapi.json')).body;
       const body = (route: string) =>

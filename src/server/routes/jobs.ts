@@ -224,7 +224,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
     async (request, reply) => {
       const jobId = request.params.id;
       if (!(await queue.get(jobId))) throw notFound(jobId);
-      let lastSeq = Number(request.headers['last-event-id'] ?? 0) || 0;
+      // A Last-Event-ID that is no event's sequence number (not a whole number, or past any) starts over.
+      const resumeAt = Number(request.headers['last-event-id'] ?? 0);
+      let lastSeq = Number.isSafeInteger(resumeAt) && resumeAt > 0 ? resumeAt : 0;
       const stream = openEventStream(request, reply);
       const pollMs = options.streamPollMs ?? 200;
       while (!stream.closed) {
