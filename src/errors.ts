@@ -23,6 +23,7 @@ export type ErrorCode =
   /** A restore target outside what the stack file allows (restore.allowed_paths, its servers). */
   | 'RESTORE_TARGET_REFUSED'
   | 'BAD_REQUEST'
+  | 'BODY_TOO_LARGE'
   | 'INTERNAL';
 
 export class DayshiftError extends Error {

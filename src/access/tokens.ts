@@ -3,6 +3,7 @@ import { DayshiftError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import { checkName } from '../util/input-bounds.js';
 import { isRole, type Role } from './roles.js';
 
 /** What is kept of a token: never the token itself, only its SHA-256 and a short prefix to recognise it. */
@@ -41,6 +42,7 @@ export class TokenService {
     }
     const name = input.name.trim();
     if (!name) throw new DayshiftError('BAD_REQUEST', 'a token needs a name', { hint: 'pass --name <name>' });
+    checkName(name, 'the token name');
     const existing = await this.#store.db
       .selectFrom('api_tokens')
       .select('id')
@@ -109,7 +111,8 @@ export class TokenService {
 
   /** Revokes by name or numeric id. */
   async revoke(nameOrId: string): Promise<TokenRecord> {
-    const byId = /^\d+$/.test(nameOrId);
+    // Digits beyond a safe integer are no id any store holds; they are read as a name, which none has.
+    const byId = /^\d+$/.test(nameOrId) && Number.isSafeInteger(Number(nameOrId));
     const row = await this.#store.db
       .updateTable('api_tokens')
       .set({ revoked_at: this.#clock.now() })

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertsTable, Database } from '../store/schema.js';
+import { checkText } from '../util/input-bounds.js';
 import type { AlertStep } from './lifecycle.js';
 import type { AlertRecord, DesiredAlert, NotificationEvent } from './types.js';
 
@@ -238,6 +239,7 @@ export async function acknowledge(
   now: number,
   comment?: string,
 ): Promise<AlertRecord | 'not-open' | undefined> {
+  if (comment !== undefined) checkText(comment, 'the comment');
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;

@@ -47,7 +47,7 @@ export class Alerting {
     this.db = options.db;
     this.clock = options.clock;
     this.silences = new Silences(options.db);
-    this.calendar = new MaintenanceCalendar(options.config.maintenance, options.db);
+    this.calendar = new MaintenanceCalendar(options.config, options.db);
     const sources: AlertSource[] = [
       new CheckAlertSource(options.config, options.db),
       new RuleAlertSource(options.config, options.db, options.logger),

@@ -7,6 +7,7 @@ import { renderNotification } from '../notifiers/templates.js';
 import { DeliveryError, type Notification, type NotifierKindDefinition } from '../notifiers/types.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { ownValue } from '../util/own.js';
 import { applyStep, openAlert, openAlerts, toAlert } from './alert-store.js';
 import { notifiedAlert } from './notified.js';
 import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery } from './outbox.js';
@@ -60,7 +61,7 @@ export async function deliver(
   const { db, config, clock } = context;
   const delivery = await claimDelivery(db, notifier, clock.now());
   if (!delivery) return { status: 'nothing' };
-  const definition = config.notifiers[notifier];
+  const definition = ownValue(config.notifiers, notifier);
   if (!definition) {
     await finishDelivery(db, delivery.id, {
       status: 'failed',

@@ -1,8 +1,11 @@
 import { Cron } from 'croner';
 import type { Kysely } from 'kysely';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import type { Database } from '../store/schema.js';
+import { checkItems, checkName, checkText, checkTime } from '../util/input-bounds.js';
+import { ownValue } from '../util/own.js';
 
 /** A maintenance window as it applies at some moment: from the file (recurring or one-off) or the API. */
 export interface MaintenanceWindow {
@@ -25,10 +28,12 @@ type FileWindow = StackConfig['maintenance'][number];
  */
 export class MaintenanceCalendar {
   readonly #file: readonly FileWindow[];
+  readonly #services: StackConfig['services'];
   readonly #db: Kysely<Database>;
 
-  constructor(file: readonly FileWindow[], db: Kysely<Database>) {
-    this.#file = file;
+  constructor(config: Pick<StackConfig, 'maintenance' | 'services'>, db: Kysely<Database>) {
+    this.#file = config.maintenance;
+    this.#services = config.services;
     this.#db = db;
   }
 
@@ -61,6 +66,11 @@ export class MaintenanceCalendar {
     },
     now: number,
   ): Promise<MaintenanceWindow> {
+    checkName(input.name, 'the window name');
+    if (input.description !== undefined) checkText(input.description, 'the description');
+    checkTime(input.startsAt, now, 'the start');
+    checkTime(input.endsAt, now, 'the end');
+    if (input.services) this.#checkServices(input.services);
     if (!(input.endsAt > input.startsAt))
       throw new DayshiftError('BAD_REQUEST', 'a maintenance window must end after it starts', {
         hint: 'give a positive duration such as 1h',
@@ -79,6 +89,20 @@ export class MaintenanceCalendar {
       .returningAll()
       .executeTakeFirstOrThrow();
     return fromRow(row);
+  }
+
+  /** A window names services of the stack file, so a typo cannot make a window that holds back nothing. */
+  #checkServices(services: readonly string[]): void {
+    checkItems(services, 'the list of services');
+    const known = Object.keys(this.#services);
+    for (const service of services) {
+      if (ownValue(this.#services, checkName(service, 'a service name'))) continue;
+      throw new DayshiftError('BAD_REQUEST', `no service named "${service}" in the stack file`, {
+        hint:
+          didYouMean(service, known) ??
+          (known.length > 0 ? `services: ${known.join(', ')}` : 'this stack file defines no services'),
+      });
+    }
   }
 
   /** Ends a stored window now; false when there is none open or upcoming with that id. */

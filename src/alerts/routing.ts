@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../config/defaults.js';
 import type { StackConfig } from '../config/schema.js';
+import { ownValue } from '../util/own.js';
 
 /** The severities the file knows, most severe first: `incidents.severities` in file order, or the defaults. */
 export function severitiesOf(config: StackConfig): string[] {
@@ -25,12 +26,12 @@ export function routeTo(
 ): string[] {
   const names = requested ?? config.alerting.notify ?? Object.keys(config.notifiers);
   return names.filter((n) => {
-    const notifier = config.notifiers[n];
+    const notifier = ownValue(config.notifiers, n);
     return notifier !== undefined && (!notifier.severities || notifier.severities.includes(severity));
   });
 }
 
 /** The grouping interval of one notifier. */
 export function groupIntervalOf(config: StackConfig, notifier: string): number {
-  return config.notifiers[notifier]?.group_interval ?? config.alerting.group_interval;
+  return ownValue(config.notifiers, notifier)?.group_interval ?? config.alerting.group_interval;
 }

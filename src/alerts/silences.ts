@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { DayshiftError } from '../errors.js';
 import type { Database } from '../store/schema.js';
+import { checkItems, checkText, checkTime, LIMITS } from '../util/input-bounds.js';
 import type { Matcher, Silence } from './types.js';
 
 const MATCHER = /^\s*([A-Za-z_][\w.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
 /** `service=backend`, `severity!=low`, `alertname=~api-.*`: a label, an operator and a value. */
 export function parseMatcher(text: string): Matcher {
+  checkText(text, 'a matcher', LIMITS.expression);
   const m = MATCHER.exec(text);
   if (!m)
     throw new DayshiftError('BAD_REQUEST', `"${text}" is not a matcher`, {
@@ -59,6 +61,10 @@ export class Silences {
       throw new DayshiftError('BAD_REQUEST', 'a silence needs at least one matcher', {
         hint: 'for example --match service=backend or --match alertname=api-slow',
       });
+    checkItems(input.matchers, 'the silence');
+    checkTime(input.startsAt, now, 'the start');
+    checkTime(input.endsAt, now, 'the end');
+    if (input.comment !== undefined) checkText(input.comment, 'the comment');
     if (!(input.endsAt > input.startsAt))
       throw new DayshiftError('BAD_REQUEST', 'a silence must end after it starts', {
         hint: 'give a positive duration such as --for 2h',

@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { Runs } from '../runs/runs.js';
 import type { Database } from '../store/schema.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { ownValue } from '../util/own.js';
 import { crashPoint } from '../util/test-crash.js';
 import { type Dump, releaseDump } from './dump.js';
 import { runHook } from './hooks.js';
@@ -73,7 +74,7 @@ export class Backups {
 
   /** A backup's configuration; an unknown name is an error that lists the known ones. */
   configOf(name: string): BackupConfig {
-    const backup = this.env.config.backups[name];
+    const backup = ownValue(this.env.config.backups, name);
     if (backup) return backup;
     const names = this.names();
     const guess = didYouMean(name, names);
@@ -86,7 +87,7 @@ export class Backups {
     const repoName = this.configOf(name).repository;
     let repository = this.#repositories.get(repoName);
     if (!repository) {
-      const definition = this.env.config.repositories[repoName];
+      const definition = ownValue(this.env.config.repositories, repoName);
       if (!definition)
         throw new DayshiftError(
           'NOT_FOUND',

@@ -15,6 +15,7 @@ export function exitCodeFor(error: unknown): number {
     case 'ALERT_NOT_FOUND':
     case 'NOT_FOUND':
     case 'BAD_REQUEST':
+    case 'BODY_TOO_LARGE':
     case 'JOB_KIND_UNKNOWN':
     case 'RESTORE_TARGET_REFUSED':
       return 2;

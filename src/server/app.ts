@@ -10,8 +10,9 @@ import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { LIMITS } from '../util/input-bounds.js';
 import { challengeWithBasic, installAuth } from './auth.js';
-import { answerUnroutable, installErrorHandler } from './http-errors.js';
+import { answerClientError, answerError, answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import type { StoreSeries } from './prom-text.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -52,11 +53,23 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Job ids in paths are numbers; coercion lets the schemas say so.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    // Fastify's default too, said here so the limit is ours: past it a request is a 413.
+    bodyLimit: LIMITS.bodyBytes,
     // One spelling per route: another case, a doubled or trailing slash matches nothing (404), and so
     // does a `;` parameter (Fastify 5 keeps `;` in the path by default). Percent-encoded characters
     // are decoded before matching; whatever matched, access is decided on that route (auth.ts).
-    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },
+    // A parameter up to a bounded name, percent-encoded, reaches its route's schema (a 400 in the house
+    // shape); only a longer one is refused by the router.
+    routerOptions: {
+      caseSensitive: true,
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+      maxParamLength: 12 * LIMITS.expression,
+    },
+    // A path the router cannot read (bad percent-encoding, too long a parameter) matches no route: the
+    // not-found answer. A request Node cannot parse (headers past 16 KiB) is answered in the house shape.
     frameworkErrors: answerUnroutable,
+    clientErrorHandler: answerClientError,
   });
   installErrorHandler(app);
   installAuth(app, { tokens: deps.tokens });

@@ -6,6 +6,7 @@ import { Secret } from '../config/secret.js';
 import { DayshiftError } from '../errors.js';
 import { checksOf } from '../monitor/configured-checks.js';
 import type { Runs } from '../runs/runs.js';
+import { ownValue } from '../util/own.js';
 import { type CaptureSource, capture } from './captures.js';
 import { substitute } from './substitute.js';
 
@@ -41,7 +42,7 @@ export async function runSmokeSuite(
   env: RunEnvironment,
   record?: { runs: Runs; trigger: string },
 ): Promise<SmokeReport> {
-  const steps = config.smoke[suite];
+  const steps = ownValue(config.smoke, suite);
   if (!steps) {
     const known = Object.keys(config.smoke);
     throw new DayshiftError('BAD_REQUEST', `no smoke suite named "${suite}"`, {

@@ -143,7 +143,9 @@ services:
   it('answers 404 to an unknown heartbeat token, and needs no API token for pings', async () => {
     const response = await fetch(`${base}/ping/not-a-token`);
     expect(response.status).toBe(404);
-    expect(await response.text()).toBe('unknown heartbeat\n');
+    expect(await response.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no heartbeat check has this URL' },
+    });
   });
 
   it('lists checks for a viewer, refuses a run-now to a viewer, and 404s an unknown check', async () => {

@@ -6,6 +6,7 @@ import { parseMatcher, Silences } from '../../alerts/silences.js';
 import type { AlertRecord } from '../../alerts/types.js';
 import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
+import { checkDuration, checkName } from '../../util/input-bounds.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -134,7 +135,7 @@ export function registerAlerts(program: Command): void {
         const result = await acknowledge(
           store.db,
           idOf(id, 'an alert'),
-          options.by ?? whoAmI(),
+          checkName(options.by ?? whoAmI(), '--by'),
           Date.now(),
           options.comment,
         );
@@ -207,6 +208,7 @@ export function registerAlerts(program: Command): void {
             throw new DayshiftError('BAD_REQUEST', `--for "${options.for}" is not a duration`, {
               hint: 'e.g. --for 2h',
             });
+          checkDuration(length, `--for "${options.for}"`);
           const silence = await silences.create(
             {
               matchers: matchers.map(parseMatcher),

@@ -7,6 +7,7 @@ import { baseDirOf } from '../../monitor/configured-checks.js';
 import { notifierKinds } from '../../notifiers/registry.js';
 import { renderNotification } from '../../notifiers/templates.js';
 import { DeliveryError, type NotifiedAlert, type NotifierKindDefinition } from '../../notifiers/types.js';
+import { ownValue } from '../../util/own.js';
 import { globalOptions, openCliStack } from '../context.js';
 
 /** `dayshift notify test <notifier>`: sends a test message now and says what the receiver answered. */
@@ -20,7 +21,7 @@ export function registerNotify(program: Command): void {
     .action(async (name: string, options: { timeout: string }, cmd: Command) => {
       const { config, configPath, store } = await openCliStack(cmd);
       await store.close();
-      const definition = config.notifiers[name];
+      const definition = ownValue(config.notifiers, name);
       if (!definition) {
         const known = Object.keys(config.notifiers);
         throw new DayshiftError('BAD_REQUEST', `no notifier "${name}" in the stack file`, {

@@ -33,7 +33,7 @@ export function registerStatus(program: Command): void {
           else {
             if (options.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
             printStatuses(statuses, uptime);
-            await printMaintenance(new MaintenanceCalendar(config.maintenance, store.db), Date.now());
+            await printMaintenance(new MaintenanceCalendar(config, store.db), Date.now());
             await printHeartbeatUrls(store.db, checks, config.server.listen);
           }
           if (!options.watch) break;

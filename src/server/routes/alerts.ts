@@ -4,14 +4,18 @@ import { alertDetail, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher } from '../../alerts/silences.js';
 import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
+import { checkDuration, LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema, errorResponses } from '../http-errors.js';
-import { anyObjectSchema as anyObject } from '../schemas.js';
-
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'integer' } },
-  required: ['id'],
-} as const;
+import {
+  anyObjectSchema as anyObject,
+  durationSchema,
+  epochMsSchema,
+  expressionSchema,
+  idParams,
+  idSchema,
+  nameSchema,
+  textSchema,
+} from '../schemas.js';
 
 function durationOf(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
@@ -20,7 +24,7 @@ function durationOf(text: string | undefined, what: string): number | undefined 
     throw new DayshiftError('BAD_REQUEST', `${what} "${text}" is not a duration`, {
       hint: 'write for example 30m, 2h or 1d',
     });
-  return ms;
+  return checkDuration(ms, `${what} "${text}"`);
 }
 
 /** `/api/v1/alerts`, `/api/v1/silences`, `/api/v1/maintenance`. */
@@ -40,7 +44,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
           properties: {
             state: { type: 'string', enum: ['pending', 'firing', 'resolved', 'open'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            before: { type: 'integer', description: 'only alerts with a smaller id (paging)' },
+            before: { ...idSchema, description: 'only alerts with a smaller id (paging)' },
           },
         },
         response: {
@@ -94,7 +98,8 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
         body: {
           type: 'object',
           nullable: true,
-          properties: { comment: { type: 'string', maxLength: 2000 } },
+          properties: { comment: textSchema },
+          additionalProperties: false,
         },
         response: { 200: anyObject, 409: errorResponseSchema, ...errors },
       },
@@ -148,12 +153,13 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
           type: 'object',
           required: ['matchers'],
           properties: {
-            matchers: { type: 'array', minItems: 1, items: { type: 'string' } },
-            duration: { type: 'string', description: 'how long from starts_at (default now), e.g. 2h' },
-            starts_at: { type: 'integer' },
-            ends_at: { type: 'integer' },
-            comment: { type: 'string', maxLength: 2000 },
+            matchers: { type: 'array', minItems: 1, maxItems: LIMITS.items, items: expressionSchema },
+            duration: { ...durationSchema, description: 'how long from starts_at (default now), e.g. 2h' },
+            starts_at: epochMsSchema,
+            ends_at: epochMsSchema,
+            comment: textSchema,
           },
+          additionalProperties: false,
         },
         response: { 201: anyObject, ...errors },
       },
@@ -209,7 +215,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
         tags: ['alerts'],
         summary:
           'Maintenance windows open now or starting within `within` (default 7d), from the file and the API',
-        querystring: { type: 'object', properties: { within: { type: 'string' } } },
+        querystring: { type: 'object', properties: { within: durationSchema } },
         response: {
           200: { type: 'object', properties: { windows: { type: 'array', items: anyObject } } },
           ...errors,
@@ -237,12 +243,18 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
           type: 'object',
           required: ['name', 'duration'],
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            duration: { type: 'string' },
-            starts_at: { type: 'integer', description: 'epoch ms; default now' },
-            services: { type: 'array', items: { type: 'string' } },
-            description: { type: 'string', maxLength: 2000 },
+            name: nameSchema,
+            duration: durationSchema,
+            starts_at: { ...epochMsSchema, description: 'epoch ms; default now' },
+            services: {
+              type: 'array',
+              maxItems: LIMITS.items,
+              items: nameSchema,
+              description: 'services of the stack file; all of them when absent',
+            },
+            description: textSchema,
           },
+          additionalProperties: false,
         },
         response: { 201: anyObject, ...errors },
       },

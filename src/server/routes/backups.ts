@@ -11,14 +11,9 @@ import { maskedTo } from '../../backup/sources/restore-confinement.js';
 import { backupStatus } from '../../backup/status.js';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
+import { LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema, errorResponses } from '../http-errors.js';
-import { anyObjectSchema as anyObject, jobSchema } from '../schemas.js';
-
-const nameParams = {
-  type: 'object',
-  properties: { name: { type: 'string' } },
-  required: ['name'],
-} as const;
+import { anyObjectSchema as anyObject, idSchema, jobSchema, nameParams, nameSchema } from '../schemas.js';
 
 /** The run kinds a backup records, as `?kind=` names them. */
 const RUN_KINDS = ['backup', 'drill', 'verify', 'restore'] as const;
@@ -95,7 +90,7 @@ export async function backupRoutes(
           properties: {
             kind: { type: 'string', enum: [...RUN_KINDS] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            before: { type: 'integer', minimum: 1, description: 'page: only runs with a smaller id' },
+            before: { ...idSchema, description: 'page: only runs with a smaller id' },
           },
         },
         response: {
@@ -126,7 +121,7 @@ export async function backupRoutes(
         summary: 'One run of a backup with every step: outcome, time and result',
         params: {
           type: 'object',
-          properties: { name: { type: 'string' }, id: { type: 'integer' } },
+          properties: { name: nameSchema, id: idSchema },
           required: ['name', 'id'],
         },
         response: { 200: { type: 'object', properties: { run: anyObject } }, ...errors },
@@ -158,10 +153,12 @@ export async function backupRoutes(
           properties: {
             snapshot: {
               type: 'string',
+              maxLength: LIMITS.name,
               description: 'a snapshot id or a unique prefix; the newest by default',
             },
             to: {
               type: 'string',
+              maxLength: LIMITS.path,
               description:
                 "another database (a name on the source's server, or a URL without user:password on a server the stack file names) or a path",
             },

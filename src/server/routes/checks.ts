@@ -7,7 +7,9 @@ import type { Monitor } from '../../monitor/monitor.js';
 import { checkStatuses, lastResult, recentSamples, transitionsSince } from '../../monitor/status.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../../util/clock.js';
+import { LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema } from '../http-errors.js';
+import { durationSchema, epochMsSchema } from '../schemas.js';
 
 export interface CheckRouteOptions {
   store: Store;
@@ -42,7 +44,9 @@ const checkStatusSchema = {
 
 const idParams = {
   type: 'object',
-  properties: { id: { type: 'string', description: '`service.check`' } },
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 2 * LIMITS.name + 1, description: '`service.check`' },
+  },
   required: ['id'],
 } as const;
 
@@ -130,10 +134,10 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
         querystring: {
           type: 'object',
           properties: {
-            from: { type: 'integer', description: 'epoch ms; default 24 h before `to`' },
-            to: { type: 'integer', description: 'epoch ms; default now' },
+            from: { ...epochMsSchema, description: 'epoch ms; default 24 h before `to`' },
+            to: { ...epochMsSchema, description: 'epoch ms; default now' },
             step: {
-              type: 'string',
+              ...durationSchema,
               description: 'a duration of whole minutes (`5m`, `1h`, `1d`); default 1h',
             },
           },
@@ -183,7 +187,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
 
 /**
  * The heartbeat URLs cron jobs call: no token header (the URL's secret is the credential), any method
- * that curl or wget sends by default. Unknown tokens get 404 and learn nothing else.
+ * that curl or wget sends by default. Unknown tokens get the usual 404 answer and learn nothing else.
  */
 export async function heartbeatRoutes(app: FastifyInstance, options: { monitor: Monitor }): Promise<void> {
   const kinds = { '': 'ok', '/start': 'start', '/fail': 'fail' } as const;
@@ -194,8 +198,11 @@ export async function heartbeatRoutes(app: FastifyInstance, options: { monitor: 
       config: { public: true },
       schema: { hide: true },
       handler: async (request, reply) => {
-        const checkId = await options.monitor.heartbeats.ping(request.params.token, kind);
-        if (!checkId) return reply.code(404).type('text/plain').send('unknown heartbeat\n');
+        const { token } = request.params;
+        // A token no check could have (too long, a NUL) is as unknown as any other.
+        const plausible = token.length <= LIMITS.expression && !token.includes('\u0000');
+        const checkId = plausible ? await options.monitor.heartbeats.ping(token, kind) : undefined;
+        if (!checkId) throw new DayshiftError('NOT_FOUND', 'no heartbeat check has this URL');
         return reply.type('text/plain').send('OK\n');
       },
     });

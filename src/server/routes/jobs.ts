@@ -2,8 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
+import { checkJsonDepth, checkTime, LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema } from '../http-errors.js';
-import { idParams, jobEventSchema, jobSchema, queueHealthSchema } from '../schemas.js';
+import {
+  epochMsSchema,
+  expressionSchema,
+  idParams,
+  idSchema,
+  jobEventSchema,
+  jobSchema,
+  nameSchema,
+  queueHealthSchema,
+} from '../schemas.js';
 import { openEventStream } from '../sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
@@ -29,10 +39,13 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         querystring: {
           type: 'object',
           properties: {
-            status: { type: 'string', description: 'comma-separated statuses, e.g. `failed,cancelled`' },
-            kind: { type: 'string' },
+            status: {
+              ...expressionSchema,
+              description: 'comma-separated statuses, e.g. `failed,cancelled`',
+            },
+            kind: nameSchema,
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            beforeId: { type: 'integer', minimum: 1, description: 'page: only jobs with a smaller id' },
+            beforeId: { ...idSchema, description: 'page: only jobs with a smaller id' },
           },
         },
         response: {
@@ -61,14 +74,19 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         body: {
           type: 'object',
           properties: {
-            kind: { type: 'string' },
-            payload: {},
+            kind: nameSchema,
+            payload: { description: `any JSON value, nested at most ${LIMITS.jsonDepth} levels` },
             uniqueKey: {
-              type: 'string',
+              ...expressionSchema,
               description: 'no second job with this key while one is queued or running',
             },
-            priority: { type: 'integer', description: 'higher runs first' },
-            runAt: { type: 'integer', description: 'epoch milliseconds; default now' },
+            priority: {
+              type: 'integer',
+              minimum: -LIMITS.priority,
+              maximum: LIMITS.priority,
+              description: 'higher runs first',
+            },
+            runAt: { ...epochMsSchema, description: 'epoch milliseconds; default now' },
           },
           required: ['kind'],
           additionalProperties: false,
@@ -92,6 +110,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
           },
         );
       }
+      // Stored and answered as JSON: a value nested past what any payload needs could not be written back.
+      checkJsonDepth(payload, 'the payload');
+      if (runAt !== undefined) checkTime(runAt, queue.clock.now(), 'runAt');
       const job = await queue.enqueue(kind, payload ?? {}, { uniqueKey, priority, runAt });
       if (!job) {
         throw new DayshiftError(
@@ -171,7 +192,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
         summary: 'Put every failed job (optionally of one kind) back in the queue',
         description:
           'Of failed jobs sharing a unique key only the newest is replayed, and only when no queued or running job holds the key; the others are listed in `skipped` with the reason.',
-        body: { type: ['object', 'null'], properties: { kind: { type: 'string' } } },
+        body: { type: ['object', 'null'], properties: { kind: nameSchema } },
         response: { 200: replayReportSchema, 503: errorResponseSchema, ...errors },
       },
     },
@@ -205,7 +226,9 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
     async (request, reply) => {
       const jobId = request.params.id;
       if (!(await queue.get(jobId))) throw notFound(jobId);
-      let lastSeq = Number(request.headers['last-event-id'] ?? 0) || 0;
+      // A Last-Event-ID that is no event's sequence number (not a whole number, or past any) starts over.
+      const resumeAt = Number(request.headers['last-event-id'] ?? 0);
+      let lastSeq = Number.isSafeInteger(resumeAt) && resumeAt > 0 ? resumeAt : 0;
       const stream = openEventStream(request, reply);
       const pollMs = options.streamPollMs ?? 200;
       while (!stream.closed) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../../access/tokens.js';
 import { errorResponses } from '../http-errors.js';
-import { tokenSchema } from '../schemas.js';
+import { nameParams, nameSchema, tokenSchema } from '../schemas.js';
 
 /** Token management: admin only. A created token is in the response once and never again. */
 export async function tokenRoutes(app: FastifyInstance, options: { tokens: TokenService }): Promise<void> {
@@ -34,7 +34,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
         body: {
           type: 'object',
           properties: {
-            name: { type: 'string', minLength: 1 },
+            name: nameSchema,
             role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
           },
           required: ['name', 'role'],
@@ -59,7 +59,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
       schema: {
         tags: ['access'],
         summary: 'Revoke a token by name or id',
-        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        params: nameParams,
         response: { 200: { type: 'object', properties: { record: tokenSchema } }, ...errors },
       },
     },
