@@ -361,6 +361,7 @@ export class Backups {
         () => this.restoreInto(name, snapshot, target, { over: occupied, signal: options.signal }),
         (b) => ({ snapshot: snapshot.id, target: target.description, bytes: b }),
       );
+      crashPoint('restore:after-write');
       const result: RestoreResult = {
         runId: recorder.runId,
         snapshot,

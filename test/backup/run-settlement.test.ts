@@ -128,40 +128,50 @@ async function expectAgreement(f: Fixture): Promise<void> {
   expect(new Set(snapshots.map((s) => s.run)).size).toBe(snapshots.length);
 }
 
-describe('a drill job SIGKILLed after its restore', () => {
-  /** Takes a snapshot, queues a drill that a node killing itself after the restore claims, then lets another node recover it. */
-  async function crashDrill(maxAttempts: number): Promise<{ f: Fixture; job: Job }> {
-    const f = await fixture('sqlite');
-    await f.backups.run('media', { trigger: 'test' });
-    const doomed = await startNodeProcess(f.configPath, f.test.options, {
-      LEASE_MS: '1000',
-      DAYSHIFT_TEST_CRASH_AT: 'drill:after-restore',
-    });
-    children.push(doomed);
-    const crashed = new Promise<NodeJS.Signals | null>((resolve) =>
-      doomed.once('exit', (_code, signal) => resolve(signal)),
-    );
-    const queued = await f.queue.enqueue('backup.drill', { backup: 'media' }, { maxAttempts });
-    if (!queued) throw new Error('the drill job was not queued');
-    expect(await crashed).toBe('SIGKILL');
-    const killed = await runsOf(f, ['drill']);
-    expect(killed.map((r) => r.status)).toEqual(['running']);
+/** Takes a snapshot, queues a job that a node killing itself at `point` claims, then lets another node recover it. */
+async function crashJob(
+  kind: 'backup.drill' | 'backup.restore',
+  point: 'drill:after-restore' | 'restore:after-write',
+  maxAttempts: number,
+): Promise<{ f: Fixture; job: Job }> {
+  const f = await fixture('sqlite');
+  const { snapshot } = await f.backups.run('media', { trigger: 'test' });
+  const doomed = await startNodeProcess(f.configPath, f.test.options, {
+    LEASE_MS: '1000',
+    DAYSHIFT_TEST_CRASH_AT: point,
+  });
+  children.push(doomed);
+  const crashed = new Promise<NodeJS.Signals | null>((resolve) =>
+    doomed.once('exit', (_code, signal) => resolve(signal)),
+  );
+  const payload =
+    kind === 'backup.drill'
+      ? { backup: 'media' }
+      : { backup: 'media', snapshot: snapshot.id, to: 'restored' };
+  const queued = await f.queue.enqueue(kind, payload, { maxAttempts });
+  if (!queued) throw new Error(`the ${kind} job was not queued`);
+  expect(await crashed).toBe('SIGKILL');
+  const killed = await runsOf(f, [kind === 'backup.drill' ? 'drill' : 'restore']);
+  expect(killed.map((r) => r.status)).toEqual(['running']);
 
-    children.push(await startNodeProcess(f.configPath, f.test.options, { LEASE_MS: '1000' }));
-    const job = await until(
-      async () => {
-        const current = await f.queue.get(queued.id);
-        return current?.status === 'completed' || current?.status === 'failed' ? current : undefined;
-      },
-      'the drill job to end on the surviving node',
-      60_000,
-    );
-    await until(
-      async () => ((await runsOf(f)).every((r) => r.status !== 'running') ? true : undefined),
-      'no run to be left running',
-    );
-    return { f, job };
-  }
+  children.push(await startNodeProcess(f.configPath, f.test.options, { LEASE_MS: '1000' }));
+  const job = await until(
+    async () => {
+      const current = await f.queue.get(queued.id);
+      return current?.status === 'completed' || current?.status === 'failed' ? current : undefined;
+    },
+    `the ${kind} job to end on the surviving node`,
+    60_000,
+  );
+  await until(
+    async () => ((await runsOf(f)).every((r) => r.status !== 'running') ? true : undefined),
+    'no run to be left running',
+  );
+  return { f, job };
+}
+
+describe('a drill job SIGKILLed after its restore', () => {
+  const crashDrill = (maxAttempts: number) => crashJob('backup.drill', 'drill:after-restore', maxAttempts);
 
   it('on its last attempt: the job fails and its run is closed as interrupted, not left running', async () => {
     const { f, job } = await crashDrill(1);
@@ -184,6 +194,19 @@ describe('a drill job SIGKILLed after its restore', () => {
       error: expect.stringMatching(/^interrupted: .*the job was retried$/),
     });
     expect(job.result).toMatchObject({ ok: true, runId: drills[0]?.id });
+    await expectAgreement(f);
+  }, 120_000);
+});
+
+describe('a restore job SIGKILLed after writing its target, on its last attempt', () => {
+  it('fails, and its run is closed as interrupted, saying the target may be partly written', async () => {
+    const { f, job } = await crashJob('backup.restore', 'restore:after-write', 1);
+    expect(job.status).toBe('failed');
+    const restores = await runsOf(f, ['restore']);
+    expect(restores.map((r) => r.status)).toEqual(['failed']);
+    expect(restores[0]?.summary).toEqual({
+      error: expect.stringMatching(/^interrupted: .*last attempt.*the restore target may be partly written/),
+    });
     await expectAgreement(f);
   }, 120_000);
 });
