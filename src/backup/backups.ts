@@ -17,7 +17,7 @@ import { repositoryKindOf } from './repositories/registry.js';
 import type { BackupRepository, Snapshot, VerifyResult } from './repository.js';
 import type { RestoreTarget } from './restore-target.js';
 import { applyRetention } from './retention.js';
-import { RunRecorder } from './run-recorder.js';
+import { type JobAttempt, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
 import { confineRestoreTo, restorePolicy } from './sources/restore-confinement.js';
 import type { ConfinedTo, SourceContext } from './sources/source.js';
@@ -118,14 +118,19 @@ export class Backups {
       trigger: string;
       signal?: AbortSignal;
       retention?: boolean;
-      /** Told the run's id as soon as it is recorded (a job keeps it, to close the run if it is killed). */
-      onStarted?: (runId: number) => Promise<void>;
+      attempt?: JobAttempt;
     },
   ): Promise<BackupRunResult> {
     const backup = this.configOf(name);
     const repository = this.repositoryOf(name);
-    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'backup', name, options.trigger);
-    await options.onStarted?.(recorder.runId);
+    const recorder = await RunRecorder.start(
+      this.env.runs,
+      this.clock,
+      'backup',
+      name,
+      options.trigger,
+      options.attempt,
+    );
     const hookOptions = { cwd: this.env.baseDir, timeoutMs: backup.hook_timeout };
     try {
       let snapshot: Snapshot;
@@ -237,12 +242,19 @@ export class Backups {
    */
   async verify(
     name: string,
-    options: { snapshot?: string; trigger: string; readDataPercent?: number },
+    options: { snapshot?: string; trigger: string; readDataPercent?: number; attempt?: JobAttempt },
   ): Promise<{ runId: number; ok: boolean; results: Array<VerifyResult & { snapshot: string }> }> {
     const backup = this.configOf(name);
     const repository = this.repositoryOf(name);
     const readDataPercent = options.readDataPercent ?? backup.verify?.read_data ?? 5;
-    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'verify', name, options.trigger);
+    const recorder = await RunRecorder.start(
+      this.env.runs,
+      this.clock,
+      'verify',
+      name,
+      options.trigger,
+      options.attempt,
+    );
     try {
       const snapshots = options.snapshot
         ? [await this.snapshot(name, options.snapshot)]
@@ -296,7 +308,14 @@ export class Backups {
    */
   async restore(
     name: string,
-    options: { snapshot?: string; to?: string; force?: boolean; trigger: string; signal?: AbortSignal },
+    options: {
+      snapshot?: string;
+      to?: string;
+      force?: boolean;
+      trigger: string;
+      signal?: AbortSignal;
+      attempt?: JobAttempt;
+    },
   ): Promise<RestoreResult> {
     const backup = this.configOf(name);
     const source = sourceOf(backup.source.kind);
@@ -324,9 +343,17 @@ export class Backups {
           trigger: `safety snapshot before restoring ${snapshot.id}`,
           signal: options.signal,
           retention: false,
+          attempt: options.attempt,
         })
       ).snapshot.id;
-    const recorder = await RunRecorder.start(this.env.runs, this.clock, 'restore', name, options.trigger);
+    const recorder = await RunRecorder.start(
+      this.env.runs,
+      this.clock,
+      'restore',
+      name,
+      options.trigger,
+      options.attempt,
+    );
     const started = this.clock.now();
     try {
       const bytes = await recorder.step(
@@ -335,6 +362,7 @@ export class Backups {
         () => this.restoreInto(name, snapshot, target, { over: occupied, signal: options.signal }),
         (b) => ({ snapshot: snapshot.id, target: target.description, bytes: b }),
       );
+      crashPoint('restore:after-write');
       const result: RestoreResult = {
         runId: recorder.runId,
         snapshot,

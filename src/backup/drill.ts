@@ -1,8 +1,9 @@
+import { crashPoint } from '../util/test-crash.js';
 import type { Backups } from './backups.js';
 import { type AssertionOutcome, type DrillAssertion, runAssertion } from './drill-assertions.js';
 import type { Snapshot } from './repository.js';
 import type { RestoreTarget } from './restore-target.js';
-import { describeError, RunRecorder } from './run-recorder.js';
+import { describeError, type JobAttempt, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
 import { SCRATCH_ABANDONED_AFTER_MS } from './sources/scratch-names.js';
 
@@ -34,12 +35,19 @@ export interface DrillReport {
 export async function runDrill(
   backups: Backups,
   name: string,
-  options: { trigger: string; signal?: AbortSignal },
+  options: { trigger: string; signal?: AbortSignal; attempt?: JobAttempt },
 ): Promise<DrillReport> {
   const backup = backups.configOf(name);
   const drill = backup.drill;
   const clock = backups.clock;
-  const recorder = await RunRecorder.start(backups.env.runs, clock, 'drill', name, options.trigger);
+  const recorder = await RunRecorder.start(
+    backups.env.runs,
+    clock,
+    'drill',
+    name,
+    options.trigger,
+    options.attempt,
+  );
   const report: DrillReport = {
     runId: recorder.runId,
     backup: name,
@@ -94,6 +102,7 @@ export async function runDrill(
         () => backups.restoreInto(name, snap, scratch, { over: false, signal: options.signal }),
         (bytes) => ({ snapshot: snap.id, target: scratch.description, bytes }),
       );
+      crashPoint('drill:after-restore');
       for (const assertion of assertionsFor(drill?.assert ?? [], snapshot)) {
         const at = clock.now();
         const outcome = await runAssertion(assertion, target, snapshot);

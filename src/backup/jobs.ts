@@ -4,8 +4,9 @@ import type { Scheduler } from '../jobs/scheduler.js';
 import type { Job } from '../jobs/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Backups } from './backups.js';
-import { settleAttempt } from './crash-recovery.js';
+import { BACKUP_RUN_KINDS, type SucceededAttempt, settleOrphanedRuns, settleRun } from './crash-recovery.js';
 import { runDrill } from './drill.js';
+import type { JobAttempt } from './run-recorder.js';
 
 export const BACKUP_RUN_KIND = 'backup.run';
 export const BACKUP_DRILL_KIND = 'backup.drill';
@@ -19,11 +20,6 @@ interface RestorePayload extends BackupPayload {
   force?: boolean;
 }
 
-const INTERRUPTED =
-  'interrupted: the process running this backup stopped before it finished; the job was retried';
-const ABANDONED =
-  'interrupted: the process running this backup stopped before it finished, in the last attempt its job had';
-
 interface BackupPayload {
   backup: string;
   /** Recorded on the run: `schedule` unless the job was queued otherwise (`api`). */
@@ -36,15 +32,52 @@ function attemptRunOf(job: Job): number | undefined {
   return typeof runId === 'number' ? runId : undefined;
 }
 
+/** This attempt of a job holds the run it opens: its id goes into the job's progress at once. */
+function attemptOf(job: Job, progress: (data: Record<string, unknown>) => Promise<void>): JobAttempt {
+  return { job: job.id, started: (runId) => progress({ runId }) };
+}
+
 /**
- * The job kinds that take, drill and verify backups on their schedules. A backup cut off by a crash
- * is claimed again when its lease runs out: the retry settles the killed attempt's run first (see
- * settleAttempt), and completes without a second snapshot when that attempt had committed one.
+ * An earlier attempt of this job that was killed (its lease ran out) left its run marked running, or
+ * (a backup) had finished its work before its job could complete. Settles that run; returns what a
+ * backup's attempt had committed, when it had.
+ */
+async function settleEarlier(
+  backups: Backups,
+  job: Job,
+  logger: Logger,
+): Promise<SucceededAttempt | undefined> {
+  const earlier = attemptRunOf(job);
+  if (earlier === undefined) return undefined;
+  const settled = await settleRun(backups, earlier, 'retried');
+  if (settled.outcome === 'succeeded') {
+    logger.warn(
+      { job: job.id, run: earlier, snapshot: settled.result.snapshot },
+      'the interrupted attempt had stored its snapshot; the job completes with it',
+    );
+    return settled.result;
+  }
+  if (settled.outcome === 'interrupted')
+    logger.warn({ job: job.id, run: earlier }, 'closed the run of an interrupted attempt');
+  return undefined;
+}
+
+/**
+ * The job kinds that take, drill, verify and restore backups. Each attempt records the run it opens
+ * in its job's progress. An attempt cut off by a crash is claimed again when its lease runs out: the
+ * retry settles the killed attempt's run first (see settleRun), and a backup completes without a
+ * second snapshot when that attempt had committed one. When the killed attempt was the last, `ended`
+ * settles its run.
  */
 export function backupJobKinds(backups: Backups | undefined): JobKind[] {
   const need = (): Backups => {
     if (!backups) throw new Error('this node was started without a stack file, so it has no backups');
     return backups;
+  };
+  // The last attempt was killed: no retry will settle its run, so this does.
+  const ended = async (job: Job): Promise<void> => {
+    const runId = attemptRunOf(job);
+    if (runId !== undefined) await settleRun(need(), runId, 'last-attempt');
   };
   const run: JobKind<BackupPayload> = {
     kind: BACKUP_RUN_KIND,
@@ -53,58 +86,48 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal, progress, logger }) => {
       const backups = need();
-      const name = job.payload.backup;
-      // An earlier attempt that was killed (its lease ran out) left its run marked running, or had
-      // finished its work before its job could complete.
-      const earlier = attemptRunOf(job);
-      if (earlier !== undefined) {
-        const settled = await settleAttempt(backups, name, earlier, INTERRUPTED);
-        if (settled.outcome === 'succeeded') {
-          logger.warn(
-            { backup: name, run: earlier, snapshot: settled.result.snapshot },
-            'the interrupted attempt had stored its snapshot; the job completes with it',
-          );
-          return settled.result;
-        }
-        if (settled.outcome === 'interrupted')
-          logger.warn({ backup: name, run: earlier }, 'closed the run of an interrupted attempt');
-      }
+      const done = await settleEarlier(backups, job, logger);
+      if (done) return done;
       const result = await backups.run(job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         signal,
-        onStarted: (runId) => progress({ runId }),
+        attempt: attemptOf(job, progress),
       });
       return { snapshot: result.snapshot.id, runId: result.runId, removed: result.removed };
     },
-    // The last attempt was killed: no retry will settle its run, so this does.
-    ended: async (job) => {
-      const runId = attemptRunOf(job);
-      if (runId !== undefined) await settleAttempt(need(), job.payload.backup, runId, ABANDONED);
-    },
+    ended,
   };
   const drill: JobKind<BackupPayload> = {
     kind: BACKUP_DRILL_KIND,
     retry: { maxAttempts: 1 },
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
-    handler: async ({ job, signal }) => {
+    handler: async ({ job, signal, progress, logger }) => {
+      await settleEarlier(need(), job, logger);
       const report = await runDrill(need(), job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         signal,
+        attempt: attemptOf(job, progress),
       });
       // A failed drill is evidence, recorded as a run; it is not retried until the next schedule.
       return { ok: report.ok, runId: report.runId, rtoMs: report.rtoMs, failures: report.failures };
     },
+    ended,
   };
   const verify: JobKind<BackupPayload> = {
     kind: BACKUP_VERIFY_KIND,
     retry: { maxAttempts: 1 },
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
-    handler: async ({ job }) => {
-      const result = await need().verify(job.payload.backup, { trigger: job.payload.trigger ?? 'schedule' });
+    handler: async ({ job, progress, logger }) => {
+      await settleEarlier(need(), job, logger);
+      const result = await need().verify(job.payload.backup, {
+        trigger: job.payload.trigger ?? 'schedule',
+        attempt: attemptOf(job, progress),
+      });
       return { ok: result.ok, runId: result.runId };
     },
+    ended,
   };
   const restore: JobKind<RestorePayload> = {
     kind: BACKUP_RESTORE_KIND,
@@ -112,9 +135,17 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     retry: { maxAttempts: 1 },
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
-    handler: async ({ job, signal }) => {
+    handler: async ({ job, signal, progress, logger }) => {
+      await settleEarlier(need(), job, logger);
       const { backup, snapshot, to, force, trigger } = job.payload;
-      const result = await need().restore(backup, { snapshot, to, force, trigger: trigger ?? 'api', signal });
+      const result = await need().restore(backup, {
+        snapshot,
+        to,
+        force,
+        trigger: trigger ?? 'api',
+        signal,
+        attempt: attemptOf(job, progress),
+      });
       return {
         runId: result.runId,
         snapshot: result.snapshot.id,
@@ -123,42 +154,42 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
         safetySnapshot: result.safetySnapshot ?? null,
       };
     },
+    ended,
   };
   return [run, drill, verify, restore] as JobKind[];
 }
 
+const BACKUP_JOB_KINDS = [BACKUP_RUN_KIND, BACKUP_DRILL_KIND, BACKUP_VERIFY_KIND, BACKUP_RESTORE_KIND];
+
 /**
- * Settles the runs of backup jobs that ended while their run was still marked running: a node was
- * killed between failing a job whose last attempt's lease ran out and settling that attempt's run, or
- * a job was cancelled while its attempt's run was open. Run when a node starts.
+ * Settles, when a node starts, the runs of the backup service left `running` by a process that
+ * stopped: those of backup, drill, verify and restore jobs that ended while their run was open (a node
+ * was killed between failing a job whose last attempt's lease ran out and settling that attempt's
+ * run, or a job was cancelled while its run was open), and those no job holds (a CLI's) whose process
+ * on this host is gone. Returns how many it settled.
  */
-export async function settleEndedBackupJobs(
+export async function settleStoppedBackupRuns(
   queue: JobQueue,
   backups: Backups,
   logger?: Logger,
 ): Promise<number> {
-  const open = new Set(
-    (await backups.env.runs.list({ kinds: ['backup'], limit: 500 }))
-      .filter((r) => r.status === 'running')
-      .map((r) => r.id),
-  );
-  if (open.size === 0) return 0;
+  const open = await backups.env.runs.running({ kinds: BACKUP_RUN_KINDS });
+  if (open.length === 0) return 0;
   let settled = 0;
-  const ended = await queue.list({ kind: BACKUP_RUN_KIND, status: ['failed', 'cancelled'], limit: 500 });
-  for (const job of ended) {
-    const runId = attemptRunOf(job);
-    const name = (job.payload as Partial<BackupPayload> | null)?.backup;
-    if (
-      runId === undefined ||
-      !open.has(runId) ||
-      typeof name !== 'string' ||
-      !backups.names().includes(name)
-    )
-      continue;
-    if ((await settleAttempt(backups, name, runId, ABANDONED)).outcome !== 'none') settled++;
-  }
+  const held = new Set(open.map((r) => r.id));
+  for (const kind of BACKUP_JOB_KINDS)
+    for (const job of await queue.list({ kind, status: ['failed', 'cancelled'], limit: 500 })) {
+      const runId = attemptRunOf(job);
+      if (runId === undefined || !held.has(runId)) continue;
+      if ((await settleRun(backups, runId, 'last-attempt')).outcome !== 'none') settled++;
+    }
+  const orphans = await settleOrphanedRuns(backups);
+  settled += orphans.length;
   if (settled)
-    logger?.warn({ runs: settled }, 'settled the runs of backup jobs that ended while they were open');
+    logger?.warn(
+      { runs: settled },
+      'settled the runs of backups, drills, verifications and restores that stopped while open',
+    );
   return settled;
 }
 

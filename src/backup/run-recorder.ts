@@ -10,6 +10,16 @@ export function scrubbed<T>(value: T): T {
 }
 
 /**
+ * The job attempt a backup, drill, verify or restore runs in. The job holds the run: it keeps the
+ * run's id (`started`, before any work), so a retry or the end of the job closes a run whose attempt
+ * was killed. Without one (the CLI), the run is held by its process alone.
+ */
+export interface JobAttempt {
+  job: number;
+  started(runId: number): Promise<void>;
+}
+
+/**
  * Records a backup, verify, restore or drill as a run: each step with its outcome, time and result,
  * then the run's status and summary. A failing step is recorded with the error's message (scrubbed)
  * and the error goes on to the caller.
@@ -32,14 +42,18 @@ export class RunRecorder {
     return new RunRecorder(runs, clock, runId, steps);
   }
 
+  /** Opens the run; a job's attempt is told its id before any work starts. */
   static async start(
     runs: Runs,
     clock: Clock,
     kind: string,
     name: string,
     trigger: string,
+    attempt?: JobAttempt,
   ): Promise<RunRecorder> {
-    return new RunRecorder(runs, clock, await runs.start(kind, name, trigger));
+    const runId = await runs.start(kind, name, trigger, attempt?.job);
+    await attempt?.started(runId);
+    return new RunRecorder(runs, clock, runId);
   }
 
   /** Runs one step and records it; `okOf` decides a result that is not an exception (a failed check). */

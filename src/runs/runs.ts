@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { currentHolder, type RunHolder } from './holder.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 
@@ -29,6 +30,12 @@ export interface RunRecord {
   steps: RunStepRecord[];
 }
 
+/**
+ * A run still marked running, the process holding it (null: recorded before holders were) and the
+ * job whose attempt opened it (null: none did).
+ */
+export type RunningRun = RunSummary & { holder: RunHolder | null; job: number | null };
+
 /** The record of runs: started, a row per step as it ends, finished with a status. */
 export class Runs {
   readonly #db: Kysely<Database>;
@@ -39,7 +46,9 @@ export class Runs {
     this.#clock = clock;
   }
 
-  async start(kind: string, name: string, trigger: string): Promise<number> {
+  /** Opens a run, held by this process (and `job`, when a job's attempt opens it) until it finishes. */
+  async start(kind: string, name: string, trigger: string, job?: number): Promise<number> {
+    const holder = currentHolder();
     const row = await this.#db
       .insertInto('runs')
       .values({
@@ -50,6 +59,10 @@ export class Runs {
         started_at: this.#clock.now(),
         finished_at: null,
         summary: null,
+        holder_host: holder.host,
+        holder_pid: holder.pid,
+        holder_started: holder.started,
+        holder_job: job ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -92,6 +105,25 @@ export class Runs {
       .where('status', '=', 'running')
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The runs still marked running, of the given kinds (and name), with the process holding each. */
+  async running(filter: { kinds: readonly string[]; name?: string }): Promise<RunningRun[]> {
+    let query = this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .where('status', '=', 'running')
+      .where('kind', 'in', [...filter.kinds]);
+    if (filter.name !== undefined) query = query.where('name', '=', filter.name);
+    const rows = await query.orderBy('id').execute();
+    return rows.map((row) => ({
+      ...summaryOf(row),
+      holder:
+        row.holder_host === null || row.holder_pid === null
+          ? null
+          : { host: row.holder_host, pid: Number(row.holder_pid), started: row.holder_started },
+      job: row.holder_job === null ? null : Number(row.holder_job),
+    }));
   }
 
   /** The newest finished run of a kind and name, optionally with a given status. */

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
 import { Alerting } from '../alerts/alerting.js';
-import { scheduleBackups, settleEndedBackupJobs } from '../backup/jobs.js';
+import { scheduleBackups, settleStoppedBackupRuns } from '../backup/jobs.js';
 import { openBackups } from '../backup/open.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
@@ -148,8 +148,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   if (backups) {
     await scheduleBackups(scheduler, backups, logger);
     // A repository that cannot be read now is no reason not to serve; the next start tries again.
-    await settleEndedBackupJobs(queue, backups, logger).catch((error: unknown) =>
-      logger.warn({ err: error }, 'could not settle the runs of ended backup jobs'),
+    await settleStoppedBackupRuns(queue, backups, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not settle the runs of stopped backups'),
     );
   }
   if (monitor) {

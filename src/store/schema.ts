@@ -168,6 +168,12 @@ export interface RunsTable {
   started_at: number;
   finished_at: number | null;
   summary: string | null;
+  /** The process that opened the run (see src/runs/holder.ts); null before migration 007. */
+  holder_host: string | null;
+  holder_pid: number | null;
+  holder_started: string | null;
+  /** The job whose attempt opened the run; null when none did (the CLI). */
+  holder_job: number | null;
 }
 
 export interface RunStepsTable {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type Backups, totalBytes } from '../../backup/backups.js';
+import { settleOrphanedRuns } from '../../backup/crash-recovery.js';
 import { type DrillReport, runDrill } from '../../backup/drill.js';
 import { openBackups } from '../../backup/open.js';
 import { formatBytes, type TransferProgress } from '../../backup/progress.js';
@@ -24,6 +25,19 @@ async function withBackups<T>(cmd: Command, work: (backups: Backups) => Promise<
   }
 }
 
+/**
+ * Before a verb that opens a run of `name`: closes the runs of that backup an earlier `dayshift`
+ * process on this host left running when it was killed, and says so on stderr.
+ */
+async function settleKilled(backups: Backups, name: string): Promise<void> {
+  for (const s of await settleOrphanedRuns(backups, { name }))
+    process.stderr.write(
+      `run ${s.runId} (${s.kind} ${s.name}) was left running by a process that stopped; recorded as ${
+        s.outcome === 'succeeded' ? 'succeeded with the snapshot it had committed' : 'failed, interrupted'
+      }\n`,
+    );
+}
+
 /** One line redrawn in place on a terminal: bytes, share of the total, rate. */
 function drawProgress(p: TransferProgress): void {
   const share = p.total
@@ -45,6 +59,7 @@ export function registerBackup(program: Command): void {
     .argument('<name>', 'a backup under backups: in the stack file')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withBackups(cmd, async (backups) => {
+        await settleKilled(backups, name);
         const result = await backups.run(name, { trigger: 'cli' });
         if (globalOptions(cmd).json) return print(result);
         const s = result.snapshot;
@@ -116,6 +131,7 @@ export function registerBackup(program: Command): void {
     .option('--read-data <percent>', 'restic: the share of data to re-read')
     .action(async (name: string, id: string | undefined, o: { readData?: string }, cmd: Command) =>
       withBackups(cmd, async (backups) => {
+        await settleKilled(backups, name);
         const result = await backups.verify(name, {
           snapshot: id,
           trigger: 'cli',
@@ -149,6 +165,7 @@ export function registerBackup(program: Command): void {
     )
     .action(async (name: string, id: string, o: { to?: string; force?: boolean }, cmd: Command) =>
       withBackups(cmd, async (backups) => {
+        await settleKilled(backups, name);
         const result = await backups.restore(name, {
           snapshot: id,
           to: o.to,
@@ -172,6 +189,7 @@ export function registerBackup(program: Command): void {
     .argument('<name>', 'a backup under backups:')
     .action(async (name: string, _o: unknown, cmd: Command) =>
       withBackups(cmd, async (backups) => {
+        await settleKilled(backups, name);
         const report = await runDrill(backups, name, { trigger: 'cli' });
         if (globalOptions(cmd).json) print(report);
         else printDrill(report);
