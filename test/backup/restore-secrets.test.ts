@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
 import { createLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { routerTable } from '../helpers/route-table.js';
 import { stackFrom } from '../helpers/stack.js';
 import { until } from '../helpers/stores.js';
 import { pgSource, pgUrl } from './restore-fixture.js';
@@ -38,21 +39,6 @@ interface Answer {
   alerts?: Array<{ id: number }>;
   runs: Array<{ id: number }>;
   error: { message: string };
-}
-
-/** The GET routes of a Fastify tree as printRoutes draws it: `├── /api/v1/jobs (GET)`, children indented. */
-function getRoutesOf(tree: string): string[] {
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const match = line.match(/^([│ ]*)[├└]── (.*) \(([^)]*)\)$/);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    stack.length = depth;
-    stack.push(match[2] ?? '');
-    if ((match[3] ?? '').split(', ').includes('GET')) routes.push(stack.join(''));
-  }
-  return routes;
 }
 
 describe('no secret canary in API answers, job payloads, run records or logs', () => {
@@ -185,7 +171,9 @@ backups:
   });
 
   it('no GET route of the router answers with a canary', async () => {
-    const routes = getRoutesOf(node.server.printRoutes({ commonPrefix: false, method: 'GET' }));
+    const routes = routerTable(node.server.printRoutes())
+      .filter((route) => route.method === 'GET')
+      .map((route) => route.url);
     for (const expected of [
       '/api/v1/jobs',
       '/api/v1/jobs/:id',

@@ -11,6 +11,7 @@ import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { installAuth } from '../../src/server/auth.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { routerTable } from '../helpers/route-table.js';
 import { stackFrom } from '../helpers/stack.js';
 
 /**
@@ -155,25 +156,9 @@ async function pool<T>(items: T[], width: number, work: (item: T) => Promise<voi
   );
 }
 
-/**
- * The router's own table from `printRoutes()`: its radix tree, one node a line as
- * `<indent>├── <segment> (METHODS)`, four columns per level, methods only on nodes that end a route;
- * a route's path is its ancestors' segments joined. (With `commonPrefix: false` a wildcard loses
- * its parent segment, so the compact tree is the faithful one.)
- */
-function routerTable(printed: string): Set<string> {
-  const table = new Set<string>();
-  const stack: string[] = [];
-  for (const line of printed.split('\n')) {
-    const match = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    stack.length = depth;
-    stack.push(match[2] ?? '');
-    if (!match[3]) continue;
-    for (const method of match[3].split(', ')) table.add(`${method} ${stack.join('')}`);
-  }
-  return table;
+/** The router's own table as `METHOD /path` strings. */
+function routerRoutes(printed: string): Set<string> {
+  return new Set(routerTable(printed).map((route) => `${route.method} ${route.url}`));
 }
 
 /** One spelling of a path; `kind` groups the spellings of one trick. */
@@ -429,7 +414,7 @@ describe('access is decided on the matched route', () => {
   });
 
   it('lists every route of the router table and of the OpenAPI document', async () => {
-    const table = routerTable(served.node.server.printRoutes());
+    const table = routerRoutes(served.node.server.printRoutes());
     expect(table.size).toBeGreaterThan(40);
     expect([...table].filter((route) => !routes.has(route)).sort(), 'routes the test does not cover').toEqual(
       [],
@@ -541,7 +526,7 @@ describe('access is decided on the matched route', () => {
   });
 
   it('exercised every route of the router table', () => {
-    const table = routerTable(served.node.server.printRoutes());
+    const table = routerRoutes(served.node.server.printRoutes());
     expect([...table].filter((route) => !exercised.has(route)).sort()).toEqual([]);
   });
 });
@@ -560,7 +545,7 @@ describe('with metrics.public: false', () => {
   });
 
   it('needs a viewer token for /metrics in every spelling', async () => {
-    const table = routerTable(served.node.server.printRoutes());
+    const table = routerRoutes(served.node.server.printRoutes());
     expect([...table].sort()).toEqual([...routesOf(false).keys()].sort());
     const { failures, sent } = await refusals(served, agent, [
       ['GET /metrics', 'viewer'],
@@ -593,7 +578,7 @@ describe('the route table parser', () => {
       '        └── :token (GET, POST)',
       '            └── /start (POST)',
     ].join('\n');
-    expect([...routerTable(printed)].sort()).toEqual([
+    expect([...routerRoutes(printed)].sort()).toEqual([
       'GET /api/docs',
       'GET /api/docs/',
       'GET /api/docs/static/*',
