@@ -6,6 +6,7 @@ import * as m003 from './003-checks.js';
 import * as m004 from './004-runs.js';
 import * as m005 from './005-alerts.js';
 import * as m006 from './006-backups.js';
+import * as m007 from './007-check-leases.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '004-runs': m004,
   '005-alerts': m005,
   '006-backups': m006,
+  '007-check-leases': m007,
 };
