@@ -25,8 +25,11 @@ export class CheckLeases {
 
   /**
    * Claims the leases of `checkIds` that are free at `now` (as the node table is seen then) and
-   * returns those it got, with their new epochs. Leases other live nodes hold are left to them: they
-   * release them once they see this node as the check's owner.
+   * returns those it got, with their new epochs. Free: released, never claimed, held by this node, or
+   * held by a node that is dead (its row is older than a lease) or gone. Leases other live nodes hold
+   * are left to them: they release them once they see this node as the check's owner. Taking leases
+   * from a dead node raises its fence in the same transaction, locking its row first, so it cannot
+   * renew meanwhile, and its next write of results sees that its leases moved.
    */
   async claim(checkIds: readonly string[], now: number): Promise<Map<string, number>> {
     const got = new Map<string, number>();
@@ -42,26 +45,41 @@ export class CheckLeases {
       for (const row of inserted) got.set(row.check_id, Number(row.epoch));
       const existing = ids.filter((id) => !got.has(id));
       if (existing.length === 0) continue;
-      const taken = await this.#db
-        .updateTable('check_leases')
-        .set((eb) => ({ node_id: this.#nodeId, epoch: eb('epoch', '+', 1), claimed_at: now }))
-        .where('check_id', 'in', existing)
-        .where((eb) =>
-          eb.or([
-            eb('node_id', '=', this.#nodeId),
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('nodes')
-                  .select('nodes.id')
-                  .whereRef('nodes.id', '=', 'check_leases.node_id')
-                  .where('nodes.seen_at', '>', liveSince),
+      const taken = await this.#db.transaction().execute(async (trx) => {
+        const dead = await trx
+          .updateTable('nodes')
+          .set((eb) => ({ fence: eb('fence', '+', 1) }))
+          .where('seen_at', '<=', liveSince)
+          .where('id', '!=', this.#nodeId)
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('check_leases')
+              .select('check_leases.node_id')
+              .where('check_leases.check_id', 'in', existing)
+              .where('check_leases.node_id', 'is not', null),
+          )
+          .returning('id')
+          .execute();
+        const from = [this.#nodeId, ...dead.map((d) => d.id)];
+        return trx
+          .updateTable('check_leases')
+          .set((eb) => ({ node_id: this.#nodeId, epoch: eb('epoch', '+', 1), claimed_at: now }))
+          .where('check_id', 'in', existing)
+          .where((eb) =>
+            eb.or([
+              eb('node_id', 'is', null),
+              eb('node_id', 'in', from),
+              // A holder with no row left the nodes without releasing: it writes nothing any more.
+              eb.not(
+                eb.exists(
+                  eb.selectFrom('nodes').select('nodes.id').whereRef('nodes.id', '=', 'check_leases.node_id'),
+                ),
               ),
-            ),
-          ]),
-        )
-        .returning(['check_id', 'epoch'])
-        .execute();
+            ]),
+          )
+          .returning(['check_id', 'epoch'])
+          .execute();
+      });
       for (const row of taken) got.set(row.check_id, Number(row.epoch));
     }
     return got;
@@ -108,9 +126,25 @@ export class CheckLeases {
 }
 
 /**
+ * This node's fence, read inside the transaction that writes results, its row locked (an update that
+ * changes nothing) until that transaction ends, so no node can take leases from it meanwhile. While
+ * it is the value the node last reconciled its leases at, every lease it holds is intact. Undefined
+ * when the node has no row.
+ */
+export async function currentFence(trx: Kysely<Database>, nodeId: string): Promise<number | undefined> {
+  const row = await trx
+    .updateTable('nodes')
+    .set((eb) => ({ fence: eb.ref('fence') }))
+    .where('id', '=', nodeId)
+    .returning('fence')
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.fence);
+}
+
+/**
  * The epochs of the leases `nodeId` holds among `checkIds`, read inside the transaction that writes
- * their results. The rows are locked (an update that changes nothing) until that transaction ends, so
- * no claim can come between this read and the write: a result is written only if its epoch is current.
+ * their results, after `currentFence` found that leases moved. The rows are locked until that
+ * transaction ends, so no claim comes between this read and the write.
  */
 export async function fenceEpochs(
   trx: Kysely<Database>,

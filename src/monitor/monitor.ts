@@ -62,8 +62,9 @@ export class Monitor {
   #held = new Map<string, number>();
   /** The checks that hash to this node among the live nodes, as of the last renewal. */
   #wanted = new Set<string>();
-  /** When the last renewal that succeeded began, and the last time this node may start a run. */
-  #renewedAt: number | undefined;
+  /** This node's fence when its leases were last read from the store. */
+  #fence: number | undefined;
+  /** The last time this node may start a run, and when it last tried to renew. */
   #runUntil = Number.NEGATIVE_INFINITY;
   #lastRenew = Number.NEGATIVE_INFINITY;
 
@@ -168,17 +169,15 @@ export class Monitor {
   async rebalance(): Promise<void> {
     const began = this.#clock.now();
     this.#lastRenew = began;
-    const live = await this.membership.renew();
-    const renewed = this.#clock.now();
-    // Had the row gone stale since the last renewal, other nodes may have claimed leases meanwhile.
-    const lapsed = this.#renewedAt === undefined || renewed >= this.#renewedAt + this.membership.leaseMs;
-    this.#renewedAt = began;
+    const { nodes: live, fence } = await this.membership.renew();
     // Runs start only while a third of the lease is left, so one in flight ends before the lease does.
     this.#runUntil = began + this.membership.leaseMs - this.#renewMs;
     this.#wanted = new Set(
       this.checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId).map((c) => c.id),
     );
-    if (lapsed || (await this.leases.count()) !== this.#held.size) await this.#reconcile();
+    // Another node took leases from this one (it was taken for dead), or the count is out of step.
+    if (fence !== this.#fence || (await this.leases.count()) !== this.#held.size)
+      await this.#reconcile(fence);
     await this.handOver(live.length);
   }
 
@@ -227,8 +226,11 @@ export class Monitor {
     this.scheduler.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
   }
 
-  /** Takes the store's word for which leases this node holds, after a lapse or a count that differs. */
-  async #reconcile(): Promise<void> {
+  /**
+   * Takes the store's word for which leases this node holds, read after its fence: results are
+   * written on trust at that fence from now on.
+   */
+  async #reconcile(fence: number): Promise<void> {
     const stored = await this.leases.held();
     const lost = [...this.#held.keys()].filter((id) => stored.get(id) !== this.#held.get(id));
     if (lost.length > 0)
@@ -239,6 +241,8 @@ export class Monitor {
     // Leases of checks no longer in the stack file are given up at once.
     const unknown = [...stored.keys()].filter((id) => !this.#byId.has(id));
     if (unknown.length > 0) await this.writer.flushThen(() => this.leases.release(unknown));
+    this.#fence = fence;
+    this.writer.trustFence(fence);
   }
 
   /** Forgets checks whose leases other nodes hold now. */

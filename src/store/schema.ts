@@ -155,6 +155,8 @@ export interface NodesTable {
   location: string | null;
   started_at: number;
   seen_at: number;
+  /** Raised each time other nodes take leases from this one (src/monitor/check-leases.ts). */
+  fence: Generated<number>;
 }
 
 /** Which node may run a check now (src/monitor/check-leases.ts). */
