@@ -125,13 +125,14 @@ export class Monitor {
 
   /**
    * Renews every renew period; in between, while checks are waiting to change hands, it retries
-   * claims and releases every second (or a tenth of a lease), so a hand-over leaves a short gap.
+   * claims and releases every second (or every tenth of a lease, if shorter), so a hand-over leaves
+   * a short gap.
    */
   #arm(): void {
     if (this.#stopped) return;
     const busy = this.#handOverPending();
     const step = busy
-      ? Math.min(this.#renewMs, Math.max(100, Math.floor(this.membership.leaseMs / 10)))
+      ? Math.min(this.#renewMs, 1_000, Math.max(100, Math.floor(this.membership.leaseMs / 10)))
       : this.#renewMs;
     const due = busy ? step : Math.max(0, this.#lastRenew + this.#renewMs - this.#clock.now());
     this.#timer = setTimeout(
