@@ -64,8 +64,9 @@ export class Monitor {
   #wanted = new Set<string>();
   /** This node's fence when its leases were last read from the store. */
   #fence: number | undefined;
-  /** The last time this node may start a run, and when it last tried to renew. */
-  #runUntil = Number.NEGATIVE_INFINITY;
+  /** When this node's leases end unless it renews (by its clock, counted from before the last renewal). */
+  #leaseUntil = Number.NEGATIVE_INFINITY;
+  /** When it last tried to renew. */
   #lastRenew = Number.NEGATIVE_INFINITY;
 
   constructor(options: MonitorOptions) {
@@ -88,7 +89,10 @@ export class Monitor {
       clock,
       concurrency: options.concurrency,
       run: (check) => runCheck(check, this.#env),
-      admit: (check) => (clock.now() < this.#runUntil ? this.#held.get(check.id) : undefined),
+      // A run starts only if it ends (by its timeout) before this node's lease may: then no other
+      // node can be running the check while it does.
+      admit: (check) =>
+        clock.now() + check.timeout < this.#leaseUntil ? this.#held.get(check.id) : undefined,
       onResult: (check, result, epoch) => {
         // A check that changed hands while running is recorded by its new holder from now on.
         if (epoch !== undefined && this.#held.get(check.id) === epoch)
@@ -171,8 +175,7 @@ export class Monitor {
     const began = this.#clock.now();
     this.#lastRenew = began;
     const { nodes: live, fence } = await this.membership.renew();
-    // Runs start only while a third of the lease is left, so one in flight ends before the lease does.
-    this.#runUntil = began + this.membership.leaseMs - this.#renewMs;
+    this.#leaseUntil = began + this.membership.leaseMs;
     this.#wanted = new Set(
       this.checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId).map((c) => c.id),
     );
