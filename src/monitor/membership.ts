@@ -32,10 +32,13 @@ export class Membership {
     return this.#options.nodeId;
   }
 
-  /** Announces this node (again) and returns the ids of the live nodes, sorted. */
-  async renew(): Promise<string[]> {
+  /**
+   * Announces this node (again), which renews every check lease it holds, and returns the ids of the
+   * live nodes, sorted, and this node's fence (raised whenever other nodes took leases from it).
+   */
+  async renew(): Promise<{ nodes: string[]; fence: number }> {
     const now = this.#options.clock.now();
-    await this.#db
+    const row = await this.#db
       .insertInto('nodes')
       .values({
         id: this.nodeId,
@@ -46,14 +49,15 @@ export class Membership {
         seen_at: now,
       })
       .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
-      .execute();
+      .returning('fence')
+      .executeTakeFirstOrThrow();
     const rows = await this.#db
       .selectFrom('nodes')
       .select('id')
       .where('seen_at', '>', now - this.leaseMs)
       .orderBy('id')
       .execute();
-    return rows.map((r) => r.id);
+    return { nodes: rows.map((r) => r.id), fence: Number(row.fence) };
   }
 
   async leave(): Promise<void> {

@@ -4,6 +4,7 @@ import type { StackConfig } from '../config/schema.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { CheckLeases } from './check-leases.js';
 import { checksOf, type MonitoredCheck } from './configured-checks.js';
 import { HeartbeatStore } from './heartbeats.js';
 import { Membership, ownerOf } from './membership.js';
@@ -34,6 +35,12 @@ export interface RunOutcome {
 /**
  * The monitoring half of a node: which checks it holds, the timer that runs them, the writer that
  * records them, and the heartbeat pings push checks read.
+ *
+ * Checks change hands through their leases (src/monitor/check-leases.ts). Every node computes the same
+ * owner of each check from the live nodes (rendezvous hashing), but runs a check only while it holds
+ * its lease: a joining node claims a check once its holder, seeing the newcomer, has finished the run
+ * in flight, written its results and released it; a dead node's leases end with its row in `nodes`.
+ * So one node at a time runs a check, and a result is written only under the lease it was run under.
  */
 export class Monitor {
   readonly checks: readonly MonitoredCheck[];
@@ -41,15 +48,31 @@ export class Monitor {
   readonly writer: SampleWriter;
   readonly scheduler: CheckScheduler;
   readonly membership: Membership;
+  readonly leases: CheckLeases;
   readonly #byId: Map<string, MonitoredCheck>;
   readonly #env: RunEnvironment;
   readonly #logger: Logger;
-  #renewTimer: NodeJS.Timeout | undefined;
-  #held = new Set<string>();
+  readonly #clock: Clock;
+  /** How often the node renews its row (and so its leases): a third of a lease. */
+  readonly #renewMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> = Promise.resolve();
+  #stopped = false;
+  /** The leases this node holds, with their epochs. */
+  #held = new Map<string, number>();
+  /** The checks that hash to this node among the live nodes, as of the last renewal. */
+  #wanted = new Set<string>();
+  /** This node's fence when its leases were last read from the store. */
+  #fence: number | undefined;
+  /** When this node's leases end unless it renews (by its clock, counted from before the last renewal). */
+  #leaseUntil = Number.NEGATIVE_INFINITY;
+  /** When it last tried to renew. */
+  #lastRenew = Number.NEGATIVE_INFINITY;
 
   constructor(options: MonitorOptions) {
     const { store, clock } = options;
     this.#logger = options.logger ?? silentLogger();
+    this.#clock = clock;
     this.checks = checksOf(options.config);
     this.#byId = new Map(this.checks.map((c) => [c.id, c]));
     this.heartbeats = new HeartbeatStore(store.db, clock);
@@ -61,13 +84,19 @@ export class Monitor {
       flushMs: options.flushMs,
     });
     this.writer.on('transition', (t) => this.#logger.info(t, `check ${t.checkId} is ${t.to}`));
+    this.writer.on('fenced', (ids: string[]) => this.#lose(ids));
     this.scheduler = new CheckScheduler({
       clock,
       concurrency: options.concurrency,
       run: (check) => runCheck(check, this.#env),
-      onResult: (check, result) => {
-        // A check that moved to another node while running is recorded by that node from now on.
-        if (this.#held.has(check.id)) this.writer.record(check, result);
+      // A run starts only if it ends (by its timeout) before this node's lease may: then no other
+      // node can be running the check while it does.
+      admit: (check) =>
+        clock.now() + check.timeout < this.#leaseUntil ? this.#held.get(check.id) : undefined,
+      onResult: (check, result, epoch) => {
+        // A check that changed hands while running is recorded by its new holder from now on.
+        if (epoch !== undefined && this.#held.get(check.id) === epoch)
+          this.writer.record(check, result, epoch);
       },
     });
     this.membership = new Membership(store.db, {
@@ -75,15 +104,17 @@ export class Monitor {
       clock,
       leaseMs: options.leaseMs,
     });
+    this.leases = new CheckLeases(store.db, options.nodeId, this.membership.leaseMs);
+    this.#renewMs = Math.max(1_000, Math.floor(this.membership.leaseMs / 3));
   }
 
   check(id: string): MonitoredCheck | undefined {
     return this.#byId.get(id);
   }
 
-  /** The checks this node runs now. */
+  /** The checks this node holds the leases of: those it runs, and those it is handing over. */
   get held(): ReadonlySet<string> {
-    return this.#held;
+    return new Set(this.#held.keys());
   }
 
   /** Makes heartbeat URLs, joins the nodes, takes this node's share of the checks and starts the timer. */
@@ -92,11 +123,36 @@ export class Monitor {
     await this.rebalance();
     this.writer.start();
     this.scheduler.start();
-    const every = Math.max(1_000, Math.floor(this.membership.leaseMs / 3));
-    this.#renewTimer = setInterval(() => {
-      this.rebalance().catch((error) => this.#logger.warn({ err: error }, 'renewing the node lease failed'));
-    }, every);
-    this.#renewTimer.unref?.();
+    this.#stopped = false;
+    this.#arm();
+  }
+
+  /**
+   * Renews every renew period; in between, while checks are waiting to change hands, it retries
+   * claims and releases every second (or every tenth of a lease, if shorter), so a hand-over leaves
+   * a short gap.
+   */
+  #arm(): void {
+    if (this.#stopped) return;
+    const busy = this.#handOverPending();
+    const step = busy
+      ? Math.min(this.#renewMs, 1_000, Math.max(100, Math.floor(this.membership.leaseMs / 10)))
+      : this.#renewMs;
+    const due = busy ? step : Math.max(0, this.#lastRenew + this.#renewMs - this.#clock.now());
+    this.#timer = setTimeout(
+      () => {
+        this.#ticking = (async () => {
+          try {
+            if (this.#clock.now() - this.#lastRenew >= this.#renewMs) await this.rebalance();
+            else await this.handOver();
+          } catch (error) {
+            this.#logger.warn({ err: error }, 'renewing the node lease or moving check leases failed');
+          }
+        })().finally(() => this.#arm());
+      },
+      Math.min(due, step),
+    );
+    this.#timer.unref?.();
   }
 
   /** What one-shot runs need too: every heartbeat check has a row and a URL. */
@@ -111,25 +167,94 @@ export class Monitor {
     );
   }
 
-  /** Renews this node's lease and runs exactly the checks that hash to it among the live nodes. */
+  /**
+   * Renews this node's row (and with it every lease it holds), works out which checks hash to it
+   * among the live nodes, and hands checks over: `handOver()`.
+   */
   async rebalance(): Promise<void> {
-    const live = await this.membership.renew();
-    const mine = this.checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId);
-    const ids = new Set(mine.map((c) => c.id));
-    const gained = mine.filter((c) => !this.#held.has(c.id)).map((c) => c.id);
-    const lost = [...this.#held].filter((id) => !ids.has(id));
-    if (gained.length > 0) await this.writer.adopt(gained);
-    if (lost.length > 0) {
-      await this.writer.flush();
-      this.writer.release(lost);
+    const began = this.#clock.now();
+    this.#lastRenew = began;
+    const { nodes: live, fence } = await this.membership.renew();
+    this.#leaseUntil = began + this.membership.leaseMs;
+    this.#wanted = new Set(
+      this.checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId).map((c) => c.id),
+    );
+    // Another node took leases from this one (it was taken for dead), or the count is out of step.
+    if (fence !== this.#fence || (await this.leases.count()) !== this.#held.size)
+      await this.#reconcile(fence);
+    await this.handOver(live.length);
+  }
+
+  /**
+   * Releases the leases of checks that hash to another node now (each once its run in flight ends)
+   * and claims those of checks that hash to this node and are free. A check another live node still
+   * holds is claimed on a later try, after that node released it.
+   */
+  async handOver(nodes?: number): Promise<void> {
+    const before = this.#held.size;
+    this.#schedule();
+    const releasable = [...this.#held.keys()].filter(
+      (id) => !this.#wanted.has(id) && !this.scheduler.running(id),
+    );
+    if (releasable.length > 0) {
+      // Results first, then the release: the next holder starts from this node's last state.
+      await this.writer.flushThen(() => this.leases.release(releasable));
+      for (const id of releasable) this.#held.delete(id);
+      this.writer.release(releasable);
     }
-    this.#held = ids;
-    this.scheduler.set(mine);
-    if (gained.length > 0 || lost.length > 0)
+    const wanted = [...this.#wanted].filter((id) => !this.#held.has(id));
+    let claimed = 0;
+    if (wanted.length > 0) {
+      const got = await this.writer.flushThen(() => this.leases.claim(wanted, this.#clock.now()));
+      await this.writer.adopt([...got.keys()]);
+      for (const [id, epoch] of got) this.#held.set(id, epoch);
+      claimed = got.size;
+      this.#schedule();
+    }
+    if (releasable.length > 0 || claimed > 0)
       this.#logger.info(
-        { nodes: live.length, held: ids.size, gained: gained.length, lost: lost.length },
-        'checks rebalanced',
+        { nodes, held: this.#held.size, before, claimed, released: releasable.length },
+        'check leases moved',
       );
+  }
+
+  /** Whether a check waits to change hands: a free claim to retry, a release waiting for its run. */
+  #handOverPending(): boolean {
+    if ([...this.#wanted].some((id) => !this.#held.has(id))) return true;
+    for (const id of this.#held.keys()) if (!this.#wanted.has(id)) return true;
+    return false;
+  }
+
+  /** The timer runs the checks this node both holds and owns; a check being handed over stops now. */
+  #schedule(): void {
+    this.scheduler.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
+  }
+
+  /**
+   * Takes the store's word for which leases this node holds, read after its fence: results are
+   * written on trust at that fence from now on.
+   */
+  async #reconcile(fence: number): Promise<void> {
+    const stored = await this.leases.held();
+    const lost = [...this.#held.keys()].filter((id) => stored.get(id) !== this.#held.get(id));
+    if (lost.length > 0)
+      this.#logger.warn({ count: lost.length }, 'checks this node held were claimed by other nodes');
+    this.#lose(lost);
+    for (const [id, epoch] of stored)
+      if (!this.#held.has(id) && this.#byId.has(id)) this.#held.set(id, epoch);
+    // Leases of checks no longer in the stack file are given up at once.
+    const unknown = [...stored.keys()].filter((id) => !this.#byId.has(id));
+    if (unknown.length > 0) await this.writer.flushThen(() => this.leases.release(unknown));
+    this.#fence = fence;
+    this.writer.trustFence(fence);
+  }
+
+  /** Forgets checks whose leases other nodes hold now. */
+  #lose(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    for (const id of ids) this.#held.delete(id);
+    this.writer.release(ids);
+    this.#schedule();
   }
 
   /**
@@ -149,11 +274,17 @@ export class Monitor {
     return out;
   }
 
+  /** Stops the timer, waits for the runs in flight, writes their results, then gives every lease up. */
   async stop(): Promise<void> {
-    clearInterval(this.#renewTimer);
-    this.#renewTimer = undefined;
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
     await this.scheduler.stop();
     await this.writer.stop();
+    await this.leases.releaseAll().catch(() => {});
+    this.#held.clear();
+    this.#wanted.clear();
     await this.membership.leave().catch(() => {});
   }
 }

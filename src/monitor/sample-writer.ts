@@ -10,6 +10,7 @@ import type {
   Database,
 } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { currentFence, fenceEpochs } from './check-leases.js';
 import type { MonitoredCheck } from './configured-checks.js';
 import { advance, type CheckState, initialState, type StateRecord } from './state-machine.js';
 
@@ -38,10 +39,19 @@ const STATE_REFRESH_MS = 30_000;
 /** Rows per INSERT: PostgreSQL allows 65,535 parameters per statement. */
 const CHUNK = 500;
 
+/** A buffered row, with the epoch of the lease its run was made under (none for on-demand runs). */
+interface Fenced<T> {
+  row: T;
+  epoch: number | undefined;
+}
+
 /**
  * Takes every result, moves the check's state in memory (this node is the only one running the check),
  * and writes samples, states and transitions in batches: one transaction per flush, so the store sees
- * a few large writes per second instead of thousands of small ones. Emits 'transition' and 'error'.
+ * a few large writes per second instead of thousands of small ones. A result made under a lease is
+ * written only while that lease's epoch is current: a node that lost a check (it stopped renewing and
+ * another node claimed it) cannot write a late result over the new holder's. Emits 'transition',
+ * 'fenced' (the ids of checks whose results were refused) and 'error'.
  */
 export class SampleWriter extends EventEmitter {
   readonly #db: Kysely<Database>;
@@ -51,13 +61,18 @@ export class SampleWriter extends EventEmitter {
   readonly #flushMs: number;
   readonly #maxBatch: number;
   readonly #states = new Map<string, StateRecord>();
-  #samples: Insertable<CheckSamplesTable>[] = [];
-  #dirty = new Map<string, { row: Omit<Insertable<CheckStatesTable>, 'last_result'>; result: CheckResult }>();
+  #samples: Fenced<Insertable<CheckSamplesTable>>[] = [];
+  #dirty = new Map<
+    string,
+    { row: Omit<Insertable<CheckStatesTable>, 'last_result'>; result: CheckResult; epoch: number | undefined }
+  >();
   /** What each check's stored state row says, and when it was written, to skip rewriting it unchanged. */
   readonly #stored = new Map<string, { key: string; at: number }>();
-  #transitions: Insertable<CheckTransitionsTable>[] = [];
+  #transitions: Fenced<Insertable<CheckTransitionsTable>>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** The node's fence when its leases were last read; undefined until then (every lease is read). */
+  #trustedFence: number | undefined;
   #written = 0;
 
   constructor(db: Kysely<Database>, options: SampleWriterOptions) {
@@ -122,18 +137,29 @@ export class SampleWriter extends EventEmitter {
     return this.#states.get(checkId);
   }
 
-  /** Records one result: the state moves now; the rows are written at the next flush. */
-  record(check: MonitoredCheck, result: CheckResult): { state: StateRecord; transition?: Transition } {
+  /**
+   * Records one result: the state moves now; the rows are written at the next flush, if `epoch` (the
+   * lease the run was made under) is still this node's then. Without an epoch (a run asked for now,
+   * on any node) the rows are written as they are.
+   */
+  record(
+    check: MonitoredCheck,
+    result: CheckResult,
+    epoch?: number,
+  ): { state: StateRecord; transition?: Transition } {
     const before = this.#states.get(check.id) ?? initialState(result.at);
     const { next, changed } = advance(before, result.outcome, result.at, check.policy);
     this.#states.set(check.id, next);
     const reason = reasonOf(result) ?? null;
     this.#samples.push({
-      check_id: check.id,
-      at: result.at,
-      outcome: result.outcome,
-      latency_ms: result.latencyMs,
-      detail: detailOf(result),
+      row: {
+        check_id: check.id,
+        at: result.at,
+        outcome: result.outcome,
+        latency_ms: result.latencyMs,
+        detail: detailOf(result),
+      },
+      epoch,
     });
     // A steady check's row would be rewritten with the same state every run, thousands of times a
     // second at scale; it is rewritten when something a reader acts on changes, or to refresh last_at.
@@ -156,18 +182,22 @@ export class SampleWriter extends EventEmitter {
           updated_at: result.at,
         },
         result,
+        epoch,
       });
     }
     let transition: Transition | undefined;
     if (changed) {
       transition = { checkId: check.id, at: result.at, from: before.state, to: next.state, reason };
       this.#transitions.push({
-        check_id: check.id,
-        at: result.at,
-        from_state: before.state,
-        to_state: next.state,
-        reason,
-        node: this.#nodeId,
+        row: {
+          check_id: check.id,
+          at: result.at,
+          from_state: before.state,
+          to_state: next.state,
+          reason,
+          node: this.#nodeId,
+        },
+        epoch,
       });
       this.emit('transition', transition);
     }
@@ -192,21 +222,77 @@ export class SampleWriter extends EventEmitter {
     return this.#flushing;
   }
 
+  /**
+   * Writes everything buffered, then runs `fn` before any other flush: how the node moves leases, so a
+   * check's results are written before its lease is given up, and a lease statement never waits on
+   * this node's own flush for the same rows.
+   */
+  flushThen<T>(fn: () => Promise<T>): Promise<T> {
+    const done = this.#flushing.then(() => this.#write()).then(fn);
+    this.#flushing = done.then(
+      () => {},
+      () => {},
+    );
+    return done;
+  }
+
+  /**
+   * Tells the writer the fence at which its node's leases were last read from the store: while the
+   * node's fence stays there, results made under a lease are written without reading each lease.
+   */
+  trustFence(fence: number): void {
+    this.#trustedFence = fence;
+  }
+
+  /**
+   * Which buffered rows may be written: those of on-demand runs, and those whose lease epoch is still
+   * this node's, as read (and locked until the transaction ends) in `trx`: one row, this node's fence,
+   * while no node took leases from it; each lease's epoch after one did. Adds the others' checks to
+   * `refused`. Nothing is read when nothing was run under a lease (one-shot commands).
+   */
+  async #fence(
+    trx: Kysely<Database>,
+    items: ReadonlyArray<{ row: { check_id: string }; epoch: number | undefined }>,
+    refused: Set<string>,
+  ): Promise<(item: { row: { check_id: string }; epoch: number | undefined }) => boolean> {
+    const ids = new Set<string>();
+    for (const item of items) if (item.epoch !== undefined) ids.add(item.row.check_id);
+    if (ids.size === 0) return () => true;
+    const fence = await currentFence(trx, this.#nodeId);
+    if (fence !== undefined && fence === this.#trustedFence) return () => true;
+    const current = await fenceEpochs(trx, this.#nodeId, [...ids]);
+    for (const item of items)
+      if (item.epoch !== undefined && current.get(item.row.check_id) !== item.epoch)
+        refused.add(item.row.check_id);
+    return (item) => item.epoch === undefined || current.get(item.row.check_id) === item.epoch;
+  }
+
   async #write(): Promise<void> {
     if (this.#samples.length === 0 && this.#dirty.size === 0) return;
     const samples = this.#samples;
     const dirty = [...this.#dirty.values()];
-    const states = dirty.map(({ row, result }) => ({ ...row, last_result: JSON.stringify(result) }));
     const transitions = this.#transitions;
     this.#samples = [];
     this.#dirty = new Map();
     this.#transitions = [];
+    const refused = new Set<string>();
+    let written = 0;
     try {
       await this.#db.transaction().execute(async (trx) => {
-        for (let i = 0; i < samples.length; i += CHUNK)
+        refused.clear();
+        const keep = await this.#fence(trx, [...samples, ...dirty, ...transitions], refused);
+        const writtenSamples = samples.filter(keep);
+        const writtenDirty = dirty.filter(keep);
+        const writtenTransitions = transitions.filter(keep);
+        written = writtenSamples.length;
+        const states = writtenDirty.map(({ row, result }) => ({
+          ...row,
+          last_result: JSON.stringify(result),
+        }));
+        for (let i = 0; i < writtenSamples.length; i += CHUNK)
           await trx
             .insertInto('check_samples')
-            .values(samples.slice(i, i + CHUNK))
+            .values(writtenSamples.slice(i, i + CHUNK).map((s) => s.row))
             .execute();
         for (let i = 0; i < states.length; i += CHUNK)
           await trx
@@ -227,13 +313,22 @@ export class SampleWriter extends EventEmitter {
               })),
             )
             .execute();
-        for (let i = 0; i < transitions.length; i += CHUNK)
+        for (let i = 0; i < writtenTransitions.length; i += CHUNK)
           await trx
             .insertInto('check_transitions')
-            .values(transitions.slice(i, i + CHUNK))
+            .values(writtenTransitions.slice(i, i + CHUNK).map((t) => t.row))
             .execute();
       });
-      this.#written += samples.length;
+      this.#written += written;
+      if (refused.size > 0) {
+        // Another node holds these now: what this node remembers of their state is stale too.
+        this.release([...refused]);
+        this.#logger.warn(
+          { checks: [...refused].slice(0, 10), count: refused.size },
+          'results of checks this node no longer holds were not written',
+        );
+        this.emit('fenced', [...refused]);
+      }
     } catch (error) {
       // Put the batch back so the next flush tries again; the store may be restarting.
       this.#samples = samples.concat(this.#samples);

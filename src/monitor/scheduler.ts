@@ -8,8 +8,13 @@ export interface CheckSchedulerOptions {
   clock: Clock;
   /** Runs one check; never throws (runCheck returns failures as data). */
   run(check: MonitoredCheck): Promise<CheckResult>;
-  /** Receives every result, in the order runs finish. */
-  onResult(check: MonitoredCheck, result: CheckResult): void;
+  /** Receives every result, in the order runs finish, with the token `admit` gave its run. */
+  onResult(check: MonitoredCheck, result: CheckResult, token: number | undefined): void;
+  /**
+   * Asked as each run is about to start: the fencing token the run is made under, or undefined when
+   * the node may not run the check now (its lease is not known to be valid), and the run is skipped.
+   */
+  admit?(check: MonitoredCheck): number | undefined;
   /** Checks running at once; more due checks wait their turn (and their lag shows it). */
   concurrency?: number;
   /** The longest the timer sleeps, so a clock that jumps (tests, suspend) is noticed. */
@@ -39,6 +44,8 @@ export class CheckScheduler {
   readonly #due = new DueQueue<{ id: string; generation: number }>();
   readonly #waiting: Array<{ id: string; generation: number; due: number }> = [];
   readonly #inflight = new Set<Promise<void>>();
+  /** Runs in flight by check id: a check removed by `set` may still be running. */
+  readonly #runningIds = new Map<string, number>();
   readonly lag = new LagRecorder();
   #generation = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -65,6 +72,11 @@ export class CheckScheduler {
 
   get held(): number {
     return this.#entries.size;
+  }
+
+  /** Whether a run of the check is in flight, also after `set` removed it. */
+  running(id: string): boolean {
+    return this.#runningIds.has(id);
   }
 
   /** Replaces the set of checks this node runs; a check that stays keeps its cadence. */
@@ -143,22 +155,32 @@ export class CheckScheduler {
       const entry = this.#entries.get(next.id);
       if (!entry || entry.generation !== next.generation) continue;
       entry.waiting = false;
-      this.#launch(entry, next.due);
+      const token = this.#options.admit ? this.#options.admit(entry.check) : undefined;
+      if (this.#options.admit && token === undefined) {
+        this.#skipped++;
+        continue;
+      }
+      this.#launch(entry, next.due, token);
       count++;
     }
     return count;
   }
 
-  #launch(entry: Entry, due: number): void {
+  #launch(entry: Entry, due: number, token: number | undefined): void {
+    const id = entry.check.id;
     entry.running = true;
+    this.#runningIds.set(id, (this.#runningIds.get(id) ?? 0) + 1);
     this.#started++;
     this.lag.record(this.#clock.now() - due);
     const run = this.#options
       .run(entry.check)
-      .then((result) => this.#options.onResult(entry.check, result))
+      .then((result) => this.#options.onResult(entry.check, result, token))
       .catch(() => {})
       .finally(() => {
         entry.running = false;
+        const left = (this.#runningIds.get(id) ?? 1) - 1;
+        if (left > 0) this.#runningIds.set(id, left);
+        else this.#runningIds.delete(id);
         this.#inflight.delete(run);
         // A finished run frees a slot for a check that was waiting for one.
         if (this.#waiting.length > 0 && this.#running) this.#startDue();

@@ -16,6 +16,7 @@ export interface Database {
   check_transitions: CheckTransitionsTable;
   heartbeats: HeartbeatsTable;
   nodes: NodesTable;
+  check_leases: CheckLeasesTable;
   runs: RunsTable;
   run_steps: RunStepsTable;
   alerts: AlertsTable;
@@ -154,6 +155,18 @@ export interface NodesTable {
   location: string | null;
   started_at: number;
   seen_at: number;
+  /** Raised each time other nodes take leases from this one (src/monitor/check-leases.ts). */
+  fence: Generated<number>;
+}
+
+/** Which node may run a check now (src/monitor/check-leases.ts). */
+export interface CheckLeasesTable {
+  check_id: string;
+  /** The holder; null once released. A lease lasts while its holder's row in `nodes` is live. */
+  node_id: string | null;
+  /** The fencing token: one more with every claim; results are written only under the current one. */
+  epoch: number;
+  claimed_at: number;
 }
 
 export interface RunsTable {

@@ -4,13 +4,17 @@ import type { StoreOptions } from '../../src/store/index.js';
 
 const FIXTURE = path.resolve('test/fixtures/alerting-node.ts');
 
-/** Starts a whole node in its own process on a stack file and a store; resolves once it serves. */
+/**
+ * Starts a whole node in its own process on a stack file and a store; resolves once it serves (prints
+ * `ready`). `fixture` runs another script instead, configured the same way.
+ */
 export async function startNodeProcess(
   configPath: string,
   store: StoreOptions,
   env: Record<string, string> = {},
+  fixture = FIXTURE,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     env: {
       ...process.env,
       CONFIG: configPath,

@@ -7,6 +7,7 @@ import * as m004 from './004-runs.js';
 import * as m005 from './005-alerts.js';
 import * as m006 from './006-backups.js';
 import * as m007 from './007-run-holders.js';
+import * as m008 from './008-check-leases.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '005-alerts': m005,
   '006-backups': m006,
   '007-run-holders': m007,
+  '008-check-leases': m008,
 };
