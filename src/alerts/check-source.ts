@@ -100,9 +100,9 @@ export class CheckAlertSource implements AlertSource {
   }
 
   /**
-   * Checks that changed state more than `changes` times within the window. Two nodes briefly running the
-   * same check (while membership settles) record the same change twice, so repeats of the state just
-   * entered are not counted as changes.
+   * Checks that changed state more than `changes` times within the window. Leases keep a check on one
+   * node, but a run outside them (`dayshift check`, a node of an older version during an upgrade) can
+   * record the same change twice, so repeats of the state just entered are not counted as changes.
    */
   async #flappingChecks(now: number): Promise<Map<string, number>> {
     const since = now - this.#flapping.window;
