@@ -31,7 +31,7 @@ describe('an alert storm', () => {
     const checks = Array.from(
       { length: CHECKS },
       (_, i) =>
-        `      c${i}: { tcp: { host: 127.0.0.1, port: ${target.port} }, every: 1s, timeout: 500ms, retries: 1 }`,
+        `      c${i}: { tcp: { host: 127.0.0.1, port: ${target.port} }, every: 1s, timeout: 1s, retries: 1 }`,
     ).join('\n');
     const { config, configPath } = stackFrom(`
 version: 1
