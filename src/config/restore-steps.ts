@@ -1,6 +1,7 @@
 import { sourceOf } from '../backup/sources/registry.js';
 import { confineRestoreTo, restorePolicy } from '../backup/sources/restore-confinement.js';
 import { DayshiftError } from '../errors.js';
+import { ownValue } from '../util/own.js';
 import type { StackConfig } from './schema.js';
 
 /**
@@ -19,8 +20,7 @@ export function checkRestoreSteps(
       if (step.kind !== 'restore' || typeof step.options === 'string' || step.options.to === undefined)
         return;
       // An unknown backup is reported by the name checks.
-      if (!Object.hasOwn(config.backups, step.options.backup)) return;
-      const backup = config.backups[step.options.backup];
+      const backup = ownValue(config.backups, step.options.backup);
       if (!backup) return;
       try {
         confineRestoreTo(policy, sourceOf(backup.source.kind), backup.source.options, step.options.to);
