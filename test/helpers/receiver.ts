@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 export interface WebhookBody {
   deliveryId: string;
   title: string;
-  alerts: Array<{ key: string; event: string; name: string; severity: string }>;
+  alerts: Array<{ id: number; key: string; event: string; name: string; severity: string }>;
 }
 
 export interface Received {

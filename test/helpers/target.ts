@@ -21,7 +21,9 @@ export class Target {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      // A deep accept queue: a thousand checks connecting within a second on a busy event loop would
+      // otherwise overflow Node's default backlog (511), and a dropped SYN is retried only after 1 s.
+      server.listen({ port: this.port, host: '127.0.0.1', backlog: 4096 }, () => resolve());
     });
     this.port = (server.address() as AddressInfo).port;
     this.#server = server;
