@@ -36,6 +36,7 @@ export const commandCheck = {
   description: 'run a program: exit_code and stdout; a number printed on stdout is value',
   options,
   defaultExpect: ['exit_code == 0'],
+  produces: () => ({ fields: ['exit_code', 'stdout'], values: ['value'] }),
   probe: probeCommand,
 } satisfies CheckKindDefinition<CommandOptions>;
 

@@ -28,6 +28,7 @@ export const dnsCheck = {
   description: 'a DNS lookup: the answers and the response code',
   options,
   defaultExpect: ["rcode == 'NOERROR'", 'count > 0'],
+  produces: () => ({ fields: ['dns_rcode', 'ip'], values: ['value', 'rcode', 'count', 'answers'] }),
   probe: probeDns,
 } satisfies CheckKindDefinition<DnsOptions>;
 

@@ -26,6 +26,10 @@ export const dockerCheck = {
   description: "a container's state, health (Docker's own healthcheck), restarts, cpu_pct and memory_pct",
   options,
   defaultExpect: ["state == 'running'", "health != 'unhealthy'"],
+  produces: () => ({
+    fields: ['exit_code'],
+    values: ['state', 'health', 'restart_count', 'cpu_pct', 'memory_bytes', 'memory_pct'],
+  }),
   probe: probeDocker,
 } satisfies CheckKindDefinition<DockerOptions>;
 

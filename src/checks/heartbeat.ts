@@ -24,6 +24,7 @@ export const heartbeatCheck = {
     'a push check: the job calls its heartbeat URL; silence longer than period + grace is a failure',
   options,
   defaultExpect: ['on_time == true'],
+  produces: () => ({ fields: [], values: ['seconds_since_ping', 'run_seconds', 'on_time'] }),
   probe: probeHeartbeat,
 } satisfies CheckKindDefinition<HeartbeatOptions>;
 

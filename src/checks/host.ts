@@ -23,6 +23,10 @@ export const hostCheck = {
   description: 'this machine: values cpu_pct, memory_pct, disk_pct (of the disk path), load1, load5, load15',
   options,
   defaultExpect: ['disk_pct < 90%', 'memory_pct < 95%'],
+  produces: () => ({
+    fields: [],
+    values: ['cpu_pct', 'memory_pct', 'disk_pct', 'load1', 'load5', 'load15'],
+  }),
   probe: probeHost,
 } satisfies CheckKindDefinition<HostOptions>;
 

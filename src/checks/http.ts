@@ -48,6 +48,7 @@ export const httpCheck = {
   description: 'an HTTP(S) request: status, body, headers, latency and the certificate',
   options,
   defaultExpect: ['status < 400'],
+  produces: () => ({ fields: ['status', 'body', 'header', 'cert', 'connected', 'ip'], values: [] }),
   probe: probeHttp,
 } satisfies CheckKindDefinition<HttpOptions>;
 
@@ -120,7 +121,7 @@ async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOu
       const { message, connected } = error as RequestError;
       const shown = redactUrl(url.toString());
       return {
-        subject: {},
+        subject: { connected: connected === true },
         error: connected
           ? `${method} ${shown} failed: ${message}`
           : `could not connect to ${shown}: ${message}`,
@@ -155,6 +156,8 @@ async function probeHttp(o: HttpOptions, context: ProbeContext): Promise<ProbeOu
         headers: response.headers,
         cookies: response.cookies,
         latencyMs: total,
+        connected: true,
+        ...(response.ip ? { ip: response.ip } : {}),
         ...(response.cert ?? {}),
       },
       timings: { ...response.timings, total: round(total) },
@@ -181,6 +184,8 @@ interface Response {
   body: string;
   timings: Record<string, number>;
   cert?: { certExpiresInMs: number; certIssuer: string };
+  /** The server's address the response came from (Gatus's `[IP]`). */
+  ip?: string;
 }
 
 function request(
@@ -231,6 +236,7 @@ function request(
       const cert = secure
         ? certificateFacts(peerCertificates.get(req.socket as Socket), context.clock.now())
         : undefined;
+      const ip = req.socket?.remoteAddress;
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
@@ -242,6 +248,7 @@ function request(
           timings: phase,
         };
         if (cert) out.cert = { certExpiresInMs: cert.expiresInMs, certIssuer: cert.issuer };
+        if (ip) out.ip = ip;
         resolve(out);
       };
       res.on('data', (chunk: Buffer) => {

@@ -22,6 +22,11 @@ export const postgresCheck = {
     'connect to PostgreSQL; values connections, max_connections, connections_pct, and value from query',
   options,
   defaultExpect: ['connected == true'],
+  produces: (o) => ({
+    fields: ['connected'],
+    values: ['connections', 'max_connections', 'connections_pct'],
+    openValues: o.query !== undefined,
+  }),
   probe: probePostgres,
 } satisfies CheckKindDefinition<PostgresOptions>;
 

@@ -39,6 +39,14 @@ export const redisCheck = {
     'Redis PING; value is the length of a list (llen), stream (xlen) or sorted set (zcard); INFO fields as named values',
   options,
   defaultExpect: ['connected == true'],
+  produces: (o) => ({
+    fields: ['connected'],
+    values: [
+      'ping',
+      ...(o.llen !== undefined || o.xlen !== undefined || o.zcard !== undefined ? ['value'] : []),
+      ...(o.info ?? []),
+    ],
+  }),
   probe: probeRedis,
 } satisfies CheckKindDefinition<RedisOptions>;
 

@@ -35,6 +35,7 @@ export const sqlCheck = {
     'a query on PostgreSQL, MySQL or SQLite: value is the first column of the first row; other columns are named values',
   options,
   defaultExpect: ['value exists'],
+  produces: () => ({ fields: ['connected'], values: ['value'], openValues: true }),
   probe: probeSql,
 } satisfies CheckKindDefinition<SqlOptions>;
 

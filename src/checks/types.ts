@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConditionResult, ConditionSubject } from '../conditions/index.js';
+import type { ConditionResult, ConditionSubject, ResultField } from '../conditions/index.js';
 import type { PluginDefinition } from '../config/plugin.js';
 import type { Clock } from '../util/clock.js';
 
@@ -7,11 +7,25 @@ import type { Clock } from '../util/clock.js';
  * The contract every check kind implements. A kind is a plain object in its own file:
  *   options        its zod schema (what the user writes under the kind's key)
  *   defaultExpect  the conditions used when a check has no `expect:` (for http, `status < 400`)
+ *   produces       what its results carry, so `validate` refuses a condition on a field it never fills
  *   probe          measures once and returns what it saw; it never throws for a failed target
  */
 export interface CheckKindDefinition<Options = unknown> extends PluginDefinition {
   defaultExpect: readonly string[];
+  produces(options: Options): ResultShape;
   probe(options: Options, context: ProbeContext): Promise<ProbeOutcome>;
+}
+
+/**
+ * The fields and named values a kind's results carry (`latency` is on every run). A value filled only
+ * sometimes (docker's `exit_code` once the container stopped) is still listed: a condition on it is
+ * meaningful even when one result lacks it.
+ */
+export interface ResultShape {
+  fields: readonly ResultField[];
+  values: readonly string[];
+  /** True when the options add names the kind cannot list before it runs (a query's columns). */
+  openValues?: boolean;
 }
 
 /** What a probe is given besides its options. */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checks/run.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
 import type { CheckResult } from '../../src/checks/types.js';
 import { DockerSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
+import { exampleEnv, exampleSecrets } from '../helpers/examples.js';
 import { checkOf, testEnv } from './check-env.js';
 
 const sandbox = new DockerSandbox();
@@ -66,6 +68,27 @@ describe('docker check against the real Engine', () => {
     expect(result.values.memory_bytes as number).toBeGreaterThan(0);
     expect(result.values.memory_pct as number).toBeGreaterThanOrEqual(0);
     expect(result.values.memory_pct as number).toBeLessThanOrEqual(100);
+  });
+
+  it("passes every example's docker check against a healthy running container", async () => {
+    const name = await webContainer('example', '/health');
+    await checkUntil(name, (r) => r.values.health === 'healthy', 'healthy');
+    const checks = Object.keys(exampleSecrets).flatMap((file) => {
+      const { config } = loadConfigOrThrow(file, { env: exampleEnv(file) });
+      return Object.entries(config.services).flatMap(([service, s]) =>
+        Object.entries(s.checks)
+          .filter(([, c]) => c.kind === 'docker')
+          .map(([id, c]) => ({ id: `${file} ${service}.${id}`, expect: c.expect })),
+      );
+    });
+    expect(checks.length).toBeGreaterThanOrEqual(3);
+    for (const check of checks) {
+      const result = await runCheck(
+        { id: check.id, kind: 'docker', options: { container: name }, expect: check.expect, timeout: 5000 },
+        testEnv(),
+      );
+      expect(result.outcome, `${check.id}: ${JSON.stringify(result.conditions)}`).toBe('pass');
+    }
   });
 
   it('reports a container whose healthcheck fails as unhealthy, with the check output', async () => {

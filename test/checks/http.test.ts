@@ -130,6 +130,20 @@ describe('the http check against a local server', () => {
     expect(Object.keys(result.timings ?? {})).toEqual(['dns', 'connect', 'tls', 'first_byte', 'total']);
   });
 
+  it("fills Gatus's [CONNECTED] and [IP] from the connection", async () => {
+    const result = await runCheck(
+      checkOf('http', { url: `${base}/health` }, ['[CONNECTED] == true', '[IP] == 127.0.0.1']),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result)).toBe('pass');
+    expect(result.conditions.map((c) => c.actual)).toEqual(['true', '127.0.0.1']);
+    const refused = await runCheck(
+      checkOf('http', { url: 'http://127.0.0.1:1/' }, ['[CONNECTED] == true']),
+      testEnv(),
+    );
+    expect(refused).toMatchObject({ outcome: 'fail', error: expect.stringContaining('could not connect') });
+  });
+
   it('fails on a wrong status and says which condition and what it saw', async () => {
     const result = await runCheck(checkOf('http', { url: `${base}/down` }, ['status == 200']), testEnv());
     expect(result.outcome).toBe('fail');

@@ -1,10 +1,11 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig, loadConfigOrThrow, resolveConfigPath } from '../../src/config/load.js';
 import { isSecret } from '../../src/config/secret.js';
 import { DayshiftError } from '../../src/errors.js';
+import { exampleEnv, exampleSecrets } from '../helpers/examples.js';
 import { designVariables, scratch } from './fixtures.js';
 
 const tmp = scratch('load');
@@ -18,10 +19,16 @@ describe('the examples', () => {
   });
 
   it.each(['examples/quickstart/dayshift.yaml', ...runbooks.map((f) => `examples/runbooks/${f}`)])(
-    '%s validates with no variable set',
+    '%s validates with only its secrets set, and names each one missing',
     (file) => {
-      const result = loadConfig(file, { env: {} });
+      const names = exampleSecrets[file] ?? [];
+      const result = loadConfig(file, { env: exampleEnv(file) });
       expect(result.ok ? '' : formatIssues(result.errors)).toBe('');
+      expect(readFileSync(file, 'utf8')).not.toMatch(/(PASSPHRASE|PASSWORD):-[^}]/);
+      if (names.length === 0) return;
+      const without = loadConfig(file, { env: {} });
+      const text = without.ok ? '' : formatIssues(without.errors);
+      for (const name of names) expect(text).toContain(`set ${name} to`);
     },
   );
 

@@ -5,6 +5,7 @@ import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { formatDuration } from '../duration.js';
 import { kinded, optionsOf } from '../plugin.js';
+import { refuseUnfilledReads } from '../result-fields.js';
 import { count, duration, interval, name, timeout } from '../values.js';
 
 const d = DEFAULTS.check;
@@ -37,6 +38,7 @@ export const checkSchema = kinded('check kind', optionsOf(checkKinds), checkComm
         path: ['timeout'],
         message: `expected a timeout no longer than every (${formatDuration(check.every)}), so runs never overlap`,
       });
+    refuseUnfilledReads(check.kind, check.options, check.expect, ctx);
     return { ...check, timeout };
   },
 );

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatIssues } from '../../src/config/issues.js';
+import { loadConfig } from '../../src/config/load.js';
+import { type Case, check, itReportsEach } from './broken-case.js';
+
+/** A check of one kind with one `expect:` line; the condition's text starts at line 7, column 20. */
+const reading = (kind: string, condition: string) =>
+  check(`        ${kind}\n        expect: [ "${condition}" ]\n`);
+
+const kinds = {
+  http: 'http: { url: "http://127.0.0.1/health" }',
+  tcp: 'tcp: { host: 127.0.0.1, port: 5432 }',
+  tls: 'tls: { host: 127.0.0.1, port: 443 }',
+  cert_file: 'cert_file: { paths: [ ./cert.pem ] }',
+  dns: 'dns: { name: example.test }',
+  postgres: 'postgres: { url: "postgres://127.0.0.1/app" }',
+  postgresQuery:
+    'postgres: { url: "postgres://127.0.0.1/app", query: "select count(*) as pending from jobs" }',
+  mysql: 'mysql: { url: "mysql://127.0.0.1/app" }',
+  redis: 'redis: { url: "redis://127.0.0.1" }',
+  redisQueue: 'redis: { url: "redis://127.0.0.1", llen: celery, info: [ connected_clients ] }',
+  sql: 'sql: { url: "postgres://127.0.0.1/app", query: "select 1" }',
+  command: 'command: { run: "true" }',
+  host: 'host: {}',
+  docker: 'docker: { container: app }',
+  heartbeat: 'heartbeat: { period: 1h }',
+};
+
+/** Conditions that used to validate and were red forever against a real target. */
+const cases: Case[] = [
+  ['docker', kinds.docker, 'restarts < 5', 'did you mean `restart_count`?'],
+  ['docker', kinds.docker, "stat == 'running'", 'did you mean `state`?'],
+  ['docker', kinds.docker, 'status == 200', 'docker results have exit_code, latency, state, health'],
+  ['docker', kinds.docker, "helth == 'healthy'", 'did you mean `health`?'],
+  ['tcp', kinds.tcp, 'status == 200', 'tcp results have connected, ip, latency'],
+  ['tcp', kinds.tcp, "body contains 'ok'", 'tcp results have'],
+  ['tcp', kinds.tcp, '[STATUS] == 200', 'tcp results have'],
+  ['tcp', kinds.tcp, '[DOMAIN_EXPIRATION] > 48h', 'tcp results have'],
+  [
+    'http',
+    kinds.http,
+    '[DOMAIN_EXPIRATION] > 48h',
+    'http results have status, body, header, cert, connected, ip',
+  ],
+  ['http', kinds.http, 'exit_code == 0', 'http results have'],
+  ['http', kinds.http, 'restart_count < 3', 'http results have'],
+  ['http', kinds.http, '[DNS_RCODE] == NOERROR', 'http results have'],
+  ['redis', kinds.redisQueue, 'valeu < 3', 'did you mean `value`?'],
+  ['redis', kinds.redis, 'value < 100', 'redis results have connected, latency, ping'],
+  [
+    'redis',
+    kinds.redisQueue,
+    'used_memory < 1000',
+    'redis results have connected, latency, ping, value, connected_clients',
+  ],
+  ['tls', kinds.tls, 'status == 200', 'tls results have cert, connected, latency, chain_valid'],
+  ['tls', kinds.tls, 'days_lfet > 7', 'did you mean `days_left`?'],
+  ['tls', kinds.tls, '[BODY] == ok', 'tls results have'],
+  ['cert_file', kinds.cert_file, 'connected == true', 'cert_file results have cert, latency, days_left'],
+  ['cert_file', kinds.cert_file, 'header.x-id exists', 'cert_file results have'],
+  ['dns', kinds.dns, 'status == 200', 'dns results have dns_rcode, ip, latency, value, rcode, count'],
+  ['dns', kinds.dns, '[CONNECTED] == true', 'dns results have'],
+  ['dns', kinds.dns, 'cuont > 0', 'did you mean `count`?'],
+  ['postgres', kinds.postgres, 'value > 0', 'postgres results have connected, latency, connections'],
+  ['mysql', kinds.mysql, 'conections_pct < 80%', 'did you mean `connections_pct`?'],
+  ['sql', kinds.sql, 'body contains 1', 'sql results have connected, latency, value'],
+  ['command', kinds.command, 'status == 0', 'command results have exit_code, stdout, latency, value'],
+  ['command', kinds.command, 'json.ok == true', 'command results have'],
+  ['host', kinds.host, 'disk < 90%', 'did you mean `disk_pct`?'],
+  ['host', kinds.host, '[BODY] == ok', 'host results have latency, cpu_pct'],
+  ['heartbeat', kinds.heartbeat, 'on_tme == true', 'did you mean `on_time`?'],
+  ['heartbeat', kinds.heartbeat, '[CONNECTED] == true', 'heartbeat results have'],
+].map(([kind, options, condition, hint]) => ({
+  name: `${kind}: ${condition}`,
+  yaml: reading(options as string, condition as string),
+  at: `7:20 services.web.checks.health.expect[0]`,
+  message: `${kind} checks never fill ${(condition as string).split(/[ .]/)[0]}`,
+  hint,
+}));
+
+describe('a condition on a field its check kind never fills is a load error at the condition', () => {
+  itReportsEach([
+    ...cases,
+    {
+      name: 'tcp: a placeholder inside len(), pointed at where it is written',
+      yaml: reading(kinds.tcp, 'len([BODY]) > 0'),
+      at: '7:24 services.web.checks.health.expect[0]',
+      message: 'tcp checks never fill [BODY]',
+    },
+  ]);
+
+  it('points at the field inside the condition, and at a warn: condition under warn', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-reads-'));
+    try {
+      const file = path.join(dir, 'dayshift.yaml');
+      writeFileSync(
+        file,
+        check(
+          `        ${kinds.docker}\n        expect: [ "state == 'running'", { warn: "memory_pc < 90%" } ]\n`,
+        ),
+      );
+      const result = loadConfig(file, { env: {} });
+      expect(result.ok ? '' : formatIssues(result.errors)).toContain(
+        '7:50 services.web.checks.health.expect[1].warn: docker checks never fill memory_pc',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('conditions on what a kind fills validate', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-reads-ok-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.each([
+    [kinds.http, '[CONNECTED] == true'],
+    [kinds.http, '[IP] == 127.0.0.1'],
+    [kinds.http, "json.status == 'ok'"],
+    [kinds.tcp, '[IP] == 127.0.0.1'],
+    [kinds.tcp, 'latency < 1s'],
+    [kinds.dns, '[DNS_RCODE] == NOERROR'],
+    [kinds.dns, '[IP] == 127.0.0.1'],
+    [kinds.sql, 'pending < 10'],
+    [kinds.postgresQuery, 'pending < 10'],
+    [kinds.redisQueue, 'connected_clients < 100'],
+    [kinds.docker, 'exit_code == 0'],
+    [kinds.docker, 'restart_count < 5'],
+    [kinds.heartbeat, '[RESPONSE_TIME] < 100'],
+  ])('%s with %s', (options, condition) => {
+    const file = path.join(dir, 'dayshift.yaml');
+    writeFileSync(file, reading(options, condition));
+    const result = loadConfig(file, { env: {} });
+    expect(result.ok ? '' : formatIssues(result.errors)).toBe('');
+  });
+});
