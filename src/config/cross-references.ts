@@ -1,5 +1,6 @@
 import { referencesOf } from '../rules/parse.js';
 import { DEFAULTS } from './defaults.js';
+import { metricsOf } from './result-fields.js';
 import type { ParsedSections } from './schema.js';
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -76,6 +77,22 @@ export function checkReferences(config: Partial<ParsedSections>, known: KnownNam
     else refer(at, ref, known.services, 'service');
   };
   const service = (at: Path, name: string) => refer(at, name, known.services, 'service');
+  /** A metric the check's samples never record is null forever: the rule could never fire. */
+  const metric = (at: Path, ref: string, name: string) => {
+    const dot = ref.indexOf('.');
+    const check = config.services?.[ref.slice(0, dot)]?.checks[ref.slice(dot + 1)];
+    if (!check) return;
+    const { names, open } = metricsOf(check.kind, check.options);
+    if (!open && !names.includes(name))
+      add(
+        at,
+        `${ref} (${check.kind} check) records no metric \`${name}\`, so this rule could never fire`,
+        names,
+        {
+          name,
+        },
+      );
+  };
 
   for (const [s, svc] of Object.entries(config.services ?? {}))
     for (const [c, check] of Object.entries(svc.checks)) {
@@ -85,8 +102,10 @@ export function checkReferences(config: Partial<ParsedSections>, known: KnownNam
   for (const [r, rule] of Object.entries(config.rules ?? {})) {
     notify(['rules', r, 'notify'], rule.notify);
     severity(['rules', r, 'severity'], rule.severity);
-    for (const ref of referencesOf(rule.when.expr))
+    for (const ref of referencesOf(rule.when.expr)) {
       refer(['rules', r, 'when'], ref.check, known.checks, 'check');
+      if (ref.metric !== undefined) metric(['rules', r, 'when'], ref.check, ref.metric);
+    }
   }
   if (config.alerting) {
     notify(['alerting', 'notify'], config.alerting.notify);

@@ -13,9 +13,17 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** A likely typo (`valeu` → `value`), or else a name the word begins (`restarts` → `restart_count`). */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const typo = closest(word, candidates);
+  if (typo) return typo;
+  const stem = word.toLowerCase().replace(/s$/, '');
+  return stem.length >= 4 ? candidates.find((c) => c.toLowerCase().startsWith(stem)) : undefined;
+}
+
 /** `did you mean \`every\`?`, or undefined when nothing is close. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  const match = closest(word, candidates);
+  const match = nearest(word, candidates);
   return match ? `did you mean \`${match}\`?` : undefined;
 }
 

@@ -2,13 +2,36 @@ import type { z } from 'zod';
 import { checkKinds } from '../checks/registry.js';
 import type { ResultShape } from '../checks/types.js';
 import { type ParsedCondition, readsOf } from '../conditions/index.js';
-import { closest } from './did-you-mean.js';
+import { nearest } from './did-you-mean.js';
 
 /**
  * Refuses a condition that reads what the check's kind never fills (`restarts` on docker, `status` on
  * tcp, `[DOMAIN_EXPIRATION]` anywhere): against a real target such a check is red forever, so it is a
  * load error at the condition, with the name the user most likely meant.
  */
+/**
+ * The metrics a check's samples record, which rules read (`p95(web.health.latency, 5m)`): latency,
+ * its named values, and `cert_expires_in_days` when it reads a certificate. `open` when a run may add
+ * names (a query's columns).
+ */
+export function metricsOf(kind: string, options: unknown): { names: string[]; open: boolean } {
+  const shape = shapeOf(kind, options);
+  if (!shape) return { names: [], open: true };
+  const names = [
+    'latency',
+    ...shape.values,
+    ...(shape.fields.includes('cert') ? ['cert_expires_in_days'] : []),
+  ];
+  return { names, open: shape.openValues === true };
+}
+
+function shapeOf(kind: string, options: unknown): ResultShape | undefined {
+  const definition = (checkKinds as Readonly<Record<string, (typeof checkKinds)[keyof typeof checkKinds]>>)[
+    kind
+  ];
+  return definition ? (definition.produces as (o: unknown) => ResultShape)(options) : undefined;
+}
+
 export function refuseUnfilledReads(
   kind: string,
   options: unknown,
@@ -16,11 +39,8 @@ export function refuseUnfilledReads(
   ctx: z.RefinementCtx,
   at: readonly PropertyKey[] = [],
 ): void {
-  const definition = (checkKinds as Readonly<Record<string, (typeof checkKinds)[keyof typeof checkKinds]>>)[
-    kind
-  ];
-  if (!definition) return;
-  const shape = (definition.produces as (o: unknown) => ResultShape)(options);
+  const shape = shapeOf(kind, options);
+  if (!shape) return;
   const known = [...shape.fields, 'latency', ...shape.values];
   expect.forEach((condition, index) => {
     for (const read of readsOf(condition.expr)) {
@@ -44,12 +64,4 @@ export function refuseUnfilledReads(
       });
     }
   });
-}
-
-/** A likely typo (`valeu`), or a name the word begins (`restarts` → `restart_count`). */
-function nearest(word: string, known: readonly string[]): string | undefined {
-  const typo = closest(word, known);
-  if (typo) return typo;
-  const stem = word.replace(/s$/, '');
-  return stem.length >= 4 ? known.find((k) => k.startsWith(stem)) : undefined;
 }

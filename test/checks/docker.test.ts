@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checks/run.js';
-import { loadConfigOrThrow } from '../../src/config/load.js';
 import type { CheckResult } from '../../src/checks/types.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DockerSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { exampleEnv, exampleSecrets } from '../helpers/examples.js';
 import { checkOf, testEnv } from './check-env.js';

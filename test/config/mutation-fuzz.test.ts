@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateStackFile } from '../../src/cli/commands/validate.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { DayshiftError } from '../../src/errors.js';
+import { examplesEnv } from '../helpers/examples.js';
 import { buildCliIfStale, CLI, designVariables, scratch } from './fixtures.js';
 
 /**
@@ -242,11 +243,14 @@ function expectPositioned(stdout: string, file: string, text: string): void {
   expect(stdout, 'an exception reached the loader guard').not.toContain('is a bug in Dayshift');
 }
 
+/** The DESIGN example's variables and the secrets the examples require. */
+const fuzzEnv = { ...examplesEnv(), ...designVariables };
+
 describe('the config mutation fuzz', () => {
   it('starts from files that validate', () => {
     for (const [i, text] of sources.entries()) {
       const file = tmp.write(`original-${i}.yaml`, text);
-      expect(validateStackFile(file, false, { env: designVariables }).exitCode, STACK_FILES[i]).toBe(0);
+      expect(validateStackFile(file, false, { env: fuzzEnv }).exitCode, STACK_FILES[i]).toBe(0);
     }
   });
 
@@ -260,7 +264,7 @@ describe('the config mutation fuzz', () => {
           tmp.write('mutated.yaml', text);
           let outcome: ReturnType<typeof validateStackFile>;
           try {
-            outcome = validateStackFile(file, false, { env: designVariables });
+            outcome = validateStackFile(file, false, { env: fuzzEnv });
           } catch (error) {
             // What main() would print; only a config error (exit 2) is an acceptable throw.
             expect(error, String((error as Error)?.stack)).toBeInstanceOf(DayshiftError);
@@ -309,7 +313,7 @@ describe('the config mutation fuzz', () => {
 function runCli(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'validate', '--config', file], {
-      env: { PATH: process.env.PATH ?? '', ...designVariables },
+      env: { PATH: process.env.PATH ?? '', ...fuzzEnv },
     });
     let stdout = '';
     let stderr = '';

@@ -112,6 +112,60 @@ describe('a condition on a field its check kind never fills is a load error at t
   });
 });
 
+/** A rule over a metric the check's samples never record is null forever, so it never fires. */
+const rule = (kind: string, when: string) =>
+  `${check(`        ${kind}\n`)}rules:\n  watch: { when: "${when}", severity: high }\n`;
+const metricCases: Case[] = [
+  {
+    name: 'rule: a mistyped latency',
+    yaml: rule(kinds.http, 'p95(web.health.latncy, 5m) > 1s'),
+    at: '8:18 rules.watch.when',
+    message: 'web.health (http check) records no metric `latncy`',
+    hint: 'did you mean `latency`?',
+  },
+  {
+    name: 'rule: docker restarts',
+    yaml: rule(kinds.docker, 'last(web.health.restarts) > 3'),
+    at: '8:18 rules.watch.when',
+    message: 'records no metric `restarts`',
+    hint: 'did you mean `restart_count`?',
+  },
+  {
+    name: 'rule: a certificate metric on tcp',
+    yaml: rule(kinds.tcp, 'last(web.health.cert_expires_in_days) < 7'),
+    at: '8:18 rules.watch.when',
+    message: 'web.health (tcp check) records no metric `cert_expires_in_days`',
+    hint: 'latency',
+  },
+  {
+    name: 'rule: a redis INFO field not asked for',
+    yaml: rule(kinds.redisQueue, 'avg(web.health.used_memory, 10m) > 1000'),
+    at: '8:18 rules.watch.when',
+    message: 'records no metric `used_memory`',
+    hint: 'connected_clients',
+  },
+];
+
+describe('a rule over a metric its check never records is a load error at the rule', () => {
+  itReportsEach(metricCases);
+
+  it.each([
+    [kinds.http, 'last(web.health.cert_expires_in_days) < 7'],
+    [kinds.sql, 'avg(web.health.pending, 10m) > 5'],
+    [kinds.docker, 'last(web.health.restart_count) > 3 and failure_rate(web.health, 5m) > 1%'],
+  ])('%s with %s validates', (options, when) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-metrics-ok-'));
+    try {
+      const file = path.join(dir, 'dayshift.yaml');
+      writeFileSync(file, rule(options, when));
+      const result = loadConfig(file, { env: {} });
+      expect(result.ok ? '' : formatIssues(result.errors)).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('conditions on what a kind fills validate', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-reads-ok-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

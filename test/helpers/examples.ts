@@ -12,3 +12,8 @@ export const exampleSecrets: Readonly<Record<string, readonly string[]>> = {
 export function exampleEnv(file: string): Record<string, string> {
   return Object.fromEntries((exampleSecrets[file] ?? []).map((n) => [n, 'set-by-the-test']));
 }
+
+/** Every example's secrets at once, for tests that load all the examples with one environment. */
+export function examplesEnv(): Record<string, string> {
+  return Object.assign({}, ...Object.keys(exampleSecrets).map(exampleEnv));
+}
