@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
-import { type Case, check, itReportsEach } from './broken-case.js';
+import { type Case, backup, check, itReportsEach, v1 } from './broken-case.js';
 
 /** A check of one kind with one `expect:` line; the condition's text starts at line 7, column 20. */
 const reading = (kind: string, condition: string) =>
@@ -164,6 +164,41 @@ describe('a rule over a metric its check never records is a load error at the ru
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** A files backup `media` whose drill asserts one thing; the assertion is line 10, at column 13. */
+const filesDrill = (assertion: string) =>
+  `${v1}repositories:\n  local: { local: { path: ./b } }\nbackups:\n  media:\n    source: { files: { paths: [ ./media ] } }\n    repository: local\n    drill:\n      assert:\n        - ${assertion}\n`;
+
+describe('a drill assertion the restored copy cannot run is a load error at the assertion', () => {
+  itReportsEach([
+    {
+      name: 'files: sql',
+      yaml: filesDrill('{ sql: "select count(*) from t", expect: "value > 0" }'),
+      at: '10:13 backups.media.drill.assert[0].sql',
+      message: 'a files restore cannot run `sql:`',
+      hint: 'a files drill can assert exists, checksums, command',
+    },
+    {
+      name: 'files: row_counts',
+      yaml: filesDrill('{ row_counts: true }'),
+      at: '10:13 backups.media.drill.assert[0].row_counts',
+      message: 'a files restore cannot run `row_counts:`',
+    },
+    {
+      name: 'sqlite: exists',
+      yaml: backup('    drill: { assert: [ { exists: manage.py } ] }\n'),
+      at: '8:26 backups.db.drill.assert[0].exists',
+      message: 'a sqlite restore cannot run `exists:`',
+      hint: 'a sqlite drill can assert sql, row_counts, command',
+    },
+    {
+      name: 'sqlite: checksums',
+      yaml: backup('    drill: { assert: [ { checksums: true } ] }\n'),
+      at: '8:26 backups.db.drill.assert[0].checksums',
+      message: 'a sqlite restore cannot run `checksums:`',
+    },
+  ]);
 });
 
 describe('conditions on what a kind fills validate', () => {

@@ -18,6 +18,7 @@ const options = z.strictObject({
 /** Directories and files (bind mounts, certs/), with modes, owners, mtimes and symlinks. */
 export const filesBackupSource = defineSource({
   kind: 'files',
+  drillAssertions: ['exists', 'checksums', 'command'],
   description: 'directories and files, with modes, owners, mtimes and symlinks',
   options,
   /** The directory a drill makes its temp directory in; the system's temp directory when omitted. */

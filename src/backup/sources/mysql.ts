@@ -23,6 +23,7 @@ const options = z.strictObject({
  */
 export const mysqlBackupSource = defineSource({
   kind: 'mysql',
+  drillAssertions: ['sql', 'row_counts', 'command'],
   description: 'mariadb-dump or mysqldump --single-transaction, restored with the mariadb client',
   options,
   /** The server a drill creates its scratch database on (and drops it after); the source's when omitted. */

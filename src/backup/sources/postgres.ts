@@ -19,6 +19,7 @@ const options = z.strictObject({
 /** pg_dump in custom format, restored with pg_restore; a drill restores into a scratch database it creates. */
 export const postgresBackupSource = defineSource({
   kind: 'postgres',
+  drillAssertions: ['sql', 'row_counts', 'command'],
   description: 'pg_dump in custom format, restored with pg_restore',
   options,
   /** The server a drill creates its scratch database on (and drops it after); the source's when omitted. */

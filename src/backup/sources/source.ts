@@ -55,6 +55,8 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
   target: T;
   /** What `to` means for this source. */
   restoreTo: RestoreToSpec<z.output<O>>;
+  /** The drill assertions a restore of this source can run; `validate` refuses the others. */
+  drillAssertions: readonly DrillAssertionKind[];
   dump(options: z.output<O>, ctx: SourceContext): Promise<Dump>;
   /** A scratch target for a drill: a new, uniquely named database, or a temp directory or file. */
   scratch(options: z.output<O>, into: z.output<T> | undefined, ctx: SourceContext): Promise<RestoreTarget>;
@@ -70,6 +72,10 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
    */
   restoreTarget(options: z.output<O>, to: ConfinedTo | undefined, ctx: SourceContext): Promise<RestoreTarget>;
 }
+
+/** The kinds of drill assertion (`drill.assert:`), each judged on the restored copy. */
+export const DRILL_ASSERTION_KINDS = ['sql', 'command', 'exists', 'row_counts', 'checksums'] as const;
+export type DrillAssertionKind = (typeof DRILL_ASSERTION_KINDS)[number];
 
 /** Checks a source's methods against its own option and target schemas. */
 export function defineSource<O extends z.ZodType, T extends z.ZodType>(

@@ -17,6 +17,7 @@ const options = z.strictObject({ path: z.string().min(1) });
 /** SQLite's online backup API (what `sqlite3 db ".backup"` does), consistent while the app writes. */
 export const sqliteBackupSource = defineSource({
   kind: 'sqlite',
+  drillAssertions: ['sql', 'row_counts', 'command'],
   description: "SQLite's online backup API, consistent while the application writes",
   options,
   /** The directory a drill writes the restored file in; the system's temp directory when omitted. */

@@ -11,6 +11,7 @@ import { defineSource, unexpectedTo } from './source.js';
  */
 export const volumeBackupSource = defineSource({
   kind: 'volume',
+  drillAssertions: ['exists', 'checksums', 'command'],
   description: "a Docker volume's contents, read from its directory on the host",
   options: z.strictObject({ name: z.string().min(1) }),
   /** The directory a drill makes its temp directory in; the system's temp directory when omitted. */
