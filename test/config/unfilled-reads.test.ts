@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
-import { type Case, backup, check, itReportsEach, v1 } from './broken-case.js';
+import { backup, type Case, check, itReportsEach, v1 } from './broken-case.js';
 
 /** A check of one kind with one `expect:` line; the condition's text starts at line 7, column 20. */
 const reading = (kind: string, condition: string) =>
