@@ -16,7 +16,7 @@ export type {
 } from './ast.js';
 export { ConditionSyntaxError, FIELDS, GATUS_PLACEHOLDERS } from './ast.js';
 export { evaluateCondition } from './evaluate.js';
-export { type ConditionRead, RESULT_FIELDS, type ResultField, readsOf } from './reads.js';
+export { type ConditionRead, type ResultField, readsOf } from './reads.js';
 export type { ConditionResult, ConditionSubject } from './subject.js';
 
 /** Parses a condition in either syntax; throws ConditionSyntaxError with the column of the problem. */

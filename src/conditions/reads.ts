@@ -4,19 +4,17 @@ import type { ConditionExpr, GatusPlaceholder, GatusTerm } from './ast.js';
  * The result fields a condition can read besides named values. Every run has `latency`; `json` reads the
  * body. A check kind declares which of the others its results carry (checks/types.ts `produces`).
  */
-export const RESULT_FIELDS = [
-  'status',
-  'body',
-  'header',
-  'cert',
-  'exit_code',
-  'stdout',
-  'connected',
-  'ip',
-  'dns_rcode',
-  'domain_expiration',
-] as const;
-export type ResultField = (typeof RESULT_FIELDS)[number];
+export type ResultField =
+  | 'status'
+  | 'body'
+  | 'header'
+  | 'cert'
+  | 'exit_code'
+  | 'stdout'
+  | 'connected'
+  | 'ip'
+  | 'dns_rcode'
+  | 'domain_expiration';
 
 /** What one condition reads: a result field, or a named value (`value`, `restart_count`). */
 export type ConditionRead =

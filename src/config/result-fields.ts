@@ -1,14 +1,9 @@
 import type { z } from 'zod';
 import { checkKinds } from '../checks/registry.js';
-import type { ResultShape } from '../checks/types.js';
+import type { CheckKindDefinition, ResultShape } from '../checks/types.js';
 import { type ParsedCondition, readsOf } from '../conditions/index.js';
-import { nearest } from './did-you-mean.js';
+import { didYouMean } from './did-you-mean.js';
 
-/**
- * Refuses a condition that reads what the check's kind never fills (`restarts` on docker, `status` on
- * tcp, `[DOMAIN_EXPIRATION]` anywhere): against a real target such a check is red forever, so it is a
- * load error at the condition, with the name the user most likely meant.
- */
 /**
  * The metrics a check's samples record, which rules read (`p95(web.health.latency, 5m)`): latency,
  * its named values, and `cert_expires_in_days` when it reads a certificate. `open` when a run may add
@@ -26,39 +21,37 @@ export function metricsOf(kind: string, options: unknown): { names: string[]; op
 }
 
 function shapeOf(kind: string, options: unknown): ResultShape | undefined {
-  const definition = (checkKinds as Readonly<Record<string, (typeof checkKinds)[keyof typeof checkKinds]>>)[
-    kind
-  ];
-  return definition ? (definition.produces as (o: unknown) => ResultShape)(options) : undefined;
+  return (checkKinds as Readonly<Record<string, CheckKindDefinition>>)[kind]?.produces(options);
 }
 
+/**
+ * Refuses a condition that reads what the check's kind never fills (`restarts` on docker, `status` on
+ * tcp, `[DOMAIN_EXPIRATION]` anywhere): against a real target such a check is red forever, so it is a
+ * load error at the condition, with the name the user most likely meant.
+ */
 export function refuseUnfilledReads(
   kind: string,
   options: unknown,
   expect: readonly ParsedCondition[],
   ctx: z.RefinementCtx,
-  at: readonly PropertyKey[] = [],
 ): void {
   const shape = shapeOf(kind, options);
   if (!shape) return;
-  const known = [...shape.fields, 'latency', ...shape.values];
   expect.forEach((condition, index) => {
     for (const read of readsOf(condition.expr)) {
       const name = read.type === 'field' ? read.as : read.name;
       if (read.type === 'field' && (read.field === 'latency' || shape.fields.includes(read.field))) continue;
       if (read.type === 'value' && (shape.openValues || shape.values.includes(read.name))) continue;
-      const guess = nearest(name.replace(/^\[|\]$/g, '').toLowerCase(), known);
-      const gives = `${kind} results have ${known.join(', ')}`;
-      const column = Math.max(0, condition.source.indexOf(name));
+      // Only a refused read lists the names, so a file whose conditions all hold builds nothing here.
+      const known = [...shape.fields, 'latency', ...shape.values];
+      const guess = didYouMean(name.replace(/^\[|\]$/g, '').toLowerCase(), known);
       ctx.addIssue({
         code: 'custom',
-        path: [...at, 'expect', index, ...(condition.severity === 'warn' ? ['warn'] : [])],
+        path: ['expect', index, ...(condition.severity === 'warn' ? ['warn'] : [])],
         message: `${kind} checks never fill ${name}, so this condition could never pass`,
         params: {
-          column,
-          hint: [guess && guess !== name ? `did you mean \`${guess}\`?` : undefined, gives]
-            .filter(Boolean)
-            .join('; '),
+          column: Math.max(0, condition.source.indexOf(name)),
+          hint: [guess, `${kind} results have ${known.join(', ')}`].filter(Boolean).join('; '),
           got: false,
         },
       });

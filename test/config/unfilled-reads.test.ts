@@ -1,10 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
 import { backup, type Case, check, itReportsEach, v1 } from './broken-case.js';
+import { scratch } from './fixtures.js';
+
+const tmp = scratch('reads');
+afterAll(tmp.cleanup);
+
+/** Loads a stack file's text; the formatted errors, or '' when it validates. */
+function issuesOf(yaml: string): string {
+  const result = loadConfig(tmp.write('dayshift.yaml', yaml), { env: {} });
+  return result.ok ? '' : formatIssues(result.errors);
+}
 
 /** A check of one kind with one `expect:` line; the condition's text starts at line 7, column 20. */
 const reading = (kind: string, condition: string) =>
@@ -93,22 +100,12 @@ describe('a condition on a field its check kind never fills is a load error at t
   ]);
 
   it('points at the field inside the condition, and at a warn: condition under warn', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-reads-'));
-    try {
-      const file = path.join(dir, 'dayshift.yaml');
-      writeFileSync(
-        file,
-        check(
-          `        ${kinds.docker}\n        expect: [ "state == 'running'", { warn: "memory_pc < 90%" } ]\n`,
-        ),
-      );
-      const result = loadConfig(file, { env: {} });
-      expect(result.ok ? '' : formatIssues(result.errors)).toContain(
-        '7:50 services.web.checks.health.expect[1].warn: docker checks never fill memory_pc',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const yaml = check(
+      `        ${kinds.docker}\n        expect: [ "state == 'running'", { warn: "memory_pc < 90%" } ]\n`,
+    );
+    expect(issuesOf(yaml)).toContain(
+      '7:50 services.web.checks.health.expect[1].warn: docker checks never fill memory_pc',
+    );
   });
 });
 
@@ -154,15 +151,7 @@ describe('a rule over a metric its check never records is a load error at the ru
     [kinds.sql, 'avg(web.health.pending, 10m) > 5'],
     [kinds.docker, 'last(web.health.restart_count) > 3 and failure_rate(web.health, 5m) > 1%'],
   ])('%s with %s validates', (options, when) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-metrics-ok-'));
-    try {
-      const file = path.join(dir, 'dayshift.yaml');
-      writeFileSync(file, rule(options, when));
-      const result = loadConfig(file, { env: {} });
-      expect(result.ok ? '' : formatIssues(result.errors)).toBe('');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(issuesOf(rule(options, when))).toBe('');
   });
 });
 
@@ -202,8 +191,6 @@ describe('a drill assertion the restored copy cannot run is a load error at the 
 });
 
 describe('conditions on what a kind fills validate', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-reads-ok-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it.each([
     [kinds.http, '[CONNECTED] == true'],
     [kinds.http, '[IP] == 127.0.0.1'],
@@ -219,9 +206,6 @@ describe('conditions on what a kind fills validate', () => {
     [kinds.docker, 'restart_count < 5'],
     [kinds.heartbeat, '[RESPONSE_TIME] < 100'],
   ])('%s with %s', (options, condition) => {
-    const file = path.join(dir, 'dayshift.yaml');
-    writeFileSync(file, reading(options, condition));
-    const result = loadConfig(file, { env: {} });
-    expect(result.ok ? '' : formatIssues(result.errors)).toBe('');
+    expect(issuesOf(reading(options, condition))).toBe('');
   });
 });

@@ -87,7 +87,9 @@ describe("runbook 003's security baseline", () => {
     DEFAULT_FROM_EMAIL: 'wms@example.org',
     INTEGRATION_API_KEY: randomBytes(32).toString('hex'),
   };
-  const { config } = loadConfigOrThrow('examples/runbooks/003.yaml', { env: { APP_DIR: dir, BACKUP_PASSPHRASE: 'set-by-the-test' } });
+  const { config } = loadConfigOrThrow('examples/runbooks/003.yaml', {
+    env: { APP_DIR: dir, BACKUP_PASSPHRASE: 'set-by-the-test' },
+  });
 
   it('holds for a production .env', () => {
     writeFileSync(

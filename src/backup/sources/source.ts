@@ -74,8 +74,7 @@ export interface BackupSourceDefinition<O extends z.ZodType = z.ZodType, T exten
 }
 
 /** The kinds of drill assertion (`drill.assert:`), each judged on the restored copy. */
-export const DRILL_ASSERTION_KINDS = ['sql', 'command', 'exists', 'row_counts', 'checksums'] as const;
-export type DrillAssertionKind = (typeof DRILL_ASSERTION_KINDS)[number];
+export type DrillAssertionKind = 'sql' | 'command' | 'exists' | 'row_counts' | 'checksums';
 
 /** Checks a source's methods against its own option and target schemas. */
 export function defineSource<O extends z.ZodType, T extends z.ZodType>(
