@@ -1,6 +1,6 @@
-import { formatDuration } from '../config/duration.js';
 import type { StackConfig } from '../config/schema.js';
 import type { Runs } from '../runs/runs.js';
+import { formatDuration } from '../schema/duration.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertSource, DesiredAlert } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { formatDuration } from '../config/duration.js';
 import type { StackConfig } from '../config/schema.js';
+import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertSource, DesiredAlert } from './types.js';

@@ -3,7 +3,7 @@ import type { StackConfig } from '../config/schema.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { Logger } from '../log/logger.js';
 import { notifierKinds } from '../notifiers/registry.js';
-import { renderNotification } from '../notifiers/templates.js';
+import { renderNotification } from '../notifiers/shared/templates.js';
 import { DeliveryError, type Notification, type NotifierKindDefinition } from '../notifiers/types.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';

@@ -1,8 +1,8 @@
 import { Cron } from 'croner';
 import type { Kysely } from 'kysely';
-import { didYouMean } from '../config/did-you-mean.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 import type { Database } from '../store/schema.js';
 import { checkItems, checkName, checkText, checkTime } from '../util/input-bounds.js';
 import { ownValue } from '../util/own.js';

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
+import { StoreRuleSource } from '../history/rule-series.js';
 import type { Logger } from '../log/logger.js';
 import { evaluateRule, type RuleDataSource } from '../rules/evaluate.js';
 import { referencesOf } from '../rules/parse.js';
-import { StoreRuleSource } from '../rules/store-source.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertSource, DesiredAlert } from './types.js';

@@ -1,26 +1,25 @@
 import { pipeline } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { didYouMean } from '../config/did-you-mean.js';
 import type { StackConfig } from '../config/schema.js';
-import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Runs } from '../runs/runs.js';
+import { didYouMean } from '../schema/did-you-mean.js';
+import { scrubSecrets } from '../schema/secret.js';
 import type { Database } from '../store/schema.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { crashPoint } from '../util/test-crash.js';
-import { type Dump, releaseDump } from './dump.js';
 import { runHook } from './hooks.js';
 import { ProgressMeter, type TransferProgress } from './progress.js';
 import { repositoryKindOf } from './repositories/registry.js';
-import type { BackupRepository, Snapshot, VerifyResult } from './repository.js';
-import type { RestoreTarget } from './restore-target.js';
-import { applyRetention } from './retention.js';
+import { applyRetention } from './repositories/shared/retention.js';
+import type { BackupRepository, Snapshot, VerifyResult } from './repositories/types.js';
 import { type JobAttempt, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
-import { confineRestoreTo, restorePolicy } from './sources/restore-confinement.js';
-import type { ConfinedTo, SourceContext } from './sources/source.js';
+import { releaseDump } from './sources/shared/dump.js';
+import { confineRestoreTo, restorePolicy } from './sources/shared/restore-confinement.js';
+import type { ConfinedTo, Dump, RestoreTarget, SourceContext } from './sources/types.js';
 
 export type BackupConfig = StackConfig['backups'][string];
 

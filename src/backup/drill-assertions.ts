@@ -9,8 +9,8 @@ import {
   type ParsedCondition,
   parseCondition,
 } from '../conditions/index.js';
-import type { Snapshot } from './repository.js';
-import type { RestoreTarget } from './restore-target.js';
+import type { Snapshot } from './repositories/types.js';
+import type { RestoreTarget } from './sources/types.js';
 
 /** One `assert:` item of a drill, as the stack file parses it. */
 export type DrillAssertion =

@@ -1,11 +1,11 @@
 import { crashPoint } from '../util/test-crash.js';
 import type { Backups } from './backups.js';
 import { type AssertionOutcome, type DrillAssertion, runAssertion } from './drill-assertions.js';
-import type { Snapshot } from './repository.js';
-import type { RestoreTarget } from './restore-target.js';
+import type { Snapshot } from './repositories/types.js';
 import { describeError, type JobAttempt, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
-import { SCRATCH_ABANDONED_AFTER_MS } from './sources/scratch-names.js';
+import { SCRATCH_ABANDONED_AFTER_MS } from './sources/shared/scratch-names.js';
+import type { RestoreTarget } from './sources/types.js';
 
 /** What a drill proved, or failed to: the evidence kept as the run's summary. */
 export interface DrillReport {

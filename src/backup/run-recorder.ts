@@ -1,6 +1,6 @@
-import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError } from '../errors.js';
 import type { Runs } from '../runs/runs.js';
+import { scrubSecrets } from '../schema/secret.js';
 import type { Clock } from '../util/clock.js';
 
 /** Anything recorded, with every known secret value replaced: run records are shown to users. */

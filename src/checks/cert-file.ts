@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { type CertificateFacts, certificateFacts } from './certificates.js';
+import { type CertificateFacts, certificateFacts } from './shared/certificates.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({ paths: z.array(z.string().min(1)).min(1) });

@@ -3,9 +3,8 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { commandLine, stringMap } from '../config/values.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import { commandLine, stringMap } from '../schema/values.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   /** A string runs through /bin/sh -c; a list runs the program directly. */

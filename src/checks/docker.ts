@@ -1,9 +1,8 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { loadDocker } from '../util/client-libraries.js';
-import type { NamedValue } from './database-values.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import type { NamedValue } from './shared/database-values.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   /** A container's name or id. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { formatDuration } from '../config/duration.js';
-import { secretString } from '../config/secret-schema.js';
-import { span } from '../config/values.js';
+import { formatDuration } from '../schema/duration.js';
+import { secretString } from '../schema/secret-schema.js';
+import { span } from '../schema/values.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({

@@ -3,8 +3,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   /** A path on the filesystem whose usage is disk_pct, from the stack file's directory. */

@@ -6,10 +6,10 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { redactUrl } from '../config/secret.js';
-import { secretString } from '../config/secret-schema.js';
-import { httpUrl, stringMap } from '../config/values.js';
-import { certificateFacts } from './certificates.js';
+import { redactUrl } from '../schema/secret.js';
+import { secretString } from '../schema/secret-schema.js';
+import { httpUrl, stringMap } from '../schema/values.js';
+import { certificateFacts } from './shared/certificates.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({

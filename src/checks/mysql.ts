@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { secretUrl } from '../config/secret-schema.js';
-import { type DatabaseSession, failureText, openMysql } from './database-clients.js';
-import { connectionValues } from './postgres.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import { secretUrl } from '../schema/secret-schema.js';
+import { connectionValues, type DatabaseSession, failureText, openMysql } from './shared/database-clients.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   url: secretUrl(['mysql', 'mariadb']),

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { secretUrl } from '../config/secret-schema.js';
-import { type DatabaseSession, failureText, openPostgres } from './database-clients.js';
-import { connectionsPct, type NamedValue, valuesOfRows } from './database-values.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import { secretUrl } from '../schema/secret-schema.js';
+import {
+  connectionValues,
+  type DatabaseSession,
+  failureText,
+  openPostgres,
+} from './shared/database-clients.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   url: secretUrl(['postgres', 'postgresql']),
@@ -43,31 +46,12 @@ async function probePostgres(o: PostgresOptions, context: ProbeContext): Promise
     return { subject: { connected: false }, error: failureText(error, o.url) };
   }
   try {
-    return { subject: { connected: true, values: await connectionValues(session, o.query) } };
+    return { subject: { connected: true, values: await connectionValues(session, o.query, pgConnections) } };
   } catch (error) {
     return { subject: { connected: true }, error: `query failed: ${failureText(error, o.url)}` };
   } finally {
     await session.close();
   }
-}
-
-/** The server's connection figures, then the user's query's values beside them (shared with mysql). */
-export async function connectionValues(
-  session: DatabaseSession,
-  query: string | undefined,
-  readConnections: (session: DatabaseSession) => Promise<[number, number]> = pgConnections,
-): Promise<Record<string, NamedValue>> {
-  const [connections, max] = await readConnections(session);
-  const values: Record<string, NamedValue> = {
-    connections,
-    max_connections: max,
-    connections_pct: connectionsPct(connections, max),
-  };
-  if (query) {
-    const result = await session.query(query);
-    Object.assign(values, valuesOfRows(result.columns, result.rows));
-  }
-  return values;
 }
 
 async function pgConnections(session: DatabaseSession): Promise<[number, number]> {

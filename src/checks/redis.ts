@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { redactUrl } from '../config/secret.js';
-import { secretUrl } from '../config/secret-schema.js';
+import { redactUrl } from '../schema/secret.js';
+import { secretUrl } from '../schema/secret-schema.js';
 import { loadRedis } from '../util/client-libraries.js';
-import { abortReason, type NamedValue, safeMessage } from './database-values.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+import { abortReason, type NamedValue, safeMessage } from './shared/database-values.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const LENGTHS = ['llen', 'xlen', 'zcard'] as const;
 

@@ -13,8 +13,6 @@ import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
 import type { CheckKindDefinition } from './types.js';
 
-export type { CheckKindDefinition } from './types.js';
-
 /** Every check kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const checkKinds = {
   http: httpCheck,

@@ -4,7 +4,7 @@ import {
   type ParsedCondition,
   parseCondition,
 } from '../conditions/index.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../schema/duration.js';
 import type { Clock } from '../util/clock.js';
 import { type CheckKind, checkKinds } from './registry.js';
 import type { CheckResult, HeartbeatReader, Outcome, ProbeOutcome } from './types.js';

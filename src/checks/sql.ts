@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { secretUrl } from '../config/secret-schema.js';
+import { secretUrl } from '../schema/secret-schema.js';
 import {
   type DatabaseSession,
   failureText,
   openMysql,
   openPostgres,
   openSqlite,
-} from './database-clients.js';
-import { valuesOfRows } from './database-values.js';
-import type { CheckKindDefinition } from './registry.js';
-import type { ProbeContext, ProbeOutcome } from './types.js';
+} from './shared/database-clients.js';
+import { valuesOfRows } from './shared/database-values.js';
+import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({
   url: secretUrl(['postgres', 'postgresql', 'mysql', 'mariadb', 'sqlite']),

@@ -3,8 +3,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkServerIdentity, connect, type TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { port } from '../config/values.js';
-import { certificateFacts } from './certificates.js';
+import { port } from '../schema/values.js';
+import { certificateFacts } from './shared/certificates.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
 const options = z.strictObject({

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ConditionResult, ConditionSubject, ResultField } from '../conditions/index.js';
-import type { PluginDefinition } from '../config/plugin.js';
+import type { PluginDefinition } from '../schema/plugin.js';
 import type { Clock } from '../util/clock.js';
 
 /**

@@ -1,5 +1,5 @@
-import { scrubSecrets } from '../config/secret.js';
 import { coerceError, DayshiftError } from '../errors.js';
+import { scrubSecrets } from '../schema/secret.js';
 
 /**
  * One place decides how an error ends the program:

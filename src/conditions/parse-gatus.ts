@@ -1,4 +1,4 @@
-import { didYouMean } from '../config/did-you-mean.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 import {
   type Comparison,
   ConditionSyntaxError,

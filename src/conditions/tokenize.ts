@@ -1,4 +1,4 @@
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../schema/duration.js';
 import { ConditionSyntaxError } from './ast.js';
 
 /** Tokens of Dayshift's condition syntax; `at` is the 0-based column in the condition text. */

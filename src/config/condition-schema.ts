@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConditionSyntaxError, type ParsedCondition, parseCondition } from '../conditions/index.js';
-import { deepFreeze } from './freeze.js';
+import { deepFreeze } from '../schema/freeze.js';
 
 /**
  * Conditions already parsed, by severity and text. A stack with thousands of checks repeats a handful of

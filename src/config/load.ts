@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { coerceError, DayshiftError } from '../errors.js';
+import { deepFreeze } from '../schema/freeze.js';
+import { scrubSecrets } from '../schema/secret.js';
 import { parseDotenvLines } from './dotenv.js';
-import { deepFreeze } from './freeze.js';
 import { byPosition, type ConfigIssue, type ConfigWarning, formatIssues, printable } from './issues.js';
 import type { StackConfig } from './schema.js';
-import { scrubSecrets } from './secret.js';
 import { SourceMap } from './source-map.js';
 import { substituteVariables } from './substitute.js';
 import { validateStack } from './validate-stack.js';

@@ -1,5 +1,5 @@
 import { sourceOf } from '../backup/sources/registry.js';
-import { confineRestoreTo, restorePolicy } from '../backup/sources/restore-confinement.js';
+import { confineRestoreTo, restorePolicy } from '../backup/sources/shared/restore-confinement.js';
 import { DayshiftError } from '../errors.js';
 import { ownValue } from '../util/own.js';
 import type { StackConfig } from './schema.js';

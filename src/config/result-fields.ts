@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { checkKinds } from '../checks/registry.js';
 import type { CheckKindDefinition, ResultShape } from '../checks/types.js';
 import { type ParsedCondition, readsOf } from '../conditions/index.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 
 /**
  * The metrics a check's samples record, which rules read (`p95(web.health.latency, 5m)`): latency,

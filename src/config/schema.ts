@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { name } from '../schema/values.js';
 import {
   alertingSchema,
   incidentsSchema,
@@ -12,7 +13,6 @@ import { historySchema } from './sections/history.js';
 import { deploysSchema, envSchema, runbooksSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
-import { name } from './values.js';
 
 /** Every top-level section and its schema; the loader validates them one by one. */
 export const sections = {

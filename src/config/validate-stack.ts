@@ -1,11 +1,11 @@
 import path from 'node:path';
+import { didYouMean } from '../schema/did-you-mean.js';
+import { secretUrl } from '../schema/secret-schema.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
-import { didYouMean } from './did-you-mean.js';
 import { type ConfigIssue, dottedPath } from './issues.js';
 import { checkRestoreSteps } from './restore-steps.js';
 import { finishStack, type ParsedSections, type SectionName, type StackConfig, sections } from './schema.js';
-import { secretUrl } from './secret-schema.js';
 import type { SourceMap } from './source-map.js';
 import { stackErrorMap, toConfigIssues } from './zod-issues.js';
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { closest, didYouMean } from './did-you-mean.js';
+import { closest, didYouMean } from '../schema/did-you-mean.js';
+import { type KindedInfo, kindedObjects } from '../schema/plugin.js';
 import { type ConfigIssue, dottedPath } from './issues.js';
-import { type KindedInfo, kindedObjects } from './plugin.js';
 import type { SourceMap } from './source-map.js';
 
 type Issue = z.core.$ZodIssue;

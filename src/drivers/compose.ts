@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { agentOptions } from './agent-options.js';
-import type { DriverDefinition } from './registry.js';
+import { agentOptions } from './shared/agent-options.js';
+import type { DriverDefinition } from './types.js';
 
 /** Docker Compose: acts on the Compose service of the Dayshift service's name (or `service`). */
 export const composeDriver = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { agentOptions } from './agent-options.js';
-import type { DriverDefinition } from './registry.js';
+import { agentOptions } from './shared/agent-options.js';
+import type { DriverDefinition } from './types.js';
 
 /** A Docker container through the Engine API, the container of the service's name unless `container` says. */
 export const dockerDriver = {

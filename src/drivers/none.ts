@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DriverDefinition } from './registry.js';
+import type { DriverDefinition } from './types.js';
 
 /** No control: the service can be checked and backed up, not restarted (a managed database, a cron job). */
 export const noneDriver = {

@@ -1,12 +1,10 @@
-import type { PluginDefinition } from '../config/plugin.js';
 import { composeDriver } from './compose.js';
 import { dockerDriver } from './docker.js';
 import { noneDriver } from './none.js';
 import { shellDriver } from './shell.js';
 import { systemdDriver } from './systemd.js';
 
-/** A service driver: how Dayshift acts on a service. Its actions arrive with service control. */
-export type DriverDefinition = PluginDefinition;
+import type { DriverDefinition } from './types.js';
 
 /** Every driver, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const driverKinds = {

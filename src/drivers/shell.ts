@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DriverDefinition } from './registry.js';
+import type { DriverDefinition } from './types.js';
 
 /** Commands you give for each action (supervisor, a platform CLI); an action without one is not available. */
 export const shellDriver = {

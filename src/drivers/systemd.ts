@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DriverDefinition } from './registry.js';
+import type { DriverDefinition } from './types.js';
 
 /** A systemd unit, `<service>.service` unless `unit` says; `user: true` for a user unit. */
 export const systemdDriver = {

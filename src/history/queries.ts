@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { formatDuration } from '../config/duration.js';
 import { DayshiftError } from '../errors.js';
+import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { Accumulator } from './accumulator.js';

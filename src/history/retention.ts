@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DEFAULTS } from '../config/defaults.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { PERIOD_MS, type Resolution } from './resolutions.js';

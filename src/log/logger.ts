@@ -1,5 +1,5 @@
 import { type Logger, pino } from 'pino';
-import { scrubSecrets } from '../config/secret.js';
+import { scrubSecrets } from '../schema/secret.js';
 
 export type { Logger };
 

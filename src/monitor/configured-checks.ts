@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { CheckKind } from '../checks/registry.js';
 import type { RunnableCheck } from '../checks/run.js';
-import { didYouMean } from '../config/did-you-mean.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 import type { StatePolicy } from './state-machine.js';
 
 /** A check the stack file defines, with everything the scheduler and the state machine need. */

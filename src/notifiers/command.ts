@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { commandLine, timeout } from '../config/values.js';
-import { clip } from './http-post.js';
+import { commandLine, timeout } from '../schema/values.js';
+import { clip } from './shared/http-post.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
 
 const options = z.strictObject({ run: commandLine(), timeout: timeout().prefault('30s') });

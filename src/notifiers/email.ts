@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretUrl } from '../config/secret-schema.js';
+import { secretUrl } from '../schema/secret-schema.js';
 import { loadNodemailer } from '../util/client-libraries.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { secretString } from '../config/secret-schema.js';
-import { httpUrl } from '../config/values.js';
-import { clip, post } from './http-post.js';
+import { secretString } from '../schema/secret-schema.js';
+import { httpUrl } from '../schema/values.js';
+import { clip, post } from './shared/http-post.js';
 import { DeliveryError, type NotifiedAlert, type NotifierKindDefinition } from './types.js';
 
 const options = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { secretUrl } from '../config/secret-schema.js';
-import { clip, post } from './http-post.js';
+import { secretUrl } from '../schema/secret-schema.js';
+import { clip, post } from './shared/http-post.js';
 import type { NotifierKindDefinition } from './types.js';
 
 const options = z.strictObject({ webhook_url: secretUrl(['https', 'http']), channel: z.string().optional() });

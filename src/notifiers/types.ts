@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { PluginDefinition } from '../config/plugin.js';
 import type { Logger } from '../log/logger.js';
+import type { PluginDefinition } from '../schema/plugin.js';
 
 /** What happened to an alert that a notification tells about. */
 export type AlertEvent =

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { secretString, secretUrl } from '../config/secret-schema.js';
-import { stringMap } from '../config/values.js';
-import { post } from './http-post.js';
+import { secretString, secretUrl } from '../schema/secret-schema.js';
+import { stringMap } from '../schema/values.js';
+import { post } from './shared/http-post.js';
 import type { NotifierKindDefinition } from './types.js';
 
 const options = z.strictObject({

@@ -1,6 +1,6 @@
 import { ConditionSyntaxError } from '../conditions/ast.js';
 import { sticky, UNIT } from '../conditions/tokenize.js';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../schema/duration.js';
 import {
   AGGREGATES,
   type AggregateFn,

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { scrubSecrets } from '../config/secret.js';
 import { DayshiftError, type ErrorCode } from '../errors.js';
+import { scrubSecrets } from '../schema/secret.js';
 import { LIMITS } from '../util/input-bounds.js';
 
 /** The one place that turns an error into an HTTP response. */

@@ -1,5 +1,5 @@
-import { isSecret, Secret } from '../config/secret.js';
 import { CAPTURE_REFERENCE } from '../config/sections/operations.js';
+import { isSecret, Secret } from '../schema/secret.js';
 
 /**
  * A step's options with every `{{ name }}` replaced by what earlier steps captured. Secrets stay

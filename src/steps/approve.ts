@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { timeout } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { timeout } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Pauses the run until an operator approves (`dayshift approve <run>`); it fails after `timeout`. */
 export const approveStep = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { checkRef } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { checkRef } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Runs checks now (`web.health`, or `web` for all of a service's) and stops the run if one fails. */
 export const checkStep = {

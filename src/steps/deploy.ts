@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { name } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Deploys a service at an image reference, with the gates and verification of its `deploys:` entry. */
 export const deployStep = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { name, span } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name, span } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Captures a service's recent logs into the run's evidence (preserve logs before a restart). */
 export const logsStep = {

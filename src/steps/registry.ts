@@ -1,4 +1,3 @@
-import type { PluginDefinition } from '../config/plugin.js';
 import { approveStep } from './approve.js';
 import { backupStep } from './backup.js';
 import { checkStep } from './check.js';
@@ -13,10 +12,8 @@ import { shellStep } from './shell.js';
 import { smokeStep } from './smoke.js';
 import { startStep } from './start.js';
 import { stopStep } from './stop.js';
+import type { StepKindDefinition } from './types.js';
 import { waitStep } from './wait.js';
-
-/** A runbook step kind: the key that selects it and its options schema. Its `run` arrives with runbooks. */
-export type StepKindDefinition = PluginDefinition;
 
 /** Every step kind, by the key that selects it in a runbook. Adding one is one file and one line here. */
 export const stepKinds = {

@@ -1,5 +1,5 @@
-import { name } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Restart a service through its driver. */
 export const restartStep = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { name } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /**
  * Restores a backup's snapshot (the newest good one unless `snapshot` names one) over the live data,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { name } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Sets a service's replica count (`docker compose up -d --scale worker=3`). */
 export const scaleStep = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { commandLine, stringMap } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { commandLine, stringMap } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Runs a command; its output is kept as evidence and a non-zero exit fails the step. */
 export const shellStep = {

@@ -1,5 +1,5 @@
-import { name } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { name } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Runs a smoke suite; the run stops if a step fails. */
 export const smokeStep = {

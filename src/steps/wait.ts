@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration, name, timeout } from '../config/values.js';
-import type { StepKindDefinition } from './registry.js';
+import { duration, name, timeout } from '../schema/values.js';
+import type { StepKindDefinition } from './types.js';
 
 /** Waits a duration, or until a service's checks are healthy (failing the step after `timeout`). */
 export const waitStep = {

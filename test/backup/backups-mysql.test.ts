@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
-import { scratchName } from '../../src/backup/sources/scratch-names.js';
+import { scratchName } from '../../src/backup/sources/shared/scratch-names.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
 import { stackFrom } from '../helpers/stack.js';

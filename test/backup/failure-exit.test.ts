@@ -15,7 +15,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRepository } from '../../src/backup/local/repository.js';
+import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { openStore } from '../../src/store/index.js';
 import { TEST_PG_URL } from '../global-setup.js';

@@ -14,10 +14,10 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRepository } from '../../src/backup/local/repository.js';
-import { snapshotDump } from '../../src/backup/snapshot-run.js';
-import { dumpFiles, restoreFiles } from '../../src/backup/sources/files.js';
-import type { ArchivedFile } from '../../src/backup/tar-index.js';
+import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
+import { snapshotDump } from '../../src/backup/repositories/local/snapshot-run.js';
+import { dumpFiles, restoreFiles } from '../../src/backup/sources/shared/directory-archive.js';
+import type { ArchivedFile } from '../../src/backup/sources/shared/tar-index.js';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalRepository } from '../../src/backup/local/repository.js';
+import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
 import { DayshiftError } from '../../src/errors.js';
 
 const PASSPHRASE = 'canary-passphrase-3b8e0d';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MysqlDumpReader } from '../../src/backup/sources/mysql-dump-reader.js';
+import { MysqlDumpReader } from '../../src/backup/sources/shared/mysql-dump-reader.js';
 
 async function read(text: string, chunk = 7): Promise<MysqlDumpReader> {
   const reader = new MysqlDumpReader();

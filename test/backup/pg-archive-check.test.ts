@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgArchiveCheck } from '../../src/backup/sources/pg-archive-check.js';
+import { PgArchiveCheck } from '../../src/backup/sources/shared/pg-archive-check.js';
 import { TEST_PG_URL } from '../global-setup.js';
 import { adminQuery } from '../helpers/stores.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResticRepository } from '../../src/backup/restic/restic-repository.js';
+import { ResticRepository } from '../../src/backup/repositories/restic/restic-repository.js';
 import { DayshiftError } from '../../src/errors.js';
 
 const PASSWORD = 'canary-restic-pass-0c4f';

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sourceOf } from '../../src/backup/sources/registry.js';
-import { confineRestoreTo, maskedTo, restorePolicy } from '../../src/backup/sources/restore-confinement.js';
+import {
+  confineRestoreTo,
+  maskedTo,
+  restorePolicy,
+} from '../../src/backup/sources/shared/restore-confinement.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
 

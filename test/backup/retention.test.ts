@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRetention, isoWeek, type KeepPolicy } from '../../src/backup/retention.js';
+import { applyRetention, isoWeek, type KeepPolicy } from '../../src/backup/repositories/shared/retention.js';
 
 const run = promisify(execFile);
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abandonedScratch, scratchName } from '../../src/backup/sources/scratch-names.js';
+import { abandonedScratch, scratchName } from '../../src/backup/sources/shared/scratch-names.js';
 
 describe('scratch database names', () => {
   const now = Date.UTC(2026, 11, 2, 12, 0);

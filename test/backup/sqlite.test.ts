@@ -6,8 +6,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRepository } from '../../src/backup/local/repository.js';
-import { snapshotDump } from '../../src/backup/snapshot-run.js';
+import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
+import { snapshotDump } from '../../src/backup/repositories/local/snapshot-run.js';
 import { dumpSqlite } from '../../src/backup/sources/sqlite.js';
 import { until } from '../helpers/stores.js';
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig, loadConfigOrThrow, resolveConfigPath } from '../../src/config/load.js';
-import { isSecret } from '../../src/config/secret.js';
 import { DayshiftError } from '../../src/errors.js';
+import { isSecret } from '../../src/schema/secret.js';
 import { exampleEnv, exampleSecrets } from '../helpers/examples.js';
 import { designVariables, scratch } from './fixtures.js';
 

@@ -3,10 +3,10 @@ import type { z } from 'zod';
 import { repositoryKinds } from '../../src/backup/repositories/registry.js';
 import { backupSourceKinds } from '../../src/backup/sources/registry.js';
 import { checkKinds } from '../../src/checks/registry.js';
-import type { PluginDefinition } from '../../src/config/plugin.js';
 import { jsonSchema, sections } from '../../src/config/schema.js';
 import { driverKinds } from '../../src/drivers/registry.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
+import type { PluginDefinition } from '../../src/schema/plugin.js';
 import { stepKinds } from '../../src/steps/registry.js';
 
 const registries: Record<string, Readonly<Record<string, PluginDefinition>>> = {

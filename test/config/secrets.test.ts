@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.js';
 import { loadConfig, loadConfigOrThrow } from '../../src/config/load.js';
-import { isSecret, Secret } from '../../src/config/secret.js';
+import { isSecret, Secret } from '../../src/schema/secret.js';
 import { canaries, designVariables, scratch } from './fixtures.js';
 
 const tmp = scratch('secrets');

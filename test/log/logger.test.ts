@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../src/config/secret.js';
 import { createLogger } from '../../src/log/logger.js';
+import { Secret } from '../../src/schema/secret.js';
 
 function capture() {
   const lines: string[] = [];

@@ -6,7 +6,11 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
-import { checkTemplate, renderIncidentTemplate, renderNotification } from '../../src/notifiers/templates.js';
+import {
+  checkTemplate,
+  renderIncidentTemplate,
+  renderNotification,
+} from '../../src/notifiers/shared/templates.js';
 import { DeliveryError, type NotifierKindDefinition } from '../../src/notifiers/types.js';
 import { makeCert } from '../helpers/certs.js';
 import { until } from '../helpers/stores.js';

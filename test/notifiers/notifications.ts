@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { renderNotification } from '../../src/notifiers/templates.js';
+import { renderNotification } from '../../src/notifiers/shared/templates.js';
 import type { Notification, NotifiedAlert } from '../../src/notifiers/types.js';
 
 export function alert(overrides: Partial<NotifiedAlert> = {}): NotifiedAlert {

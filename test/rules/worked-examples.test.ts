@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { StoreRuleSource } from '../../src/history/rule-series.js';
 import { evaluateRule } from '../../src/rules/evaluate.js';
 import { parseRule } from '../../src/rules/parse.js';
-import { StoreRuleSource } from '../../src/rules/store-source.js';
 import type { Store } from '../../src/store/index.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 

@@ -1,8 +1,6 @@
-export type { RepositoryKindDefinition } from './kind.js';
-
-import type { RepositoryKindDefinition } from './kind.js';
-import { localRepository } from './local.js';
-import { resticRepository } from './restic.js';
+import { localRepository } from './local/index.js';
+import { resticRepository } from './restic/index.js';
+import type { RepositoryKindDefinition } from './types.js';
 
 /** Every repository kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const repositoryKinds = {

@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type mysql from 'mysql2/promise';
 import { z } from 'zod';
-import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
+import { secretUrl } from '../../schema/secret-schema.js';
 import { loadMysql } from '../../util/client-libraries.js';
-import { checkedOutput, type Dump, readerDone, runTool } from '../dump.js';
-import type { RestoreTarget } from '../restore-target.js';
-import { MysqlDumpReader } from './mysql-dump-reader.js';
-import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
-import { defineSource, unexpectedTo } from './source.js';
+import { checkedOutput, readerDone, runTool } from './shared/dump.js';
+import { MysqlDumpReader } from './shared/mysql-dump-reader.js';
+import { abandonedScratch, SCRATCH_LIKE, scratchName } from './shared/scratch-names.js';
+import type { Dump, RestoreTarget } from './types.js';
+import { defineSource, unexpectedTo } from './types.js';
 
 const options = z.strictObject({
   /** mysql://user:password@host:3306/database: one database, restorable under another name. */

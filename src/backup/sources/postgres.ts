@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import { z } from 'zod';
-import { secretUrl } from '../../config/secret-schema.js';
 import { DayshiftError } from '../../errors.js';
+import { secretUrl } from '../../schema/secret-schema.js';
 import { loadPg } from '../../util/client-libraries.js';
-import { checkedOutput, type Dump, MagicCheck, readerDone, runTool } from '../dump.js';
-import type { RestoreTarget } from '../restore-target.js';
-import { PgArchiveCheck } from './pg-archive-check.js';
-import { abandonedScratch, SCRATCH_LIKE, scratchName } from './scratch-names.js';
-import { defineSource, type SourceContext, unexpectedTo } from './source.js';
+import { checkedOutput, MagicCheck, readerDone, runTool } from './shared/dump.js';
+import { PgArchiveCheck } from './shared/pg-archive-check.js';
+import { abandonedScratch, SCRATCH_LIKE, scratchName } from './shared/scratch-names.js';
+import type { Dump, RestoreTarget } from './types.js';
+import { defineSource, type SourceContext, unexpectedTo } from './types.js';
 
 const options = z.strictObject({
   url: secretUrl(['postgres', 'postgresql']),

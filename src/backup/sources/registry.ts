@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import { filesBackupSource } from './files.js';
 import { mysqlBackupSource } from './mysql.js';
 import { postgresBackupSource } from './postgres.js';
-import type { BackupSourceDefinition } from './source.js';
 import { sqliteBackupSource } from './sqlite.js';
+import type { BackupSourceDefinition } from './types.js';
 import { volumeBackupSource } from './volume.js';
 
 /** Every backup source, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */

@@ -8,9 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
-import type { Dump } from '../dump.js';
-import type { RestoreTarget } from '../restore-target.js';
-import { defineSource, unexpectedTo } from './source.js';
+import type { Dump, RestoreTarget } from './types.js';
+import { defineSource, unexpectedTo } from './types.js';
 
 const options = z.strictObject({ path: z.string().min(1) });
 

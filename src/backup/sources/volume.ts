@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import { loadDocker } from '../../util/client-libraries.js';
-import { DirectoryTarget, dumpFiles, scratchDirectory } from './files.js';
-import { defineSource, unexpectedTo } from './source.js';
+import { DirectoryTarget, dumpFiles, scratchDirectory } from './shared/directory-archive.js';
+import { defineSource, unexpectedTo } from './types.js';
 
 /**
  * A Docker volume's contents (db_data, media_data), archived like `files` from the volume's directory

@@ -4,7 +4,7 @@ import { settleOrphanedRuns } from '../../backup/crash-recovery.js';
 import { type DrillReport, runDrill } from '../../backup/drill.js';
 import { openBackups } from '../../backup/open.js';
 import { formatBytes, type TransferProgress } from '../../backup/progress.js';
-import type { Snapshot } from '../../backup/repository.js';
+import type { Snapshot } from '../../backup/repositories/types.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { printTable } from '../table.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { didYouMean } from '../../config/did-you-mean.js';
 import { DayshiftError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { baseDirOf } from '../../monitor/configured-checks.js';
 import { notifierKinds } from '../../notifiers/registry.js';
-import { renderNotification } from '../../notifiers/templates.js';
+import { renderNotification } from '../../notifiers/shared/templates.js';
 import { DeliveryError, type NotifiedAlert, type NotifierKindDefinition } from '../../notifiers/types.js';
+import { didYouMean } from '../../schema/did-you-mean.js';
 import { ownValue } from '../../util/own.js';
 import { globalOptions, openCliStack } from '../context.js';
 

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { notifierKinds } from '../../notifiers/registry.js';
-import { checkTemplate } from '../../notifiers/templates.js';
+import { checkTemplate } from '../../notifiers/shared/templates.js';
+import { kinded, optionsOf } from '../../schema/plugin.js';
+import {
+  count,
+  cron,
+  dateTime,
+  duration,
+  interval,
+  name,
+  span,
+  timeout,
+  timezone,
+} from '../../schema/values.js';
 import { DEFAULTS } from '../defaults.js';
-import { kinded, optionsOf } from '../plugin.js';
 import { ruleExpression } from '../rule-schema.js';
-import { count, cron, dateTime, duration, interval, name, span, timeout, timezone } from '../values.js';
 
 /** A Mustache template, checked when the file loads. */
 const mustacheTemplate = () =>

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { repositoryKinds } from '../../backup/repositories/registry.js';
 import { backupSourceKinds, restoreTargets, sourceOf } from '../../backup/sources/registry.js';
+import { kinded, optionsOf } from '../../schema/plugin.js';
+import { commandLine, count, cron, name, percent, span, timeout, timezone } from '../../schema/values.js';
 import { condition } from '../condition-schema.js';
-import { kinded, optionsOf } from '../plugin.js';
-import { commandLine, count, cron, name, percent, span, timeout, timezone } from '../values.js';
 
 /**
  * What a drill checks on the restored copy. `value` in `expect` is the query's or command's result;

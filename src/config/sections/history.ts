@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { formatDuration } from '../../schema/duration.js';
+import { span } from '../../schema/values.js';
 import { DEFAULTS } from '../defaults.js';
-import { formatDuration } from '../duration.js';
-import { span } from '../values.js';
 
 /**
  * A retention shorter than two of its periods would delete a period as soon as it closes, before the

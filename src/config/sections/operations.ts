@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
+import { kinded, optionsOf } from '../../schema/plugin.js';
+import { isSecret } from '../../schema/secret.js';
+import { checkRef, count, name, regex, timeout } from '../../schema/values.js';
 import { stepKinds } from '../../steps/registry.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
-import { kinded, optionsOf } from '../plugin.js';
-import { isSecret } from '../secret.js';
-import { checkRef, count, name, regex, timeout } from '../values.js';
 
 /** Where a smoke step finds a value to carry to later steps (a session cookie, a CSRF token, an id). */
 const captureSource = z.union([

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { Secret } from '../../schema/secret.js';
+import { secretUrl } from '../../schema/secret-schema.js';
 import { DEFAULTS } from '../defaults.js';
-import type { Secret } from '../secret.js';
-import { secretUrl } from '../secret-schema.js';
 
 /**
  * Where Dayshift keeps its state: `{ url: postgres://... }` (several nodes share it) or

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
 import { driverKinds } from '../../drivers/registry.js';
+import { formatDuration } from '../../schema/duration.js';
+import { kinded, optionsOf } from '../../schema/plugin.js';
+import { count, duration, interval, name, timeout } from '../../schema/values.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
-import { formatDuration } from '../duration.js';
-import { kinded, optionsOf } from '../plugin.js';
 import { refuseUnfilledReads } from '../result-fields.js';
-import { count, duration, interval, name, timeout } from '../values.js';
 
 const d = DEFAULTS.check;
 

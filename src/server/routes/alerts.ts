@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Alerting } from '../../alerts/alerting.js';
 import { alertDetail, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher } from '../../alerts/silences.js';
-import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
+import { parseDuration } from '../../schema/duration.js';
 import { checkDuration, LIMITS } from '../../util/input-bounds.js';
 import { errorResponseSchema, errorResponses } from '../http-errors.js';
 import {

@@ -7,7 +7,7 @@ import {
   BACKUP_RUN_KIND,
   BACKUP_VERIFY_KIND,
 } from '../../backup/jobs.js';
-import { maskedTo } from '../../backup/sources/restore-confinement.js';
+import { maskedTo } from '../../backup/sources/shared/restore-confinement.js';
 import { backupStatus } from '../../backup/status.js';
 import { DayshiftError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/queue.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { parseDuration } from '../../config/duration.js';
 import { DayshiftError } from '../../errors.js';
 import { historySeries } from '../../history/queries.js';
 import type { HistoryRetention } from '../../history/retention.js';
 import type { Monitor } from '../../monitor/monitor.js';
 import { checkStatuses, lastResult, recentSamples, transitionsSince } from '../../monitor/status.js';
+import { parseDuration } from '../../schema/duration.js';
 import type { Store } from '../../store/index.js';
 import type { Clock } from '../../util/clock.js';
 import { LIMITS } from '../../util/input-bounds.js';

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { redactUrl } from '../../../config/secret.js';
+import { redactUrl } from '../../../schema/secret.js';
 import { loadPg } from '../../../util/client-libraries.js';
 import type { Database } from '../../schema.js';
 

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DayshiftError } from '../../errors.js';
+import { DayshiftError } from '../../../errors.js';
 
 /** scrypt parameters for the repository key: 32 MiB of memory, about 0.1 s on this class of machine. */
 export interface KdfParams {

@@ -1,8 +1,8 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { isSecret, redactUrl } from '../../config/secret.js';
-import { DayshiftError } from '../../errors.js';
-import type { BackupSourceDefinition, ConfinedTo, RestoreToSpec } from './source.js';
+import { DayshiftError } from '../../../errors.js';
+import { isSecret, redactUrl } from '../../../schema/secret.js';
+import type { BackupSourceDefinition, ConfinedTo, RestoreToSpec } from '../types.js';
 
 /**
  * The one rule for where a restore may write, for the CLI, the API and runbook steps alike:

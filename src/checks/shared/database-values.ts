@@ -1,5 +1,5 @@
-import type { Secret } from '../config/secret.js';
-import { redactUrl } from '../config/secret.js';
+import type { Secret } from '../../schema/secret.js';
+import { redactUrl } from '../../schema/secret.js';
 
 /** A value conditions can read. */
 export type NamedValue = number | string | boolean | null;

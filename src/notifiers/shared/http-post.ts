@@ -1,4 +1,4 @@
-import { DeliveryError, type SendReceipt } from './types.js';
+import { DeliveryError, type SendReceipt } from '../types.js';
 
 /** How much of a receiver's error answer is kept, for `alerts show`. */
 const ANSWER_CHARS = 300;

@@ -1,16 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { secretString } from '../../config/secret-schema.js';
-import { DayshiftError } from '../../errors.js';
-import type { Database } from '../../store/schema.js';
-import { type Clock, systemClock } from '../../util/clock.js';
-import { crashPoint } from '../../util/test-crash.js';
-import type { Dump } from '../dump.js';
-import { HashCheck, StreamDigest } from '../hash-check.js';
-import type { BackupRepository, Snapshot, StoreOptions, VerifyResult } from '../repository.js';
-import { ResticRepository } from '../restic/restic-repository.js';
-import { defineRepositoryKind } from './kind.js';
+import { DayshiftError } from '../../../errors.js';
+import { secretString } from '../../../schema/secret-schema.js';
+import type { Database } from '../../../store/schema.js';
+import { type Clock, systemClock } from '../../../util/clock.js';
+import { crashPoint } from '../../../util/test-crash.js';
+import { HashCheck, StreamDigest } from '../shared/hash-check.js';
+import type { BackupRepository, Dump, Snapshot, StoreOptions, VerifyResult } from '../types.js';
+import { defineRepositoryKind } from '../types.js';
+import { ResticRepository } from './restic-repository.js';
 
 /** A restic repository on any backend restic supports (a path, sftp:, s3:, rest:). Encrypted by restic. */
 export const resticRepository = defineRepositoryKind({

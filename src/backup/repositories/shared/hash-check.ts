@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DayshiftError } from '../errors.js';
+import { DayshiftError } from '../../../errors.js';
 
 /**
  * Passes a restored stream through and fails it at the end when what came out differs from what the

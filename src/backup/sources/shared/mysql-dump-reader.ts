@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { DayshiftError } from '../../errors.js';
+import { DayshiftError } from '../../../errors.js';
 
 const INSERT = Buffer.from('INSERT INTO `');
 const CREATE = Buffer.from('CREATE TABLE `');

@@ -1,8 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import type { Clock } from '../util/clock.js';
-import type { Dump } from './dump.js';
+import type { z } from 'zod';
+import type { PluginDefinition } from '../../schema/plugin.js';
+import type { Database } from '../../store/schema.js';
+import type { Clock } from '../../util/clock.js';
+import type { Dump } from '../sources/types.js';
+
+export type { Dump };
 
 /** One stream of a snapshot as the source produced it. */
 export interface SnapshotEntry {
@@ -76,4 +80,17 @@ export interface RepositoryContext {
   db: Kysely<Database>;
   /** Stamps snapshots; the system clock unless a test sets one. */
   clock?: Clock;
+}
+
+/** A repository kind: where snapshots are kept, and how to open one from its options. */
+export interface RepositoryKindDefinition<O extends z.ZodType = z.ZodType> extends PluginDefinition {
+  options: O;
+  open(options: z.output<O>, ctx: RepositoryContext): BackupRepository;
+}
+
+/** Checks a kind's `open` against its own option schema. */
+export function defineRepositoryKind<O extends z.ZodType>(
+  definition: RepositoryKindDefinition<O>,
+): RepositoryKindDefinition<O> {
+  return definition;
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { DayshiftError } from '../../errors.js';
-import { stderrTail } from '../dump.js';
-import type { KeepPolicy } from '../retention.js';
+import { DayshiftError } from '../../../errors.js';
+import { stderrTail } from '../../sources/shared/dump.js';
+import type { KeepPolicy } from '../shared/retention.js';
 
 /** A snapshot as restic lists it. */
 export interface ResticSnapshot {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { latencyQuantiles } from '../history/queries.js';
+import type { AggregateFn } from '../rules/ast.js';
+import type { RuleDataSource } from '../rules/evaluate.js';
 import type { Database } from '../store/schema.js';
-import type { AggregateFn } from './ast.js';
-import type { RuleDataSource } from './evaluate.js';
+import { latencyQuantiles } from './queries.js';
 
 /**
  * Rules read the store: raw samples for windows they still cover (48 h by default), the rollups'

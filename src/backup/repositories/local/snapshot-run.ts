@@ -1,6 +1,6 @@
-import { DayshiftError } from '../errors.js';
-import type { Dump } from './dump.js';
-import type { LocalRepository, Manifest } from './local/repository.js';
+import { DayshiftError } from '../../../errors.js';
+import type { Dump } from '../types.js';
+import type { LocalRepository, Manifest } from './repository.js';
 
 /**
  * Streams a dump into a new snapshot and commits it only when every stream was stored and the dump

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { DayshiftError } from '../../errors.js';
+import { DayshiftError } from '../../../errors.js';
 
 /** Archive versions whose header and table of contents this reads: pg_dump 12 to 17 write them. */
 const OLDEST = [1, 14] as const;

@@ -1,25 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DayshiftError } from '../errors.js';
-
-/**
- * What a source's dump gives: named streams for the repository, and a promise that settles when the
- * dump tool has exited: with what to record in the manifest (tool version, row counts), or with the
- * reason it failed. A snapshot is committed only when both the streams and this promise succeed.
- *
- * `finished` settles only once everything the dump opened is released (clients, transactions, child
- * processes, temp files), and it must settle once the source's signal aborts or its streams are
- * destroyed: that is how a failed backup gets its resources back (see releaseDump).
- */
-export interface Dump {
-  /**
-   * `compressed` marks a stream the tool already compressed (pg_dump's custom format): a repository
-   * stores it as it is rather than spend a core compressing it again for nothing.
-   */
-  streams: Array<{ name: string; stream: Readable; compressed?: boolean }>;
-  finished: Promise<Record<string, unknown>>;
-}
+import { DayshiftError } from '../../../errors.js';
+import type { Dump } from '../types.js';
 
 /**
  * Stops a dump nobody will read to its end (the repository failed, the node shuts down): aborts the

@@ -1,5 +1,5 @@
 import Mustache from 'mustache';
-import type { AlertEvent, Notification, NotifiedAlert } from './types.js';
+import type { AlertEvent, Notification, NotifiedAlert } from '../types.js';
 
 /**
  * Messages are Mustache templates over a view of the alerts (docs/notifiers.md lists the fields).

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { secretString } from '../../config/secret-schema.js';
-import { LocalRepository, type Manifest } from '../local/repository.js';
-import type { BackupRepository, Snapshot, StoreOptions, VerifyResult } from '../repository.js';
-import { snapshotDump } from '../snapshot-run.js';
-import { defineRepositoryKind } from './kind.js';
+import { secretString } from '../../../schema/secret-schema.js';
+import type { BackupRepository, Snapshot, StoreOptions, VerifyResult } from '../types.js';
+import { defineRepositoryKind } from '../types.js';
+import { LocalRepository, type Manifest } from './repository.js';
+import { snapshotDump } from './snapshot-run.js';
 
 /** Dayshift's own format in a directory: compressed, and encrypted when a passphrase is set. */
 export const localRepository = defineRepositoryKind({

@@ -3,10 +3,16 @@ import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
-import type { Secret } from '../config/secret.js';
-import { redactUrl } from '../config/secret.js';
-import { loadMysql, loadPg } from '../util/client-libraries.js';
-import { abortReason, safeMessage } from './database-values.js';
+import type { Secret } from '../../schema/secret.js';
+import { redactUrl } from '../../schema/secret.js';
+import { loadMysql, loadPg } from '../../util/client-libraries.js';
+import {
+  abortReason,
+  connectionsPct,
+  type NamedValue,
+  safeMessage,
+  valuesOfRows,
+} from './database-values.js';
 
 /** Rows as arrays so duplicate column names and their order survive. */
 export interface QueryRows {
@@ -160,4 +166,23 @@ export function sqlitePath(raw: string, baseDir: string): string {
 function connectFailure(url: Secret, signal: AbortSignal, error: unknown): string {
   const why = signal.aborted ? abortReason(signal) : safeMessage(error, url);
   return `could not connect to ${redactUrl(url.reveal())}: ${why}`;
+}
+
+/** The server's connection figures, then the user's query's values beside them (postgres and mysql). */
+export async function connectionValues(
+  session: DatabaseSession,
+  query: string | undefined,
+  readConnections: (session: DatabaseSession) => Promise<[number, number]>,
+): Promise<Record<string, NamedValue>> {
+  const [connections, max] = await readConnections(session);
+  const values: Record<string, NamedValue> = {
+    connections,
+    max_connections: max,
+    connections_pct: connectionsPct(connections, max),
+  };
+  if (query) {
+    const result = await session.query(query);
+    Object.assign(values, valuesOfRows(result.columns, result.rows));
+  }
+  return values;
 }

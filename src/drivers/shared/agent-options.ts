@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { secretString } from '../config/secret-schema.js';
-import { httpUrl } from '../config/values.js';
+import { secretString } from '../../schema/secret-schema.js';
+import { httpUrl } from '../../schema/values.js';
 
 /**
  * Delegation to `dayshift agent`, the separate process that alone holds the Docker socket and accepts

@@ -1,7 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
-import type { PluginDefinition } from '../../config/plugin.js';
-import type { Dump } from '../dump.js';
-import type { RestoreTarget } from '../restore-target.js';
+import type { PluginDefinition } from '../../schema/plugin.js';
 
 /** What a source is given: the stack file's directory (paths are relative to it) and a stop signal. */
 export interface SourceContext {
@@ -86,4 +85,44 @@ export function defineSource<O extends z.ZodType, T extends z.ZodType>(
 /** A `to` of a kind the source did not declare: a bug, since the confinement follows `restoreTo`. */
 export function unexpectedTo(kind: string, to: ConfinedTo): never {
   throw new Error(`a ${kind} source was given a ${to.kind} restore target`);
+}
+
+/**
+ * Where a snapshot is restored: a new database, a directory, a file, or the original itself. A drill
+ * gets a scratch target (a uniquely named database, a temp directory) and disposes of it afterwards,
+ * even when the drill fails; a restore target is the user's and is left in place.
+ */
+export interface RestoreTarget {
+  /** What it is, for messages and run records, never with a password: "database x on 127.0.0.1:5432". */
+  readonly description: string;
+  /** True when it already holds data: restoring over it needs `--force`. */
+  occupied(): Promise<boolean>;
+  /** Restores one snapshot stream into it. `over` is true when it replaces what the target holds. */
+  restore(stream: Readable, options: { over: boolean; signal?: AbortSignal }): Promise<void>;
+  /** An `sql:` assertion: the first column of the first row of the query. */
+  query?(sql: string): Promise<unknown>;
+  /** Rows per table, named as the source's manifest names them. */
+  rowCounts?(): Promise<Record<string, number>>;
+  /** The restored tree, for `exists:`, `command:` and `checksums:`. */
+  readonly directory?: string;
+  /** Drops a scratch database or removes a temp directory; nothing for a user's target. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * What a source's dump gives: named streams for the repository, and a promise that settles when the
+ * dump tool has exited: with what to record in the manifest (tool version, row counts), or with the
+ * reason it failed. A snapshot is committed only when both the streams and this promise succeed.
+ *
+ * `finished` settles only once everything the dump opened is released (clients, transactions, child
+ * processes, temp files), and it must settle once the source's signal aborts or its streams are
+ * destroyed: that is how a failed backup gets its resources back (see releaseDump).
+ */
+export interface Dump {
+  /**
+   * `compressed` marks a stream the tool already compressed (pg_dump's custom format): a repository
+   * stores it as it is rather than spend a core compressing it again for nothing.
+   */
+  streams: Array<{ name: string; stream: Readable; compressed?: boolean }>;
+  finished: Promise<Record<string, unknown>>;
 }
