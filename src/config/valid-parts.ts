@@ -7,12 +7,12 @@ import { parseConditionOnce } from './condition-schema.js';
 import type { ParsedSections } from './schema.js';
 import { smokeStepKinds } from './sections/operations.js';
 
-/**
- * The parts of the file the cross-checks (names, condition fields, restore targets) read. They read
- * them item by item, from the raw data where a section failed the schema, so one mistake does not hide
- * another: a bad `every` does not hide the unknown notifier beside it, nor a bad condition the unfilled
- * field its sibling reads. Each item counts as far as it is valid itself; the schema reports the rest.
- */
+// The parts of the file the cross-checks (names, condition fields, restore targets) read. They read
+// them item by item, from the raw data where a section failed the schema, so one mistake does not hide
+// another: a bad `every` does not hide the unknown notifier beside it, nor a bad condition the unfilled
+// field its sibling reads. Each item counts as far as it is valid itself; the schema reports the rest.
+
+/** A path in the loaded data: `['services', 'web', 'checks', 'health', 'expect', 0]`. */
 export type Path = readonly PropertyKey[];
 
 /** The mapping at a value, or an empty one when it is anything else. */
