@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isPushed } from '../checks/registry.js';
 import type { StackConfig } from '../config/schema.js';
 import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
@@ -78,7 +79,8 @@ export class CheckAlertSource implements AlertSource {
       const since = Number(row.since);
       const reason = row.last_reason ?? row.state;
       if (row.state === 'unhealthy') {
-        const missed = check.kind === 'heartbeat';
+        // A pushed check that fails means its job missed a run, not that a target is down.
+        const missed = isPushed(check.kind);
         out.push({
           ...this.#base(check, missed ? 'missed' : 'check', check.severity, check.notify),
           key: `check:${check.id}`,

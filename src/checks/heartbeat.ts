@@ -26,6 +26,7 @@ export const heartbeatCheck = {
   defaultExpect: ['on_time == true'],
   produces: () => ({ fields: [], values: ['seconds_since_ping', 'run_seconds', 'on_time'] }),
   probe: probeHeartbeat,
+  pushed: { token: (o) => o.token?.reveal() },
 } satisfies CheckKindDefinition<HeartbeatOptions>;
 
 async function probeHeartbeat(o: HeartbeatOptions, context: ProbeContext): Promise<ProbeOutcome> {

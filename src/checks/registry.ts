@@ -1,3 +1,4 @@
+import { ownValue } from '../util/own.js';
 import { certFileCheck } from './cert-file.js';
 import { commandCheck } from './command.js';
 import { dnsCheck } from './dns.js';
@@ -11,7 +12,7 @@ import { redisCheck } from './redis.js';
 import { sqlCheck } from './sql.js';
 import { tcpCheck } from './tcp.js';
 import { tlsCheck } from './tls.js';
-import type { CheckKindDefinition } from './types.js';
+import type { CheckKindDefinition, PushCapability } from './types.js';
 
 /** Every check kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const checkKinds = {
@@ -31,3 +32,16 @@ export const checkKinds = {
 } as const satisfies Record<string, CheckKindDefinition>;
 
 export type CheckKind = keyof typeof checkKinds;
+
+/**
+ * How a kind's checks are pushed to (their job pings a URL), or undefined for a kind that is probed.
+ * Features ask this instead of knowing which kinds are pushed.
+ */
+export function pushCapabilityOf(kind: string): PushCapability | undefined {
+  return ownValue<CheckKindDefinition>(checkKinds, kind)?.pushed;
+}
+
+/** Whether checks of this kind are pushed to rather than probed. */
+export function isPushed(kind: string): boolean {
+  return pushCapabilityOf(kind) !== undefined;
+}

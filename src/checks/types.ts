@@ -9,11 +9,22 @@ import type { Clock } from '../util/clock.js';
  *   defaultExpect  the conditions used when a check has no `expect:` (for http, `status < 400`)
  *   produces       what its results carry, so `validate` refuses a condition on a field it never fills
  *   probe          measures once and returns what it saw; it never throws for a failed target
+ *   pushed         set by a kind whose job reports to Dayshift instead of being probed (heartbeat)
  */
 export interface CheckKindDefinition<Options = unknown> extends PluginDefinition {
   defaultExpect: readonly string[];
   produces(options: Options): ResultShape;
   probe(options: Options, context: ProbeContext): Promise<ProbeOutcome>;
+  pushed?: PushCapability<Options>;
+}
+
+/**
+ * A pushed kind's checks get a ping URL their job calls (`/ping/<token>`), shown by `dayshift status`
+ * and the checks API, and a failure is a missed run rather than an unhealthy target.
+ */
+export interface PushCapability<Options = unknown> {
+  /** The URL's token the options set; without one, Dayshift makes one. */
+  token(options: Options): string | undefined;
 }
 
 /**

@@ -9,14 +9,22 @@ import { deepFreeze } from '../schema/freeze.js';
  */
 const parsedConditions = new Map<string, ParsedCondition>();
 
-function parsed(text: string, severity: 'fail' | 'warn', ctx: z.RefinementCtx, path: PropertyKey[]) {
+/**
+ * A condition parsed once per text and severity, shared by every check that writes it; throws
+ * ConditionSyntaxError for a bad one. The cross-checks read conditions of an invalid section with it.
+ */
+export function parseConditionOnce(text: string, severity: 'fail' | 'warn'): ParsedCondition {
   const key = `${severity}\u0000${text}`;
   const known = parsedConditions.get(key);
   if (known) return known;
+  const condition = deepFreeze(parseCondition(text, severity));
+  parsedConditions.set(key, condition);
+  return condition;
+}
+
+function parsed(text: string, severity: 'fail' | 'warn', ctx: z.RefinementCtx, path: PropertyKey[]) {
   try {
-    const condition = deepFreeze(parseCondition(text, severity));
-    parsedConditions.set(key, condition);
-    return condition;
+    return parseConditionOnce(text, severity);
   } catch (error) {
     if (!(error instanceof ConditionSyntaxError)) throw error;
     ctx.addIssue({

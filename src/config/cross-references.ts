@@ -1,17 +1,8 @@
-import { referencesOf } from '../rules/parse.js';
 import { DEFAULTS } from './defaults.js';
+import type { Report } from './issues.js';
+import type { NameUse, Target, Uses } from './references-in.js';
 import { metricsOf } from './result-fields.js';
-import type { ParsedSections } from './schema.js';
-
-type Path = ReadonlyArray<PropertyKey>;
-
-/** Reports a name that refers to nothing; `candidates` are the names that exist, for the hint. */
-export type AddIssue = (
-  path: Path,
-  message: string,
-  candidates: readonly string[],
-  options?: { key?: boolean; name?: string },
-) => void;
+import { type CheckPart, list, mapping } from './valid-parts.js';
 
 /** The names the file defines, read from the raw data so a section with an error elsewhere still counts. */
 export interface KnownNames {
@@ -43,170 +34,90 @@ export function namesIn(raw: Record<string, unknown>): KnownNames {
   };
 }
 
-function mapping(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
+/** How each target is named in messages, and which of the known names it must be one of. */
+const TARGETS: Record<Exclude<Target, 'checks'>, { what: string; names: (k: KnownNames) => string[] }> = {
+  service: { what: 'service', names: (k) => k.services },
+  check: { what: 'check', names: (k) => k.checks },
+  backup: { what: 'backup', names: (k) => k.backups },
+  smoke: { what: 'smoke suite', names: (k) => k.smoke },
+  notifier: { what: 'notifier', names: (k) => k.notifiers },
+  runbook: { what: 'runbook', names: (k) => k.runbooks },
+  severity: { what: 'severity', names: (k) => k.severities },
+  repository: { what: 'repository', names: (k) => k.repositories },
+};
 
 const plural = (what: string) => (what.endsWith('y') ? `${what.slice(0, -1)}ies` : `${what}s`);
 
 /**
- * Checks that names refer to things the file defines: notifiers, repositories, services, checks, smoke
- * suites, backups, runbooks and severities. Runs on the sections that passed the schema; each problem
- * is reported at the node that holds the name.
+ * Checks that every name the file uses refers to something it defines, each at the node that holds
+ * it; then that rules read metrics their checks record, that deploys are keyed by services, and that
+ * maintenance windows have distinct names.
  */
-export function checkReferences(config: Partial<ParsedSections>, known: KnownNames, add: AddIssue): void {
-  const refer = (at: Path, value: string, names: readonly string[], what: string) => {
-    if (!names.includes(value))
-      add(
-        at,
-        `unknown ${what} \`${value}\`${names.length ? '' : `: the file defines no ${plural(what)}`}`,
-        names,
-      );
-  };
-  const notify = (at: Path, list: readonly string[] | undefined) => {
-    for (const [i, n] of (list ?? []).entries()) refer([...at, i], n, known.notifiers, 'notifier');
-  };
-  const severity = (at: Path, value: string | undefined) => {
-    if (value !== undefined) refer(at, value, known.severities, 'severity');
-  };
-  /** `web.health` names a check; `web` alone names all of a service's checks. */
-  const checkRef = (at: Path, ref: string) => {
-    if (ref.includes('.')) refer(at, ref, known.checks, 'check');
-    else refer(at, ref, known.services, 'service');
-  };
-  const service = (at: Path, name: string) => refer(at, name, known.services, 'service');
-  /** A metric the check's samples never record is null forever: the rule could never fire. */
-  const metric = (at: Path, ref: string, name: string) => {
-    const dot = ref.indexOf('.');
-    const check = config.services?.[ref.slice(0, dot)]?.checks[ref.slice(dot + 1)];
-    if (!check) return;
+export function checkReferences(
+  raw: Record<string, unknown>,
+  uses: Uses,
+  checks: readonly CheckPart[],
+  known: KnownNames,
+  report: Report,
+): void {
+  for (const use of uses.names) checkName(use, known, report);
+
+  // A metric the check's samples never record is null forever: the rule could never fire.
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  for (const { at, check: ref, metric } of uses.metrics) {
+    const check = byId.get(ref);
+    if (!check) continue;
     const { names, open } = metricsOf(check.kind, check.options);
-    if (!open && !names.includes(name))
-      add(
+    if (!open && !names.includes(metric))
+      report(
         at,
-        `${ref} (${check.kind} check) records no metric \`${name}\`, so this rule could never fire`,
-        names,
+        `${ref} (${check.kind} check) records no metric \`${metric}\`, so this rule could never fire`,
         {
-          name,
+          candidates: names,
+          name: metric,
         },
       );
-  };
-
-  for (const [s, svc] of Object.entries(config.services ?? {}))
-    for (const [c, check] of Object.entries(svc.checks)) {
-      notify(['services', s, 'checks', c, 'notify'], check.notify);
-      severity(['services', s, 'checks', c, 'severity'], check.severity);
-    }
-  for (const [r, rule] of Object.entries(config.rules ?? {})) {
-    notify(['rules', r, 'notify'], rule.notify);
-    severity(['rules', r, 'severity'], rule.severity);
-    for (const ref of referencesOf(rule.when.expr)) {
-      refer(['rules', r, 'when'], ref.check, known.checks, 'check');
-      if (ref.metric !== undefined) metric(['rules', r, 'when'], ref.check, ref.metric);
-    }
   }
-  if (config.alerting) {
-    notify(['alerting', 'notify'], config.alerting.notify);
-    if (config.alerting.fallback !== undefined)
-      refer(['alerting', 'fallback'], config.alerting.fallback, known.notifiers, 'notifier');
-  }
-  for (const [n, notifier] of Object.entries(config.notifiers ?? {}))
-    notifier.severities?.forEach((s, i) => {
-      severity(['notifiers', n, 'severities', i], s);
-    });
-  for (const [s, def] of Object.entries(config.incidents?.severities ?? {}))
-    notify(['incidents', 'severities', s, 'notify'], def.notify);
-  for (const [b, backup] of Object.entries(config.backups ?? {})) {
-    refer(['backups', b, 'repository'], backup.repository, known.repositories, 'repository');
-    notify(['backups', b, 'notify'], backup.notify);
-    severity(['backups', b, 'severity'], backup.severity);
-  }
-  config.status_page?.components.forEach((c, i) => {
-    service(['status_page', 'components', i], c);
-  });
 
-  const windows = new Set<string>();
-  config.maintenance?.forEach((w, i) => {
-    if (windows.has(w.name))
-      add(
-        ['maintenance', i, 'name'],
-        `duplicate name \`${w.name}\`: maintenance windows need distinct names`,
-        [],
-      );
-    windows.add(w.name);
-    w.services?.forEach((s, j) => {
-      service(['maintenance', i, 'services', j], s);
-    });
-  });
-
-  for (const [name, suite] of Object.entries(config.smoke ?? {}))
-    suite.forEach((step, i) => {
-      if (step.kind === 'check') checkRef(['smoke', name, i, 'check'], step.options);
-    });
-
-  for (const [d, deploy] of Object.entries(config.deploys ?? {})) {
+  for (const d of Object.keys(mapping(raw.deploys)))
     if (!known.services.includes(d))
-      add(['deploys', d], `unknown service \`${d}\`: deploys are keyed by service`, known.services, {
+      report(['deploys', d], `unknown service \`${d}\`: deploys are keyed by service`, {
+        candidates: known.services,
         key: true,
         name: d,
       });
-    if (deploy.verify.smoke)
-      refer(['deploys', d, 'verify', 'smoke'], deploy.verify.smoke, known.smoke, 'smoke suite');
-    deploy.verify.checks?.forEach((c, i) => {
-      checkRef(['deploys', d, 'verify', 'checks', i], c);
-    });
-    deploy.before.forEach((gate, i) => {
-      const at = ['deploys', d, 'before', i, gate.kind];
-      if (gate.kind === 'backup') refer(at, gate.options, known.backups, 'backup');
-      if (gate.kind === 'smoke') refer(at, gate.options, known.smoke, 'smoke suite');
-      if (gate.kind === 'runbook') refer(at, gate.options, known.runbooks, 'runbook');
-      if (gate.kind === 'check') checkRef(at, gate.options);
-    });
-  }
 
-  for (const [r, runbook] of Object.entries(config.runbooks ?? {}))
-    runbook.steps.forEach((step, i) => {
-      const at = ['runbooks', r, 'steps', i, step.kind];
-      switch (step.kind) {
-        case 'check':
-          if (typeof step.options === 'string') checkRef(at, step.options);
-          else
-            step.options.forEach((ref, j) => {
-              checkRef([...at, j], ref);
-            });
-          break;
-        case 'restart':
-        case 'stop':
-        case 'start':
-        case 'rollback':
-          service(at, step.options);
-          break;
-        case 'logs':
-          if (typeof step.options === 'string') service(at, step.options);
-          else service([...at, 'service'], step.options.service);
-          break;
-        case 'scale':
-        case 'deploy':
-          service([...at, 'service'], step.options.service);
-          break;
-        case 'wait':
-          if (typeof step.options === 'object') service([...at, 'healthy'], step.options.healthy);
-          break;
-        case 'backup':
-          refer(at, step.options, known.backups, 'backup');
-          break;
-        case 'restore':
-          if (typeof step.options === 'string') refer(at, step.options, known.backups, 'backup');
-          else refer([...at, 'backup'], step.options.backup, known.backups, 'backup');
-          break;
-        case 'smoke':
-          refer(at, step.options, known.smoke, 'smoke suite');
-          break;
-        case 'notify':
-          notify([...at, 'to'], step.options.to);
-          break;
-      }
+  const windows = new Set<string>();
+  list(raw.maintenance).forEach((window, i) => {
+    const name = mapping(window).name;
+    if (typeof name !== 'string') return;
+    if (windows.has(name))
+      report(
+        ['maintenance', i, 'name'],
+        `duplicate name \`${name}\`: maintenance windows need distinct names`,
+      );
+    windows.add(name);
+  });
+}
+
+function checkName({ at, to, name }: NameUse, known: KnownNames, report: Report): void {
+  // `web.health` names a check; `web` alone names all of a service's checks.
+  if (to === 'checks') {
+    checkName({ at, to: name.includes('.') ? 'check' : 'service', name }, known, report);
+    return;
+  }
+  const what = TARGETS[to].what;
+  const names = TARGETS[to].names(known);
+  if (names.includes(name)) return;
+  if (to === 'check' && !name.includes('.') && known.services.includes(name)) {
+    // A place that runs one check (a smoke step) was given a whole service.
+    const own = known.checks.filter((c) => c.startsWith(`${name}.`));
+    report(at, `\`${name}\` is a service: name one of its checks as service.check`, {
+      hint: own.length > 0 ? `its checks: ${own.join(', ')}` : `the service ${name} has no checks`,
     });
+    return;
+  }
+  report(at, `unknown ${what} \`${name}\`${names.length ? '' : `: the file defines no ${plural(what)}`}`, {
+    candidates: names,
+  });
 }

@@ -68,3 +68,19 @@ export function printable(text: string): string {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it escapes
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** What a cross-check knows about a problem besides its place and message. */
+export interface ReportDetails {
+  /** The names that exist, for a did-you-mean hint on the value written at the place. */
+  candidates?: readonly string[];
+  /** The name to match against `candidates` when the place holds no string (a key). */
+  name?: string;
+  /** Point at the key of the place rather than its value. */
+  key?: boolean;
+  /** 0-based column inside the string at the place (a field inside a condition). */
+  column?: number;
+  hint?: string;
+}
+
+/** Reports one problem at a path of the loaded data; the caller turns it into a positioned issue. */
+export type Report = (at: ReadonlyArray<PropertyKey>, message: string, details?: ReportDetails) => void;

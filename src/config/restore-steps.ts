@@ -2,31 +2,38 @@ import { sourceOf } from '../backup/sources/registry.js';
 import { confineRestoreTo, restorePolicy } from '../backup/sources/shared/restore-confinement.js';
 import { DayshiftError } from '../errors.js';
 import { ownValue } from '../util/own.js';
-import type { StackConfig } from './schema.js';
+import type { Report } from './issues.js';
+import type { RestoreTargetUse } from './references-in.js';
+import type { ParsedSections } from './schema.js';
 
 /**
- * Reports each runbook `restore` step whose `to` the stack file's restore rules refuse (the rule the
- * CLI and the API apply, restore-confinement.ts), at the step's `to`. Paths are resolved as they are
- * on this machine now, symlinks included.
+ * Reports each restore target a step declares (a runbook `restore` step's `to`) that the stack file's
+ * restore rules refuse (the rule the CLI and the API apply, restore-confinement.ts), where it is
+ * written. Paths are resolved as they are on this machine now, symlinks included.
  */
-export function checkRestoreSteps(
-  config: StackConfig,
+export function checkRestoreTargets(
+  targets: readonly RestoreTargetUse[],
+  parsed: Partial<ParsedSections>,
+  raw: Record<string, unknown>,
   dir: string,
-  add: (at: PropertyKey[], message: string, hint: string | undefined) => void,
+  report: Report,
 ): void {
-  const policy = restorePolicy(config, dir);
-  for (const [r, runbook] of Object.entries(config.runbooks))
-    runbook.steps.forEach((step, i) => {
-      if (step.kind !== 'restore' || typeof step.options === 'string' || step.options.to === undefined)
-        return;
-      // An unknown backup is reported by the name checks.
-      const backup = ownValue(config.backups, step.options.backup);
-      if (!backup) return;
-      try {
-        confineRestoreTo(policy, sourceOf(backup.source.kind), backup.source.options, step.options.to);
-      } catch (error) {
-        if (!(error instanceof DayshiftError)) throw error;
-        add(['runbooks', r, 'steps', i, 'restore', 'to'], error.message, error.hint);
-      }
-    });
+  // The rules read every backup's source and `restore:`; until those are valid their errors come first.
+  if (targets.length === 0 || !parsed.backups || !parsed.restore) return;
+  // Servers named anywhere in `services:` count, valid or not: the raw text names them all the same.
+  const policy = restorePolicy(
+    { restore: parsed.restore, backups: parsed.backups, services: parsed.services ?? raw.services },
+    dir,
+  );
+  for (const target of targets) {
+    // An unknown backup is reported by the name checks.
+    const backup = ownValue(parsed.backups, target.backup);
+    if (!backup) continue;
+    try {
+      confineRestoreTo(policy, sourceOf(backup.source.kind), backup.source.options, target.to);
+    } catch (error) {
+      if (!(error instanceof DayshiftError)) throw error;
+      report(target.at, error.message, error.hint === undefined ? {} : { hint: error.hint });
+    }
+  }
 }

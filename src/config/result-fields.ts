@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { checkKinds } from '../checks/registry.js';
 import type { CheckKindDefinition, ResultShape } from '../checks/types.js';
 import { type ParsedCondition, readsOf } from '../conditions/index.js';
@@ -24,20 +23,26 @@ function shapeOf(kind: string, options: unknown): ResultShape | undefined {
   return (checkKinds as Readonly<Record<string, CheckKindDefinition>>)[kind]?.produces(options);
 }
 
+/** A condition's read of something its check's kind never fills, at `column` of the condition's text. */
+export interface UnfilledRead {
+  message: string;
+  column: number;
+  hint: string;
+}
+
 /**
- * Refuses a condition that reads what the check's kind never fills (`restarts` on docker, `status` on
- * tcp, `[DOMAIN_EXPIRATION]` anywhere): against a real target such a check is red forever, so it is a
- * load error at the condition, with the name the user most likely meant.
+ * What a condition reads that a check of this kind never fills (`restarts` on docker, `status` on tcp,
+ * `[DOMAIN_EXPIRATION]` anywhere): against a real target such a check is red forever, so `validate`
+ * refuses it at the condition, with the name the user most likely meant. Undefined for an unknown kind.
  */
-export function refuseUnfilledReads(
+export function unfilledReader(
   kind: string,
   options: unknown,
-  expect: readonly ParsedCondition[],
-  ctx: z.RefinementCtx,
-): void {
+): ((condition: ParsedCondition) => UnfilledRead[]) | undefined {
   const shape = shapeOf(kind, options);
-  if (!shape) return;
-  expect.forEach((condition, index) => {
+  if (!shape) return undefined;
+  return (condition) => {
+    const out: UnfilledRead[] = [];
     for (const read of readsOf(condition.expr)) {
       const name = read.type === 'field' ? read.as : read.name;
       if (read.type === 'field' && (read.field === 'latency' || shape.fields.includes(read.field))) continue;
@@ -45,16 +50,12 @@ export function refuseUnfilledReads(
       // Only a refused read lists the names, so a file whose conditions all hold builds nothing here.
       const known = [...shape.fields, 'latency', ...shape.values];
       const guess = didYouMean(name.replace(/^\[|\]$/g, '').toLowerCase(), known);
-      ctx.addIssue({
-        code: 'custom',
-        path: ['expect', index, ...(condition.severity === 'warn' ? ['warn'] : [])],
+      out.push({
         message: `${kind} checks never fill ${name}, so this condition could never pass`,
-        params: {
-          column: Math.max(0, condition.source.indexOf(name)),
-          hint: [guess, `${kind} results have ${known.join(', ')}`].filter(Boolean).join('; '),
-          got: false,
-        },
+        column: Math.max(0, condition.source.indexOf(name)),
+        hint: [guess, `${kind} results have ${known.join(', ')}`].filter(Boolean).join('; '),
       });
     }
-  });
+    return out;
+  };
 }

@@ -1,19 +1,23 @@
 import path from 'node:path';
 import { didYouMean } from '../schema/did-you-mean.js';
 import { secretUrl } from '../schema/secret-schema.js';
+import { checkConditionFields } from './condition-fields.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
-import { type ConfigIssue, dottedPath } from './issues.js';
-import { checkRestoreSteps } from './restore-steps.js';
+import { type ConfigIssue, dottedPath, type Report } from './issues.js';
+import { usesIn } from './references-in.js';
+import { checkRestoreTargets } from './restore-steps.js';
 import { finishStack, type ParsedSections, type SectionName, type StackConfig, sections } from './schema.js';
 import type { SourceMap } from './source-map.js';
+import { checksIn, smokeStepsIn } from './valid-parts.js';
 import { stackErrorMap, toConfigIssues } from './zod-issues.js';
 
 const SECTION_NAMES = Object.keys(sections) as SectionName[];
 
 /**
- * Validates the loaded data section by section, so one bad section does not hide the others, then
- * checks the names sections use for each other. Returns the config only when there is no error.
+ * Validates the loaded data section by section, so one bad section does not hide the others, then,
+ * in the same pass, cross-checks what no one section can: the names sections use for each other, the
+ * fields conditions read, restore targets. Returns the config only when there is no error.
  */
 export function validateStack(
   data: unknown,
@@ -60,25 +64,35 @@ export function validateStack(
     else errors.push(...toConfigIssues(result.error.issues, [name], source));
   }
 
-  checkReferences(parsed as Partial<ParsedSections>, namesIn(raw), (at, message, candidates, options) => {
+  // The cross-checks read each item as far as it is valid, so they report in the same pass as the schema.
+  const valid = parsed as Partial<ParsedSections>;
+  const report: Report = (at, message, details = {}) => {
     const value = source.valueAt(at);
+    const hint =
+      details.hint ??
+      (details.candidates && (typeof value === 'string' || details.key)
+        ? hintFor(details.name ?? String(value), details.candidates)
+        : undefined);
     errors.push({
       file: source.file,
-      ...source.position(at, { key: options?.key === true }),
+      ...source.position(
+        at,
+        details.column === undefined ? { key: details.key === true } : { offset: details.column },
+      ),
       path: dottedPath(at),
       message,
-      hint:
-        typeof value === 'string' || options?.key
-          ? hintFor(options?.name ?? String(value), candidates)
-          : undefined,
+      ...(hint === undefined ? {} : { hint }),
     });
-  });
+  };
+  const checks = checksIn(raw, valid);
+  const smokeSteps = smokeStepsIn(raw);
+  const uses = usesIn(raw, smokeSteps);
+  checkReferences(raw, uses, checks, namesIn(raw), report);
+  checkConditionFields(checks, smokeSteps, report);
+  checkRestoreTargets(uses.restoreTargets, valid, raw, context.dir, report);
   if (errors.length > 0) return { errors };
 
   const config = finishStack(parsed as ParsedSections);
-  checkRestoreSteps(config, context.dir, (at, message, hint) => {
-    errors.push({ file: source.file, ...source.position(at), path: dottedPath(at), message, hint });
-  });
   const store = resolveStore(config.store, context, source, errors);
   return errors.length > 0 ? { errors } : { config: { ...config, store }, errors };
 }

@@ -1,3 +1,4 @@
+import { pushCapabilityOf } from '../checks/registry.js';
 import { type RunEnvironment, runCheck } from '../checks/run.js';
 import type { CheckResult } from '../checks/types.js';
 import type { StackConfig } from '../config/schema.js';
@@ -155,16 +156,15 @@ export class Monitor {
     this.#timer.unref?.();
   }
 
-  /** What one-shot runs need too: every heartbeat check has a row and a URL. */
+  /** What one-shot runs need too: every pushed check (heartbeat) has a row and a URL. */
   async prepare(): Promise<void> {
-    await this.heartbeats.ensure(
-      this.checks
-        .filter((c) => c.kind === 'heartbeat')
-        .map((c) => {
-          const token = (c.options as { token?: { reveal(): string } }).token?.reveal();
-          return token === undefined ? { id: c.id } : { id: c.id, token };
-        }),
-    );
+    const pushed = this.checks.flatMap((c) => {
+      const push = pushCapabilityOf(c.kind);
+      if (!push) return [];
+      const token = push.token(c.options);
+      return [token === undefined ? { id: c.id } : { id: c.id, token }];
+    });
+    await this.heartbeats.ensure(pushed);
   }
 
   /**

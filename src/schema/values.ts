@@ -128,17 +128,23 @@ export const percent = () =>
       return n;
     });
 
+/** What name() accepts; the cross-checks test raw values with it, thousands of times in a large file. */
+export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** What checkRef() accepts: `service` or `service.check`. */
+export const CHECK_REF_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)?$/;
+
 /** A name other entries refer to: letters, digits, `-` and `_`, starting with a letter. */
 export const name = () =>
   z
     .string({ error: 'expected a name' })
-    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a name of letters, digits, - and _, starting with a letter');
+    .regex(NAME_PATTERN, 'expected a name of letters, digits, - and _, starting with a letter');
 
 /** A reference to a check: `service.check`. */
 export const checkRef = () =>
   z
     .string({ error: 'expected a check reference like web.health' })
-    .regex(/^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)?$/, 'expected a service or service.check');
+    .regex(CHECK_REF_PATTERN, 'expected a service or service.check');
 
 export const port = () =>
   z

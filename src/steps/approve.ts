@@ -10,4 +10,5 @@ export const approveStep = {
     z.string().min(1),
     z.strictObject({ message: z.string().min(1), timeout: timeout().optional() }),
   ]),
+  references: () => [],
 } satisfies StepKindDefinition;

@@ -6,4 +6,5 @@ export const backupStep = {
   kind: 'backup',
   description: 'run a backup now and wait for its snapshot',
   options: name(),
-} satisfies StepKindDefinition;
+  references: (backup) => [{ to: 'backup', name: backup, at: [] }],
+} satisfies StepKindDefinition<string>;

@@ -6,4 +6,5 @@ export const rollbackStep = {
   kind: 'rollback',
   description: 'roll a service back to its last known-good release',
   options: name(),
-} satisfies StepKindDefinition;
+  references: (service) => [{ to: 'service', name: service, at: [] }],
+} satisfies StepKindDefinition<string>;

@@ -10,4 +10,5 @@ export const shellStep = {
     z.string().min(1),
     z.strictObject({ run: commandLine(), cwd: z.string().optional(), env: stringMap().optional() }),
   ]),
+  references: () => [],
 } satisfies StepKindDefinition;

@@ -6,4 +6,5 @@ export const smokeStep = {
   kind: 'smoke',
   description: 'run a smoke suite; the run stops if one of its steps fails',
   options: name(),
-} satisfies StepKindDefinition;
+  references: (suite) => [{ to: 'smoke', name: suite, at: [] }],
+} satisfies StepKindDefinition<string>;

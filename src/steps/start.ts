@@ -6,4 +6,5 @@ export const startStep = {
   kind: 'start',
   description: 'start a service through its driver',
   options: name(),
-} satisfies StepKindDefinition;
+  references: (service) => [{ to: 'service', name: service, at: [] }],
+} satisfies StepKindDefinition<string>;

@@ -139,7 +139,56 @@ describe('every error at once', () => {
       // A duplicate key stops nothing: the sections are still validated and cross-checked.
       '10:3 : duplicate name `ops`: a key may appear once in a mapping',
       '11:43 status_page.components[0]: unknown service `api`',
+      // Names are cross-checked in the same pass, also in a section with a schema error.
+      '13:57 backups.db.repository: unknown repository `local`: the file defines no repositories',
       '13:74 backups.db.schedule: expected a valid cron expression (Invalid value for minute: 61), got "61 * * * *"',
+    ]);
+  });
+
+  it('reports schema errors, unknown names and unfilled fields in one run, each once', () => {
+    const yaml = [
+      'version: 1',
+      'services:',
+      '  web:',
+      '    checks:',
+      '      health:',
+      '        tcp: { host: 127.0.0.1, port: 5432 }',
+      '        every: soon',
+      '        expect: [ "status == 200", "latency <" ]',
+      '        notify: [ opz ]',
+      'notifiers:',
+      '  ops: { ntfy: { topic: t } }',
+      'runbooks:',
+      '  fix:',
+      '    steps:',
+      '      - restart: wbe',
+      '      - wait: { healthy: web, timeout: nope }',
+      '      - restart: "not a name"',
+      'smoke:',
+      '  after:',
+      '    - check: web.health',
+      `      expect: [ "body contains 'ok'" ]`,
+      '',
+    ].join('\n');
+    const file = path.join(dir, 'one-pass.yaml');
+    writeFileSync(file, yaml);
+    const result = loadConfig(file, { env: {} });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message} | ${e.hint ?? ''}`)).toEqual([
+      // A bad `every` in the check hides neither its unknown notifier nor its condition's unfilled field,
+      '7:16 services.web.checks.health.every: expected a duration like 10s, 5m or 250ms, got "soon" | ',
+      '8:20 services.web.checks.health.expect[0]: tcp checks never fill status, so this condition could never pass | tcp results have connected, ip, latency',
+      // and a sibling condition's syntax error hides nothing either.
+      '8:46 services.web.checks.health.expect[1]: bad condition: the condition ends where a value was expected | ',
+      '9:19 services.web.checks.health.notify[0]: unknown notifier `opz` | did you mean `ops`?',
+      // A step's name is checked though a sibling step is invalid;
+      '15:18 runbooks.fix.steps[0].restart: unknown service `wbe` | did you mean `web`?',
+      '16:40 runbooks.fix.steps[1].wait.timeout: expected a duration like 10s, 5m or 250ms, got "nope" | ',
+      // a value that is no name at all is the schema's to report, once.
+      '17:18 runbooks.fix.steps[2].restart: expected a name of letters, digits, - and _, starting with a letter, got "not a name" | ',
+      // A smoke step is held to the fields of the check it runs, though that check's section is invalid.
+      '21:18 smoke.after[0].expect[0]: tcp checks never fill body, so this condition could never pass | tcp results have connected, ip, latency',
     ]);
   });
 

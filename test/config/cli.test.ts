@@ -48,12 +48,14 @@ describe('dayshift validate', () => {
     expect(lines).toEqual([
       'broken.yaml:6:9 services.web.checks.health.htp: unknown check kind `htp`',
       'broken.yaml:7:16 services.web.checks.health.every: expected a duration like 10s, 5m or 250ms, got "10 seconds"',
+      'broken.yaml:8:19 services.web.checks.health.notify[0]: unknown notifier `ops`: the file defines no notifiers',
       'broken.yaml:9:43 status_page.components[0]: unknown service `wbe`',
+      'broken.yaml:11:57 backups.db.repository: unknown repository `r`: the file defines no repositories',
       'broken.yaml:11:70 backups.db.schedule: expected a cron expression of 5 or 6 fields (minute hour day month weekday), got "0 3 * *"',
     ]);
     expect(stdout).toContain('  hint: did you mean `http`?');
     expect(stdout).toContain('  hint: did you mean `web`?');
-    expect(stdout.trimEnd().endsWith('4 errors in broken.yaml')).toBe(true);
+    expect(stdout.trimEnd().endsWith('6 errors in broken.yaml')).toBe(true);
   });
 
   it('gives the errors as JSON with --json', () => {
@@ -67,7 +69,9 @@ describe('dayshift validate', () => {
     expect(report.errors.map((e) => `${e.line}:${e.col} ${e.path}`)).toEqual([
       '6:9 services.web.checks.health.htp',
       '7:16 services.web.checks.health.every',
+      '8:19 services.web.checks.health.notify[0]',
       '9:43 status_page.components[0]',
+      '11:57 backups.db.repository',
       '11:70 backups.db.schedule',
     ]);
   });

@@ -109,6 +109,65 @@ describe('a condition on a field its check kind never fills is a load error at t
   });
 });
 
+/**
+ * A smoke suite `after` beside the docker check web.health; its one step is written at line 9, column
+ * 7, and its `expect:` list on line 10, the condition's text at column 18.
+ */
+const smokeStep = (kind: string, condition: string) =>
+  `${check(`        ${kinds.docker}\n`)}smoke:\n  after:\n    - ${kind}\n      expect: [ "${condition}" ]\n`;
+
+/** A smoke step reads its own kind's results, or those of the check it names: held to the same rule. */
+const smokeCases: Case[] = [
+  {
+    name: 'smoke, inline tcp: status',
+    yaml: smokeStep(kinds.tcp, 'status == 200'),
+    at: '10:18 smoke.after[0].expect[0]',
+    message: 'tcp checks never fill status, so this condition could never pass',
+    hint: 'tcp results have connected, ip, latency',
+  },
+  {
+    name: 'smoke, inline redis: a mistyped value',
+    yaml: smokeStep(kinds.redisQueue, 'valeu < 3'),
+    at: '10:18 smoke.after[0].expect[0]',
+    message: 'redis checks never fill valeu',
+    hint: 'did you mean `value`?',
+  },
+  {
+    name: 'smoke, check: web.health (docker): restarts',
+    yaml: smokeStep('check: web.health', 'restarts < 5'),
+    at: '10:18 smoke.after[0].expect[0]',
+    message: 'docker checks never fill restarts, so this condition could never pass',
+    hint: 'did you mean `restart_count`?',
+  },
+  {
+    name: 'smoke, check: web.health (docker): a Gatus placeholder',
+    yaml: smokeStep('check: web.health', '[STATUS] == 200'),
+    at: '10:18 smoke.after[0].expect[0]',
+    message: 'docker checks never fill [STATUS]',
+    hint: 'docker results have exit_code, latency, state, health',
+  },
+];
+
+describe('a smoke step condition on a field its check never fills is a load error at the condition', () => {
+  itReportsEach(smokeCases);
+
+  it('points at a warn: condition under warn, as for a service check', () => {
+    const yaml = `${check(`        ${kinds.docker}\n`)}smoke:\n  after:\n    - check: web.health\n      expect: [ "state == 'running'", { warn: "memory_pc < 90%" } ]\n`;
+    expect(issuesOf(yaml)).toContain(
+      '10:48 smoke.after[0].expect[1].warn: docker checks never fill memory_pc',
+    );
+  });
+
+  it.each([
+    [kinds.http, "json.status == 'ok'"],
+    [kinds.sql, 'pending < 10'],
+    ['check: web.health', "state == 'running'"],
+    ['check: web.health', 'restart_count < 5'],
+  ])('%s with %s validates', (kind, condition) => {
+    expect(issuesOf(smokeStep(kind, condition))).toBe('');
+  });
+});
+
 /** A rule over a metric the check's samples never record is null forever, so it never fires. */
 const rule = (kind: string, when: string) =>
   `${check(`        ${kind}\n`)}rules:\n  watch: { when: "${when}", severity: high }\n`;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { MaintenanceCalendar } from '../../alerts/maintenance.js';
+import { isPushed } from '../../checks/registry.js';
 import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
 import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
 import type { Database } from '../../store/schema.js';
@@ -68,7 +69,7 @@ async function printHeartbeatUrls(
   checks: readonly MonitoredCheck[],
   listen: string,
 ): Promise<void> {
-  const ids = checks.filter((c) => c.kind === 'heartbeat').map((c) => c.id);
+  const ids = checks.filter((c) => isPushed(c.kind)).map((c) => c.id);
   if (ids.length === 0) return;
   const rows = await db
     .selectFrom('heartbeats')

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
-import { kinded, optionsOf } from '../../schema/plugin.js';
+import { kinded, optionsOf, type PluginDefinition } from '../../schema/plugin.js';
+import type { Referring } from '../../schema/references.js';
 import { isSecret } from '../../schema/secret.js';
 import { checkRef, count, name, regex, timeout } from '../../schema/values.js';
 import { stepKinds } from '../../steps/registry.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
+import { gateKinds } from './deploy-gates.js';
 
 /** Where a smoke step finds a value to carry to later steps (a session cookie, a CSRF token, an id). */
 const captureSource = z.union([
@@ -17,21 +19,33 @@ const captureSource = z.union([
   }),
 ]);
 
-/** A smoke step is a check of any kind run once, or `check: web.health` to run a defined check now. */
-const smokeStep = kinded(
-  'check kind',
-  { ...optionsOf(checkKinds), check: checkRef().describe('run a check the file defines') },
-  {
-    name: z.string().optional(),
-    expect: z.array(expectation()).default([]),
-    timeout: timeout().optional(),
-    description: z.string().optional(),
-    /** Values later steps use as `{{ name }}` in their options. */
-    capture: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), captureSource)
-      .optional(),
-  },
-);
+/**
+ * `check: web.health` in a smoke suite: run one check the file defines now, held to the step's
+ * `expect` when it has one (a bare service is refused: a step runs one check).
+ */
+const smokeCheckStep = {
+  kind: 'check',
+  description: 'run a check the file defines (service.check)',
+  options: checkRef(),
+  references: (ref) => [{ to: 'check', name: ref, at: [] }],
+} satisfies PluginDefinition & Referring<string>;
+
+/**
+ * What a smoke step may hold: a check of any kind, run once, or `check:`. Each kind that names
+ * something declares it (`references`), as step kinds do.
+ */
+export const smokeStepKinds = { ...checkKinds, check: smokeCheckStep };
+
+const smokeStep = kinded('check kind', optionsOf(smokeStepKinds), {
+  name: z.string().optional(),
+  expect: z.array(expectation()).default([]),
+  timeout: timeout().optional(),
+  description: z.string().optional(),
+  /** Values later steps use as `{{ name }}` in their options. */
+  capture: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), captureSource)
+    .optional(),
+});
 
 /** `{{ name }}` in a step's options: a value an earlier step captured (`${...}` is the environment's). */
 export const CAPTURE_REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -106,18 +120,7 @@ export const runbooksSchema = z
   .record(name(), z.strictObject({ description: z.string().optional(), steps: z.array(stepSchema).min(1) }))
   .default({});
 
-const gateObject = kinded(
-  'deploy gate',
-  {
-    env: z.literal(true).describe('the environment contract holds'),
-    backup: name().describe('a backup completes first'),
-    smoke: name().describe('a smoke suite passes first'),
-    runbook: name().describe('a runbook completes first'),
-    check: checkRef().describe('a check passes first'),
-    approve: z.string().min(1).describe('an operator approves first'),
-  },
-  {},
-);
+const gateObject = kinded('deploy gate', optionsOf(gateKinds), {});
 /** `env` alone is short for `{ env: true }`. */
 const deployGate = z.union([z.literal('env').transform(() => gateObject.parse({ env: true })), gateObject]);
 

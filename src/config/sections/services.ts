@@ -6,7 +6,6 @@ import { kinded, optionsOf } from '../../schema/plugin.js';
 import { count, duration, interval, name, timeout } from '../../schema/values.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
-import { refuseUnfilledReads } from '../result-fields.js';
 
 const d = DEFAULTS.check;
 
@@ -38,7 +37,6 @@ export const checkSchema = kinded('check kind', optionsOf(checkKinds), checkComm
         path: ['timeout'],
         message: `expected a timeout no longer than every (${formatDuration(check.every)}), so runs never overlap`,
       });
-    refuseUnfilledReads(check.kind, check.options, check.expect, ctx);
     return { ...check, timeout };
   },
 );

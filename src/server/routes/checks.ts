@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isPushed } from '../../checks/registry.js';
 import { DayshiftError } from '../../errors.js';
 import { historySeries } from '../../history/queries.js';
 import type { HistoryRetention } from '../../history/retention.js';
@@ -109,7 +110,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
       const check = find(request.params.id);
       const [status] = await checkStatuses(store.db, [check]);
       const last = await lastResult(store.db, check.id);
-      const token = check.kind === 'heartbeat' ? await monitor.heartbeats.tokenOf(check.id) : undefined;
+      const token = isPushed(check.kind) ? await monitor.heartbeats.tokenOf(check.id) : undefined;
       const transitions = await transitionsSince(store.db, { checkId: check.id, limit: 1000 });
       return {
         check: status,
