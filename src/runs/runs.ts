@@ -4,7 +4,14 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import type { EvidenceInput, EvidenceItem, EvidenceSummary } from './evidence.js';
 import { EvidenceRows } from './evidence-rows.js';
-import { currentHolder, type RunHolder } from './holder.js';
+import { currentHolder } from './holder.js';
+import {
+  type RunningRun,
+  type RunRecord,
+  type RunStepRecord,
+  type RunSummary,
+  summaryOf,
+} from './records.js';
 import {
   FINISHED_RUN_STATUSES,
   type FinishedRunStatus,
@@ -14,38 +21,7 @@ import {
   statusesBefore,
 } from './states.js';
 
-/** One step of a run as it ended: its place, what it was, how it ended, when, how long, and its result. */
-export interface RunStepRecord {
-  position: number;
-  name: string;
-  kind: string;
-  outcome: string;
-  startedAt: number;
-  durationMs: number;
-  result: unknown;
-}
-
-/** A run without its steps, as lists show it. */
-export type RunSummary = Omit<RunRecord, 'steps'>;
-
-/** A run with its steps, in order. */
-export interface RunRecord {
-  id: number;
-  kind: string;
-  name: string;
-  status: RunStatus;
-  trigger: string;
-  startedAt: number;
-  finishedAt: number | null;
-  summary: unknown;
-  steps: RunStepRecord[];
-}
-
-/**
- * A run still marked running, the process holding it (null: recorded before holders were) and the
- * job whose attempt opened it (null: none did).
- */
-export type RunningRun = RunSummary & { holder: RunHolder | null; job: number | null };
+export type { RunningRun, RunRecord, RunStepRecord, RunSummary } from './records.js';
 
 /**
  * The record of runs: started, a row per step as it ends, evidence as it is captured, moved between
@@ -285,17 +261,4 @@ export class Runs {
       })),
     };
   }
-}
-
-function summaryOf(run: Selectable<Database['runs']>): RunSummary {
-  return {
-    id: Number(run.id),
-    kind: run.kind,
-    name: run.name,
-    status: run.status as RunStatus,
-    trigger: run.trigger,
-    startedAt: Number(run.started_at),
-    finishedAt: run.finished_at === null ? null : Number(run.finished_at),
-    summary: run.summary ? JSON.parse(run.summary) : null,
-  };
 }
