@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'STORE_MIGRATION_FAILED'
   | 'JOB_NOT_FOUND'
   | 'JOB_STATE_CONFLICT'
+  /** A run asked to move where its state does not allow (src/runs/states.ts): finished, or not waiting. */
+  | 'RUN_STATE_CONFLICT'
   | 'JOB_KIND_UNKNOWN'
   | 'AUTH_REQUIRED'
   | 'AUTH_FORBIDDEN'

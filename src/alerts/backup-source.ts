@@ -4,6 +4,8 @@ import { formatDuration } from '../schema/duration.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertSource, DesiredAlert } from './types.js';
 
+const ENDED = ['succeeded', 'failed'] as const;
+
 interface BackupAlertSettings {
   name: string;
   severity: string;
@@ -54,9 +56,10 @@ export class BackupAlertSource implements AlertSource {
 
   async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
     const runs = this.#runs;
+    // A cancelled drill or verify proved nothing either way: the newest one that ran to its end counts.
     const [drill, verify, good] = await Promise.all([
-      runs.latest('drill', backup.name),
-      runs.latest('verify', backup.name),
+      runs.latest('drill', backup.name, ENDED),
+      runs.latest('verify', backup.name, ENDED),
       backup.rpoMs === undefined ? undefined : runs.latest('backup', backup.name, 'succeeded'),
     ]);
     const out: DesiredAlert[] = [];

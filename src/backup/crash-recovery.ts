@@ -1,7 +1,7 @@
 import { holderGone, type RunHolder } from '../runs/holder.js';
+import { RunRecorder } from '../runs/recorder.js';
 import type { BackupRunResult, Backups } from './backups.js';
 import { totalBytes } from './backups.js';
-import { RunRecorder } from './run-recorder.js';
 
 /** The kinds of run the backup service records; each is settled here when its process stopped. */
 export const BACKUP_RUN_KINDS = ['backup', 'drill', 'verify', 'restore'] as const;
@@ -132,12 +132,18 @@ async function completeRecovered(
   found: BackupRunResult,
 ): Promise<BackupRunResult> {
   const { runId, snapshot } = found;
-  const recorder = RunRecorder.resume(backups.env.runs, backups.clock, runId, steps);
+  const recorder = RunRecorder.attach(backups.env.runs, backups.clock, runId, steps);
   const repository = backups.repositoryOf(name);
   try {
-    await recorder.record(undefined, 'recovered', 'recover', 'pass', backups.clock.now(), {
-      snapshot: snapshot.id,
-      note: 'the process stopped after the snapshot was committed; found it committed and kept it',
+    await recorder.record({
+      name: 'recovered',
+      kind: 'recover',
+      outcome: 'pass',
+      startedAt: backups.clock.now(),
+      result: {
+        snapshot: snapshot.id,
+        note: 'the process stopped after the snapshot was committed; found it committed and kept it',
+      },
     });
     let removed: string[] = [];
     if (backups.configOf(name).keep)

@@ -1,8 +1,9 @@
+import { type JobAttempt, RunRecorder } from '../runs/recorder.js';
+import { describeError } from '../runs/scrubbed.js';
 import { crashPoint } from '../util/test-crash.js';
 import type { Backups } from './backups.js';
 import { type AssertionOutcome, type DrillAssertion, runAssertion } from './drill-assertions.js';
 import type { Snapshot } from './repositories/types.js';
-import { describeError, type JobAttempt, RunRecorder } from './run-recorder.js';
 import { sourceOf } from './sources/registry.js';
 import { SCRATCH_ABANDONED_AFTER_MS } from './sources/shared/scratch-names.js';
 import type { RestoreTarget } from './sources/types.js';
@@ -81,9 +82,22 @@ export async function runDrill(
       await source.sweepScratch(backup.source.options, drill?.into?.options, SCRATCH_ABANDONED_AFTER_MS).then(
         (dropped) =>
           dropped.length > 0
-            ? recorder.record(undefined, 'sweep', 'cleanup', 'pass', at, { dropped })
+            ? recorder.record({
+                name: 'sweep',
+                kind: 'cleanup',
+                outcome: 'pass',
+                startedAt: at,
+                result: { dropped },
+              })
             : undefined,
-        (error: unknown) => recorder.record(undefined, 'sweep', 'cleanup', 'fail', at, describeError(error)),
+        (error: unknown) =>
+          recorder.record({
+            name: 'sweep',
+            kind: 'cleanup',
+            outcome: 'fail',
+            startedAt: at,
+            result: describeError(error),
+          }),
       );
     }
     const started = clock.now();
@@ -106,14 +120,13 @@ export async function runDrill(
       for (const assertion of assertionsFor(drill?.assert ?? [], snapshot)) {
         const at = clock.now();
         const outcome = await runAssertion(assertion, target, snapshot);
-        await recorder.record(
-          undefined,
-          outcome.name,
-          outcome.kind,
-          outcome.ok ? 'pass' : 'fail',
-          at,
-          outcome.ok ? outcome.detail : { reason: outcome.reason, detail: outcome.detail },
-        );
+        await recorder.record({
+          name: outcome.name,
+          kind: outcome.kind,
+          outcome: outcome.ok ? 'pass' : 'fail',
+          startedAt: at,
+          result: outcome.ok ? outcome.detail : { reason: outcome.reason, detail: outcome.detail },
+        });
         report.assertions.push(outcome);
         if (!outcome.ok) report.failures.push(`${outcome.name}: ${outcome.reason}`);
       }

@@ -3,10 +3,10 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Job } from '../jobs/types.js';
 import type { Logger } from '../log/logger.js';
+import type { JobAttempt } from '../runs/recorder.js';
 import type { Backups } from './backups.js';
 import { BACKUP_RUN_KINDS, type SucceededAttempt, settleOrphanedRuns, settleRun } from './crash-recovery.js';
 import { runDrill } from './drill.js';
-import type { JobAttempt } from './run-recorder.js';
 
 export const BACKUP_RUN_KIND = 'backup.run';
 export const BACKUP_DRILL_KIND = 'backup.drill';

@@ -1,49 +1,42 @@
 import type { Kysely, Selectable } from 'kysely';
+import { DayshiftError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
-import { currentHolder, type RunHolder } from './holder.js';
+import type { EvidenceInput, EvidenceItem, EvidenceSummary } from './evidence.js';
+import { EvidenceRows } from './evidence-rows.js';
+import { currentHolder } from './holder.js';
+import {
+  type RunningRun,
+  type RunRecord,
+  type RunStepRecord,
+  type RunSummary,
+  summaryOf,
+} from './records.js';
+import {
+  FINISHED_RUN_STATUSES,
+  type FinishedRunStatus,
+  isFinished,
+  type RunStatus,
+  runStateConflict,
+  statusesBefore,
+} from './states.js';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
-
-export interface RunStepRecord {
-  position: number;
-  name: string;
-  kind: string;
-  outcome: string;
-  startedAt: number;
-  durationMs: number;
-  result: unknown;
-}
-
-/** A run without its steps, as lists show it. */
-export type RunSummary = Omit<RunRecord, 'steps'>;
-
-export interface RunRecord {
-  id: number;
-  kind: string;
-  name: string;
-  status: RunStatus;
-  trigger: string;
-  startedAt: number;
-  finishedAt: number | null;
-  summary: unknown;
-  steps: RunStepRecord[];
-}
+export type { RunningRun, RunRecord, RunStepRecord, RunSummary } from './records.js';
 
 /**
- * A run still marked running, the process holding it (null: recorded before holders were) and the
- * job whose attempt opened it (null: none did).
+ * The record of runs: started, a row per step as it ends, evidence as it is captured, moved between
+ * statuses only as RUN_TRANSITIONS allows, finished with a status. Nothing else writes the `runs`,
+ * `run_steps` and `run_evidence` tables; work records through a RunRecorder (recorder.ts).
  */
-export type RunningRun = RunSummary & { holder: RunHolder | null; job: number | null };
-
-/** The record of runs: started, a row per step as it ends, finished with a status. */
 export class Runs {
   readonly #db: Kysely<Database>;
   readonly #clock: Clock;
+  readonly #evidence: EvidenceRows;
 
   constructor(db: Kysely<Database>, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
+    this.#evidence = new EvidenceRows(db, clock);
   }
 
   /** Opens a run, held by this process (and `job`, when a job's attempt opens it) until it finishes. */
@@ -85,17 +78,35 @@ export class Runs {
       .execute();
   }
 
-  async finish(runId: number, status: Exclude<RunStatus, 'running'>, summary: unknown): Promise<void> {
-    await this.#db
-      .updateTable('runs')
-      .set({ status, finished_at: this.#clock.now(), summary: JSON.stringify(summary) })
-      .where('id', '=', runId)
-      .execute();
+  /**
+   * Closes a run as succeeded, failed or cancelled, with its summary. Refused with RUN_STATE_CONFLICT
+   * when the run is already finished (a settlement or an operator closed it first).
+   */
+  finish(runId: number, status: FinishedRunStatus, summary: unknown): Promise<void> {
+    return this.#move(runId, status, { summary: JSON.stringify(summary) });
+  }
+
+  /** Pauses a running run on an approval; `summary` says what it waits for. Its process may then end. */
+  wait(runId: number, summary: unknown): Promise<void> {
+    return this.#move(runId, 'waiting', { summary: JSON.stringify(summary) });
+  }
+
+  /** Takes a waiting run up again, held from now on by this process (and `job`, when a job's attempt resumes it). */
+  resume(runId: number, job?: number): Promise<void> {
+    const holder = currentHolder();
+    return this.#move(runId, 'running', {
+      summary: null,
+      holder_host: holder.host,
+      holder_pid: holder.pid,
+      holder_started: holder.started,
+      holder_job: job ?? null,
+    });
   }
 
   /**
    * Closes a run its process never finished (killed mid-run) as failed, with the reason as its summary.
-   * Only a run still marked running is changed; returns whether it was.
+   * Only a run still marked running is changed (a waiting run is held by no process, and a finished
+   * one never changes); returns whether it was.
    */
   async interrupt(runId: number, reason: string): Promise<boolean> {
     const result = await this.#db
@@ -105,6 +116,55 @@ export class Runs {
       .where('status', '=', 'running')
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Moves a run to `to` in one conditional update, so two writers (an operator cancelling, the process
+   * finishing) never both win; the loser gets RUN_STATE_CONFLICT, or NOT_FOUND for no such run.
+   */
+  async #move(
+    runId: number,
+    to: RunStatus,
+    set: { summary: string | null } & Partial<Selectable<Database['runs']>>,
+  ): Promise<void> {
+    const finished = isFinished(to);
+    const result = await this.#db
+      .updateTable('runs')
+      .set({ ...set, status: to, finished_at: finished ? this.#clock.now() : null })
+      .where('id', '=', runId)
+      .where('status', 'in', statusesBefore(to))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return;
+    throw runStateConflict(runId, await this.#statusOf(runId), to);
+  }
+
+  async #statusOf(runId: number): Promise<RunStatus> {
+    const row = await this.#db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst();
+    if (!row) throw new DayshiftError('NOT_FOUND', `there is no run ${runId}`);
+    return row.status as RunStatus;
+  }
+
+  /**
+   * Keeps an item of evidence for a run that is running or waiting: scrubbed of secrets, cut to
+   * EVIDENCE_MAX_BYTES, with the whole content's size and SHA-256. A finished run's evidence is closed.
+   */
+  async addEvidence(runId: number, input: EvidenceInput): Promise<EvidenceSummary> {
+    const status = await this.#statusOf(runId);
+    if (status !== 'running' && status !== 'waiting')
+      throw new DayshiftError('RUN_STATE_CONFLICT', `run ${runId} is ${status}; it takes no more evidence`, {
+        hint: 'evidence is added while a run is running or waiting',
+      });
+    return this.#evidence.add(runId, input);
+  }
+
+  /** A run's evidence in the order it was captured, without contents. */
+  evidence(runId: number): Promise<EvidenceSummary[]> {
+    return this.#evidence.list(runId);
+  }
+
+  /** One item of a run's evidence with its content; undefined when the run has no such item. */
+  evidenceItem(runId: number, itemId: number): Promise<EvidenceItem | undefined> {
+    return this.#evidence.get(runId, itemId);
   }
 
   /** The runs still marked running, of the given kinds (and name), with the process holding each. */
@@ -126,19 +186,23 @@ export class Runs {
     }));
   }
 
-  /** The newest finished run of a kind and name, optionally with a given status. */
+  /**
+   * The newest finished run of a kind and name, optionally with a given status (or one of several). A
+   * running or waiting run is not finished, so it is never the answer.
+   */
   async latest(
     kind: string,
     name: string,
-    status?: Exclude<RunStatus, 'running'>,
+    status?: FinishedRunStatus | readonly FinishedRunStatus[],
   ): Promise<RunSummary | undefined> {
-    let query = this.#db
+    const statuses =
+      status === undefined ? FINISHED_RUN_STATUSES : typeof status === 'string' ? [status] : status;
+    const query = this.#db
       .selectFrom('runs')
       .selectAll()
       .where('kind', '=', kind)
       .where('name', '=', name)
-      .where('status', '!=', 'running');
-    if (status) query = query.where('status', '=', status);
+      .where('status', 'in', [...statuses]);
     const row = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row ? summaryOf(row) : undefined;
   }
@@ -197,17 +261,4 @@ export class Runs {
       })),
     };
   }
-}
-
-function summaryOf(run: Selectable<Database['runs']>): RunSummary {
-  return {
-    id: Number(run.id),
-    kind: run.kind,
-    name: run.name,
-    status: run.status as RunStatus,
-    trigger: run.trigger,
-    startedAt: Number(run.started_at),
-    finishedAt: run.finished_at === null ? null : Number(run.finished_at),
-    summary: run.summary ? JSON.parse(run.summary) : null,
-  };
 }

@@ -4,6 +4,7 @@ import type { CheckResult } from '../checks/types.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { checksOf } from '../monitor/configured-checks.js';
+import { RunRecorder } from '../runs/recorder.js';
 import type { Runs } from '../runs/runs.js';
 import { Secret } from '../schema/secret.js';
 import { ownValue } from '../util/own.js';
@@ -51,10 +52,35 @@ export async function runSmokeSuite(
     });
   }
   const defined = new Map(checksOf(config).map((c) => [c.id, c]));
-  const runId = record ? await record.runs.start('smoke', suite, record.trigger) : null;
+  const recorder = record
+    ? await RunRecorder.start(record.runs, env.clock, 'smoke', suite, record.trigger)
+    : undefined;
+  try {
+    const reports = await runSteps(steps, suite, env, defined, recorder);
+    const ok = reports.every((r) => r.outcome === 'pass' || r.outcome === 'warn');
+    await recorder?.finish(ok ? 'succeeded' : 'failed', {
+      steps: reports.length,
+      failed: reports.filter((r) => r.outcome === 'fail').length,
+      skipped: reports.filter((r) => r.outcome === 'skipped').length,
+    });
+    return { suite, runId: recorder?.runId ?? null, ok, steps: reports };
+  } catch (error) {
+    // Whatever stopped the suite part way (a step naming a check the file does not define) closes its run.
+    await recorder?.fail(error);
+    throw error;
+  }
+}
+
+/** Runs the steps in order, each recorded as it ends (with the check's latency as its duration). */
+async function runSteps(
+  steps: readonly Step[],
+  suite: string,
+  env: RunEnvironment,
+  defined: ReadonlyMap<string, RunnableCheck>,
+  recorder: RunRecorder | undefined,
+): Promise<SmokeStepReport[]> {
   const vars = new Map<string, string>();
   const reports: SmokeStepReport[] = [];
-
   for (const [index, step] of steps.entries()) {
     const position = index + 1;
     const name = step.name ?? `${position} ${step.kind === 'check' ? step.options : step.kind}`;
@@ -91,25 +117,17 @@ export async function runSmokeSuite(
     }
     report = scrub(report, vars);
     reports.push(report);
-    if (record && runId !== null)
-      await record.runs.step(runId, {
-        position,
-        name,
-        kind: report.kind,
-        outcome: report.outcome,
-        startedAt: started,
-        durationMs: report.latencyMs,
-        result: { reason: report.reason, ...(report.result ?? {}) },
-      });
-  }
-  const ok = reports.every((r) => r.outcome === 'pass' || r.outcome === 'warn');
-  if (record && runId !== null)
-    await record.runs.finish(runId, ok ? 'succeeded' : 'failed', {
-      steps: reports.length,
-      failed: reports.filter((r) => r.outcome === 'fail').length,
-      skipped: reports.filter((r) => r.outcome === 'skipped').length,
+    await recorder?.record({
+      position,
+      name,
+      kind: report.kind,
+      outcome: report.outcome,
+      startedAt: started,
+      durationMs: report.latencyMs,
+      result: { reason: report.reason, ...(report.result ?? {}) },
     });
-  return { suite, runId, ok, steps: reports };
+  }
+  return reports;
 }
 
 type Step = StackConfig['smoke'][string][number];

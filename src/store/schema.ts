@@ -19,6 +19,7 @@ export interface Database {
   check_leases: CheckLeasesTable;
   runs: RunsTable;
   run_steps: RunStepsTable;
+  run_evidence: RunEvidenceTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
   notifications: NotificationsTable;
@@ -171,10 +172,10 @@ export interface CheckLeasesTable {
 
 export interface RunsTable {
   id: Generated<number>;
-  /** 'smoke' now; runbooks, drills and deploys later. */
+  /** 'backup', 'drill', 'verify', 'restore', 'smoke'; runbooks and deploys later. */
   kind: string;
   name: string;
-  /** 'running' | 'succeeded' | 'failed' */
+  /** A RunStatus (src/runs/states.ts): 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' */
   status: string;
   /** Who or what started it: 'cli', 'api', a deploy. */
   trigger: string;
@@ -200,6 +201,25 @@ export interface RunStepsTable {
   duration_ms: number;
   /** The step's result as JSON, with captured values replaced. */
   result: string | null;
+}
+
+/** Evidence a run captured (src/runs/evidence.ts); content scrubbed and cut to its bound. */
+export interface RunEvidenceTable {
+  id: Generated<number>;
+  run_id: number;
+  /** The position of the step it belongs to; null for the run as a whole. */
+  step: number | null;
+  name: string;
+  /** 'log' | 'output' | 'file' */
+  kind: string;
+  content: string;
+  /** UTF-8 bytes of the whole content, before it was cut. */
+  size: number;
+  /** SHA-256 (hex) of the whole content, before it was cut. */
+  sha256: string;
+  /** 1 when the content was cut to its bound, else 0. */
+  truncated: number;
+  captured_at: number;
 }
 
 export interface AlertsTable {

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { RunRecorder } from '../../src/runs/recorder.js';
+import { Runs } from '../../src/runs/runs.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { systemClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
 import { until } from '../helpers/stores.js';
 
@@ -221,5 +225,51 @@ backups:
     expect((await call('GET', '/api/v1/backups/app/runs/999999', viewer)).status).toBe(404);
     expect(responses.length).toBeGreaterThan(10);
     for (const text of responses) expect(text).not.toContain(PASSPHRASE);
+  });
+
+  // Last: the runs it adds would otherwise be the newest drills the tests above read.
+  it("shows a run's evidence: a list without contents, each item with its content, only under its own backup", async () => {
+    const runs = new Runs(node.store.db, systemClock);
+    const recorder = await RunRecorder.start(runs, systemClock, 'drill', 'app', 'test');
+    const output = `restored into scratch\npassphrase was ${PASSPHRASE}\n`;
+    const item = await recorder.evidence({
+      name: 'restore output',
+      kind: 'output',
+      content: output,
+      step: 1,
+    });
+    await recorder.finish('succeeded', {});
+    const other = await RunRecorder.start(runs, systemClock, 'drill', 'broken', 'test');
+    await other.finish('failed', {});
+
+    const list = await call('GET', `/api/v1/backups/app/runs/${recorder.runId}/evidence`, viewer);
+    expect(list.status).toBe(200);
+    const scrubbed = output.replace(PASSPHRASE, '[redacted]');
+    expect(list.body.evidence).toEqual([
+      {
+        id: item.id,
+        runId: recorder.runId,
+        step: 1,
+        name: 'restore output',
+        kind: 'output',
+        size: Buffer.byteLength(scrubbed),
+        sha256: createHash('sha256').update(scrubbed).digest('hex'),
+        truncated: false,
+        capturedAt: expect.any(Number),
+      },
+    ]);
+    const one = await call('GET', `/api/v1/backups/app/runs/${recorder.runId}/evidence/${item.id}`, viewer);
+    expect(one.status).toBe(200);
+    expect(one.body.evidence).toMatchObject({ id: item.id, content: scrubbed });
+    // Not through another backup's name, nor another run's id.
+    expect((await call('GET', `/api/v1/backups/broken/runs/${recorder.runId}/evidence`, viewer)).status).toBe(
+      404,
+    );
+    const elsewhere = await call(
+      'GET',
+      `/api/v1/backups/broken/runs/${other.runId}/evidence/${item.id}`,
+      viewer,
+    );
+    expect(elsewhere).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
   });
 });

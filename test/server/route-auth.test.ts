@@ -61,6 +61,8 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/backups/:name': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/backups/:name/runs': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/backups/:name/runs/:id': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/backups/:name/runs/:id/evidence': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/backups/:name/runs/:id/evidence/:item': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/backups/:name/restore': { POST: 'operator' },
   '/api/v1/backups/:name/run': { POST: 'operator' },
   '/api/v1/backups/:name/verify': { POST: 'operator' },
@@ -312,6 +314,7 @@ function concrete(pattern: string, served: Served): string {
     .replace(':token', served.heartbeat)
     .replace(':name', pattern.startsWith('/api/v1/tokens') ? 'a' : 'app')
     .replace(':id', pattern.startsWith('/api/v1/checks') ? 'app.cron' : String(id))
+    .replace(':item', '1')
     .replace('*', 'swagger-ui.css');
 }
 

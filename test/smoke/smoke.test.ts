@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackConfig } from '../../src/config/schema.js';
 import { HeartbeatStore } from '../../src/monitor/heartbeats.js';
 import { Runs } from '../../src/runs/runs.js';
 import { runSmokeSuite } from '../../src/smoke/run-suite.js';
@@ -122,6 +123,8 @@ describe.each(STORE_KINDS)('smoke suites on %s', (kind) => {
       const run = await runs.get(report.runId as number);
       expect(run).toMatchObject({ kind: 'smoke', name: 'login', status: 'succeeded', trigger: 'test' });
       expect(run?.steps.map((s) => s.outcome)).toEqual(['pass', 'pass', 'pass', 'pass']);
+      // Each step is recorded with the check's own latency as its duration.
+      expect(run?.steps.map((s) => s.durationMs)).toEqual(report.steps.map((s) => s.latencyMs));
       // The session cookie never reaches the record.
       for (const session of sessions) expect(JSON.stringify(run)).not.toContain(session);
     } finally {
@@ -145,6 +148,43 @@ describe.each(STORE_KINDS)('smoke suites on %s', (kind) => {
         ['dashboard without a session', 'pass', null],
       ]);
       expect((await runs.get(report.runId as number))?.status).toBe('failed');
+    } finally {
+      await test.destroy();
+    }
+  });
+});
+
+describe.each(STORE_KINDS)('a smoke suite stopped part way on %s', (kind) => {
+  it('closes its run as failed with the error, after the steps it recorded', async () => {
+    const test = await createTestStore(kind);
+    try {
+      const store = await test.open();
+      const { config, dir } = stackFrom(suiteYaml(), { PASSWORD: 'right-password' });
+      // A step naming a check the file does not define: validation refuses it, so it is put in after.
+      const [first] = config.smoke.login ?? [];
+      if (!first) throw new Error('the suite has no first step');
+      const missing = {
+        ...first,
+        name: 'missing',
+        kind: 'check',
+        options: 'nowhere.health',
+        capture: undefined,
+      };
+      const stack: StackConfig = { ...config, smoke: { broken: [first, missing] as (typeof first)[] } };
+      const runs = new Runs(store.db, systemClock);
+      const env = { clock: systemClock, baseDir: dir, heartbeats: new HeartbeatStore(store.db, systemClock) };
+      const error = await runSmokeSuite(stack, 'broken', env, { runs, trigger: 'test' }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'CHECK_NOT_FOUND' });
+      const [run] = await runs.list({ kinds: ['smoke'], name: 'broken' });
+      expect(run).toMatchObject({
+        status: 'failed',
+        summary: { error: 'smoke broken step 2: no check nowhere.health' },
+      });
+      expect((await runs.get(run?.id ?? 0))?.steps.map((s) => [s.name, s.outcome])).toEqual([
+        ['login page', 'pass'],
+      ]);
     } finally {
       await test.destroy();
     }

@@ -113,29 +113,78 @@ export async function backupRoutes(
     },
   );
 
+  /** A run of this backup, or NOT_FOUND: a run of another backup or kind is not reachable here. */
+  const runOf = async (name: string, id: number) => {
+    backups.configOf(name);
+    const run = await backups.env.runs.get(id);
+    if (!run || run.name !== name || !(RUN_KINDS as readonly string[]).includes(run.kind))
+      throw new DayshiftError('NOT_FOUND', `backup ${name} has no run ${id}`, {
+        hint: `GET /api/v1/backups/${name}/runs lists them`,
+      });
+    return run;
+  };
+  const runParams = {
+    type: 'object',
+    properties: { name: nameSchema, id: idSchema },
+    required: ['name', 'id'],
+  } as const;
+
   app.get<{ Params: { name: string; id: number } }>(
     '/api/v1/backups/:name/runs/:id',
     {
       schema: {
         tags: ['backups'],
         summary: 'One run of a backup with every step: outcome, time and result',
-        params: {
-          type: 'object',
-          properties: { name: nameSchema, id: idSchema },
-          required: ['name', 'id'],
-        },
+        params: runParams,
         response: { 200: { type: 'object', properties: { run: anyObject } }, ...errors },
       },
     },
+    async (request) => ({ run: await runOf(request.params.name, request.params.id) }),
+  );
+
+  app.get<{ Params: { name: string; id: number } }>(
+    '/api/v1/backups/:name/runs/:id/evidence',
+    {
+      schema: {
+        tags: ['backups'],
+        summary:
+          "A run's evidence, in the order it was captured, without contents: name, kind, step, size, SHA-256, truncated",
+        params: runParams,
+        response: {
+          200: { type: 'object', properties: { evidence: { type: 'array', items: anyObject } } },
+          ...errors,
+        },
+      },
+    },
     async (request) => {
-      const { name, id } = request.params;
-      backups.configOf(name);
-      const run = await backups.env.runs.get(id);
-      if (!run || run.name !== name || !(RUN_KINDS as readonly string[]).includes(run.kind))
-        throw new DayshiftError('NOT_FOUND', `backup ${name} has no run ${id}`, {
-          hint: `GET /api/v1/backups/${name}/runs lists them`,
+      const run = await runOf(request.params.name, request.params.id);
+      return { evidence: await backups.env.runs.evidence(run.id) };
+    },
+  );
+
+  app.get<{ Params: { name: string; id: number; item: number } }>(
+    '/api/v1/backups/:name/runs/:id/evidence/:item',
+    {
+      schema: {
+        tags: ['backups'],
+        summary: "One item of a run's evidence with its content (at most 256 KiB, secrets scrubbed)",
+        params: {
+          type: 'object',
+          properties: { name: nameSchema, id: idSchema, item: idSchema },
+          required: ['name', 'id', 'item'],
+        },
+        response: { 200: { type: 'object', properties: { evidence: anyObject } }, ...errors },
+      },
+    },
+    async (request) => {
+      const { name, id, item } = request.params;
+      const run = await runOf(name, id);
+      const evidence = await backups.env.runs.evidenceItem(run.id, item);
+      if (!evidence)
+        throw new DayshiftError('NOT_FOUND', `run ${id} of backup ${name} has no evidence ${item}`, {
+          hint: `GET /api/v1/backups/${name}/runs/${id}/evidence lists it`,
         });
-      return { run };
+      return { evidence };
     },
   );
 

@@ -8,6 +8,7 @@ import * as m005 from './005-alerts.js';
 import * as m006 from './006-backups.js';
 import * as m007 from './007-run-holders.js';
 import * as m008 from './008-check-leases.js';
+import * as m009 from './009-run-evidence.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '006-backups': m006,
   '007-run-holders': m007,
   '008-check-leases': m008,
+  '009-run-evidence': m009,
 };
