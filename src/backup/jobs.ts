@@ -1,6 +1,6 @@
+import type { FeatureSchedule } from '../features/types.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { JobQueue } from '../jobs/queue.js';
-import type { Scheduler } from '../jobs/scheduler.js';
 import type { Job } from '../jobs/types.js';
 import type { Logger } from '../log/logger.js';
 import type { JobAttempt } from '../runs/recorder.js';
@@ -193,13 +193,9 @@ export async function settleStoppedBackupRuns(
   return settled;
 }
 
-/** Defines a schedule for every backup, drill and verification that has one in the stack file. */
-export async function scheduleBackups(
-  scheduler: Scheduler,
-  backups: Backups,
-  logger?: Logger,
-): Promise<number> {
-  let defined = 0;
+/** A schedule for every backup, drill and verification that has one in the stack file. */
+export function backupSchedules(backups: Backups): FeatureSchedule[] {
+  const schedules: FeatureSchedule[] = [];
   for (const name of backups.names()) {
     const backup = backups.configOf(name);
     const timezone = backup.timezone;
@@ -210,15 +206,14 @@ export async function scheduleBackups(
     ];
     for (const plan of plans) {
       if (!plan.cron) continue;
-      await scheduler.define(`${plan.kind}:${name}`, {
+      schedules.push({
+        name: `${plan.kind}:${name}`,
         kind: plan.kind,
         cron: plan.cron,
         timezone: plan.timezone,
         payload: { backup: name },
       });
-      defined++;
     }
   }
-  if (defined) logger?.info({ schedules: defined }, 'backups scheduled');
-  return defined;
+  return schedules;
 }

@@ -1,5 +1,5 @@
+import type { FeatureSchedule } from '../features/types.js';
 import type { JobKind } from '../jobs/kinds.js';
-import type { Scheduler } from '../jobs/scheduler.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { applyRetention, type HistoryRetention, type RetentionReport } from './retention.js';
@@ -43,46 +43,26 @@ export async function runHistoryMaintenance(
 }
 
 /**
- * The stores this process maintains, bound when a node defines the schedule. Job handlers receive no
- * store, so the kind finds its dependencies here; a process with several nodes (tests) maintains each
- * store once, which is idempotent.
+ * The job that maintains this node's store. Every node runs it and the schedule is shared, so each
+ * minute one node, whichever claims it, rolls up and prunes the store they share.
  */
-const bound = new Set<HistoryMaintenanceDeps>();
-
-export const historyMaintenanceJob: JobKind<null> = {
-  kind: HISTORY_MAINTENANCE_KIND,
-  // The next scheduled run is the retry; failed attempts are still kept for `dayshift jobs` to show.
-  retry: { maxAttempts: 2, baseMs: 15_000, maxMs: 60_000 },
-  timeoutMs: 10 * 60_000,
-  concurrency: { perProcess: 1 },
-  async handler(ctx) {
-    const seen = new Set<string>();
-    const results: Record<string, HistoryMaintenanceResult> = {};
-    for (const deps of bound) {
-      if (seen.has(deps.store.description)) continue;
-      seen.add(deps.store.description);
-      results[deps.store.description] = await runHistoryMaintenance(deps, ctx.signal);
-    }
-    if (seen.size === 0)
-      ctx.logger.warn('history maintenance ran on a node that has not bound a store; nothing done');
-    return results;
-  },
-};
-
-/**
- * Binds this node's store to the maintenance job and defines its schedule (once per store, however many
- * nodes share it). Returns the function that unbinds it when the node stops.
- */
-export async function scheduleHistoryMaintenance(
-  scheduler: Scheduler,
-  deps: HistoryMaintenanceDeps,
-): Promise<() => void> {
-  bound.add(deps);
-  await scheduler.define(HISTORY_MAINTENANCE_KIND, {
-    every: HISTORY_MAINTENANCE_EVERY_MS,
+export function historyMaintenanceJobKind(deps: HistoryMaintenanceDeps): JobKind<null> {
+  return {
     kind: HISTORY_MAINTENANCE_KIND,
-  });
-  return () => {
-    bound.delete(deps);
+    // The next scheduled run is the retry; failed attempts are still kept for `dayshift jobs` to show.
+    retry: { maxAttempts: 2, baseMs: 15_000, maxMs: 60_000 },
+    timeoutMs: 10 * 60_000,
+    concurrency: { perProcess: 1 },
+    async handler(ctx) {
+      // Keyed by store, as the job's result has always been.
+      return { [deps.store.description]: await runHistoryMaintenance(deps, ctx.signal) };
+    },
   };
 }
+
+/** The schedule of the maintenance job: one row, whichever nodes define it. */
+export const historyMaintenanceSchedule: FeatureSchedule = {
+  name: HISTORY_MAINTENANCE_KIND,
+  every: HISTORY_MAINTENANCE_EVERY_MS,
+  kind: HISTORY_MAINTENANCE_KIND,
+};

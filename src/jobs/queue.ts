@@ -25,8 +25,15 @@ export class JobQueue {
   constructor(store: Store, options: { clock?: Clock; kinds?: readonly JobKind[] } = {}) {
     this.store = store;
     this.clock = options.clock ?? systemClock;
-    for (const kind of options.kinds ?? [])
-      this.#maxAttemptsByKind.set(kind.kind, retryPolicyOf(kind).maxAttempts);
+    this.addKinds(options.kinds ?? []);
+  }
+
+  /**
+   * Learns the default attempts of more kinds. A node makes its queue first and hands it to its
+   * features, which declare their kinds as they open; no job is queued before they are added.
+   */
+  addKinds(kinds: readonly JobKind[]): void {
+    for (const kind of kinds) this.#maxAttemptsByKind.set(kind.kind, retryPolicyOf(kind).maxAttempts);
   }
 
   /** Queues a job; null when a job with the same unique key is already queued or running. */

@@ -1,26 +1,24 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
-import { Alerting } from '../alerts/alerting.js';
-import { scheduleBackups, settleStoppedBackupRuns } from '../backup/jobs.js';
-import { openBackups } from '../backup/open.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
-import { scheduleHistoryMaintenance } from '../history/maintenance-job.js';
+import { openFeatures } from '../features/open.js';
+import type { FeatureDefinition } from '../features/types.js';
 import { JobQueue } from '../jobs/queue.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { Worker } from '../jobs/worker.js';
 import type { Logger } from '../log/logger.js';
 import { baseDirOf } from '../monitor/configured-checks.js';
-import { Monitor } from '../monitor/monitor.js';
+import { monitorFeature } from '../monitor/feature.js';
+import type { Monitor } from '../monitor/monitor.js';
 import { buildServer } from '../server/app.js';
-import { backupSeries } from '../server/backup-metrics.js';
-import { addCheckMetrics } from '../server/check-metrics.js';
 import { createMetrics } from '../server/metrics.js';
 import { openStore, type Store, type StoreOptions } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { VERSION } from '../version.js';
-import { allJobKinds, REQUESTABLE_KINDS } from './job-kinds.js';
+import { FEATURES } from './features.js';
+import { BUILTIN_JOB_KINDS, REQUESTABLE_KINDS } from './job-kinds.js';
 
 export interface NodeOptions {
   store: StoreOptions;
@@ -39,6 +37,8 @@ export interface NodeOptions {
   alertTickMs?: number;
   /** The stack file and its path: its checks run on this node's timer. */
   stack?: { config: StackConfig; configPath: string };
+  /** The features this node runs, in order (default: every feature, `FEATURES`). */
+  features?: readonly FeatureDefinition<unknown>[];
 }
 
 export interface RunningNode {
@@ -47,32 +47,106 @@ export interface RunningNode {
   readonly store: Store;
   readonly server: FastifyInstance;
   readonly monitor: Monitor | undefined;
+  /** What a feature of this node exposes; undefined when it is off or not listed. */
+  use<Api>(feature: FeatureDefinition<Api>): Api | undefined;
   stop(reason: string): Promise<{ finished: number; released: number }>;
 }
 
-/** One Dayshift node: store, queue, worker, scheduler and the HTTP API, started in that order. */
+/**
+ * One Dayshift node: store, queue, the features, worker, scheduler and the HTTP API. The features
+ * start once the server listens and the worker runs, in the order of their list; a stop ends the
+ * scheduler, then the features in reverse order, then the worker, the server and the store.
+ */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   const nodeId = `${hostname()}:${process.pid}`;
 
   const store = await openStore(options.store);
+  // Until the node serves, a failure (a migration, a feature's declaration, the port) closes the store.
+  const { features, worker, scheduler, tokens, server, address } = await assemble(store, {
+    ...options,
+    clock,
+    nodeId,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+
+  let stopping: Promise<{ finished: number; released: number }> | undefined;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'stopping: no new work is claimed');
+      await scheduler.stop();
+      const failures = await features.stop();
+      for (const failure of failures) logger.error({ err: failure }, failure.message);
+      const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
+      logger.info(outcome, 'worker stopped');
+      await server.close();
+      await store.close();
+      // The rest of the node stopped all the same; the caller learns that one feature did not.
+      if (failures[0]) throw failures[0];
+      return outcome;
+    })();
+    return stopping;
+  };
+
+  try {
+    for (const { name, feature } of features.opened) {
+      for (const schedule of feature.schedules ?? []) await scheduler.define(schedule.name, schedule);
+      if (feature.schedules?.length)
+        logger.info({ schedules: feature.schedules.length }, `${name} scheduled`);
+    }
+    await features.start();
+  } catch (error) {
+    // A node does not serve with part of its features: what started is stopped, then the error is told.
+    await stop('start failed').catch((failure: unknown) =>
+      logger.error({ err: failure }, 'stop after a failed start failed'),
+    );
+    throw error;
+  }
+  logger.info({ address, nodeId, version: VERSION }, 'dayshift serving');
+
+  if ((await tokens.countActive()) === 0) {
+    logger.warn(
+      'no API tokens exist yet, so every /api route answers 401. Create one with: dayshift token create --role admin --name <your-name>',
+    );
+  }
+
+  return {
+    nodeId,
+    address,
+    store,
+    server,
+    monitor: features.use(monitorFeature),
+    use: (feature) => features.use(feature),
+    stop,
+  };
+}
+
+/** Everything of a node but its store, listening, with the worker and the scheduler running. */
+async function assemble(store: Store, options: NodeOptions & { clock: Clock; nodeId: string }) {
+  const { clock, nodeId, logger } = options;
   const migrated = await store.migrate();
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'store migrated');
   logger.info({ store: store.description }, 'store ready');
 
-  const baseDir = options.stack ? baseDirOf(options.stack.configPath) : process.cwd();
-  const backups = options.stack
-    ? openBackups(options.stack.config, options.stack.configPath, store.db, {
-        clock,
-        logger: logger.child({ component: 'backups' }),
-      })
-    : undefined;
-  const kinds = allJobKinds({
-    delivery: options.stack ? { db: store.db, config: options.stack.config, baseDir, clock } : undefined,
-    backups,
+  const queue = new JobQueue(store, { clock });
+  const features = openFeatures(options.features ?? FEATURES, {
+    nodeId,
+    store,
+    queue,
+    clock,
+    logger,
+    stack: options.stack && {
+      config: options.stack.config,
+      configPath: options.stack.configPath,
+      baseDir: baseDirOf(options.stack.configPath),
+    },
+    settings: { alertTickMs: options.alertTickMs },
   });
-  const queue = new JobQueue(store, { clock, kinds });
+  const kinds = [...BUILTIN_JOB_KINDS, ...features.jobKinds];
+  queue.addKinds(kinds);
   const worker = new Worker(queue, kinds, {
     nodeId,
     concurrency: options.concurrency,
@@ -89,31 +163,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   });
   const tokens = new TokenService(store, { clock });
   const metrics = createMetrics({ queue, worker, version: VERSION });
-  const monitor = options.stack
-    ? new Monitor({
-        store,
-        config: options.stack.config,
-        baseDir,
-        clock,
-        nodeId,
-        logger: logger.child({ component: 'checks' }),
-      })
-    : undefined;
-  const alerts = options.stack
-    ? new Alerting({
-        db: store.db,
-        config: options.stack.config,
-        queue,
-        clock,
-        logger: logger.child({ component: 'alerts' }),
-        monitor,
-        tickMs: options.alertTickMs,
-      })
-    : undefined;
-  const storeSeries = [
-    ...(monitor ? [addCheckMetrics(metrics.registry, store.db, monitor)] : []),
-    ...(backups ? [backupSeries(backups)] : []),
-  ];
 
   const server = await buildServer({
     store,
@@ -131,63 +180,21 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     },
     metricsPublic: options.metricsPublic,
     requestableKinds: REQUESTABLE_KINDS,
-    monitor,
-    alerts,
-    storeSeries,
-    backups,
-    historyRetention: options.stack?.config.history,
+    features: features.features,
   });
-
-  const { host, port } = parseListen(options.listen);
-  const address = await server.listen({ host, port });
+  const address = await listen(server, options.listen);
   worker.start();
   scheduler.start();
-  const unbindHistory = options.stack
-    ? await scheduleHistoryMaintenance(scheduler, { store, clock, retention: options.stack.config.history })
-    : undefined;
-  if (backups) {
-    await scheduleBackups(scheduler, backups, logger);
-    // A repository that cannot be read now is no reason not to serve; the next start tries again.
-    await settleStoppedBackupRuns(queue, backups, logger).catch((error: unknown) =>
-      logger.warn({ err: error }, 'could not settle the runs of stopped backups'),
-    );
-  }
-  if (monitor) {
-    await monitor.start();
-    logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
-  }
-  alerts?.start();
-  logger.info({ address, nodeId, version: VERSION }, 'dayshift serving');
+  return { features, worker, scheduler, tokens, server, address };
+}
 
-  if ((await tokens.countActive()) === 0) {
-    logger.warn(
-      'no API tokens exist yet, so every /api route answers 401. Create one with: dayshift token create --role admin --name <your-name>',
-    );
+async function listen(server: FastifyInstance, at: string): Promise<string> {
+  try {
+    return await server.listen(parseListen(at));
+  } catch (error) {
+    await server.close();
+    throw error;
   }
-
-  let stopping: Promise<{ finished: number; released: number }> | undefined;
-  return {
-    nodeId,
-    address,
-    store,
-    server,
-    monitor,
-    stop(reason: string) {
-      stopping ??= (async () => {
-        logger.info({ reason }, 'stopping: no new work is claimed');
-        await scheduler.stop();
-        await monitor?.stop();
-        await alerts?.stop();
-        unbindHistory?.();
-        const outcome = await worker.stop({ deadlineMs: options.shutdownDeadlineMs ?? 30_000 });
-        logger.info(outcome, 'worker stopped');
-        await server.close();
-        await store.close();
-        return outcome;
-      })();
-      return stopping;
-    },
-  };
 }
 
 /** Accepts `port`, `host:port` and `[v6]:port`. */

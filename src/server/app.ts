@@ -2,25 +2,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TokenService } from '../access/tokens.js';
-import type { Alerting } from '../alerts/alerting.js';
-import type { Backups } from '../backup/backups.js';
-import type { HistoryRetention } from '../history/retention.js';
+import type { Feature } from '../features/types.js';
+import type { StoreSeries } from '../http/prom-text.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
-import type { Monitor } from '../monitor/monitor.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { LIMITS } from '../util/input-bounds.js';
 import { challengeWithBasic, installAuth } from './auth.js';
 import { answerClientError, answerError, answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
-import type { StoreSeries } from './prom-text.js';
-import { alertRoutes } from './routes/alerts.js';
-import { backupRoutes } from './routes/backups.js';
-import { checkRoutes, heartbeatRoutes } from './routes/checks.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
+
+/** Where the features' routes answer: a route a feature writes `/checks` is `/api/v1/checks`. */
+export const API_PREFIX = '/api/v1';
 
 export interface ServerDependencies {
   store: Store;
@@ -35,15 +32,11 @@ export interface ServerDependencies {
   metricsPublic?: boolean;
   streamPollMs?: number;
   requestableKinds?: ReadonlySet<string>;
-  /** The checks of the stack file; without it the check routes are absent. */
-  monitor?: Monitor;
-  alerts?: Alerting;
-  /** How long check history is kept, so history queries know which rollups still reach back. */
-  historyRetention?: HistoryRetention;
-  /** Series read from the store at scrape time (per check, per backup), appended to `/metrics`. */
-  storeSeries?: StoreSeries[];
-  /** The backups of the stack file; without it the backup routes are absent. */
-  backups?: Backups;
+  /**
+   * The node's features, in the order of their list: their routes are registered (under `/api/v1`, and
+   * `rootRoutes` at the root), their collectors added to the registry and their series to `/metrics`.
+   */
+  features?: readonly Feature<unknown>[];
 }
 
 /** The HTTP API of one node. Routes are plugins; auth and errors are handled in one place each. */
@@ -103,16 +96,12 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     requestableKinds: deps.requestableKinds ?? new Set<string>(),
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
-  if (deps.alerts) await app.register(alertRoutes, { alerting: deps.alerts });
-  if (deps.backups) await app.register(backupRoutes, { backups: deps.backups, queue: deps.queue });
-  if (deps.monitor) {
-    await app.register(checkRoutes, {
-      store: deps.store,
-      monitor: deps.monitor,
-      clock: deps.clock ?? systemClock,
-      retention: deps.historyRetention,
-    });
-    await app.register(heartbeatRoutes, { monitor: deps.monitor });
+  const storeSeries: StoreSeries[] = [];
+  for (const feature of deps.features ?? []) {
+    if (feature.routes) await app.register(feature.routes, { prefix: API_PREFIX });
+    if (feature.rootRoutes) await app.register(feature.rootRoutes);
+    const series = feature.metrics?.(deps.metrics.registry);
+    if (series) storeSeries.push(series);
   }
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -121,7 +110,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     '/metrics',
     { config: { public: metricsPublic }, schema: { hide: true } },
     async (_request, reply) => {
-      const series = await Promise.all((deps.storeSeries ?? []).map((read) => read()));
+      const series = await Promise.all(storeSeries.map((read) => read()));
       const text = (await deps.metrics.registry.metrics()) + series.join('');
       return reply.type(deps.metrics.contentType).send(text);
     },

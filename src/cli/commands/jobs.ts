@@ -3,7 +3,7 @@ import { DayshiftError } from '../../errors.js';
 import { JobQueue } from '../../jobs/queue.js';
 import type { ReplayReport } from '../../jobs/replay.js';
 import { JOB_STATUSES, type Job, parseJobStatuses } from '../../jobs/types.js';
-import { allJobKinds } from '../../runtime/job-kinds.js';
+import { BUILTIN_JOB_KINDS } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
 import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
@@ -129,7 +129,7 @@ async function withQueue(
 ): Promise<void> {
   const store = await openCliStore(cmd);
   try {
-    await work(new JobQueue(store, { kinds: allJobKinds() }), store);
+    await work(new JobQueue(store, { kinds: BUILTIN_JOB_KINDS }), store);
   } finally {
     await store.close();
   }

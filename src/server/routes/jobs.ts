@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DayshiftError } from '../../errors.js';
-import type { JobQueue } from '../../jobs/queue.js';
-import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
-import { checkJsonDepth, checkTime, LIMITS } from '../../util/input-bounds.js';
-import { errorResponseSchema } from '../http-errors.js';
+import { errorResponseSchema } from '../../http/error-schemas.js';
 import {
   epochMsSchema,
   expressionSchema,
@@ -13,7 +10,10 @@ import {
   jobSchema,
   nameSchema,
   queueHealthSchema,
-} from '../schemas.js';
+} from '../../http/schemas.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
+import { checkJsonDepth, checkTime, LIMITS } from '../../util/input-bounds.js';
 import { openEventStream } from '../sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../../access/tokens.js';
-import { errorResponses } from '../http-errors.js';
-import { nameParams, nameSchema, tokenSchema } from '../schemas.js';
+import { errorResponses } from '../../http/error-schemas.js';
+import { nameParams, nameSchema, tokenSchema } from '../../http/schemas.js';
 
 /** Token management: admin only. A created token is in the response once and never again. */
 export async function tokenRoutes(app: FastifyInstance, options: { tokens: TokenService }): Promise<void> {

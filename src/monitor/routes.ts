@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { isPushed } from '../../checks/registry.js';
-import { DayshiftError } from '../../errors.js';
-import { historySeries } from '../../history/queries.js';
-import type { HistoryRetention } from '../../history/retention.js';
-import type { Monitor } from '../../monitor/monitor.js';
-import { checkStatuses, lastResult, recentSamples, transitionsSince } from '../../monitor/status.js';
-import { parseDuration } from '../../schema/duration.js';
-import type { Store } from '../../store/index.js';
-import type { Clock } from '../../util/clock.js';
-import { LIMITS } from '../../util/input-bounds.js';
-import { errorResponseSchema } from '../http-errors.js';
-import { durationSchema, epochMsSchema } from '../schemas.js';
+import { isPushed } from '../checks/registry.js';
+import { DayshiftError } from '../errors.js';
+import { historySeries } from '../history/queries.js';
+import type { HistoryRetention } from '../history/retention.js';
+import { errorResponseSchema } from '../http/error-schemas.js';
+import { durationSchema, epochMsSchema } from '../http/schemas.js';
+import { parseDuration } from '../schema/duration.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import { LIMITS } from '../util/input-bounds.js';
+import type { Monitor } from './monitor.js';
+import { checkStatuses, lastResult, recentSamples, transitionsSince } from './status.js';
 
 export interface CheckRouteOptions {
   store: Store;
@@ -65,7 +65,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   };
 
   app.get(
-    '/api/v1/checks',
+    '/checks',
     {
       schema: {
         tags: ['checks'],
@@ -80,7 +80,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   );
 
   app.get<{ Params: { id: string } }>(
-    '/api/v1/checks/:id',
+    '/checks/:id',
     {
       schema: {
         tags: ['checks'],
@@ -126,7 +126,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   );
 
   app.get<{ Params: { id: string }; Querystring: { from?: number; to?: number; step?: string } }>(
-    '/api/v1/checks/:id/history',
+    '/checks/:id/history',
     {
       schema: {
         tags: ['checks'],
@@ -165,7 +165,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   );
 
   app.post<{ Params: { id: string } }>(
-    '/api/v1/checks/:id/run',
+    '/checks/:id/run',
     {
       config: { role: 'operator' },
       schema: {

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CheckResult } from '../checks/types.js';
-import type { Monitor } from '../monitor/monitor.js';
+import { escapeLabel, family, type StoreSeries } from '../http/prom-text.js';
 import type { Database } from '../store/schema.js';
-import { escapeLabel, family, type StoreSeries } from './prom-text.js';
+import type { Monitor } from './monitor.js';
 
 interface StateRow {
   check_id: string;

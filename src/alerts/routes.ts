@@ -1,11 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Alerting } from '../../alerts/alerting.js';
-import { alertDetail, listAlerts } from '../../alerts/queries.js';
-import { parseMatcher } from '../../alerts/silences.js';
-import { DayshiftError } from '../../errors.js';
-import { parseDuration } from '../../schema/duration.js';
-import { checkDuration, LIMITS } from '../../util/input-bounds.js';
-import { errorResponseSchema, errorResponses } from '../http-errors.js';
+import { DayshiftError } from '../errors.js';
+import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
 import {
   anyObjectSchema as anyObject,
   durationSchema,
@@ -15,7 +10,12 @@ import {
   idSchema,
   nameSchema,
   textSchema,
-} from '../schemas.js';
+} from '../http/schemas.js';
+import { parseDuration } from '../schema/duration.js';
+import { checkDuration, LIMITS } from '../util/input-bounds.js';
+import type { Alerting } from './alerting.js';
+import { alertDetail, listAlerts } from './queries.js';
+import { parseMatcher } from './silences.js';
 
 function durationOf(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
@@ -34,7 +34,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   const errors = errorResponses;
 
   app.get<{ Querystring: { state?: string; limit?: number; before?: number } }>(
-    '/api/v1/alerts',
+    '/alerts',
     {
       schema: {
         tags: ['alerts'],
@@ -68,7 +68,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.get<{ Params: { id: number } }>(
-    '/api/v1/alerts/:id',
+    '/alerts/:id',
     {
       schema: {
         tags: ['alerts'],
@@ -88,7 +88,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.post<{ Params: { id: number }; Body: { comment?: string } | undefined }>(
-    '/api/v1/alerts/:id/ack',
+    '/alerts/:id/ack',
     {
       config: { role: 'operator' },
       schema: {
@@ -124,7 +124,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.get<{ Querystring: { all?: boolean } }>(
-    '/api/v1/silences',
+    '/silences',
     {
       schema: {
         tags: ['alerts'],
@@ -142,7 +142,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   app.post<{
     Body: { matchers: string[]; duration?: string; starts_at?: number; ends_at?: number; comment?: string };
   }>(
-    '/api/v1/silences',
+    '/silences',
     {
       config: { role: 'operator' },
       schema: {
@@ -189,7 +189,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.delete<{ Params: { id: number } }>(
-    '/api/v1/silences/:id',
+    '/silences/:id',
     {
       config: { role: 'operator' },
       schema: {
@@ -209,7 +209,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.get<{ Querystring: { within?: string } }>(
-    '/api/v1/maintenance',
+    '/maintenance',
     {
       schema: {
         tags: ['alerts'],
@@ -233,7 +233,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   app.post<{
     Body: { name: string; duration: string; starts_at?: number; services?: string[]; description?: string };
   }>(
-    '/api/v1/maintenance',
+    '/maintenance',
     {
       config: { role: 'operator' },
       schema: {
@@ -279,7 +279,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   );
 
   app.delete<{ Params: { id: number } }>(
-    '/api/v1/maintenance/:id',
+    '/maintenance/:id',
     {
       config: { role: 'operator' },
       schema: {

@@ -1,19 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { roleAllows } from '../../access/roles.js';
-import type { Backups } from '../../backup/backups.js';
+import { roleAllows } from '../access/roles.js';
+import { DayshiftError } from '../errors.js';
+import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
 import {
-  BACKUP_DRILL_KIND,
-  BACKUP_RESTORE_KIND,
-  BACKUP_RUN_KIND,
-  BACKUP_VERIFY_KIND,
-} from '../../backup/jobs.js';
-import { maskedTo } from '../../backup/sources/shared/restore-confinement.js';
-import { backupStatus } from '../../backup/status.js';
-import { DayshiftError } from '../../errors.js';
-import type { JobQueue } from '../../jobs/queue.js';
-import { LIMITS } from '../../util/input-bounds.js';
-import { errorResponseSchema, errorResponses } from '../http-errors.js';
-import { anyObjectSchema as anyObject, idSchema, jobSchema, nameParams, nameSchema } from '../schemas.js';
+  anyObjectSchema as anyObject,
+  idSchema,
+  jobSchema,
+  nameParams,
+  nameSchema,
+} from '../http/schemas.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { LIMITS } from '../util/input-bounds.js';
+import type { Backups } from './backups.js';
+import { BACKUP_DRILL_KIND, BACKUP_RESTORE_KIND, BACKUP_RUN_KIND, BACKUP_VERIFY_KIND } from './jobs.js';
+import { maskedTo } from './sources/shared/restore-confinement.js';
+import { backupStatus } from './status.js';
 
 /** The run kinds a backup records, as `?kind=` names them. */
 const RUN_KINDS = ['backup', 'drill', 'verify', 'restore'] as const;
@@ -38,7 +39,7 @@ export async function backupRoutes(
   const errors = errorResponses;
 
   app.get(
-    '/api/v1/backups',
+    '/backups',
     {
       schema: {
         tags: ['backups'],
@@ -55,7 +56,7 @@ export async function backupRoutes(
   );
 
   app.get<{ Params: { name: string } }>(
-    '/api/v1/backups/:name',
+    '/backups/:name',
     {
       schema: {
         tags: ['backups'],
@@ -79,7 +80,7 @@ export async function backupRoutes(
   );
 
   app.get<{ Params: { name: string }; Querystring: { kind?: string; limit?: number; before?: number } }>(
-    '/api/v1/backups/:name/runs',
+    '/backups/:name/runs',
     {
       schema: {
         tags: ['backups'],
@@ -130,7 +131,7 @@ export async function backupRoutes(
   } as const;
 
   app.get<{ Params: { name: string; id: number } }>(
-    '/api/v1/backups/:name/runs/:id',
+    '/backups/:name/runs/:id',
     {
       schema: {
         tags: ['backups'],
@@ -189,7 +190,7 @@ export async function backupRoutes(
   );
 
   app.post<{ Params: { name: string }; Body: { snapshot?: string; to?: string; force?: boolean } | null }>(
-    '/api/v1/backups/:name/restore',
+    '/backups/:name/restore',
     {
       config: { role: 'operator' },
       schema: {
@@ -267,7 +268,7 @@ export async function backupRoutes(
 
   for (const [action, kind] of Object.entries(ACTIONS))
     app.post<{ Params: { name: string } }>(
-      `/api/v1/backups/:name/${action}`,
+      `/backups/:name/${action}`,
       {
         config: { role: 'operator' },
         schema: {

@@ -1,6 +1,6 @@
-import type { Backups } from '../backup/backups.js';
-import { type BackupStatus, backupStatus, type LastOutcome } from '../backup/status.js';
-import { escapeLabel, family, type StoreSeries } from './prom-text.js';
+import { escapeLabel, family, type StoreSeries } from '../http/prom-text.js';
+import type { Backups } from './backups.js';
+import { type BackupStatus, backupStatus, type LastOutcome } from './status.js';
 
 /** A number from a run's summary, when the run recorded one. */
 function figure(outcome: LastOutcome | null, key: string): number | undefined {

@@ -1,0 +1,34 @@
+import type { FeatureDefinition } from '../features/types.js';
+import { monitorFeature } from '../monitor/feature.js';
+import { Alerting } from './alerting.js';
+import { deliveryJobKind } from './delivery-job.js';
+import { alertRoutes } from './routes.js';
+
+/**
+ * Alerting: the engine that opens and resolves alerts from check states, rules and backup runs, the
+ * outbox's delivery job, and the alerts, silences and maintenance API. Listed after the monitor, so a
+ * check's state change reaches it at once rather than at the next tick.
+ */
+export const alertsFeature: FeatureDefinition<Alerting> = {
+  name: 'alerts',
+  open(context) {
+    const { stack, store, queue, clock, logger, settings } = context;
+    if (!stack) return undefined;
+    const alerting = new Alerting({
+      db: store.db,
+      config: stack.config,
+      queue,
+      clock,
+      logger: logger.child({ component: 'alerts' }),
+      monitor: context.use(monitorFeature),
+      tickMs: settings.alertTickMs,
+    });
+    return {
+      api: alerting,
+      jobKinds: [deliveryJobKind({ db: store.db, config: stack.config, baseDir: stack.baseDir, clock })],
+      routes: (app) => alertRoutes(app, { alerting }),
+      start: () => alerting.start(),
+      stop: () => alerting.stop(),
+    };
+  },
+};

@@ -1,0 +1,35 @@
+import type { FeatureDefinition } from '../features/types.js';
+import { addCheckMetrics } from './metrics.js';
+import { Monitor } from './monitor.js';
+import { checkRoutes, heartbeatRoutes } from './routes.js';
+
+/**
+ * Running checks: this node's share of the stack file's checks on its timer, the checks API, the
+ * heartbeat URLs and the per-check series of `/metrics`. Exposes its `Monitor` to later features.
+ */
+export const monitorFeature: FeatureDefinition<Monitor> = {
+  name: 'monitor',
+  open({ stack, store, clock, nodeId, logger }) {
+    if (!stack) return undefined;
+    const monitor = new Monitor({
+      store,
+      config: stack.config,
+      baseDir: stack.baseDir,
+      clock,
+      nodeId,
+      logger: logger.child({ component: 'checks' }),
+    });
+    return {
+      api: monitor,
+      routes: (app) => checkRoutes(app, { store, monitor, clock, retention: stack.config.history }),
+      rootRoutes: (app) => heartbeatRoutes(app, { monitor }),
+      metrics: (registry) => addCheckMetrics(registry, store.db, monitor),
+      async start() {
+        await monitor.start();
+        logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
+      },
+      // Writes what it buffered and leaves the nodes table, so other nodes take its checks at once.
+      stop: () => monitor.stop(),
+    };
+  },
+};
