@@ -17,6 +17,7 @@ export const certFileCheck = {
   description: 'PEM certificate files on disk: the soonest expiry and its issuer',
   options,
   defaultExpect: ['cert.expires_in > 7d'],
+  certificate: () => true,
   produces: () => ({ fields: ['cert'], values: ['days_left', 'subject', 'files', 'certificates'] }),
   probe: probeCertFiles,
 } satisfies CheckKindDefinition<CertFileOptions>;

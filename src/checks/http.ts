@@ -49,6 +49,8 @@ export const httpCheck = {
   options,
   defaultExpect: ['status < 400'],
   produces: () => ({ fields: ['status', 'body', 'header', 'cert', 'connected', 'ip'], values: [] }),
+  // A plain http:// URL sees no certificate unless a redirect leads to https, so it gets no expiry series.
+  certificate: (o) => o.url.startsWith('https:'),
   probe: probeHttp,
 } satisfies CheckKindDefinition<HttpOptions>;
 

@@ -41,6 +41,11 @@ export function pushCapabilityOf(kind: string): PushCapability | undefined {
   return ownValue<CheckKindDefinition>(checkKinds, kind)?.pushed;
 }
 
+/** Whether a check of this kind, with these options, sees a certificate whose expiry is exported. */
+export function seesCertificate(kind: string, options: unknown): boolean {
+  return ownValue<CheckKindDefinition>(checkKinds, kind)?.certificate?.(options) ?? false;
+}
+
 /** Whether checks of this kind are pushed to rather than probed. */
 export function isPushed(kind: string): boolean {
   return pushCapabilityOf(kind) !== undefined;

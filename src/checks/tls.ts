@@ -26,6 +26,7 @@ export const tlsCheck = {
   description: 'a TLS handshake: certificate expiry and issuer, hostname match, chain validity',
   options,
   defaultExpect: ['chain_valid == true', 'hostname_match == true', 'cert.expires_in > 7d'],
+  certificate: () => true,
   produces: () => ({
     fields: ['cert', 'connected'],
     values: ['chain_valid', 'hostname_match', 'days_left', 'subject'],

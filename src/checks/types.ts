@@ -10,12 +10,15 @@ import type { Clock } from '../util/clock.js';
  *   produces       what its results carry, so `validate` refuses a condition on a field it never fills
  *   probe          measures once and returns what it saw; it never throws for a failed target
  *   pushed         set by a kind whose job reports to Dayshift instead of being probed (heartbeat)
+ *   certificate    whether a check of this kind sees a certificate whose expiry `/metrics` exports
  */
 export interface CheckKindDefinition<Options = unknown> extends PluginDefinition {
   defaultExpect: readonly string[];
   produces(options: Options): ResultShape;
   probe(options: Options, context: ProbeContext): Promise<ProbeOutcome>;
   pushed?: PushCapability<Options>;
+  /** True when the check's results carry a certificate (`cert.expires_in`); absent means never. */
+  certificate?(options: Options): boolean;
 }
 
 /**

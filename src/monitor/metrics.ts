@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { seesCertificate } from '../checks/registry.js';
 import type { CheckResult } from '../checks/types.js';
 import { escapeLabel, family, type StoreSeries } from '../http/prom-text.js';
 import type { Database } from '../store/schema.js';
@@ -66,14 +67,7 @@ export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monito
     ]),
   );
   const certificateChecks = new Set(
-    monitor.checks
-      .filter(
-        (c) =>
-          c.kind === 'tls' ||
-          c.kind === 'cert_file' ||
-          (c.kind === 'http' && String((c.options as { url?: string }).url).startsWith('https:')),
-      )
-      .map((c) => c.id),
+    monitor.checks.filter((c) => seesCertificate(c.kind, c.options)).map((c) => c.id),
   );
   addNodeGauges(registry, monitor);
 
