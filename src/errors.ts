@@ -1,32 +1,171 @@
 /**
- * Errors that reach a user carry a stable code, a message that says what to do, and a cause.
- * The CLI maps them to exit codes (src/cli/exit-codes.ts) and the server to HTTP responses
- * (src/server/errors.ts); nothing else decides how an error is shown.
+ * Errors that reach a user carry a stable code, a message that says what to do, a hint and a cause.
+ * Each code has one row in ERROR_TABLE: its HTTP status and its CLI exit code. The server's error
+ * handler (src/server/http-errors.ts) and the CLI (src/cli/exit-codes.ts) both read that row; nothing
+ * else decides how an error is shown. A new code is one new row, and the typecheck refuses a code
+ * without one.
+ *
+ * Glossary: a *code* names what went wrong (`JOB_NOT_FOUND`); its *row* says how it is answered.
+ * A *conflict* (409) is a request that is well formed but that the current state refuses (a job that
+ * already finished, a restore target that holds data); a *missing thing* (404) is one the request
+ * names by path or argument that does not exist.
  */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CONFIG_NOT_FOUND'
-  | 'STORE_UNAVAILABLE'
-  | 'STORE_MIGRATION_FAILED'
-  | 'JOB_NOT_FOUND'
-  | 'JOB_STATE_CONFLICT'
-  /** A run asked to move where its state does not allow (src/runs/states.ts): finished, or not waiting. */
-  | 'RUN_STATE_CONFLICT'
-  | 'JOB_KIND_UNKNOWN'
-  | 'AUTH_REQUIRED'
-  | 'AUTH_FORBIDDEN'
-  | 'TOKEN_NOT_FOUND'
-  | 'CHECK_NOT_FOUND'
-  | 'ALERT_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'BACKUP_CORRUPT'
-  | 'BACKUP_FAILED'
-  | 'BACKUP_PASSPHRASE'
+
+/**
+ * How a run of the `dayshift` program ends. Every exit code it uses is one of these (the same list is
+ * in docs/cli.md).
+ */
+export const EXIT = {
+  /** The command did what it was asked. */
+  ok: 0,
+  /** The work failed (a check is unhealthy, a backup or job failed), or the current state refuses it (a conflict). */
+  failed: 1,
+  /** The input was wrong: the stack file, an argument, a name that does not exist, a refused target. */
+  input: 2,
+  /** A dependency was unreachable: the store could not be opened or migrated. */
+  unreachable: 3,
+  /** A bug in Dayshift (EX_SOFTWARE): please report it with the output. */
+  bug: 70,
+} as const;
+
+/** An exit code the `dayshift` program may end with. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** How one error code is answered: the HTTP status, the CLI exit code, and what it means. */
+export interface ErrorRule {
+  /** The HTTP status of an API answer with this code (4xx or 5xx). */
+  readonly http: number;
+  /** The exit code of a CLI run that ends with this error; never 0. */
+  readonly exit: Exclude<ExitCode, 0>;
+  /** One line for docs/api.md: when this code is used. */
+  readonly means: string;
+}
+
+/** Every error code with its HTTP status and exit code. docs/api.md's table is checked against it. */
+export const ERROR_TABLE = {
+  CONFIG_INVALID: {
+    http: 400,
+    exit: EXIT.input,
+    means: 'the stack file (or a condition in it) has errors, each given with file:line:col',
+  },
+  CONFIG_NOT_FOUND: {
+    http: 404,
+    exit: EXIT.input,
+    means:
+      'no stack file or `.env` file where one was named, or a node started without the stack file a job needs',
+  },
+  STORE_UNAVAILABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means: 'the store cannot be opened, does not answer, or refused a write',
+  },
+  STORE_MIGRATION_FAILED: { http: 503, exit: EXIT.unreachable, means: 'migrating the store failed' },
+  JOB_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no job has this id' },
+  JOB_STATE_CONFLICT: {
+    http: 409,
+    exit: EXIT.failed,
+    means:
+      "the job's state refuses it (retrying a running job, cancelling a finished one), or its unique key is taken",
+  },
+  RUN_STATE_CONFLICT: {
+    http: 409,
+    exit: EXIT.failed,
+    means:
+      'a run asked to move where its state does not allow (src/runs/states.ts): finished, or not waiting',
+  },
+  JOB_KIND_UNKNOWN: { http: 400, exit: EXIT.input, means: 'no job kind of this name may be queued here' },
+  JOB_FAILED: {
+    http: 500,
+    exit: EXIT.failed,
+    means: "a job failed on purpose (the selftest job's planned failures); recorded as the job's last error",
+  },
+  AUTH_REQUIRED: {
+    http: 401,
+    exit: EXIT.input,
+    means: 'no token, or one that does not exist or was revoked',
+  },
+  AUTH_FORBIDDEN: { http: 403, exit: EXIT.input, means: "the token's role is too weak for this" },
+  TOKEN_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no live token has this name or id' },
+  TOKEN_NAME_TAKEN: { http: 409, exit: EXIT.failed, means: 'a live token already has this name' },
+  CHECK_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no check (or service) has this id' },
+  CHECK_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means: "a check's probe could not reach or read its target; it becomes the check result's error",
+  },
+  ALERT_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no alert has this id' },
+  ALERT_STATE_CONFLICT: {
+    http: 409,
+    exit: EXIT.failed,
+    means: 'the alert is resolved, so it cannot be acknowledged',
+  },
+  DELIVERY_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means:
+      "a notifier's receiver did not accept a message; it is retried unless the receiver refused it for good",
+  },
+  NOT_FOUND: {
+    http: 404,
+    exit: EXIT.input,
+    means:
+      'nothing of this name: no route, backup, snapshot, run, silence, maintenance window, smoke suite or notifier',
+  },
+  BACKUP_CORRUPT: {
+    http: 422,
+    exit: EXIT.failed,
+    means: 'a snapshot is damaged: a stream does not match its SHA-256',
+  },
+  BACKUP_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means: 'a backup, restore or its hook failed: the dump tool, the source or the repository',
+  },
+  BACKUP_PASSPHRASE: {
+    http: 422,
+    exit: EXIT.failed,
+    means: "the repository's passphrase or password is missing or does not open it",
+  },
   /** A restore target outside what the stack file allows (restore.allowed_paths, its servers). */
-  | 'RESTORE_TARGET_REFUSED'
-  | 'BAD_REQUEST'
-  | 'BODY_TOO_LARGE'
-  | 'INTERNAL';
+  RESTORE_TARGET_REFUSED: {
+    http: 403,
+    exit: EXIT.input,
+    means:
+      "a restore's `to` is outside what the stack file allows (its directory, `restore.allowed_paths`, its servers)",
+  },
+  /** A restore into a target that holds data, without force: a conflict with what is there. */
+  RESTORE_TARGET_OCCUPIED: {
+    http: 409,
+    exit: EXIT.failed,
+    means: 'the restore target (or the original) holds data; replacing it needs force',
+  },
+  BAD_REQUEST: {
+    http: 400,
+    exit: EXIT.input,
+    means: 'an argument, body, query or path is not valid, or past a bound; the message says which',
+  },
+  BODY_TOO_LARGE: { http: 413, exit: EXIT.input, means: 'the request body is larger than 1 MiB' },
+  HEADERS_TOO_LARGE: {
+    http: 431,
+    exit: EXIT.input,
+    means: 'the request line and headers are larger than 16 KiB',
+  },
+  REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
+  MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
+  INTERNAL: {
+    http: 500,
+    exit: EXIT.bug,
+    means: 'a bug in Dayshift; the server log (or the CLI output) has the details',
+  },
+} as const satisfies Record<string, ErrorRule>;
+
+/** A stable error code: a key of ERROR_TABLE. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** The row of a code: its HTTP status, exit code and meaning. */
+export function ruleOf(code: ErrorCode): ErrorRule {
+  return ERROR_TABLE[code];
+}
 
 export class DayshiftError extends Error {
   readonly code: ErrorCode;

@@ -50,7 +50,7 @@ export class TokenService {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (existing) {
-      throw new DayshiftError('BAD_REQUEST', `a token named "${name}" already exists`, {
+      throw new DayshiftError('TOKEN_NAME_TAKEN', `a token named "${name}" already exists`, {
         hint: 'choose another name, or revoke the old token first',
       });
     }

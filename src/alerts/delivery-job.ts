@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
+import { DayshiftError } from '../errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { Logger } from '../log/logger.js';
 import { notifierKinds } from '../notifiers/registry.js';
@@ -36,7 +37,11 @@ export function deliveryJobKind(context: DeliveryContext | undefined): JobKind<D
     timeoutMs: 60_000,
     async handler({ job, signal, logger }) {
       if (!context)
-        throw new Error('this node was started without a stack file, so it has no notifiers to deliver to');
+        throw new DayshiftError(
+          'CONFIG_NOT_FOUND',
+          'this node was started without a stack file, so it has no notifiers to deliver to',
+          { hint: 'start dayshift serve with the stack file (--config or $DAYSHIFT_CONFIG)' },
+        );
       return deliver(context, job.payload.notifier, {
         signal,
         logger,

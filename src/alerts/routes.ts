@@ -104,7 +104,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
         response: { 200: anyObject, 409: errorResponseSchema, ...errors },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const by = request.token?.name ?? 'api';
       const result = await alerting.acknowledge(request.params.id, by, request.body?.comment);
       if (result === undefined)
@@ -112,12 +112,8 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
           hint: 'GET /api/v1/alerts lists them',
         });
       if (result === 'not-open')
-        return reply.code(409).send({
-          error: {
-            code: 'BAD_REQUEST',
-            message: `alert #${request.params.id} is resolved`,
-            hint: 'only open alerts can be acknowledged',
-          },
+        throw new DayshiftError('ALERT_STATE_CONFLICT', `alert #${request.params.id} is resolved`, {
+          hint: 'only open alerts can be acknowledged',
         });
       return { alert: result };
     },

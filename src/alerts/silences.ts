@@ -22,6 +22,7 @@ export function parseMatcher(text: string): Matcher {
     } catch (error) {
       throw new DayshiftError('BAD_REQUEST', `the regular expression in "${text}" does not compile`, {
         hint: (error as Error).message,
+        cause: error,
       });
     }
   }

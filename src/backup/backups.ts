@@ -88,12 +88,11 @@ export class Backups {
     if (!repository) {
       const definition = ownValue(this.env.config.repositories, repoName);
       if (!definition)
+        // Validation refuses such a file; a stack built without it can still get here.
         throw new DayshiftError(
-          'NOT_FOUND',
+          'CONFIG_INVALID',
           `backup ${name} names repository ${repoName}, which is not defined`,
-          {
-            hint: 'add it under repositories:',
-          },
+          { hint: 'add it under repositories:, then run dayshift validate' },
         );
       repository = repositoryKindOf(definition.kind).open(definition.options, {
         name: repoName,
@@ -226,12 +225,13 @@ export class Backups {
     }
     const matches = snapshots.filter((s) => s.id.startsWith(id));
     if (matches.length === 1) return matches[0] as Snapshot;
+    // Several matches is a prefix too short to choose, not a missing snapshot.
     throw new DayshiftError(
-      'NOT_FOUND',
+      matches.length ? 'BAD_REQUEST' : 'NOT_FOUND',
       matches.length
         ? `${id} matches ${matches.length} snapshots of ${name}`
         : `no snapshot ${id} of ${name}`,
-      { hint: `dayshift backup list ${name} shows them` },
+      { hint: `dayshift backup list ${name} shows them${matches.length ? '; give more of the id' : ''}` },
     );
   }
 
@@ -301,6 +301,30 @@ export class Backups {
   }
 
   /**
+   * What a restore without force would refuse: the target (`to` as confineTarget allows it, or the
+   * original) when it holds data, as RESTORE_TARGET_OCCUPIED worded for the API. The API asks before it
+   * queues a restore; the restore asks again when it starts.
+   */
+  async refuseOccupied(name: string, to: string | undefined): Promise<void> {
+    const backup = this.configOf(name);
+    const confined = to === undefined ? undefined : this.confineTarget(name, to);
+    const target = await sourceOf(backup.source.kind).restoreTarget(
+      backup.source.options,
+      confined,
+      this.sourceContext(),
+    );
+    try {
+      if (await target.occupied())
+        throw occupiedError(name, target.description, to === undefined, {
+          elsewhere: 'restore elsewhere with "to"',
+          force: 'send "force": true',
+        });
+    } finally {
+      await target.dispose();
+    }
+  }
+
+  /**
    * Restores a snapshot. With `to`, into that target (a database name or URL, a path), when
    * confineTarget allows it. Without it, over the original, which is refused while it holds data
    * unless `force` is set, and then only after a safety snapshot of what it holds now.
@@ -322,19 +346,13 @@ export class Backups {
     const snapshot = await this.snapshot(name, options.snapshot ?? 'latest');
     const target = await source.restoreTarget(backup.source.options, to, this.sourceContext(options.signal));
     const occupied = await target.occupied();
-    if (occupied && !options.force)
-      throw new DayshiftError(
-        'BAD_REQUEST',
-        options.to === undefined
-          ? `${target.description} holds data; restoring ${name} over it replaces that data`
-          : `${target.description} is not empty`,
-        {
-          hint:
-            options.to === undefined
-              ? 'restore elsewhere with --to, or pass --force: a safety snapshot of the current state is taken first'
-              : 'choose an empty target, or pass --force to replace what it holds',
-        },
-      );
+    if (occupied && !options.force) {
+      await target.dispose();
+      throw occupiedError(name, target.description, options.to === undefined, {
+        elsewhere: 'restore elsewhere with --to',
+        force: 'pass --force',
+      });
+    }
     let safetySnapshot: string | undefined;
     if (occupied && options.to === undefined)
       safetySnapshot = (
@@ -430,4 +448,27 @@ export function totalBytes(snapshot: Snapshot): number {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The refusal of a restore without force into a target that holds data: a conflict with what is
+ * there, not a bad request. `say` words the two ways out for the interface that asked.
+ */
+function occupiedError(
+  name: string,
+  target: string,
+  original: boolean,
+  say: { elsewhere: string; force: string },
+): DayshiftError {
+  return new DayshiftError(
+    'RESTORE_TARGET_OCCUPIED',
+    original
+      ? `${target} holds data; restoring ${name} over it replaces that data`
+      : `${target} is not empty`,
+    {
+      hint: original
+        ? `${say.elsewhere}, or ${say.force}: a safety snapshot of the current state is taken first`
+        : `choose an empty target, or ${say.force} to replace what it holds`,
+    },
+  );
 }

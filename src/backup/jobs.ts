@@ -1,3 +1,4 @@
+import { DayshiftError } from '../errors.js';
 import type { FeatureSchedule } from '../features/types.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -71,7 +72,12 @@ async function settleEarlier(
  */
 export function backupJobKinds(backups: Backups | undefined): JobKind[] {
   const need = (): Backups => {
-    if (!backups) throw new Error('this node was started without a stack file, so it has no backups');
+    if (!backups)
+      throw new DayshiftError(
+        'CONFIG_NOT_FOUND',
+        'this node was started without a stack file, so it has no backups',
+        { hint: 'start dayshift serve with the stack file (--config or $DAYSHIFT_CONFIG)' },
+      );
     return backups;
   };
   // The last attempt was killed: no retry will settle its run, so this does.

@@ -196,7 +196,7 @@ export async function backupRoutes(
       schema: {
         tags: ['backups'],
         summary:
-          'Queue a restore (a `backup.restore` job): into a new or empty `to` (a database name, a URL without credentials on a server the stack file names, or a path under the stack file directory or `restore.allowed_paths`), or, as an admin, over what a target or the original holds with `force` (a safety snapshot of the original is taken first). A `to` outside those is refused (403), one with a password too (400)',
+          'Queue a restore (a `backup.restore` job): into a new or empty `to` (a database name, a URL without credentials on a server the stack file names, or a path under the stack file directory or `restore.allowed_paths`), or, as an admin, over what a target or the original holds with `force` (a safety snapshot of the original is taken first). A `to` outside those is refused (403), one with a password too (400); without `force`, a target that holds data is a conflict (409)',
         params: nameParams,
         body: {
           type: ['object', 'null'],
@@ -238,13 +238,11 @@ export async function backupRoutes(
             : `restoring ${name} with force replaces what ${maskedTo(to)} holds and needs the admin role`,
           { hint: 'restore into a new database or an empty directory with "to", or use an admin token' },
         );
-      if (to === undefined && !force)
-        throw new DayshiftError('BAD_REQUEST', `restoring ${name} over the original replaces what it holds`, {
-          hint: 'send "force": true (a safety snapshot of the current state is taken first), or restore elsewhere with "to"',
-        });
-      // Refused now, before anything is stored: a target outside the stack file's rules, or a `to` with
-      // a password (the job's payload is readable by every viewer). The job checks again when it runs.
+      // Refused now, before anything is stored: a target outside the stack file's rules, a `to` with a
+      // password (the job's payload is readable by every viewer), or, without force, a target that holds
+      // data (409). The job checks again when it runs.
       if (to !== undefined) backups.confineTarget(name, to);
+      if (!force) await backups.refuseOccupied(name, to);
       // The snapshot is chosen now, so a backup finishing before the job runs does not change it.
       const chosen = await backups.snapshot(name, snapshot ?? 'latest');
       const job = await queue.enqueue(

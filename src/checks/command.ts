@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DayshiftError } from '../errors.js';
 import { commandLine, stringMap } from '../schema/values.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
@@ -142,16 +143,28 @@ async function lookupUser(user: string, signal: AbortSignal): Promise<Identity> 
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         fail(
-          new Error(
-            code === 'ENOENT' ? `cannot look up user ${user}: getent is missing` : `no such user: ${user}`,
-          ),
+          code === 'ENOENT'
+            ? new DayshiftError('CHECK_FAILED', `cannot look up user ${user}: getent is missing`, {
+                hint: 'install getent (glibc: libc-bin), or remove user:',
+                cause: error,
+              })
+            : noSuchUser(user, error),
         );
       } else ok(out.trim().split('\n')[0] ?? '');
     });
   });
   const [name, , uid, gid, , home] = entry.split(':');
-  if (!name || uid === undefined || gid === undefined) throw new Error(`no such user: ${user}`);
+  if (!name || uid === undefined || gid === undefined) throw noSuchUser(user);
   if (process.getuid && process.getuid() !== 0 && Number(uid) !== process.getuid())
-    throw new Error(`running as ${user} needs Dayshift to run as root`);
+    throw new DayshiftError('CHECK_FAILED', `running as ${user} needs Dayshift to run as root`, {
+      hint: 'run Dayshift as root, or remove user: from the check',
+    });
   return { name, uid: Number(uid), gid: Number(gid), home: home || '/' };
+}
+
+function noSuchUser(user: string, cause?: unknown): DayshiftError {
+  return new DayshiftError('CHECK_FAILED', `no such user: ${user}`, {
+    hint: 'user: names a user of this host (getent passwd lists them)',
+    cause,
+  });
 }

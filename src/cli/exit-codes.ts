@@ -1,32 +1,12 @@
-import { coerceError, DayshiftError } from '../errors.js';
+import { coerceError, DayshiftError, EXIT, type ExitCode, ruleOf } from '../errors.js';
 import { scrubSecrets } from '../schema/secret.js';
 
 /**
- * One place decides how an error ends the program:
- * 1 = the work failed (a check is unhealthy, a job failed), 2 = the input was wrong (config, arguments),
- * 3 = a dependency was unreachable (store), 70 = a bug.
+ * How an error ends the program: a DayshiftError by its code's row in ERROR_TABLE (src/errors.ts),
+ * anything else is a bug (70). The exit codes and what they mean are listed there, as EXIT.
  */
-export function exitCodeFor(error: unknown): number {
-  if (!(error instanceof DayshiftError)) return 70;
-  switch (error.code) {
-    case 'CONFIG_INVALID':
-    case 'CONFIG_NOT_FOUND':
-    case 'CHECK_NOT_FOUND':
-    case 'ALERT_NOT_FOUND':
-    case 'NOT_FOUND':
-    case 'BAD_REQUEST':
-    case 'BODY_TOO_LARGE':
-    case 'JOB_KIND_UNKNOWN':
-    case 'RESTORE_TARGET_REFUSED':
-      return 2;
-    case 'STORE_UNAVAILABLE':
-    case 'STORE_MIGRATION_FAILED':
-      return 3;
-    case 'INTERNAL':
-      return 70;
-    default:
-      return 1;
-  }
+export function exitCodeFor(error: unknown): ExitCode {
+  return error instanceof DayshiftError ? ruleOf(error.code).exit : EXIT.bug;
 }
 
 /** Prints an error for a person: the message, the hint, and the chain of causes, with secrets scrubbed. */

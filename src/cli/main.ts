@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../errors.js';
 import { commands } from './commands/index.js';
 import { exitCodeFor, printError } from './exit-codes.js';
 
@@ -13,7 +14,9 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'the stack file (default: $DAYSHIFT_CONFIG or ./dayshift.yaml)')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
-    .enablePositionalOptions(false);
+    .enablePositionalOptions(false)
+    // Usage errors come back to main() instead of ending the process with Commander's own exit code.
+    .exitOverride();
   for (const register of commands) register(program);
   return program;
 }
@@ -22,6 +25,12 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (error) {
+    // Commander has printed its usage error (an unknown option, a missing argument): wrong input, 2.
+    // Help it was asked for ends with 0.
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.input;
+      return;
+    }
     printError(error);
     process.exitCode = exitCodeFor(error);
   }

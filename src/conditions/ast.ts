@@ -9,6 +9,8 @@
  * Gatus syntax: `[STATUS] == 200`, `[BODY].status == UP`, `len([BODY].data) == 3`. Gatus compares
  * text, so its tree keeps each side as Gatus sees it and evaluate-gatus.ts applies Gatus's rules.
  */
+import { DayshiftError } from '../errors.js';
+
 export type Comparison = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 export type PathSegment = string | number;
@@ -88,14 +90,15 @@ export interface ParsedCondition {
   expr: ConditionExpr;
 }
 
-/** A parse failure with the 0-based column inside the condition text. */
-export class ConditionSyntaxError extends Error {
+/**
+ * A parse failure with the 0-based column inside the condition text. Conditions come from the stack
+ * file, whose loader turns this into an issue at the condition's line and column.
+ */
+export class ConditionSyntaxError extends DayshiftError {
   readonly column: number;
-  readonly hint: string | undefined;
-  constructor(message: string, column: number, hint?: string) {
-    super(message);
+  constructor(message: string, column: number, hint?: string, cause?: unknown) {
+    super('CONFIG_INVALID', message, { hint, cause });
     this.name = 'ConditionSyntaxError';
     this.column = column;
-    this.hint = hint;
   }
 }

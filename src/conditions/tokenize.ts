@@ -118,7 +118,12 @@ function regexAt(text: string, start: number): { token: Token; end: number } {
   try {
     new RegExp(pattern, flags);
   } catch (error) {
-    throw new ConditionSyntaxError(`invalid regular expression: ${(error as Error).message}`, start);
+    throw new ConditionSyntaxError(
+      `invalid regular expression: ${(error as Error).message}`,
+      start,
+      undefined,
+      error,
+    );
   }
   return { token: { kind: 'regex', pattern, flags, at: start }, end: j + flags.length };
 }

@@ -22,7 +22,7 @@ export class LatencySketch {
 
   constructor(alpha = SKETCH_ALPHA) {
     if (!(alpha > 0 && alpha < 1))
-      throw new RangeError(`sketch accuracy must be between 0 and 1, got ${alpha}`);
+      throw new DayshiftError('INTERNAL', `sketch accuracy must be between 0 and 1, got ${alpha}`);
     this.alpha = alpha;
     this.#lnGamma = Math.log((1 + alpha) / (1 - alpha));
     this.#minIndex = Math.ceil(Math.log(SKETCH_ZERO_MS) / this.#lnGamma);
@@ -53,7 +53,10 @@ export class LatencySketch {
   /** Adds another sketch's counts into this one. */
   merge(other: LatencySketch): this {
     if (other.alpha !== this.alpha) {
-      throw new RangeError(`cannot merge sketches of accuracy ${other.alpha} and ${this.alpha}`);
+      throw new DayshiftError(
+        'INTERNAL',
+        `cannot merge sketches of accuracy ${other.alpha} and ${this.alpha}`,
+      );
     }
     this.#zero += other.#zero;
     this.#count += other.#count;

@@ -47,7 +47,9 @@ export const commandNotifier: NotifierKindDefinition<typeof options> = {
       child.stdin.end(JSON.stringify(n));
       child.once('error', (error) => {
         signal.removeEventListener('abort', killGroup);
-        fail(new DeliveryError(`could not run ${file}: ${error.message}`, { retryable: false }));
+        fail(
+          new DeliveryError(`could not run ${file}: ${error.message}`, { retryable: false, cause: error }),
+        );
       });
       child.once('close', (code, killedBy) => {
         signal.removeEventListener('abort', killGroup);

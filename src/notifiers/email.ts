@@ -64,12 +64,13 @@ export const emailNotifier: NotifierKindDefinition<typeof options> = {
     } catch (error) {
       const e = error as { responseCode?: number; code?: string; message?: string };
       if (context.signal.aborted)
-        throw new DeliveryError('the SMTP server did not answer in time', { retryable: true });
+        throw new DeliveryError('the SMTP server did not answer in time', { retryable: true, cause: error });
       // nodemailer's messages name the host and the SMTP reply, not the password.
       const said = (e.message ?? String(error)).replace(url.password || '\u0000', '[redacted]');
       throw new DeliveryError(`SMTP ${e.responseCode ?? e.code ?? 'error'}: ${said.slice(0, 300)}`, {
         retryable: !permanent(e.responseCode) && e.code !== 'EAUTH',
         status: e.responseCode,
+        cause: error,
       });
     } finally {
       context.signal.removeEventListener('abort', abort);

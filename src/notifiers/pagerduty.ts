@@ -69,6 +69,7 @@ export const pagerdutyNotifier: NotifierKindDefinition<typeof options> = {
             {
               retryable: error.retryable,
               status: error.status,
+              cause: error,
             },
           );
         throw error;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DayshiftError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PluginDefinition } from '../schema/plugin.js';
 
@@ -89,11 +90,11 @@ export interface SendReceipt {
  * A delivery that failed. `retryable: false` (a 400 or 404 from the receiver, a bad address) ends the
  * retries at once; everything else is retried with backoff. The message must not contain a secret.
  */
-export class DeliveryError extends Error {
+export class DeliveryError extends DayshiftError {
   readonly retryable: boolean;
   readonly status?: number;
   constructor(message: string, options: { retryable: boolean; status?: number; cause?: unknown }) {
-    super(message, { cause: options.cause });
+    super('DELIVERY_FAILED', message, { cause: options.cause });
     this.name = 'DeliveryError';
     this.retryable = options.retryable;
     this.status = options.status;

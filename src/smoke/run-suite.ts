@@ -46,7 +46,7 @@ export async function runSmokeSuite(
   const steps = ownValue(config.smoke, suite);
   if (!steps) {
     const known = Object.keys(config.smoke);
-    throw new DayshiftError('BAD_REQUEST', `no smoke suite named "${suite}"`, {
+    throw new DayshiftError('NOT_FOUND', `no smoke suite named "${suite}"`, {
       hint:
         known.length > 0 ? `suites in this file: ${known.join(', ')}` : 'this file defines no smoke: suites',
     });

@@ -37,8 +37,9 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.url) {
     if (!/^postgres(ql)?:\/\//.test(options.url)) {
+      // Wrong input, not a store that is down: exit 2, not 3.
       throw new DayshiftError(
-        'STORE_UNAVAILABLE',
+        'CONFIG_INVALID',
         'the store URL must start with postgres:// or postgresql://',
         {
           hint: 'set DAYSHIFT_DATABASE_URL=postgres://user:password@host:5432/dbname, or unset it to use SQLite',
@@ -54,7 +55,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     return store;
   }
   if (!options.sqlitePath) {
-    throw new DayshiftError('STORE_UNAVAILABLE', 'no store configured', {
+    throw new DayshiftError('CONFIG_INVALID', 'no store configured', {
       hint: 'give a SQLite path or set DAYSHIFT_DATABASE_URL',
     });
   }

@@ -194,9 +194,22 @@ backups:
       force: true,
     });
     expect(forcedAsOperator.status).toBe(403);
+    // A target that holds data is a conflict with what is there, refused before anything is queued.
+    const jobsBefore = (await call('GET', '/api/v1/jobs?limit=1000', viewer)).body.jobs.length;
     const withoutForce = await call('POST', '/api/v1/backups/app/restore', admin, {});
-    expect(withoutForce.status).toBe(400);
+    expect(withoutForce.status).toBe(409);
+    expect(withoutForce.body.error).toMatchObject({
+      code: 'RESTORE_TARGET_OCCUPIED',
+      message: expect.stringMatching(/app\.db holds data; restoring app over it replaces that data$/),
+    });
     expect(withoutForce.body.error.hint).toMatch(/"force": true/);
+    const intoCopyAgain = await call('POST', '/api/v1/backups/app/restore', operator, { to: 'copy.db' });
+    expect(intoCopyAgain.status).toBe(409);
+    expect(intoCopyAgain.body.error).toMatchObject({
+      code: 'RESTORE_TARGET_OCCUPIED',
+      message: expect.stringMatching(/copy\.db is not empty$/),
+    });
+    expect((await call('GET', '/api/v1/jobs?limit=1000', viewer)).body.jobs.length).toBe(jobsBefore);
 
     const over = await call('POST', '/api/v1/backups/app/restore', admin, { force: true });
     expect(over.status).toBe(202);

@@ -12,6 +12,8 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
+import { BACKUP_RESTORE_KIND } from '../../src/backup/jobs.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { routerTable } from '../helpers/route-table.js';
@@ -29,6 +31,7 @@ interface Job {
   id: number;
   status: string;
   payload: Record<string, unknown>;
+  result: unknown;
 }
 
 /** The parts of API answers this test reads. */
@@ -134,7 +137,8 @@ backups:
 
   it('runs real backup, drill and restore jobs, and refuses a to with a password without keeping it', async () => {
     expect((await queue('/api/v1/backups/db/run')).status).toBe('completed');
-    expect((await queue('/api/v1/backups/media/run')).status).toBe('completed');
+    const mediaRun = await queue('/api/v1/backups/media/run');
+    expect(mediaRun.status).toBe('completed');
     expect((await queue('/api/v1/backups/db/drill')).status).toBe('completed');
 
     for (const to of [
@@ -162,8 +166,22 @@ backups:
     expect(await db.notesIn(restored)).toBe(3);
     expect((await queue('/api/v1/backups/media/restore', { to: 'restored-media' })).status).toBe('completed');
     expect(readFileSync(path.join(dir, 'restored-media', 'media', 'note.txt'), 'utf8')).toBe('kept');
-    // A restore that fails (the target is not empty) records its error too.
-    expect((await queue('/api/v1/backups/media/restore', { to: 'restored-media' })).status).toBe('failed');
+    // The API refuses a target that is not empty before it queues anything (a conflict, 409)...
+    const occupied = await call('POST', '/api/v1/backups/media/restore', { to: 'restored-media' }, operator);
+    expect(occupied.status, occupied.text).toBe(409);
+    expect(occupied.text).toContain('RESTORE_TARGET_OCCUPIED');
+    // ...and a restore job that finds it so (filled after the job was queued) fails and records its error too.
+    const late = await new JobQueue(node.store).enqueue(
+      BACKUP_RESTORE_KIND,
+      {
+        backup: 'media',
+        snapshot: (mediaRun.result as { snapshot: string }).snapshot,
+        to: 'restored-media',
+        trigger: 'api',
+      },
+      { maxAttempts: 1 }, // as the API queues it: a restore is not repeated by itself
+    );
+    expect((await jobEnd(late?.id as number)).status).toBe('failed');
     await until(async () => {
       const { body } = await call('GET', '/api/v1/checks');
       return JSON.stringify(body).includes('healthy') ? true : undefined;

@@ -131,7 +131,7 @@ describe('names and bounds of API and CLI input', () => {
     it('a request line past 16 KiB is a 431 in the house error shape', async () => {
       const answer = await n.call('POST', `/api/v1/backups/${'x'.repeat(20_000)}/run`);
       expect(answer.status).toBe(431);
-      expectHouseError(answer.body, 'BAD_REQUEST');
+      expectHouseError(answer.body, 'HEADERS_TOO_LARGE');
     });
 
     it('a body over 1 MiB is a 413 in the house error shape', async () => {

@@ -110,9 +110,9 @@ describe('store errors', () => {
     expect((error as Error).message).toContain('***');
   });
 
-  it('refuses a store URL that is not PostgreSQL', async () => {
+  it('refuses a store URL that is not PostgreSQL as wrong input, not as a store that is down', async () => {
     await expect(openStore({ url: 'mysql://root@127.0.0.1/db' })).rejects.toMatchObject({
-      code: 'STORE_UNAVAILABLE',
+      code: 'CONFIG_INVALID',
     });
   });
 });

@@ -1,3 +1,4 @@
+import { DayshiftError } from '../../errors.js';
 import { localRepository } from './local/index.js';
 import { resticRepository } from './restic/index.js';
 import type { RepositoryKindDefinition } from './types.js';
@@ -12,6 +13,7 @@ export type RepositoryKind = keyof typeof repositoryKinds;
 
 export function repositoryKindOf(kind: string): RepositoryKindDefinition {
   const definition = (repositoryKinds as Record<string, RepositoryKindDefinition>)[kind];
-  if (!definition) throw new Error(`unknown repository kind ${kind}`);
+  // Validation refuses a kind that is not here, so only a bug gets this far.
+  if (!definition) throw new DayshiftError('INTERNAL', `unknown repository kind ${kind}`);
   return definition;
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DayshiftError } from '../../errors.js';
 import { filesBackupSource } from './files.js';
 import { mysqlBackupSource } from './mysql.js';
 import { postgresBackupSource } from './postgres.js';
@@ -20,7 +21,8 @@ export type BackupSourceKind = keyof typeof backupSourceKinds;
 /** A source by kind, with its options as parsed from the file. */
 export function sourceOf(kind: string): BackupSourceDefinition<z.ZodType, z.ZodType> {
   const source = (backupSourceKinds as Record<string, BackupSourceDefinition>)[kind];
-  if (!source) throw new Error(`unknown backup source kind ${kind}`);
+  // Validation refuses a kind that is not here, so only a bug gets this far.
+  if (!source) throw new DayshiftError('INTERNAL', `unknown backup source kind ${kind}`);
   return source;
 }
 

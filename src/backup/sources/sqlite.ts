@@ -113,9 +113,10 @@ class SqliteTarget implements RestoreTarget {
  */
 export async function dumpSqlite(o: z.output<typeof options>, baseDir: string): Promise<Dump> {
   const file = path.resolve(baseDir, o.path);
-  await stat(file).catch(() => {
+  await stat(file).catch((error: unknown) => {
     throw new DayshiftError('BACKUP_FAILED', `the SQLite database ${file} does not exist`, {
       hint: 'check path: under the sqlite source (relative to the stack file)',
+      cause: error,
     });
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'dayshift-sqlite-'));

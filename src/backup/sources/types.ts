@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import { DayshiftError } from '../../errors.js';
 import type { PluginDefinition } from '../../schema/plugin.js';
 
 /** What a source is given: the stack file's directory (paths are relative to it) and a stop signal. */
@@ -84,7 +85,7 @@ export function defineSource<O extends z.ZodType, T extends z.ZodType>(
 
 /** A `to` of a kind the source did not declare: a bug, since the confinement follows `restoreTo`. */
 export function unexpectedTo(kind: string, to: ConfinedTo): never {
-  throw new Error(`a ${kind} source was given a ${to.kind} restore target`);
+  throw new DayshiftError('INTERNAL', `a ${kind} source was given a ${to.kind} restore target`);
 }
 
 /**

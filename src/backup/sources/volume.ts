@@ -53,6 +53,7 @@ async function mountpointOf(name: string, create: boolean): Promise<string> {
           status === 404
             ? 'docker volume ls lists them'
             : 'check that Docker Engine runs and its socket can be read',
+        cause: error,
       },
     );
   }

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
+import { DayshiftError } from '../../errors.js';
 import type { Secret } from '../../schema/secret.js';
 import { redactUrl } from '../../schema/secret.js';
 import { loadMysql, loadPg } from '../../util/client-libraries.js';
@@ -26,8 +27,16 @@ export interface DatabaseSession {
   close(): Promise<void>;
 }
 
-/** Thrown by the helpers below with a message that is already safe to show. */
-export class ProbeError extends Error {}
+/**
+ * Thrown by the helpers below with a message that is already safe to show (the check result carries
+ * the message alone; the cause, scrubbed wherever it is printed, is for the log).
+ */
+export class ProbeError extends DayshiftError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CHECK_FAILED', message, options);
+    this.name = 'ProbeError';
+  }
+}
 
 /** The message of a failure inside a probe: safe text, never the URL's password. */
 export function failureText(error: unknown, url: Secret): string {
@@ -68,7 +77,7 @@ export async function openPostgres(
   } catch (error) {
     signal.removeEventListener('abort', stop);
     stop();
-    throw new ProbeError(connectFailure(url, signal, error));
+    throw new ProbeError(connectFailure(url, signal, error), { cause: error });
   }
   return {
     async query(sql) {
@@ -114,7 +123,7 @@ export async function openMysql(
     if (aborted) connection.destroy();
   } catch (error) {
     signal.removeEventListener('abort', stop);
-    throw new ProbeError(connectFailure(url, signal, error));
+    throw new ProbeError(connectFailure(url, signal, error), { cause: error });
   }
   const open = connection;
   return {
@@ -141,7 +150,9 @@ export function openSqlite(url: Secret, timeoutMs: number, baseDir: string): Dat
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
   } catch (error) {
-    throw new ProbeError(`could not open the SQLite database ${path}: ${safeMessage(error, url)}`);
+    throw new ProbeError(`could not open the SQLite database ${path}: ${safeMessage(error, url)}`, {
+      cause: error,
+    });
   }
   return {
     async query(sql) {

@@ -144,7 +144,7 @@ export function registerAlerts(program: Command): void {
             hint: 'dayshift alerts lists them',
           });
         if (result === 'not-open')
-          throw new DayshiftError('BAD_REQUEST', `alert #${id} is resolved`, {
+          throw new DayshiftError('ALERT_STATE_CONFLICT', `alert #${id} is resolved`, {
             hint: 'only open alerts can be acknowledged',
           });
         if (globalOptions(cmd).json) return print(result);

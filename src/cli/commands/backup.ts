@@ -5,6 +5,7 @@ import { type DrillReport, runDrill } from '../../backup/drill.js';
 import { openBackups } from '../../backup/open.js';
 import { formatBytes, type TransferProgress } from '../../backup/progress.js';
 import type { Snapshot } from '../../backup/repositories/types.js';
+import { EXIT } from '../../errors.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -147,7 +148,7 @@ export function registerBackup(program: Command): void {
           if (result.results.length === 0) process.stdout.write(`backup ${name} has no snapshot to verify\n`);
           process.stdout.write(`recorded as run ${result.runId}\n`);
         }
-        if (!result.ok) process.exitCode = 1;
+        if (!result.ok) process.exitCode = EXIT.failed;
       }),
     );
 
@@ -193,7 +194,7 @@ export function registerBackup(program: Command): void {
         const report = await runDrill(backups, name, { trigger: 'cli' });
         if (globalOptions(cmd).json) print(report);
         else printDrill(report);
-        if (!report.ok) process.exitCode = 1;
+        if (!report.ok) process.exitCode = EXIT.failed;
       }),
     );
 

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { reasonOf } from '../../checks/run.js';
+import { EXIT } from '../../errors.js';
 import { baseDirOf, selectChecks } from '../../monitor/configured-checks.js';
 import { Monitor, type RunOutcome } from '../../monitor/monitor.js';
 import { systemClock } from '../../util/clock.js';
@@ -34,7 +35,7 @@ export function registerCheck(program: Command): void {
         if (globalOptions(cmd).json)
           process.stdout.write(`${JSON.stringify(outcomes.map(jsonOf), null, 2)}\n`);
         else printOutcomes(outcomes);
-        if (outcomes.some((o) => o.result.outcome === 'fail')) process.exitCode = 1;
+        if (outcomes.some((o) => o.result.outcome === 'fail')) process.exitCode = EXIT.failed;
       } finally {
         await store.close();
       }

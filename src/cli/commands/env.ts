@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
 import { checkEnv, chooseSource, type EnvReport } from '../../env-contract/check-env.js';
+import { EXIT } from '../../errors.js';
 import { configPathOf, globalOptions } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -22,7 +23,7 @@ export function registerEnv(program: Command): void {
       const report = checkEnv(config, chooseSource(config, path.dirname(path.resolve(configPath)), options));
       if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report, Object.keys(config.env?.vars ?? {}).length);
-      if (!report.ok) process.exitCode = 1;
+      if (!report.ok) process.exitCode = EXIT.failed;
     });
 }
 

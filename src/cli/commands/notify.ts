@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { DayshiftError } from '../../errors.js';
+import { DayshiftError, EXIT } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { baseDirOf } from '../../monitor/configured-checks.js';
 import { notifierKinds } from '../../notifiers/registry.js';
@@ -24,7 +24,7 @@ export function registerNotify(program: Command): void {
       const definition = ownValue(config.notifiers, name);
       if (!definition) {
         const known = Object.keys(config.notifiers);
-        throw new DayshiftError('BAD_REQUEST', `no notifier "${name}" in the stack file`, {
+        throw new DayshiftError('NOT_FOUND', `no notifier "${name}" in the stack file`, {
           hint: known.length
             ? `${didYouMean(name, known) ?? `known notifiers: ${known.join(', ')}`}`
             : 'define one under notifiers: in dayshift.yaml',
@@ -84,7 +84,7 @@ export function registerNotify(program: Command): void {
           process.stderr.write(
             `${name} (${definition.kind}) did not accept the test message: ${message}\n${retryable ? 'a real delivery would be retried with backoff' : 'a real delivery would not be retried: fix the notifier settings'}\n`,
           );
-        process.exitCode = 1;
+        process.exitCode = EXIT.failed;
       }
     });
 }

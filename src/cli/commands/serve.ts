@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
+import { EXIT } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
@@ -51,13 +52,13 @@ export function registerServe(program: Command): void {
             // server, the store) a few seconds more; a stop that takes longer than all of it is stuck.
             setTimeout(() => {
               logger.error({ deadlineMs: options.shutdownTimeout }, 'stop did not finish in time; exiting');
-              process.exit(1);
+              process.exit(EXIT.failed);
             }, options.shutdownTimeout + STOP_SLACK_MS).unref();
             node.stop(signal).then(
               () => resolve(),
               (error: unknown) => {
                 logger.error({ err: error }, 'stop failed');
-                process.exitCode = 1;
+                process.exitCode = EXIT.failed;
                 resolve();
               },
             );

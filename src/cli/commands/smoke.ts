@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
 import { baseDirOf } from '../../monitor/configured-checks.js';
 import { HeartbeatStore } from '../../monitor/heartbeats.js';
 import { Runs } from '../../runs/runs.js';
@@ -27,7 +28,7 @@ export function registerSmoke(program: Command): void {
         });
         if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else printReport(report);
-        if (!report.ok) process.exitCode = 1;
+        if (!report.ok) process.exitCode = EXIT.failed;
       } finally {
         await store.close();
       }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatIssues, formatWarning } from '../../config/issues.js';
 import { type LoadOptions, loadConfig, resolveConfigPath } from '../../config/load.js';
 import type { StackConfig } from '../../config/schema.js';
+import { EXIT, type ExitCode } from '../../errors.js';
 import { globalOptions } from '../context.js';
 
 /** What a valid file holds, for the one-line summary. */
@@ -25,7 +26,7 @@ export function validateStackFile(
   configOption: string | undefined,
   json: boolean,
   options: LoadOptions = {},
-): { exitCode: number; stdout: string; stderr: string } {
+): { exitCode: ExitCode; stdout: string; stderr: string } {
   const result = loadConfig(resolveConfigPath(configOption), options);
   const file = path.relative(process.cwd(), result.path) || result.path;
   const stderr = json ? '' : result.warnings.map((w) => `${formatWarning(w)}\n`).join('');
@@ -34,17 +35,17 @@ export function validateStackFile(
     const stdout = json
       ? `${JSON.stringify({ ok: false, file, errors: result.errors, warnings: result.warnings }, null, 2)}\n`
       : `${formatIssues(result.errors)}\n${n} error${n === 1 ? '' : 's'} in ${file}\n`;
-    return { exitCode: 2, stdout, stderr };
+    return { exitCode: EXIT.input, stdout, stderr };
   }
   const counts = summary(result.config);
   if (json)
     return {
-      exitCode: 0,
+      exitCode: EXIT.ok,
       stdout: `${JSON.stringify({ ok: true, file, ...counts, warnings: result.warnings }, null, 2)}\n`,
       stderr,
     };
   const parts = Object.entries(counts).map(([what, n]) => `${n} ${n === 1 ? what.replace(/s$/, '') : what}`);
-  return { exitCode: 0, stdout: `ok: ${file} (${parts.join(', ')})\n`, stderr };
+  return { exitCode: EXIT.ok, stdout: `ok: ${file} (${parts.join(', ')})\n`, stderr };
 }
 
 /**
@@ -60,6 +61,6 @@ export function registerValidate(program: Command): void {
       const { exitCode, stdout, stderr } = validateStackFile(config, json === true);
       process.stderr.write(stderr);
       process.stdout.write(stdout);
-      if (exitCode !== 0) process.exitCode = exitCode;
+      if (exitCode !== EXIT.ok) process.exitCode = exitCode;
     });
 }

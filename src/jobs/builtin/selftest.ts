@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DayshiftError } from '../../errors.js';
 import type { JobKind } from '../kinds.js';
 
 export interface SelftestPayload {
@@ -27,7 +28,11 @@ export const selftestJob: JobKind<SelftestPayload> = {
       await ctx.progress({ step, of: steps });
     }
     if (ctx.job.attempts <= failAttempts) {
-      throw new Error(`selftest: planned failure on attempt ${ctx.job.attempts} of ${failAttempts}`);
+      throw new DayshiftError(
+        'JOB_FAILED',
+        `selftest: planned failure on attempt ${ctx.job.attempts} of ${failAttempts}`,
+        { hint: 'failAttempts in the payload asks for it; the job is retried with backoff' },
+      );
     }
     return { steps, attempts: ctx.job.attempts };
   },

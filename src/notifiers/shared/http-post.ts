@@ -24,13 +24,11 @@ export async function post(
     });
   } catch (error) {
     if (options.signal.aborted)
-      throw new DeliveryError(`${options.what} did not answer in time`, { retryable: true });
+      throw new DeliveryError(`${options.what} did not answer in time`, { retryable: true, cause: error });
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new DeliveryError(
       `could not reach ${options.what}: ${cause?.code ?? cause?.message ?? 'network error'}`,
-      {
-        retryable: true,
-      },
+      { retryable: true, cause: error },
     );
   }
   const answer = (await response.text().catch(() => '')).slice(0, ANSWER_CHARS).replace(/\s+/g, ' ').trim();

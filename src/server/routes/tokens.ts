@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../../access/tokens.js';
-import { errorResponses } from '../../http/error-schemas.js';
+import { errorResponseSchema, errorResponses } from '../../http/error-schemas.js';
 import { nameParams, nameSchema, tokenSchema } from '../../http/schemas.js';
 
 /** Token management: admin only. A created token is in the response once and never again. */
@@ -43,6 +43,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
         response: {
           201: { type: 'object', properties: { token: { type: 'string' }, record: tokenSchema } },
           ...errors,
+          409: errorResponseSchema,
         },
       },
     },

@@ -115,8 +115,8 @@ export class OpenStream extends Transform {
         decipher.setAuthTag(tag);
         try {
           this.push(Buffer.concat([decipher.update(body), decipher.final()]));
-        } catch {
-          throw this.#broken('a chunk does not authenticate (changed, or another key)');
+        } catch (error) {
+          throw this.#broken('a chunk does not authenticate (changed, or another key)', error);
         }
         this.#sawLast = last;
         this.#pending = this.#pending.subarray(total);
@@ -132,9 +132,10 @@ export class OpenStream extends Transform {
     else done();
   }
 
-  #broken(why: string): DayshiftError {
+  #broken(why: string, cause?: unknown): DayshiftError {
     return new DayshiftError('BACKUP_CORRUPT', `${this.#what} cannot be decrypted: ${why}`, {
       hint: 'run dayshift backup verify to find every damaged file; restore from another snapshot',
+      cause,
     });
   }
 }

@@ -140,9 +140,10 @@ export class LocalRepository {
 
   async manifest(backup: string, id: string): Promise<Manifest> {
     const dir = path.join(this.root, backup, id);
-    return readManifest(dir).catch(() => {
+    return readManifest(dir).catch((error: unknown) => {
       throw new DayshiftError('NOT_FOUND', `no snapshot ${id} of ${backup} in ${this.root}`, {
         hint: `dayshift backup list ${backup} shows them`,
+        cause: error,
       });
     });
   }

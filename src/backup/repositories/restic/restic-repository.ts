@@ -180,6 +180,7 @@ export class ResticRepository {
         reject(
           new DayshiftError('BACKUP_FAILED', `could not run restic: ${error.message}`, {
             hint: 'install restic 0.14 or newer (Debian: apt-get install restic)',
+            cause: error,
           }),
         ),
       );

@@ -62,12 +62,14 @@ export function runTool(
         error.name === 'AbortError'
           ? new DayshiftError('BACKUP_FAILED', `${options.what}: ${command} was stopped before it finished`, {
               hint: 'nothing was kept',
+              cause: error,
             })
           : new DayshiftError(
               'BACKUP_FAILED',
               `${options.what}: could not run ${command}: ${error.message}`,
               {
                 hint: `install ${command} (Debian: postgresql-client, mariadb-client, tar)`,
+                cause: error,
               },
             ),
       ),

@@ -9,7 +9,16 @@ const NEWEST = [1, 16] as const;
 const BLOCK_DATA = 1;
 const BLOCK_BLOBS = 3;
 
+/** Not a failure: the buffer ends inside an item, so parsing waits for more bytes. Never leaves this file. */
 class NeedMore extends Error {}
+
+/** An archive this cannot follow: the backup fails rather than keep what cannot be checked. */
+function unreadable(why: string, cause?: unknown): DayshiftError {
+  return new DayshiftError('BACKUP_FAILED', `pg_dump wrote an archive that cannot be followed: ${why}`, {
+    hint: 'nothing was kept; run the backup again, and report it if it fails the same way',
+    cause,
+  });
+}
 
 /** Reads the integers and strings of a custom archive from a buffer that may end too soon. */
 class ArchiveReader {
@@ -70,7 +79,7 @@ function readTableOfContents(buffer: Buffer): TableOfContents | { newer: string 
   if (!at(OLDEST) || (at(NEWEST) && !(major === NEWEST[0] && minor === NEWEST[1]))) return { newer: version };
   r.intSize = r.byte();
   const offSize = r.byte();
-  if (r.byte() !== 1) throw new Error('it is not in the custom format');
+  if (r.byte() !== 1) throw unreadable('it is not in the custom format');
   if (at([1, 15]))
     r.byte(); // compression algorithm
   else r.int(); // compression level
@@ -138,14 +147,7 @@ export class PgArchiveCheck extends Transform {
       if (this.unchecked === undefined) this.#take(chunk);
       done();
     } catch (error) {
-      done(
-        error instanceof DayshiftError
-          ? error
-          : new DayshiftError(
-              'BACKUP_FAILED',
-              `pg_dump wrote an archive that cannot be followed: ${(error as Error).message}`,
-            ),
-      );
+      done(error instanceof DayshiftError ? error : unreadable((error as Error).message, error));
     }
   }
 
@@ -218,7 +220,7 @@ export class PgArchiveCheck extends Transform {
       if (s.at === 'type') {
         const type = data[0] as number;
         data = data.subarray(1);
-        if (type !== BLOCK_DATA && type !== BLOCK_BLOBS) throw new Error(`unknown block type ${type}`);
+        if (type !== BLOCK_DATA && type !== BLOCK_BLOBS) throw unreadable(`unknown block type ${type}`);
         this.#state = { at: 'id', type };
         continue;
       }
@@ -230,7 +232,7 @@ export class PgArchiveCheck extends Transform {
       else if (s.at === 'blob') {
         if (value === 0) this.#end(s.id);
         else this.#state = { at: 'length', id: s.id, blobs: true };
-      } else if (value < 0) throw new Error(`a chunk of block ${s.id} has a negative length`);
+      } else if (value < 0) throw unreadable(`a chunk of block ${s.id} has a negative length`);
       else if (value > 0) this.#state = { at: 'chunk', id: s.id, blobs: s.blobs, left: value };
       else if (s.blobs) this.#state = { at: 'blob', id: s.id };
       else this.#end(s.id);

@@ -221,7 +221,7 @@ function resolvedPath(wanted: string): string {
         throw new DayshiftError(
           'RESTORE_TARGET_REFUSED',
           `restore target ${wanted} goes through ${head}, a symlink to nothing`,
-          { hint: 'remove the symlink, or restore elsewhere' },
+          { hint: 'remove the symlink, or restore elsewhere', cause: error },
         );
       const parent = path.dirname(head);
       if (parent === head) return wanted;
