@@ -144,7 +144,7 @@ export async function backupRoutes(
   );
 
   app.get<{ Params: { name: string; id: number } }>(
-    '/api/v1/backups/:name/runs/:id/evidence',
+    '/backups/:name/runs/:id/evidence',
     {
       schema: {
         tags: ['backups'],
@@ -164,7 +164,7 @@ export async function backupRoutes(
   );
 
   app.get<{ Params: { name: string; id: number; item: number } }>(
-    '/api/v1/backups/:name/runs/:id/evidence/:item',
+    '/backups/:name/runs/:id/evidence/:item',
     {
       schema: {
         tags: ['backups'],
