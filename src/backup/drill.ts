@@ -105,7 +105,7 @@ export async function runDrill(
       crashPoint('drill:after-restore');
       for (const assertion of assertionsFor(drill?.assert ?? [], snapshot)) {
         const at = clock.now();
-        const outcome = await runAssertion(assertion, target, snapshot);
+        const outcome = await runAssertion(assertion, target, snapshot, options.signal);
         await recorder.record(
           undefined,
           outcome.name,
