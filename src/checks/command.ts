@@ -100,7 +100,7 @@ interface Identity {
 async function lookupUser(user: string, signal: AbortSignal): Promise<Identity> {
   const found = await runProcess(
     { file: 'getent', args: ['passwd', user] },
-    { signal, timeoutMs: 5000, tailBytes: { stdout: 64 * 1024, stderr: 1024 } },
+    { signal, timeoutMs: 5000, rawStdout: true, tailBytes: { stdout: 64 * 1024, stderr: 1024 } },
   );
   if (found.startError?.code === 'ENOENT') throw new Error(`cannot look up user ${user}: getent is missing`);
   if (found.exitCode !== 0) throw new Error(`no such user: ${user}`);

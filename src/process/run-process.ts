@@ -58,7 +58,7 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
       ...ended,
       startError,
       durationMs: performance.now() - started,
-      stdout: scrub(stdoutTail.text()),
+      stdout: options.rawStdout && !merged ? stdoutTail.text() : scrub(stdoutTail.text()),
       stderr: merged ? '' : scrub(stderrTail.text()),
       truncated: { stdout: stdoutTail.dropped, stderr: merged ? 0 : stderrTail.dropped },
     };

@@ -35,6 +35,11 @@ export interface ProcessOptions {
   mergeOutput?: boolean;
   /** Values scrubbed from the tails beside every known secret: a password the caller put in `env`. */
   scrub?: readonly string[];
+  /**
+   * Stdout is data the caller parses (restic's JSON, a passwd entry), not words for a user: it is kept
+   * as written, unscrubbed, since a scrubbed value would change the data. It must never be shown as is.
+   */
+  rawStdout?: boolean;
   /** Runs as this user and group (Dayshift must run as root for another user's). */
   uid?: number;
   gid?: number;

@@ -162,6 +162,13 @@ describe('the process runner', () => {
     );
     expect(outcome.stdout).toBe('pw=[redacted] token=[redacted]\n');
     expect(outcome.stderr).toBe('[redacted]\n');
+    // Data to parse (restic's JSON) is kept as written; what is shown (stderr) is still scrubbed.
+    const data = await runProcess(
+      { shell: 'echo "{\\"tag\\": \\"$SECRET\\"}"; echo "$SECRET" >&2' },
+      { env: { SECRET: secret.reveal() }, rawStdout: true },
+    );
+    expect(data.stdout).toBe(`{"tag": "${secret.reveal()}"}\n`);
+    expect(data.stderr).toBe('[redacted]\n');
   });
 
   it('feeds stdin from a string or a stream, and stops the program when the stream fails', async () => {
