@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import { coerceError } from '../errors.js';
 import { scrubSecrets } from '../schema/secret.js';
 import { killGroup } from './kill-group.js';
@@ -92,8 +92,16 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
     // Some failures (a uid it may not take, an argument holding a NUL) are thrown at once.
     return notStarted(startErrorOf(error, file, options.cwd));
   }
-  const stdout = child.stdout as Readable;
+  let stdout = child.stdout as Readable;
   if (!streamStdout) stdout.on('data', (chunk: Buffer) => stdoutTail.push(chunk));
+  else {
+    // Node throws away the output of a child that exits while nobody listens to its stdout; through a
+    // pipe there is always a listener, and the output waits for its reader. A reader that destroys the
+    // stream destroys the child's end too, so the program stops on its broken output.
+    const handedOver = new PassThrough();
+    pipeline(stdout, handedOver, () => {});
+    stdout = handedOver;
+  }
   child.stderr?.on('data', (chunk: Buffer) => stderrTail.push(chunk));
 
   let exited = false;
@@ -135,7 +143,11 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
       // running (and still holding its stdout open) goes with it.
       killGroup(child.pid, 'SIGKILL');
       exited = true;
+      // It ended on its own or was stopped: a timeout or abort while its last output is still being
+      // read (a streamed dump) says nothing about how it ended.
+      clearTimeout(timer);
       clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onAbort);
     });
     child.once('error', (error) => {
       // Only a spawn failure reaches here (the runner never asks the child for anything else).
