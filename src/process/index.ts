@@ -3,6 +3,5 @@
  * hook, a drill's `command:`, the dump tools, restic) goes through it.
  */
 export { commandOf, describeEnd, programOf, shellExitCode } from './describe.js';
-export { killGroup } from './kill-group.js';
 export { runProcess, streamProcess } from './run-process.js';
 export type { ProcessCommand, ProcessOptions, ProcessOutcome, StreamingProcess } from './types.js';
