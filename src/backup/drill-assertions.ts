@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -9,6 +8,7 @@ import {
   type ParsedCondition,
   parseCondition,
 } from '../conditions/index.js';
+import { commandOf, programOf, runProcess, shellExitCode } from '../process/index.js';
 import type { Snapshot } from './repositories/types.js';
 import type { RestoreTarget } from './sources/types.js';
 
@@ -31,11 +31,15 @@ export interface AssertionOutcome {
 
 const COMMAND_OK = parseCondition('exit_code == 0');
 
-/** Runs one assertion against the restored copy; never throws (a failure is an outcome). */
+/**
+ * Runs one assertion against the restored copy; never throws (a failure is an outcome). `signal` stops
+ * a `command:` still running (the drill's job cancelled, the node shutting down).
+ */
 export async function runAssertion(
   assertion: DrillAssertion,
   target: RestoreTarget,
   snapshot: Snapshot,
+  signal?: AbortSignal,
 ): Promise<AssertionOutcome> {
   const name = assertionName(assertion);
   try {
@@ -47,7 +51,7 @@ export async function runAssertion(
         return judge(name, assertion.kind, assertion.expect, { values: { value } }, value);
       }
       case 'command':
-        return await commandAssertion(name, assertion.options, assertion.expect, target);
+        return await commandAssertion(name, assertion.options, assertion.expect, target, signal);
       case 'exists': {
         if (!target.directory) return fail(name, assertion.kind, 'exists: needs a files restore');
         const found = await lstat(path.join(target.directory, assertion.options)).then(
@@ -181,34 +185,26 @@ function sha256Of(file: string): Promise<string> {
 
 async function commandAssertion(
   name: string,
-  command: string | string[],
+  run: string | string[],
   expect: ParsedCondition | undefined,
   target: RestoreTarget,
+  signal: AbortSignal | undefined,
 ): Promise<AssertionOutcome> {
-  const [file, args] =
-    typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0] ?? '', command.slice(1)];
-  const cwd = target.directory ?? process.cwd();
-  const child = spawn(file, args, {
-    cwd,
+  const command = commandOf(run);
+  const ran = await runProcess(command, {
+    cwd: target.directory ?? process.cwd(),
     env: {
-      ...process.env,
       DAYSHIFT_RESTORE_DIR: target.directory ?? '',
       DAYSHIFT_RESTORE_TARGET: target.description,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(signal ? { signal } : {}),
+    tailBytes: { stdout: 64 * 1024, stderr: 2_000 },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout = (stdout + c.toString('utf8')).slice(-64 * 1024);
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString('utf8')).slice(-2_000);
-  });
-  const code = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (c, signal) => resolve(c ?? 128 + (signal ? 15 : 0)));
-  });
+  if (ran.startError)
+    return fail(name, 'command', `could not run ${programOf(command)}: ${ran.startError.message}`);
+  if (ran.aborted) return fail(name, 'command', 'the drill was stopped before the command finished');
+  const code = shellExitCode(ran) ?? -1;
+  const stdout = ran.stdout;
   const trimmed = stdout.trim();
   const subject: ConditionSubject = {
     exitCode: code,
@@ -219,7 +215,7 @@ async function commandAssertion(
     exit_code: code,
     stdout: trimmed.slice(0, 500),
   });
-  if (!outcome.ok && stderr.trim())
-    outcome.reason = `${outcome.reason}; stderr: ${stderr.trim().slice(-300)}`;
+  if (!outcome.ok && ran.stderr.trim())
+    outcome.reason = `${outcome.reason}; stderr: ${ran.stderr.trim().slice(-300)}`;
   return outcome;
 }

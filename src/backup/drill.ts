@@ -119,7 +119,7 @@ export async function runDrill(
       crashPoint('drill:after-restore');
       for (const assertion of assertionsFor(drill?.assert ?? [], snapshot)) {
         const at = clock.now();
-        const outcome = await runAssertion(assertion, target, snapshot);
+        const outcome = await runAssertion(assertion, target, snapshot, options.signal);
         await recorder.record({
           name: outcome.name,
           kind: outcome.kind,

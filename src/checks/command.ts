@@ -1,9 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DayshiftError } from '../errors.js';
+import { commandOf, programOf, runProcess, shellExitCode } from '../process/index.js';
 import { commandLine, stringMap } from '../schema/values.js';
 import type { CheckKindDefinition, ProbeContext, ProbeOutcome } from './types.js';
 
@@ -19,7 +18,7 @@ const options = z.strictObject({
 });
 type CommandOptions = z.output<typeof options>;
 
-/** More than a healthcheck ever prints; the rest is dropped so a chatty program cannot fill memory. */
+/** More than a healthcheck ever prints; the start is dropped so a chatty program cannot fill memory. */
 const STDOUT_LIMIT = 64 * 1024;
 const STDERR_LIMIT = 4 * 1024;
 /** How long a timed-out program has to exit on SIGTERM before its group is killed outright. */
@@ -41,8 +40,7 @@ export const commandCheck = {
 } satisfies CheckKindDefinition<CommandOptions>;
 
 async function probeCommand(o: CommandOptions, context: ProbeContext): Promise<ProbeOutcome> {
-  const [file, args] =
-    typeof o.run === 'string' ? ['/bin/sh', ['-c', o.run]] : [o.run[0] ?? '', o.run.slice(1)];
+  const command = commandOf(o.run);
   const cwd = resolve(context.baseDir, o.cwd ?? '.');
   const isDir = await stat(cwd).then(
     (s) => s.isDirectory(),
@@ -58,75 +56,38 @@ async function probeCommand(o: CommandOptions, context: ProbeContext): Promise<P
       return { subject: {}, error: error instanceof Error ? error.message : String(error) };
     }
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
-  if (identity) Object.assign(env, { HOME: identity.home, USER: identity.name, LOGNAME: identity.name });
   if (context.signal.aborted) return { subject: {}, error: 'aborted before the program started' };
 
-  return new Promise((done) => {
-    const child = spawn(file, args, {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
-    });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (stdoutBytes < STDOUT_LIMIT) stdout.push(chunk.subarray(0, STDOUT_LIMIT - stdoutBytes));
-      stdoutBytes += chunk.length;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_LIMIT);
-    });
-
-    const killGroup = (signal: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // ESRCH: the group is already empty.
-      }
-    };
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      killGroup('SIGTERM');
-      graceTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-      graceTimer.unref();
-    };
-    context.signal.addEventListener('abort', onAbort, { once: true });
-
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    // Reaped just now, so the group id cannot have been reused: whatever the program left running
-    // (and still holding stdout open) goes with it.
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      killGroup('SIGKILL');
-    });
-    child.once('error', (error) => {
-      context.signal.removeEventListener('abort', onAbort);
-      done({ subject: {}, error: `could not run ${file}: ${error.message}` });
-    });
-    child.once('close', () => {
-      context.signal.removeEventListener('abort', onAbort);
-      clearTimeout(graceTimer);
-      const code = exit?.code ?? (exit?.signal ? 128 + (constants.signals[exit.signal] ?? 0) : -1);
-      const text = Buffer.concat(stdout).toString('utf8');
-      const trimmed = text.trim();
-      const outcome: ProbeOutcome = {
-        subject: { exitCode: code, stdout: text },
-        details: { pid: child.pid },
-      };
-      if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(trimmed))
-        outcome.subject.values = { value: Number(trimmed) };
-      if (exit?.signal) outcome.details = { ...outcome.details, signal: exit.signal };
-      if (stdoutBytes > STDOUT_LIMIT)
-        outcome.details = { ...outcome.details, stdout_truncated_bytes: stdoutBytes };
-      if (stderr.trim() !== '') outcome.details = { ...outcome.details, stderr: stderr.trim() };
-      done(outcome);
-    });
+  const run = await runProcess(command, {
+    cwd,
+    env: {
+      ...o.env,
+      ...(identity ? { HOME: identity.home, USER: identity.name, LOGNAME: identity.name } : {}),
+    },
+    signal: context.signal,
+    killGraceMs: KILL_GRACE_MS,
+    tailBytes: { stdout: STDOUT_LIMIT, stderr: STDERR_LIMIT },
+    ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
   });
+  if (run.startError)
+    return { subject: {}, error: `could not run ${programOf(command)}: ${run.startError.message}` };
+  const text = run.stdout;
+  const trimmed = text.trim();
+  const outcome: ProbeOutcome = {
+    subject: { exitCode: shellExitCode(run) ?? -1, stdout: text },
+    details: { pid: run.pid },
+  };
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(trimmed))
+    outcome.subject.values = { value: Number(trimmed) };
+  if (run.signal) outcome.details = { ...outcome.details, signal: run.signal };
+  // How much the program wrote in all, as before the tail was kept instead of the head.
+  if (run.truncated.stdout > 0)
+    outcome.details = {
+      ...outcome.details,
+      stdout_truncated_bytes: run.truncated.stdout + Buffer.byteLength(text),
+    };
+  if (run.stderr.trim() !== '') outcome.details = { ...outcome.details, stderr: run.stderr.trim() };
+  return outcome;
 }
 
 interface Identity {
@@ -138,21 +99,17 @@ interface Identity {
 
 /** A user's uid, primary gid and home through NSS (getent), so LDAP and systemd users resolve too. */
 async function lookupUser(user: string, signal: AbortSignal): Promise<Identity> {
-  const entry = await new Promise<string>((ok, fail) => {
-    execFile('getent', ['passwd', user], { signal, timeout: 5000 }, (error, out) => {
-      if (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        fail(
-          code === 'ENOENT'
-            ? new DayshiftError('CHECK_FAILED', `cannot look up user ${user}: getent is missing`, {
-                hint: 'install getent (glibc: libc-bin), or remove user:',
-                cause: error,
-              })
-            : noSuchUser(user, error),
-        );
-      } else ok(out.trim().split('\n')[0] ?? '');
+  const found = await runProcess(
+    { file: 'getent', args: ['passwd', user] },
+    { signal, timeoutMs: 5000, rawStdout: true, tailBytes: { stdout: 64 * 1024, stderr: 1024 } },
+  );
+  if (found.startError?.code === 'ENOENT')
+    throw new DayshiftError('CHECK_FAILED', `cannot look up user ${user}: getent is missing`, {
+      hint: 'install getent (glibc: libc-bin), or remove user:',
+      cause: found.startError,
     });
-  });
+  if (found.exitCode !== 0) throw noSuchUser(user, found.startError);
+  const entry = found.stdout.trim().split('\n')[0] ?? '';
   const [name, , uid, gid, , home] = entry.split(':');
   if (!name || uid === undefined || gid === undefined) throw noSuchUser(user);
   if (process.getuid && process.getuid() !== 0 && Number(uid) !== process.getuid())

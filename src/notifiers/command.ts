@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { commandOf, programOf, runProcess } from '../process/index.js';
 import { commandLine, timeout } from '../schema/values.js';
 import { clip } from './shared/http-post.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
@@ -16,58 +16,32 @@ export const commandNotifier: NotifierKindDefinition<typeof options> = {
   kind: 'command',
   description: 'a program that receives the alert as JSON on stdin',
   options,
-  send(opts, n, context) {
-    const [file, args] =
-      typeof opts.run === 'string' ? ['/bin/sh', ['-c', opts.run]] : [opts.run[0] ?? '', opts.run.slice(1)];
-    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(opts.timeout)]);
-    return new Promise((done, fail) => {
-      const child = spawn(file, args, {
-        cwd: resolve(context.baseDir),
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, DAYSHIFT_DELIVERY_ID: n.deliveryId },
+  async send(opts, n, context) {
+    const command = commandOf(opts.run);
+    const run = await runProcess(command, {
+      cwd: resolve(context.baseDir),
+      env: { DAYSHIFT_DELIVERY_ID: n.deliveryId },
+      stdin: JSON.stringify(n),
+      signal: context.signal,
+      timeoutMs: opts.timeout,
+      mergeOutput: true,
+      tailBytes: { stdout: 2_000 },
+    });
+    if (run.startError)
+      throw new DeliveryError(`could not run ${programOf(command)}: ${run.startError.message}`, {
+        retryable: false,
       });
-      let output = '';
-      const keep = (chunk: Buffer) => {
-        output = (output + chunk.toString('utf8')).slice(-2_000);
-      };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-      const killGroup = () => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // the group is already gone
-        }
-      };
-      signal.addEventListener('abort', killGroup, { once: true });
-      child.stdin.on('error', () => {
-        // a program that exits without reading stdin; its exit code says the rest
-      });
-      child.stdin.end(JSON.stringify(n));
-      child.once('error', (error) => {
-        signal.removeEventListener('abort', killGroup);
-        fail(
-          new DeliveryError(`could not run ${file}: ${error.message}`, { retryable: false, cause: error }),
-        );
-      });
-      child.once('close', (code, killedBy) => {
-        signal.removeEventListener('abort', killGroup);
-        killGroup();
-        const said = clip(output.trim(), 500);
-        if (code === 0) return done({ status: 0, ...(said ? { detail: said } : {}) });
-        const why = signal.aborted
-          ? `was killed after ${Math.round(opts.timeout / 1000)} s`
-          : killedBy
-            ? `was killed by ${killedBy}`
-            : `exited with ${code}`;
-        fail(
-          new DeliveryError(`the notify command ${why}${said ? `: ${said}` : ''}`, {
-            retryable: true,
-            status: code ?? undefined,
-          }),
-        );
-      });
+    const said = clip(run.stdout.trim(), 500);
+    if (run.exitCode === 0) return { status: 0, ...(said ? { detail: said } : {}) };
+    const why =
+      run.timedOut || run.aborted
+        ? `was killed after ${Math.round(opts.timeout / 1000)} s`
+        : run.signal
+          ? `was killed by ${run.signal}`
+          : `exited with ${run.exitCode}`;
+    throw new DeliveryError(`the notify command ${why}${said ? `: ${said}` : ''}`, {
+      retryable: true,
+      status: run.exitCode ?? undefined,
     });
   },
 };

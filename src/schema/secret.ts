@@ -15,8 +15,7 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
-    // Very short values would scrub ordinary words from log lines; they are still never printed directly.
-    if (value.length >= 4) knownSecretValues.add(value);
+    if (scrubbable(value)) knownSecretValues.add(value);
   }
 
   reveal(): string {
@@ -45,12 +44,21 @@ export function isSecret(value: unknown): value is Secret {
   return value instanceof Secret;
 }
 
-/** Replaces every known secret value in `text` with `[redacted]`. */
-export function scrubSecrets(text: string): string {
+/** Very short values would scrub ordinary words from log lines; they are still never printed directly. */
+function scrubbable(value: string): boolean {
+  return value.length >= 4;
+}
+
+/**
+ * Replaces every known secret value in `text` with `[redacted]`, and each of `also`: values the caller
+ * knows are secret without a `Secret` around them (a password it put in a program's environment).
+ */
+export function scrubSecrets(text: string, also: Iterable<string> = []): string {
   let out = text;
-  for (const value of knownSecretValues) {
-    if (out.includes(value)) out = out.split(value).join(REDACTED);
-  }
+  for (const values of [knownSecretValues, also])
+    for (const value of values) {
+      if (scrubbable(value) && out.includes(value)) out = out.split(value).join(REDACTED);
+    }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,22 @@ import { DayshiftError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/index.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+
+/** True while the process runs; a zombie (dead, not yet reaped by its new parent) counts as gone. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 const PASSPHRASE = 'canary-svc-passphrase-5a1e';
+/** Outside the stack's directory, which the restore does not hold; removed with the test's own files. */
+const stuckPid = path.join(tmpdir(), `dayshift-stuck-${process.pid}-${Date.now()}.pid`);
 
 describe('the backup service on SQLite and files: hooks, jobs, verify, passphrases', () => {
   let testStore: TestStore;
@@ -47,8 +61,21 @@ backups:
   uploads:
     source: { files: { paths: [ uploads ] } }
     repository: vault
+  checked:
+    source: { files: { paths: [ uploads ] } }
+    repository: vault
+    drill:
+      assert:
+        - { command: "cat uploads/two.txt", expect: "stdout == 'two'" }
+        - { command: [ "sh", "-c", "ls \\"$$DAYSHIFT_RESTORE_DIR/uploads\\" >&2; exit 4" ] }
+  stuck:
+    source: { files: { paths: [ uploads ] } }
+    repository: vault
+    drill:
+      assert:
+        - { command: "sleep 120 >/dev/null 2>&1 & echo $$! > \${STUCK_PID}; wait" }
 `,
-      { PASSPHRASE },
+      { PASSPHRASE, STUCK_PID: stuckPid },
     );
     dir = stack.dir;
     configPath = stack.configPath;
@@ -68,6 +95,7 @@ backups:
   afterAll(async () => {
     await testStore?.destroy();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(stuckPid, { force: true });
   });
 
   const hooksLog = () => readFileSync(path.join(dir, 'hooks.log'), 'utf8').trim().split('\n');
@@ -121,6 +149,30 @@ backups:
     expect(verified.ok).toBe(false);
     expect(verified.results[0]?.problems[0]?.file).toBe(data);
     expect((await backups.env.runs.get(verified.runId))?.status).toBe('failed');
+  });
+
+  it('a drill runs command assertions in the restored directory and says why one failed', async () => {
+    await backups.run('checked', { trigger: 'test' });
+    const drill = await runDrill(backups, 'checked', { trigger: 'test' });
+    expect(drill.assertions.map((a) => a.ok)).toEqual([true, false]);
+    expect(drill.assertions[1]?.reason).toBe('exit_code == 0: got 4; stderr: one.txt\ntwo.txt');
+    expect(drill.assertions[1]?.detail).toEqual({ exit_code: 4, stdout: '' });
+  });
+
+  it('a drill stopped while a command assertion runs stops the command and all it started', async () => {
+    await backups.run('stuck', { trigger: 'test' });
+    const pidFile = stuckPid;
+    const controller = new AbortController();
+    const running = runDrill(backups, 'stuck', { trigger: 'test', signal: controller.signal });
+    const pid = await until(() => {
+      const text = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
+      return text.endsWith('\n') ? Number(text) : undefined;
+    }, 'the assertion to start its background sleep');
+    controller.abort();
+    const drill = await running;
+    expect(drill.ok).toBe(false);
+    expect(drill.assertions[0]?.reason).toBe('the drill was stopped before the command finished');
+    await until(() => (alive(pid) ? undefined : true), `the background sleep ${pid} to be gone`, 5_000);
   });
 
   it('reports the bytes and the rate of a backup as it streams, and its whole size at the end', async () => {

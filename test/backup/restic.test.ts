@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResticRepository } from '../../src/backup/repositories/restic/restic-repository.js';
 import { DayshiftError } from '../../src/errors.js';
+import { until } from '../helpers/stores.js';
 
 const PASSWORD = 'canary-restic-pass-0c4f';
 
@@ -63,6 +65,16 @@ describe('the restic repository (restic 0.14 on this machine)', () => {
     });
     await expect(repo.backup('broken', 'db.dump', failing)).rejects.toThrow('the dump tool died');
     expect(await repo.snapshots('broken')).toEqual([]);
+  });
+
+  it('a reader that stops early stops restic dump instead of leaving it on a full pipe', async () => {
+    // Far more than the pipes between restic and the reader hold.
+    const big = await repo.backup('big', 'big.bin', Readable.from([randomBytes(16 * 1024 * 1024)]));
+    const stream = repo.read(big.id, 'big.bin');
+    stream.once('data', () => stream.destroy());
+    const running = () =>
+      spawnSync('pgrep', ['-f', `restic dump ${big.id}`], { encoding: 'utf8' }).stdout.trim();
+    await until(() => (running() === '' ? true : undefined), 'restic dump to be gone', 20_000);
   });
 
   it('a wrong password is refused clearly, without either password in the message', async () => {

@@ -7,7 +7,7 @@ import { dirname, join, posix, relative } from 'node:path';
  * so `backup/sources` is a plugin kind while the rest of `backup/` is a feature.
  */
 export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> = [
-  { name: 'primitives', paths: ['errors.ts', 'version.ts', 'util', 'log', 'schema', 'http'] },
+  { name: 'primitives', paths: ['errors.ts', 'version.ts', 'util', 'log', 'schema', 'http', 'process'] },
   { name: 'core', paths: ['conditions', 'rules', 'store', 'jobs'] },
   {
     name: 'plugin kinds',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import { secretUrl } from '../../schema/secret-schema.js';
 import { loadMysql } from '../../util/client-libraries.js';
-import { checkedOutput, readerDone, runTool } from './shared/dump.js';
+import { checkedOutput, feedTool, readerDone, runTool } from './shared/dump.js';
 import { MysqlDumpReader } from './shared/mysql-dump-reader.js';
 import { abandonedScratch, SCRATCH_LIKE, scratchName } from './shared/scratch-names.js';
 import type { Dump, RestoreTarget } from './types.js';
@@ -97,7 +97,7 @@ export async function dumpMysql(url: string, signal?: AbortSignal): Promise<Dump
       '--',
       database,
     ],
-    { env, signal, what: 'the mysql dump' },
+    { credentials: env, signal, what: 'the mysql dump' },
   );
   const reader = new MysqlDumpReader();
   const { stream, readerFailure } = checkedOutput(tool.stdout, reader);
@@ -128,13 +128,12 @@ export async function dumpMysql(url: string, signal?: AbortSignal): Promise<Dump
 /** Restores a dump with the mariadb/mysql client into a database that exists. */
 export async function restoreMysql(url: string, stream: Readable, signal?: AbortSignal): Promise<void> {
   const { args, env, database } = connection(url);
-  await runTool(findTool(['mariadb', 'mysql']), [...args, '--binary-mode', '--', database], {
-    env,
+  await feedTool(findTool(['mariadb', 'mysql']), [...args, '--binary-mode', '--', database], stream, {
+    credentials: env,
     signal,
-    stdin: stream,
     what: 'the mysql restore',
     hint: 'the target database may hold a partial restore; drop it before trying again',
-  }).exited;
+  });
 }
 
 /** A database restore target on a MySQL/MariaDB server; created when missing, a scratch one dropped after. */

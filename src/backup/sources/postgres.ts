@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
 import { secretUrl } from '../../schema/secret-schema.js';
 import { loadPg } from '../../util/client-libraries.js';
-import { checkedOutput, MagicCheck, readerDone, runTool } from './shared/dump.js';
+import { checkedOutput, feedTool, MagicCheck, readerDone, runTool } from './shared/dump.js';
 import { PgArchiveCheck } from './shared/pg-archive-check.js';
 import { abandonedScratch, SCRATCH_LIKE, scratchName } from './shared/scratch-names.js';
 import type { Dump, RestoreTarget } from './types.js';
@@ -229,8 +229,8 @@ export async function dumpPostgres(o: z.output<typeof options>, signal?: AbortSi
   const args = ['--format=custom', `--snapshot=${snapshot}`, `--dbname=${url}`];
   for (const schema of o.schemas ?? []) args.push(`--schema=${schema}`);
   const tool = runTool('pg_dump', args, {
+    credentials: env,
     env: {
-      ...env,
       PGAPPNAME: 'dayshift backup',
       // pg_dump's own session too, so a pg_dump stopped while it waits for a table lock leaves no
       // session waiting behind it.
@@ -319,11 +319,10 @@ export async function restorePostgres(
   const { url, env } = splitCredentials(targetUrl);
   const args = ['--no-owner', '--no-privileges', '--exit-on-error', `--dbname=${url}`];
   if (options.over) args.push('--clean', '--if-exists');
-  await runTool('pg_restore', args, {
-    env,
+  await feedTool('pg_restore', args, stream, {
+    credentials: env,
     signal: options.signal,
-    stdin: stream,
     what: 'the postgres restore',
     hint: 'the target database may hold a partial restore; drop it before trying again',
-  }).exited;
+  });
 }

@@ -1,9 +1,18 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DayshiftError } from '../../../errors.js';
-import { stderrTail } from '../../sources/shared/dump.js';
+import {
+  describeEnd,
+  type ProcessOptions,
+  type ProcessOutcome,
+  runProcess,
+  streamProcess,
+} from '../../../process/index.js';
 import type { KeepPolicy } from '../shared/retention.js';
+
+/** restic's JSON answers (a list of snapshots, forget's groups) are read whole, up to this. */
+const STDOUT_LIMIT = 32 * 1024 * 1024;
+const STDERR_LIMIT = 64 * 1024;
 
 /** A snapshot as restic lists it. */
 export interface ResticSnapshot {
@@ -20,7 +29,9 @@ export interface ResticSnapshot {
  */
 export class ResticRepository {
   readonly #repository: string;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #env: Record<string, string>;
+  /** The password and backend credentials, scrubbed from whatever restic says. */
+  readonly #secrets: string[];
 
   constructor(o: { repository: string; password: string; env?: Record<string, string>; baseDir?: string }) {
     // A plain path is relative to the stack file, like every other path in it.
@@ -28,12 +39,13 @@ export class ResticRepository {
       ? o.repository
       : path.resolve(o.baseDir ?? '.', o.repository);
     this.#env = { ...o.env, RESTIC_REPOSITORY: this.#repository, RESTIC_PASSWORD: o.password };
+    this.#secrets = [o.password, ...Object.values(o.env ?? {})];
   }
 
   /** Creates the repository when it does not exist yet; true when it did. */
   async ensure(): Promise<boolean> {
     const probe = await this.#run(['cat', 'config'], { allowFail: true });
-    if (probe.code === 0) return false;
+    if (probe.exitCode === 0) return false;
     if (/wrong password|no key found/i.test(probe.stderr)) throw this.#wrongPassword();
     await this.#run(['init']);
     return true;
@@ -51,49 +63,28 @@ export class ResticRepository {
     stream: Readable,
     signal?: AbortSignal,
   ): Promise<{ id: string; bytes: number }> {
-    const child = spawn(
-      'restic',
-      [
-        'backup',
-        '--json',
-        '--quiet',
-        '--stdin',
-        '--stdin-filename',
-        name,
-        '--tag',
-        `dayshift:${backup}`,
-        '--host',
-        'dayshift',
-      ],
-      { env: { ...process.env, ...this.#env }, stdio: ['pipe', 'pipe', 'pipe'], signal },
-    );
-    const tail = stderrTail(child);
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
     let bytes = 0;
     const counter = new PassThrough();
     counter.on('data', (c: Buffer) => {
       bytes += c.length;
     });
-    child.stdin.on('error', () => {
-      // restic stopped reading; its exit code says why
-    });
-    stream.on('error', () => child.kill('SIGTERM'));
-    stream.pipe(counter).pipe(child.stdin);
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
+    // The runner stops restic when its input fails, so a cut-short stream never becomes a snapshot.
+    stream.on('error', (error) => counter.destroy(error));
+    stream.pipe(counter);
+    const args = ['backup', '--json', '--quiet', '--stdin', '--stdin-filename', name];
+    args.push('--tag', `dayshift:${backup}`, '--host', 'dayshift');
+    const outcome = await runProcess(
+      { file: 'restic', args },
+      { ...this.#options(signal), stdin: counter, rawStdout: true },
+    );
     if (stream.errored) throw stream.errored;
-    if (code !== 0) throw this.#failed('backup', code, tail());
-    const summary = out
+    if (outcome.exitCode !== 0) throw this.#ended('backup', outcome);
+    const summary = outcome.stdout
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { message_type?: string; snapshot_id?: string })
       .find((m) => m.message_type === 'summary');
-    if (!summary?.snapshot_id) throw this.#failed('backup', code, 'no summary in its output');
+    if (!summary?.snapshot_id) throw this.#failed('backup', 'exited with 0', 'no summary in its output');
     return { id: summary.snapshot_id, bytes };
   }
 
@@ -112,17 +103,17 @@ export class ResticRepository {
 
   /** One file of a snapshot, streamed out with `restic dump`. */
   read(snapshot: string, name: string, signal?: AbortSignal): Readable {
-    const child = spawn('restic', ['dump', snapshot, `/${name}`], {
-      env: { ...process.env, ...this.#env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal,
-    });
-    const tail = stderrTail(child);
+    const run = streamProcess(
+      { file: 'restic', args: ['dump', snapshot, `/${name}`] },
+      this.#options(signal),
+    );
     const out = new PassThrough();
-    child.stdout.pipe(out, { end: false });
-    child.once('close', (code) => {
-      if (code === 0) out.end();
-      else out.destroy(this.#failed('dump', code, tail()));
+    run.stdout.pipe(out, { end: false });
+    // A reader that stops early (its restore failed) stops restic too, instead of leaving it on a full pipe.
+    out.once('close', () => run.stdout.destroy());
+    void run.outcome.then((outcome) => {
+      if (outcome.exitCode === 0) out.end();
+      else out.destroy(this.#ended('dump', outcome));
     });
     return out;
   }
@@ -155,40 +146,51 @@ export class ResticRepository {
 
   /** `check --read-data-subset`; a failure says what restic found. */
   async verify(readDataPercent = 5): Promise<{ ok: boolean; output: string }> {
-    const result = await this.#run(['check', `--read-data-subset=${readDataPercent}%`], { allowFail: true });
-    return { ok: result.code === 0, output: `${result.stdout}\n${result.stderr}`.trim().slice(-2_000) };
+    const result = await this.#run(['check', `--read-data-subset=${readDataPercent}%`], {
+      allowFail: true,
+      shown: true,
+    });
+    return { ok: result.exitCode === 0, output: `${result.stdout}\n${result.stderr}`.trim().slice(-2_000) };
   }
 
+  /** Runs restic to its end. Its stdout is JSON to read, kept as it is, unless it is `shown` to a user. */
   async #run(
     args: string[],
-    options: { allowFail?: boolean } = {},
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn('restic', args, {
-      env: { ...process.env, ...this.#env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', (error) =>
-        reject(
-          new DayshiftError('BACKUP_FAILED', `could not run restic: ${error.message}`, {
-            hint: 'install restic 0.14 or newer (Debian: apt-get install restic)',
-            cause: error,
-          }),
-        ),
+    options: { allowFail?: boolean; shown?: boolean } = {},
+  ): Promise<ProcessOutcome> {
+    const outcome = await runProcess(
+      { file: 'restic', args },
+      { ...this.#options(), rawStdout: options.shown !== true },
+    );
+    const command = args[0] ?? 'restic';
+    if (outcome.startError || (outcome.exitCode !== 0 && !options.allowFail))
+      throw this.#ended(command, outcome);
+    if (outcome.truncated.stdout > 0)
+      throw new DayshiftError(
+        'BACKUP_FAILED',
+        `restic ${command} printed more than ${STDOUT_LIMIT / 1024 / 1024} MiB; Dayshift reads no more than that`,
+        { hint: `repository ${this.shown}: forget old snapshots with restic itself` },
       );
-      child.once('close', resolve);
-    });
-    if (code !== 0 && !options.allowFail)
-      throw this.#failed(args[0] ?? 'restic', code, stderr.trim().slice(-1_000));
-    return { code, stdout, stderr };
+    return outcome;
+  }
+
+  #options(signal?: AbortSignal): ProcessOptions {
+    return {
+      env: this.#env,
+      scrub: this.#secrets,
+      tailBytes: { stdout: STDOUT_LIMIT, stderr: STDERR_LIMIT },
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  /** Why a restic run failed, from its outcome. */
+  #ended(command: string, outcome: ProcessOutcome): DayshiftError {
+    if (outcome.startError)
+      return new DayshiftError('BACKUP_FAILED', `could not run restic: ${outcome.startError.message}`, {
+        hint: 'install restic 0.14 or newer (Debian: apt-get install restic)',
+        cause: outcome.startError,
+      });
+    return this.#failed(command, describeEnd(outcome), outcome.stderr.trim().slice(-1_000));
   }
 
   #wrongPassword(): DayshiftError {
@@ -201,14 +203,10 @@ export class ResticRepository {
     );
   }
 
-  #failed(command: string, code: number | null, said: string): DayshiftError {
+  #failed(command: string, ended: string, said: string): DayshiftError {
     if (/wrong password|no key found/i.test(said)) return this.#wrongPassword();
-    return new DayshiftError(
-      'BACKUP_FAILED',
-      `restic ${command} exited with ${code}${said ? `: ${said}` : ''}`,
-      {
-        hint: `repository ${this.shown}; nothing was kept by a failed backup`,
-      },
-    );
+    return new DayshiftError('BACKUP_FAILED', `restic ${command} ${ended}${said ? `: ${said}` : ''}`, {
+      hint: `repository ${this.shown}; nothing was kept by a failed backup`,
+    });
   }
 }

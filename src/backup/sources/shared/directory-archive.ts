@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DayshiftError } from '../../../errors.js';
 import type { Dump, RestoreTarget } from '../types.js';
-import { checkedOutput, readerDone, runTool } from './dump.js';
+import { checkedOutput, feedTool, readerDone, runTool } from './dump.js';
 import { TarIndex } from './tar-index.js';
 
 // A tree of files as one tar archive: what the files and volume sources dump, and how their
@@ -110,5 +110,5 @@ export async function restoreFiles(
   recheck?.();
   const args = ['--extract', '--file=-', '--preserve-permissions', '--numeric-owner', `--directory=${into}`];
   if (process.getuid?.() === 0) args.push('--same-owner');
-  await runTool('tar', args, { signal, stdin: stream, what: `extracting into ${into}` }).exited;
+  await feedTool('tar', args, stream, { signal, what: `extracting into ${into}` });
 }

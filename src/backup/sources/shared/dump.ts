@@ -1,7 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DayshiftError } from '../../../errors.js';
+import {
+  describeEnd,
+  type ProcessOptions,
+  type ProcessOutcome,
+  runProcess,
+  streamProcess,
+} from '../../../process/index.js';
 import type { Dump } from '../types.js';
 
 /**
@@ -14,83 +20,103 @@ export async function releaseDump(dump: Dump, stop: AbortController, reason: unk
   await dump.finished.catch(() => {});
 }
 
-/** The last lines a tool wrote to stderr, for its error message; never a secret (passwords go by env). */
-export function stderrTail(child: ChildProcess, max = 1_000): () => string {
-  let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-max);
-  });
-  return () => tail.trim();
+/** What to say about a dump or restore tool, and how to run it. */
+export interface ToolOptions {
+  /** Added to Dayshift's environment (PGAPPNAME); a password goes in `credentials`, never on a command line. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** The operation, for messages: "the postgres dump". */
+  what: string;
+  /** Exit codes that are success (0 by default); tar's 1 is a warning. */
+  okCodes?: readonly number[];
+  hint?: string;
+  /** Secret variables (a password): added to the environment like `env`, and scrubbed from what the tool says. */
+  credentials?: NodeJS.ProcessEnv;
 }
 
+/** What a tool said last on stderr, kept for its error message. */
+const STDERR_TAIL_BYTES = 1_000;
+
 /**
- * Runs a dump or restore tool. With `stdin`, that stream is fed to it (a restore); otherwise its stdout
- * is the stream (a dump). `exited` settles when the tool has exited: with its code and the tail of its
- * stderr when the code is one of `okCodes` (0 by default), else with an error that says why, with the
- * tail of stderr (never a secret: passwords go by environment).
+ * Runs a dump tool: its stdout is the dump. `exited` settles when the tool has exited: with its code
+ * and the tail of its stderr when the code is one of `okCodes`, else with an error that says why. A
+ * stopped signal kills the tool's whole process group.
  */
 export function runTool(
   command: string,
   args: string[],
-  options: {
-    env?: NodeJS.ProcessEnv;
-    signal?: AbortSignal;
-    what: string;
-    stdin?: Readable;
-    okCodes?: readonly number[];
-    hint?: string;
-  },
-): { child: ChildProcess; stdout: Readable; exited: Promise<{ code: number; stderr: string }> } {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...options.env },
-    stdio: [options.stdin ? 'pipe' : 'ignore', options.stdin ? 'ignore' : 'pipe', 'pipe'],
-    signal: options.signal,
-  });
-  const tail = stderrTail(child);
-  if (options.stdin && child.stdin) {
-    const input = child.stdin;
-    options.stdin.on('error', (error) => input.destroy(error));
-    input.on('error', () => {
-      // the tool stopped reading; its exit code says why
-    });
-    options.stdin.pipe(input);
-  }
-  const okCodes = options.okCodes ?? [0];
-  const exited = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    child.once('error', (error) =>
-      reject(
-        error.name === 'AbortError'
-          ? new DayshiftError('BACKUP_FAILED', `${options.what}: ${command} was stopped before it finished`, {
-              hint: 'nothing was kept',
-              cause: error,
-            })
-          : new DayshiftError(
-              'BACKUP_FAILED',
-              `${options.what}: could not run ${command}: ${error.message}`,
-              {
-                hint: `install ${command} (Debian: postgresql-client, mariadb-client, tar)`,
-                cause: error,
-              },
-            ),
-      ),
-    );
-    child.once('close', (code, signal) => {
-      // A stream that failed explains more than the tool that lost its input.
-      if (options.stdin?.errored) reject(options.stdin.errored);
-      else if (code !== null && okCodes.includes(code)) resolve({ code, stderr: tail() });
-      else
-        reject(
-          new DayshiftError(
-            'BACKUP_FAILED',
-            `${options.what}: ${command} ${signal ? `was killed by ${signal}` : `exited with ${code}`}${tail() ? `: ${tail()}` : ''}`,
-            { hint: options.hint ?? 'nothing was kept; fix the cause and run the backup again' },
-          ),
-        );
-    });
-  });
+  options: ToolOptions,
+): { stdout: Readable; exited: Promise<{ code: number; stderr: string }> } {
+  const run = streamProcess(
+    { file: command, args },
+    { ...processOptions(options), tailBytes: { stderr: STDERR_TAIL_BYTES } },
+  );
+  const exited = run.outcome.then((outcome) => judgeTool(command, options, outcome));
   // Often awaited later (after the stream is stored); until then a failure must not count as unhandled.
   exited.catch(() => {});
-  return { child, stdout: child.stdout as Readable, exited };
+  return { stdout: run.stdout, exited };
+}
+
+/**
+ * Runs a restore tool fed with `stdin`; settles as `runTool`'s `exited` does. A stream that fails
+ * explains more than the tool that lost its input: it is the error then, and the tool is stopped
+ * rather than left to take a cut-short input for a whole one.
+ */
+export async function feedTool(
+  command: string,
+  args: string[],
+  stdin: Readable,
+  options: ToolOptions,
+): Promise<{ code: number; stderr: string }> {
+  const outcome = await runProcess(
+    { file: command, args },
+    {
+      ...processOptions(options),
+      stdin,
+      tailBytes: { stdout: STDERR_TAIL_BYTES, stderr: STDERR_TAIL_BYTES },
+    },
+  );
+  return judgeTool(command, options, outcome, stdin);
+}
+
+function processOptions(options: ToolOptions): ProcessOptions {
+  const credentials = options.credentials ?? {};
+  return {
+    env: { ...options.env, ...credentials },
+    scrub: Object.values(credentials).filter((value) => value !== undefined),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+function judgeTool(
+  command: string,
+  options: ToolOptions,
+  outcome: ProcessOutcome,
+  stdin?: Readable,
+): { code: number; stderr: string } {
+  const said = outcome.stderr.trim();
+  if (outcome.startError)
+    throw new DayshiftError(
+      'BACKUP_FAILED',
+      `${options.what}: could not run ${command}: ${outcome.startError.message}`,
+      {
+        hint: `install ${command} (Debian: postgresql-client, mariadb-client, tar)`,
+        cause: outcome.startError,
+      },
+    );
+  if (outcome.aborted)
+    throw new DayshiftError('BACKUP_FAILED', `${options.what}: ${command} was stopped before it finished`, {
+      hint: 'nothing was kept',
+    });
+  if (stdin?.errored) throw stdin.errored;
+  const okCodes = options.okCodes ?? [0];
+  if (outcome.exitCode !== null && okCodes.includes(outcome.exitCode))
+    return { code: outcome.exitCode, stderr: said };
+  throw new DayshiftError(
+    'BACKUP_FAILED',
+    `${options.what}: ${command} ${describeEnd(outcome)}${said ? `: ${said}` : ''}`,
+    { hint: options.hint ?? 'nothing was kept; fix the cause and run the backup again' },
+  );
 }
 
 /**
