@@ -7,8 +7,8 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { until } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/main.ts');

@@ -4,8 +4,9 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver, signatureOf, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
 

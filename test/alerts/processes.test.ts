@@ -4,8 +4,9 @@ import type { Store } from '../../src/store/index.js';
 import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
 
 function stack(targets: Target[], receiver: Receiver): string {
   const checks = targets

@@ -3,8 +3,9 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
 
 const CHECKS = 1_000;
 const GROUP_MS = 2_000;

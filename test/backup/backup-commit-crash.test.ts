@@ -16,7 +16,8 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import type { Job } from '../../src/jobs/types.js';
 import { startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 type Point = 'backup:before-commit' | 'backup:after-commit' | 'backup:after-record';
 

@@ -7,7 +7,8 @@ import { openBackups } from '../../src/backup/open.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 /** Random bytes do not compress, so the dump takes long enough to be killed in the middle of it. */
 const DATA_MB = 160;

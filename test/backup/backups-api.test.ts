@@ -6,7 +6,7 @@ import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { stackFrom } from '../helpers/stack.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const PASSPHRASE = 'canary-api-passphrase-77c3';
 

@@ -20,7 +20,8 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { openStore } from '../../src/store/index.js';
 import { TEST_PG_URL } from '../global-setup.js';
 import { expectNothingLeft, type LeftoverProbe, TEST_MYSQL_URL } from '../helpers/leftovers.js';
-import { adminQuery, until } from '../helpers/stores.js';
+import { adminQuery } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 const RIGHT = 'canary-exit-right-4f1a';

@@ -26,7 +26,7 @@ import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { dayshift, pgSource, pgUrl } from './restore-fixture.js';
 
 const PASSWORD = 'confine-role-pw-5d21';

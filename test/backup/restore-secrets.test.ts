@@ -16,7 +16,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { routerTable } from '../helpers/route-table.js';
 import { stackFrom } from '../helpers/stack.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { pgSource, pgUrl } from './restore-fixture.js';
 
 const ROLE_PASSWORD = 'canary-rs-role-pw-3b7d';

@@ -25,7 +25,8 @@ import type { RunSummary } from '../../src/runs/runs.js';
 import type { Store } from '../../src/store/index.js';
 import { startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, STORE_KINDS, type StoreKind, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type StoreKind, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const CLI = path.resolve('src/cli/main.ts');
 const KINDS = ['backup', 'drill', 'verify', 'restore'];

@@ -71,18 +71,3 @@ export async function adminQuery(text: string): Promise<void> {
     await client.end();
   }
 }
-
-/** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
-export async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
