@@ -10,7 +10,7 @@ import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { applyStep, openAlert, openAlerts, toAlert } from './alert-store.js';
 import { notifiedAlert } from './notified.js';
-import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery } from './outbox.js';
+import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery, type Outbox } from './outbox.js';
 import { routeTo, severityOr } from './routing.js';
 import type { NotificationEvent } from './types.js';
 
@@ -22,6 +22,8 @@ export interface DeliveryContext {
   config: StackConfig;
   baseDir: string;
   clock: Clock;
+  /** The node's outbox, told of each delivery so it can say when it is drained. */
+  outbox: Outbox;
 }
 
 /**
@@ -37,11 +39,13 @@ export function deliveryJobKind(context: DeliveryContext | undefined): JobKind<D
     async handler({ job, signal, logger }) {
       if (!context)
         throw new Error('this node was started without a stack file, so it has no notifiers to deliver to');
-      return deliver(context, job.payload.notifier, {
-        signal,
-        logger,
-        finalAttempt: job.attempts >= job.maxAttempts,
-      });
+      return context.outbox.delivering(() =>
+        deliver(context, job.payload.notifier, {
+          signal,
+          logger,
+          finalAttempt: job.attempts >= job.maxAttempts,
+        }),
+      );
     },
   };
 }

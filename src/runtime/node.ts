@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../access/tokens.js';
 import { Alerting } from '../alerts/alerting.js';
+import { Outbox } from '../alerts/outbox.js';
 import { scheduleBackups, settleStoppedBackupRuns } from '../backup/jobs.js';
 import { openBackups } from '../backup/open.js';
 import type { StackConfig } from '../config/schema.js';
@@ -47,6 +48,8 @@ export interface RunningNode {
   readonly store: Store;
   readonly server: FastifyInstance;
   readonly monitor: Monitor | undefined;
+  /** Alerting on this node (its engine and outbox), when it runs a stack file. */
+  readonly alerts: Alerting | undefined;
   stop(reason: string): Promise<{ finished: number; released: number }>;
 }
 
@@ -68,8 +71,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         logger: logger.child({ component: 'backups' }),
       })
     : undefined;
+  const outbox = options.stack ? new Outbox(store.db) : undefined;
   const kinds = allJobKinds({
-    delivery: options.stack ? { db: store.db, config: options.stack.config, baseDir, clock } : undefined,
+    delivery:
+      options.stack && outbox
+        ? { db: store.db, config: options.stack.config, baseDir, clock, outbox }
+        : undefined,
     backups,
   });
   const queue = new JobQueue(store, { clock, kinds });
@@ -108,6 +115,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         logger: logger.child({ component: 'alerts' }),
         monitor,
         tickMs: options.alertTickMs,
+        outbox,
       })
     : undefined;
   const storeSeries = [
@@ -172,6 +180,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     store,
     server,
     monitor,
+    alerts,
     stop(reason: string) {
       stopping ??= (async () => {
         logger.info({ reason }, 'stopping: no new work is claimed');

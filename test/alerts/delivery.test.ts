@@ -7,6 +7,7 @@ import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
+import { alertingSettled } from './alert-fixtures.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
 
@@ -81,7 +82,7 @@ describe('notification delivery through a running node (SQLite, real webhook rec
     await target.up();
     await until(() => (receiver.json('/ops').length >= 2 ? true : undefined), 'the resolved notification');
     // Quiet afterwards: nothing else is sent for this transition pair.
-    await new Promise((r) => setTimeout(r, 1_500));
+    await alertingSettled(running.alerts);
 
     const ops = receiver.received.filter((r) => r.path === '/ops');
     expect(ops).toHaveLength(2);
@@ -131,7 +132,7 @@ describe('notification delivery through a running node (SQLite, real webhook rec
       'the delivery after the outage',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 1_000));
+    await alertingSettled(running.alerts);
     const bodies = receiver.json<WebhookBody>('/ops');
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.alerts.map((a) => a.event)).toEqual(['firing']);

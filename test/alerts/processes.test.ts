@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { outboxBacklog } from '../../src/alerts/outbox.js';
 import type { Store } from '../../src/store/index.js';
-import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
+import {
+  killNodeProcess,
+  quietPassSince,
+  startNodeProcess,
+  stopNodeProcess,
+} from '../helpers/node-process.js';
 import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, type TestStore } from '../helpers/stores.js';
@@ -29,6 +35,21 @@ alerting: { group_interval: 1s }
 notifiers:
   ops: { webhook: { url: "${receiver.url}/ops" } }
 `;
+}
+
+/**
+ * Waits until nothing more is on its way: the outbox is drained, then every node has run an alert pass
+ * begun after that which found nothing to do (so no pass that read an older state is still running),
+ * and the outbox is still drained.
+ */
+async function settled(store: Store, nodes: ChildProcess[]): Promise<void> {
+  await until(async () => ((await outboxBacklog(store.db)) === 0 ? true : undefined), 'the outbox to drain');
+  const drainedAt = Date.now();
+  await until(
+    () => (nodes.every((n) => quietPassSince(n, drainedAt)) ? true : undefined),
+    'a quiet alert pass on every node after the outbox drained',
+  );
+  expect(await outboxBacklog(store.db)).toBe(0);
 }
 
 async function allHealthy(store: Store, count: number): Promise<true | undefined> {
@@ -79,7 +100,7 @@ describe('notifications from node processes', () => {
       'the send resumed by the second node',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 2_000));
+    await settled(store, [second]);
 
     // The resumed send carries the same delivery id, so the receiver can tell it is the same message.
     const ids = receiver.received.map((r) => r.headers['x-dayshift-delivery']);
@@ -114,7 +135,7 @@ describe('notifications from node processes', () => {
       () => (receiver.json<WebhookBody>().flatMap((b) => b.alerts).length >= 8 ? true : undefined),
       'four resolved notifications',
     );
-    await new Promise((r) => setTimeout(r, 3_000));
+    await settled(store, children);
 
     const told = receiver.json<WebhookBody>().flatMap((b) => b.alerts.map((a) => `${a.key} ${a.event}`));
     expect(told.sort()).toEqual(

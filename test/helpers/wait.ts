@@ -1,7 +1,7 @@
 /**
  * The one way tests wait for a state: poll a probe until it gives a value, with a deadline. A test
  * never sleeps for a guessed time; what it cannot poll for (that nothing more happens) it awaits as an
- * event, such as the alert engine's and the outbox's `idle`.
+ * event with a deadline (`within`), such as the alert engine's and the outbox's `whenIdle()`.
  */
 
 /**
@@ -25,5 +25,24 @@ export async function until<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${said}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/**
+ * Awaits an event's promise (an engine's `whenIdle()`, a process's exit) with a deadline: fails after
+ * `timeoutMs` saying what it waited for, instead of hanging until the test's own timeout.
+ */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
