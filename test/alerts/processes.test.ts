@@ -10,7 +10,7 @@ import {
 } from '../helpers/node-process.js';
 import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
 
@@ -75,48 +75,52 @@ describe('notifications from node processes', () => {
     await test?.destroy();
   });
 
-  it('killing the sender with SIGKILL mid-delivery never produces a second delivery (SQLite)', async () => {
-    test = await createTestStore('sqlite');
-    const store = await test.open();
-    targets = [await Target.start()];
-    const { configPath } = stackFrom(stack(targets, receiver));
-    const first = await startNodeProcess(configPath, test.options);
-    children.push(first);
-    await until(() => allHealthy(store, 1), 'the check to be healthy');
+  it.each(STORE_KINDS)(
+    'killing the sender with SIGKILL mid-delivery never produces a second delivery (%s)',
+    async (kind) => {
+      test = await createTestStore(kind);
+      const store = await test.open();
+      targets = [await Target.start()];
+      const { configPath } = stackFrom(stack(targets, receiver));
+      const first = await startNodeProcess(configPath, test.options);
+      children.push(first);
+      await until(() => allHealthy(store, 1), 'the check to be healthy');
 
-    receiver.hold = true;
-    await targets[0]?.down();
-    await until(
-      () => (receiver.received.length >= 1 ? true : undefined),
-      'the first send, held open by the receiver',
-    );
-    await killNodeProcess(first);
-    receiver.release();
+      receiver.hold = true;
+      await targets[0]?.down();
+      await until(
+        () => (receiver.received.length >= 1 ? true : undefined),
+        'the first send, held open by the receiver',
+      );
+      await killNodeProcess(first);
+      receiver.release();
 
-    const second = await startNodeProcess(configPath, test.options);
-    children.push(second);
-    await until(
-      () => (receiver.received.length >= 2 ? true : undefined),
-      'the send resumed by the second node',
-      30_000,
-    );
-    await settled(store, [second]);
+      const second = await startNodeProcess(configPath, test.options);
+      children.push(second);
+      await until(
+        () => (receiver.received.length >= 2 ? true : undefined),
+        'the send resumed by the second node',
+        30_000,
+      );
+      await settled(store, [second]);
 
-    // The resumed send carries the same delivery id, so the receiver can tell it is the same message.
-    const ids = receiver.received.map((r) => r.headers['x-dayshift-delivery']);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(1);
-    const bodies = receiver.json<WebhookBody>('/ops');
-    expect(bodies.map((b) => b.alerts.map((a) => `${a.key} ${a.event}`))).toEqual([
-      ['check:api.c0 firing'],
-      ['check:api.c0 firing'],
-    ]);
-    const alerts = await store.db.selectFrom('alerts').selectAll().execute();
-    expect(alerts).toHaveLength(1);
-    const deliveries = await store.db.selectFrom('deliveries').selectAll().execute();
-    expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([['sent', 2]]);
-  });
+      // The resumed send carries the same delivery id, so the receiver can tell it is the same message.
+      const ids = receiver.received.map((r) => r.headers['x-dayshift-delivery']);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(1);
+      const bodies = receiver.json<WebhookBody>('/ops');
+      expect(bodies.map((b) => b.alerts.map((a) => `${a.key} ${a.event}`))).toEqual([
+        ['check:api.c0 firing'],
+        ['check:api.c0 firing'],
+      ]);
+      const alerts = await store.db.selectFrom('alerts').selectAll().execute();
+      expect(alerts).toHaveLength(1);
+      const deliveries = await store.db.selectFrom('deliveries').selectAll().execute();
+      expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([['sent', 2]]);
+    },
+  );
 
+  // Several nodes share a store on PostgreSQL only (docs/architecture.md), so this case has no SQLite twin.
   it('three nodes on one PostgreSQL store send one notification per transition', async () => {
     test = await createTestStore('postgres');
     const store = await test.open();

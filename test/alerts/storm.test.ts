@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
 import { alertingSettled } from './alert-fixtures.js';
@@ -11,14 +11,14 @@ import { alertingSettled } from './alert-fixtures.js';
 const CHECKS = 1_000;
 const GROUP_MS = 2_000;
 
-describe('an alert storm', () => {
+describe.each(STORE_KINDS)('an alert storm (%s)', (kind) => {
   let test: TestStore;
   let receiver: Receiver;
   let target: Target;
   let node: RunningNode | undefined;
 
   beforeEach(async () => {
-    test = await createTestStore('sqlite');
+    test = await createTestStore(kind);
     receiver = await Receiver.start();
     target = await Target.start();
   });

@@ -61,6 +61,16 @@ async function freshPostgres(): Promise<{ options: StoreOptions; where: string; 
   };
 }
 
+/**
+ * The `store:` line of a stack file that points at a test store, so that a node, a CLI process and the
+ * test all open the same one.
+ */
+export function storeYaml(options: StoreOptions): string {
+  return options.url
+    ? `store: { url: "${options.url}" }`
+    : `store: { sqlite: { path: "${options.sqlitePath}" } }`;
+}
+
 /** Runs one statement as the test server's superuser (create or drop a database or a role). */
 export async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_PG_URL });
