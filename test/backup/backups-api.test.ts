@@ -6,11 +6,13 @@ import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { stackFrom } from '../helpers/stack.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { until } from '../helpers/wait.js';
 
 const PASSPHRASE = 'canary-api-passphrase-77c3';
 
-describe('backups through the API and /metrics on a serving node', () => {
+describe.each(STORE_KINDS)('backups through the API and /metrics on a serving node (%s store)', (kind) => {
+  let test: TestStore;
   let node: RunningNode;
   let base: string;
   let viewer: string;
@@ -20,6 +22,7 @@ describe('backups through the API and /metrics on a serving node', () => {
   const responses: string[] = [];
 
   beforeAll(async () => {
+    test = await createTestStore(kind);
     const stack = stackFrom(
       `version: 1
 stack: backups-api
@@ -45,7 +48,7 @@ backups:
     );
     db.close();
     node = await startNode({
-      store: { sqlitePath: path.join(stack.dir, '.dayshift', 'state.db') },
+      store: test.options,
       listen: '127.0.0.1:0',
       logger: silentLogger(),
       stack: { config: stack.config, configPath: stack.configPath },
@@ -59,6 +62,7 @@ backups:
   });
   afterAll(async () => {
     await node?.stop('test over');
+    await test?.destroy();
   });
 
   const call = async (method: string, url: string, token: string, body?: unknown) => {
