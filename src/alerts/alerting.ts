@@ -11,6 +11,7 @@ import { BackupAlertSource } from './backup-source.js';
 import { CheckAlertSource } from './check-source.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
+import { Outbox } from './outbox.js';
 import { RuleAlertSource } from './rule-source.js';
 import { Silences } from './silences.js';
 import type { AlertSource } from './types.js';
@@ -24,6 +25,8 @@ export interface AlertingOptions {
   /** When given, a check's state change triggers an alert pass at once instead of at the next tick. */
   monitor?: Monitor;
   tickMs?: number;
+  /** The node's outbox, which its delivery jobs report to; a new one when omitted. */
+  outbox?: Outbox;
 }
 
 /** Alerting on one node: its sources, the engine, silences and maintenance, as the API and CLI use them. */
@@ -31,6 +34,8 @@ export class Alerting {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
   readonly engine: AlertEngine;
+  /** Where notifications wait for their delivery; its `idle` says it is drained. */
+  readonly outbox: Outbox;
   readonly silences: Silences;
   readonly calendar: MaintenanceCalendar;
   readonly #monitor: Monitor | undefined;
@@ -46,6 +51,7 @@ export class Alerting {
   constructor(options: AlertingOptions) {
     this.db = options.db;
     this.clock = options.clock;
+    this.outbox = options.outbox ?? new Outbox(options.db);
     this.silences = new Silences(options.db);
     this.calendar = new MaintenanceCalendar(options.config, options.db);
     const sources: AlertSource[] = [

@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { applyStep, openAlert, openAlerts, toAlert } from './alert-store.js';
 import { notifiedAlert } from './notified.js';
-import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery } from './outbox.js';
+import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery, type Outbox } from './outbox.js';
 import { routeTo, severityOr } from './routing.js';
 import type { NotificationEvent } from './types.js';
 
@@ -23,6 +23,8 @@ export interface DeliveryContext {
   config: StackConfig;
   baseDir: string;
   clock: Clock;
+  /** The node's outbox, told of each delivery so it can say when it is drained. */
+  outbox: Outbox;
 }
 
 /**
@@ -42,11 +44,13 @@ export function deliveryJobKind(context: DeliveryContext | undefined): JobKind<D
           'this node was started without a stack file, so it has no notifiers to deliver to',
           { hint: 'start dayshift serve with the stack file (--config or $DAYSHIFT_CONFIG)' },
         );
-      return deliver(context, job.payload.notifier, {
-        signal,
-        logger,
-        finalAttempt: job.attempts >= job.maxAttempts,
-      });
+      return context.outbox.delivering(() =>
+        deliver(context, job.payload.notifier, {
+          signal,
+          logger,
+          finalAttempt: job.attempts >= job.maxAttempts,
+        }),
+      );
     },
   };
 }

@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
+import { DayshiftError } from '../errors.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
@@ -27,33 +29,58 @@ export interface AlertEngineOptions {
 
 /** What one pass did, for tests and logs. */
 export interface PassOutcome {
+  /** When the pass read the alerts and their sources (the engine's clock). */
+  at: number;
   steps: Record<string, number>;
   deliveriesScheduled: number;
+}
+
+/** True when a pass found nothing to change and queued no delivery: everything due was already done. */
+export function quietPass(outcome: PassOutcome): boolean {
+  return Object.keys(outcome.steps).length === 0 && outcome.deliveriesScheduled === 0;
+}
+
+/**
+ * The engine's events: `idle` after a pass of its loop ends with no other pass asked for meanwhile,
+ * with its outcome and its number among the loop's passes.
+ */
+export interface AlertEngineEvents {
+  idle: [outcome: PassOutcome, pass: number];
 }
 
 /**
  * Keeps the open alerts equal to what the sources say, one pass at a time: opens, fires, reminds,
  * resolves, and puts notifications in the outbox, then schedules their deliveries. Any number of nodes
  * may run passes at once: each change is a conditional update, so it happens and notifies once.
+ *
+ * It emits `idle` (with the pass's outcome) each time a pass of its loop ends with no other pass asked
+ * for meanwhile: everything due when that pass began has been reconciled and nothing is in flight. A
+ * failed pass is not idle; the next tick retries it. Nothing is emitted while nobody listens.
  */
-export class AlertEngine {
+export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   readonly #o: AlertEngineOptions;
   readonly #tickMs: number;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<PassOutcome | undefined> | undefined;
+  #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
+  /** Passes of the loop begun so far; whenIdle waits for one begun after it was called. */
+  #begun = 0;
 
   constructor(options: AlertEngineOptions) {
+    super();
     this.#o = options;
     this.#tickMs = options.tickMs ?? 500;
   }
 
   start(): void {
+    this.#stopped = false;
     this.#timer = setInterval(() => this.poke(), this.#tickMs);
     this.#timer.unref?.();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#again = false;
@@ -62,22 +89,53 @@ export class AlertEngine {
 
   /** Runs a pass now, or right after the one under way. */
   poke(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
+    const begun = ++this.#begun;
     this.#running = this.pass()
-      .catch((error: unknown) => {
-        this.#o.logger.error({ err: error }, 'alert pass failed; the next one retries');
-        return undefined;
-      })
+      .then(
+        (outcome) => {
+          // Another pass was asked for while this one ran: the engine is not idle until that one ends.
+          if (!this.#again && this.listenerCount('idle') > 0) this.emit('idle', outcome, begun);
+        },
+        (error: unknown) => {
+          this.#o.logger.error({ err: error }, 'alert pass failed; the next one retries');
+        },
+      )
       .finally(() => {
         this.#running = undefined;
-        if (this.#again && this.#timer) {
+        if (this.#again) {
           this.#again = false;
           this.poke();
         }
       });
+  }
+
+  /**
+   * Settles with the outcome of the first pass begun after this call that ends idle: everything due
+   * now has then been reconciled. It asks for that pass at once rather than waiting for a tick; on a
+   * stopped engine it fails.
+   */
+  whenIdle(): Promise<PassOutcome> {
+    if (this.#stopped)
+      return Promise.reject(
+        new DayshiftError('INTERNAL', 'the alert engine is stopped, so it will not be idle again', {
+          hint: 'wait for idle before stopping the node',
+        }),
+      );
+    const after = this.#begun;
+    return new Promise((resolve) => {
+      const listener = (outcome: PassOutcome, pass: number) => {
+        if (pass <= after) return;
+        this.off('idle', listener);
+        resolve(outcome);
+      };
+      this.on('idle', listener);
+      this.poke();
+    });
   }
 
   /** One reconciliation of every source's alerts. */
@@ -128,7 +186,7 @@ export class AlertEngine {
       }
     }
     const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, this.#o.config, now);
-    return { steps, deliveriesScheduled };
+    return { at: now, steps, deliveriesScheduled };
   }
 }
 

@@ -23,9 +23,12 @@ export const alertsFeature: FeatureDefinition<Alerting> = {
       monitor: context.use(monitorFeature),
       tickMs: settings.alertTickMs,
     });
+    const { outbox } = alerting;
     return {
       api: alerting,
-      jobKinds: [deliveryJobKind({ db: store.db, config: stack.config, baseDir: stack.baseDir, clock })],
+      jobKinds: [
+        deliveryJobKind({ db: store.db, config: stack.config, baseDir: stack.baseDir, clock, outbox }),
+      ],
       routes: (app) => alertRoutes(app, { alerting }),
       start: () => alerting.start(),
       stop: () => alerting.stop(),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -11,6 +12,70 @@ export const MAX_PER_DELIVERY = 1_000;
 
 export interface DeliveryPayload {
   notifier: string;
+}
+
+/** Notifications not yet settled, on every node: waiting for a delivery, or in one being sent. */
+export async function outboxBacklog(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'claimed'])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The outbox's events: `idle` when a delivery this node ran left nothing to send. */
+export interface OutboxEvents {
+  idle: [];
+}
+
+/**
+ * One node's view of the outbox, for knowing when it is drained. Each delivery job runs inside
+ * `delivering`; when the last one in flight here ends and no notification is left pending or claimed
+ * (on any node), it emits `idle`. The backlog is counted only while someone listens, so a node that
+ * nobody watches pays nothing. A delivery another node ran does not emit here.
+ */
+export class Outbox extends EventEmitter<OutboxEvents> {
+  readonly #db: Kysely<Database>;
+  #inFlight = 0;
+
+  constructor(db: Kysely<Database>) {
+    super();
+    this.#db = db;
+  }
+
+  /** Runs one delivery job's work, counting it as in flight until it ends, however it ends. */
+  async delivering<T>(work: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0 && this.listenerCount('idle') > 0)
+        // A store that cannot answer now says nothing; the next delivery asks again.
+        void this.isIdle().then(
+          (idle) => idle && this.emit('idle'),
+          () => {},
+        );
+    }
+  }
+
+  /** True when nothing is being delivered here and no notification waits or is being sent anywhere. */
+  async isIdle(): Promise<boolean> {
+    return this.#inFlight === 0 && (await outboxBacklog(this.#db)) === 0;
+  }
+
+  /** Settles once the outbox is idle: at once when it is, else at the delivery that drains it. */
+  async whenIdle(): Promise<void> {
+    let drain = () => {};
+    // Listening before asking, so a delivery that drains it meanwhile is not missed.
+    const drained = new Promise<void>((resolve) => {
+      drain = resolve;
+      this.once('idle', drain);
+    });
+    if (await this.isIdle()) this.off('idle', drain);
+    else await drained;
+  }
 }
 
 /**

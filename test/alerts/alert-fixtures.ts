@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import { Alerting } from '../../src/alerts/alerting.js';
+import { quietPass } from '../../src/alerts/engine.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/index.js';
 import type { Database } from '../../src/store/schema.js';
 import type { Clock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
+import { within } from '../helpers/wait.js';
 
 /** A stack with a few checks, two notifiers and the alerting settings the lifecycle tests need. */
 export const ALERT_STACK = `
@@ -100,4 +102,21 @@ export async function notificationsOf(db: Kysely<Database>, alertId?: number) {
   let query = db.selectFrom('notifications').selectAll().orderBy('id');
   if (alertId !== undefined) query = query.where('alert_id', '=', alertId);
   return query.execute();
+}
+
+/**
+ * Waits until a node's alerting has nothing left to do: its outbox is drained, then an engine pass
+ * begun after that changed nothing and queued nothing, and the outbox is still drained. Whatever has
+ * not been sent by then will not be, until something new happens (a check changes state, a reminder
+ * falls due): this is what a test awaits before asserting that nothing more was sent.
+ */
+export async function alertingSettled(alerting: Alerting | undefined, timeoutMs = 30_000): Promise<void> {
+  if (!alerting) throw new Error('this node runs no alerting: it was started without a stack file');
+  const deadline = performance.now() + timeoutMs;
+  const left = () => Math.max(1, deadline - performance.now());
+  for (;;) {
+    await within(alerting.outbox.whenIdle(), 'the outbox to drain', left());
+    const pass = await within(alerting.engine.whenIdle(), 'an idle alert pass', left());
+    if (quietPass(pass) && (await alerting.outbox.isIdle())) return;
+  }
 }

@@ -7,8 +7,9 @@ import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/main.ts');
@@ -16,7 +17,8 @@ const CLI = path.resolve('src/cli/main.ts');
 /** A maintenance window twelve hours away: never open while the tests run, always within `status`'s day. */
 const WINDOW_HOUR = (new Date().getUTCHours() + 12) % 24;
 
-describe('alerts, silences and maintenance through the API and the CLI', () => {
+describe.each(STORE_KINDS)('alerts, silences and maintenance through the API and the CLI (%s)', (kind) => {
+  let test: TestStore;
   let node: RunningNode;
   let target: Target;
   let receiver: Receiver;
@@ -28,9 +30,11 @@ describe('alerts, silences and maintenance through the API and the CLI', () => {
   beforeAll(async () => {
     receiver = await Receiver.start();
     target = await Target.start();
+    test = await createTestStore(kind);
     const stack = stackFrom(
       `
 version: 1
+${storeYaml(test.options)}
 services:
   api:
     checks:
@@ -44,7 +48,7 @@ notifiers:
     );
     configPath = stack.configPath;
     node = await startNode({
-      store: { sqlitePath: path.join(stack.dir, '.dayshift', 'state.db') },
+      store: test.options,
       listen: '127.0.0.1:0',
       logger: silentLogger(),
       stack: { config: stack.config, configPath },
@@ -63,6 +67,7 @@ notifiers:
     await node.stop('test over');
     await target.down();
     await receiver.close();
+    await test.destroy();
   });
 
   const call = async (method: string, url: string, token: string, body?: unknown) => {
@@ -75,7 +80,11 @@ notifiers:
   };
   const cli = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', CLI, '--config', configPath, ...args], {
-      env: { ...process.env, USER: 'dave', HOOK_URL: receiver.url },
+      env: {
+        ...process.env,
+        USER: 'dave',
+        HOOK_URL: receiver.url,
+      },
     });
 
   it('lists firing alerts and shows one with its timeline and notifications', async () => {

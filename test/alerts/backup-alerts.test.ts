@@ -11,24 +11,26 @@ import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 
 const MIN = 60_000;
 
 /**
  * A files backup with an RPO of one hour, a drill that needs `ready.txt`, and the alerts its runs raise,
- * through the real backup service, the real local repository and the alert engine on SQLite.
+ * through the real backup service, the real local repository and the alert engine, on both stores.
  */
-describe('alerts from backups: missed backups, failed drills, failed verifies', () => {
-  let testStore: TestStore;
-  let store: Store;
-  let backups: Backups;
-  let alerting: Alerting;
-  let dir: string;
-  const clock = new ManualClock(Date.now());
+describe.each(STORE_KINDS)(
+  'alerts from backups: missed backups, failed drills, failed verifies (%s)',
+  (kind) => {
+    let testStore: TestStore;
+    let store: Store;
+    let backups: Backups;
+    let alerting: Alerting;
+    let dir: string;
+    const clock = new ManualClock(Date.now());
 
-  beforeAll(async () => {
-    const stack = stackFrom(`version: 1
+    beforeAll(async () => {
+      const stack = stackFrom(`version: 1
 stack: backup-alerts
 alerting: { evaluate_every: 10s, repeat: 0s }
 notifiers:
@@ -53,104 +55,105 @@ backups:
     source: { files: { paths: [ uploads ] } }
     repository: here
 `);
-    dir = stack.dir;
-    mkdirSync(path.join(dir, 'uploads'));
-    writeFileSync(path.join(dir, 'uploads', 'one.txt'), 'one');
-    testStore = await createTestStore('sqlite');
-    store = await testStore.open();
-    backups = openBackups(stack.config, stack.configPath, store.db, { clock });
-    alerting = new Alerting({
-      db: store.db,
-      config: stack.config,
-      queue: new JobQueue(store, { clock }),
-      clock,
-      logger: silentLogger(),
+      dir = stack.dir;
+      mkdirSync(path.join(dir, 'uploads'));
+      writeFileSync(path.join(dir, 'uploads', 'one.txt'), 'one');
+      testStore = await createTestStore(kind);
+      store = await testStore.open();
+      backups = openBackups(stack.config, stack.configPath, store.db, { clock });
+      alerting = new Alerting({
+        db: store.db,
+        config: stack.config,
+        queue: new JobQueue(store, { clock }),
+        clock,
+        logger: silentLogger(),
+      });
     });
-  });
 
-  afterAll(async () => {
-    await testStore?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await testStore?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  /** One alert pass after the source's evaluation interval has passed. */
-  const pass = async () => {
-    clock.advance(10_000);
-    return (await alerting.engine.pass()).steps;
-  };
-  const open = async () =>
-    (await listAlerts(store.db, { states: ['pending', 'firing'] })).map((a) => ({
-      key: a.key,
-      source: a.source,
-      severity: a.severity,
-      notify: a.notify,
-      summary: a.summary,
-    }));
+    /** One alert pass after the source's evaluation interval has passed. */
+    const pass = async () => {
+      clock.advance(10_000);
+      return (await alerting.engine.pass()).steps;
+    };
+    const open = async () =>
+      (await listAlerts(store.db, { states: ['pending', 'firing'] })).map((a) => ({
+        key: a.key,
+        source: a.source,
+        severity: a.severity,
+        notify: a.notify,
+        summary: a.summary,
+      }));
 
-  it('a failed drill raises an alert naming the failed assertion; a passing drill resolves it', async () => {
-    expect(await pass()).toEqual({});
-    const { snapshot } = await backups.run('uploads', { trigger: 'test' });
-    // Snapshots are stamped by the same clock as runs, so RPO and missed backups agree with them.
-    expect(Date.parse(snapshot.createdAt)).toBe(clock.now());
-    const failed = await runDrill(backups, 'uploads', { trigger: 'test' });
-    expect(failed.ok).toBe(false);
-    expect(await pass()).toEqual({ open: 1 });
-    const [alert] = await open();
-    expect(alert?.key).toBe('backup:uploads:drill');
-    expect(alert?.source).toBe('backup');
-    expect(alert?.summary).toContain(
-      'the restore drill of uploads failed: exists: uploads/ready.txt: uploads/ready.txt is not in the restored files',
-    );
+    it('a failed drill raises an alert naming the failed assertion; a passing drill resolves it', async () => {
+      expect(await pass()).toEqual({});
+      const { snapshot } = await backups.run('uploads', { trigger: 'test' });
+      // Snapshots are stamped by the same clock as runs, so RPO and missed backups agree with them.
+      expect(Date.parse(snapshot.createdAt)).toBe(clock.now());
+      const failed = await runDrill(backups, 'uploads', { trigger: 'test' });
+      expect(failed.ok).toBe(false);
+      expect(await pass()).toEqual({ open: 1 });
+      const [alert] = await open();
+      expect(alert?.key).toBe('backup:uploads:drill');
+      expect(alert?.source).toBe('backup');
+      expect(alert?.summary).toContain(
+        'the restore drill of uploads failed: exists: uploads/ready.txt: uploads/ready.txt is not in the restored files',
+      );
 
-    writeFileSync(path.join(dir, 'uploads', 'ready.txt'), 'ready');
-    await backups.run('uploads', { trigger: 'test' });
-    expect((await runDrill(backups, 'uploads', { trigger: 'test' })).failures).toEqual([]);
-    expect(await pass()).toEqual({ resolve: 1 });
-  });
+      writeFileSync(path.join(dir, 'uploads', 'ready.txt'), 'ready');
+      await backups.run('uploads', { trigger: 'test' });
+      expect((await runDrill(backups, 'uploads', { trigger: 'test' })).failures).toEqual([]);
+      expect(await pass()).toEqual({ resolve: 1 });
+    });
 
-  it('a verify that finds a changed byte raises an alert naming the damaged file', async () => {
-    const [newest] = await backups.list('uploads');
-    const data = path.join(dir, 'vault', 'uploads', newest?.id ?? '', 'data', '0');
-    const bytes = readFileSync(data);
-    bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
-    writeFileSync(data, bytes);
-    expect((await backups.verify('uploads', { trigger: 'test', snapshot: newest?.id })).ok).toBe(false);
-    expect(await pass()).toEqual({ open: 1 });
-    const [alert] = await open();
-    expect(alert?.key).toBe('backup:uploads:verify');
-    expect(alert?.summary).toContain(data);
-  });
+    it('a verify that finds a changed byte raises an alert naming the damaged file', async () => {
+      const [newest] = await backups.list('uploads');
+      const data = path.join(dir, 'vault', 'uploads', newest?.id ?? '', 'data', '0');
+      const bytes = readFileSync(data);
+      bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 0xff;
+      writeFileSync(data, bytes);
+      expect((await backups.verify('uploads', { trigger: 'test', snapshot: newest?.id })).ok).toBe(false);
+      expect(await pass()).toEqual({ open: 1 });
+      const [alert] = await open();
+      expect(alert?.key).toBe('backup:uploads:verify');
+      expect(alert?.summary).toContain(data);
+    });
 
-  it('no good snapshot within the RPO is a missed backup, which a successful backup resolves', async () => {
-    clock.advance(59 * MIN);
-    expect(await pass()).toEqual({});
-    clock.advance(2 * MIN);
-    expect(await pass()).toEqual({ open: 2 });
-    const missed = (await open()).filter((a) => a.source === 'missed');
-    expect(missed).toEqual([
-      {
-        key: 'backup:nightly:missed',
-        source: 'missed',
-        severity: 'high',
-        notify: ['ops'],
-        summary: 'nightly has no successful backup, and its RPO is 1h',
-      },
-      {
-        key: 'backup:uploads:missed',
-        source: 'missed',
-        severity: 'critical',
-        notify: ['ops', 'oncall'],
-        summary: expect.stringMatching(
-          /^the newest good snapshot of uploads is 1h1m\d*s? old; its RPO is 1h$/,
-        ),
-      },
-    ]);
-    // `quiet` has no rpo: it is never missed.
-    await backups.run('nightly', { trigger: 'test' });
-    expect(await pass()).toEqual({ resolve: 1 });
-    expect((await open()).map((a) => a.key).sort()).toEqual([
-      'backup:uploads:missed',
-      'backup:uploads:verify',
-    ]);
-  });
-});
+    it('no good snapshot within the RPO is a missed backup, which a successful backup resolves', async () => {
+      clock.advance(59 * MIN);
+      expect(await pass()).toEqual({});
+      clock.advance(2 * MIN);
+      expect(await pass()).toEqual({ open: 2 });
+      const missed = (await open()).filter((a) => a.source === 'missed');
+      expect(missed).toEqual([
+        {
+          key: 'backup:nightly:missed',
+          source: 'missed',
+          severity: 'high',
+          notify: ['ops'],
+          summary: 'nightly has no successful backup, and its RPO is 1h',
+        },
+        {
+          key: 'backup:uploads:missed',
+          source: 'missed',
+          severity: 'critical',
+          notify: ['ops', 'oncall'],
+          summary: expect.stringMatching(
+            /^the newest good snapshot of uploads is 1h1m\d*s? old; its RPO is 1h$/,
+          ),
+        },
+      ]);
+      // `quiet` has no rpo: it is never missed.
+      await backups.run('nightly', { trigger: 'test' });
+      expect(await pass()).toEqual({ resolve: 1 });
+      expect((await open()).map((a) => a.key).sort()).toEqual([
+        'backup:uploads:missed',
+        'backup:uploads:verify',
+      ]);
+    });
+  },
+);

@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertsFeature } from '../../src/alerts/feature.js';
 import { alertDetail, listAlerts } from '../../src/alerts/queries.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { Receiver, signatureOf, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
+import { until } from '../helpers/wait.js';
+import { alertingSettled } from './alert-fixtures.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
 
@@ -29,134 +32,137 @@ notifiers:
 `;
 }
 
-describe('notification delivery through a running node (SQLite, real webhook receiver)', () => {
-  let test: TestStore;
-  let receiver: Receiver;
-  let pager: Receiver;
-  let target: Target;
-  let node: RunningNode | undefined;
+describe.each(STORE_KINDS)(
+  'notification delivery through a running node (%s, real webhook receiver)',
+  (kind) => {
+    let test: TestStore;
+    let receiver: Receiver;
+    let pager: Receiver;
+    let target: Target;
+    let node: RunningNode | undefined;
 
-  beforeEach(async () => {
-    test = await createTestStore('sqlite');
-    receiver = await Receiver.start();
-    pager = await Receiver.start();
-    target = await Target.start();
-  });
-  afterEach(async () => {
-    await node?.stop('test over');
-    node = undefined;
-    await receiver.close();
-    await pager.close();
-    await target.down();
-    await test.destroy();
-  });
-
-  async function start(overrides: { notify?: string } = {}) {
-    let yaml = stackYaml(target, receiver, pager);
-    if (overrides.notify)
-      yaml = yaml.replace('severity: high', `severity: high\n        notify: [${overrides.notify}]`);
-    const { config, configPath } = stackFrom(yaml, { HOOK_SECRET: SECRET });
-    node = await startNode({
-      store: test.options,
-      listen: '127.0.0.1:0',
-      logger: silentLogger(),
-      schedulerTickMs: 200,
-      stack: { config, configPath },
+    beforeEach(async () => {
+      test = await createTestStore(kind);
+      receiver = await Receiver.start();
+      pager = await Receiver.start();
+      target = await Target.start();
     });
-    // Healthy first, so the failure below is a transition.
-    await until(
-      async () =>
-        (await node?.store.db.selectFrom('check_states').select('state').executeTakeFirst())?.state ===
-          'healthy' || undefined,
-      'the check to be healthy',
-    );
-    return node;
-  }
+    afterEach(async () => {
+      await node?.stop('test over');
+      node = undefined;
+      await receiver.close();
+      await pager.close();
+      await target.down();
+      await test.destroy();
+    });
 
-  it('a check going down reaches the webhook once, signed; going up sends the resolve once', async () => {
-    const running = await start();
-    await target.down();
-    await until(() => (receiver.json('/ops').length >= 1 ? true : undefined), 'the firing notification');
-    await target.up();
-    await until(() => (receiver.json('/ops').length >= 2 ? true : undefined), 'the resolved notification');
-    // Quiet afterwards: nothing else is sent for this transition pair.
-    await new Promise((r) => setTimeout(r, 1_500));
-
-    const ops = receiver.received.filter((r) => r.path === '/ops');
-    expect(ops).toHaveLength(2);
-    const bodies = ops.map((r) => JSON.parse(r.body) as WebhookBody);
-    expect(bodies.map((b) => b.alerts.map((a) => [a.key, a.event]))).toEqual([
-      [['check:api.health', 'firing']],
-      [['check:api.health', 'resolved']],
-    ]);
-    for (const r of ops) {
-      const timestamp = String(r.headers['x-dayshift-timestamp']);
-      expect(r.headers['x-dayshift-signature']).toBe(signatureOf(SECRET, timestamp, r.body));
-      expect(r.headers['x-dayshift-delivery']).toBe((JSON.parse(r.body) as WebhookBody).deliveryId);
-      expect(r.body).not.toContain(SECRET);
+    async function start(overrides: { notify?: string } = {}) {
+      let yaml = stackYaml(target, receiver, pager);
+      if (overrides.notify)
+        yaml = yaml.replace('severity: high', `severity: high\n        notify: [${overrides.notify}]`);
+      const { config, configPath } = stackFrom(yaml, { HOOK_SECRET: SECRET });
+      node = await startNode({
+        store: test.options,
+        listen: '127.0.0.1:0',
+        logger: silentLogger(),
+        schedulerTickMs: 200,
+        stack: { config, configPath },
+      });
+      // Healthy first, so the failure below is a transition.
+      await until(
+        async () =>
+          (await node?.store.db.selectFrom('check_states').select('state').executeTakeFirst())?.state ===
+            'healthy' || undefined,
+        'the check to be healthy',
+      );
+      return node;
     }
-    expect(new Set(bodies.map((b) => b.deliveryId)).size).toBe(2);
 
-    const [alert] = await listAlerts(running.store.db);
-    const detail = await alertDetail(running.store.db, alert?.id as number);
-    expect(
-      detail?.notifications
-        .filter((n) => n.notifier === 'ops')
-        .map((n) => [n.event, n.status, n.delivery?.status]),
-    ).toEqual([
-      ['firing', 'sent', 'sent'],
-      ['resolved', 'sent', 'sent'],
-    ]);
-    expect(detail?.notifications[0]?.delivery?.receiptStatus).toBe(200);
-  });
+    it('a check going down reaches the webhook once, signed; going up sends the resolve once', async () => {
+      const running = await start();
+      await target.down();
+      await until(() => (receiver.json('/ops').length >= 1 ? true : undefined), 'the firing notification');
+      await target.up();
+      await until(() => (receiver.json('/ops').length >= 2 ? true : undefined), 'the resolved notification');
+      // Quiet afterwards: nothing else is sent for this transition pair.
+      await alertingSettled(running.use(alertsFeature));
 
-  it('while the receiver is down the delivery is retried, and it arrives once the receiver is back', async () => {
-    const running = await start({ notify: 'ops' });
-    await receiver.down();
-    await target.down();
-    const failing = await until(
-      async () =>
-        (await running.store.db
-          .selectFrom('deliveries')
-          .selectAll()
-          .where('last_error', 'is not', null)
-          .executeTakeFirst()) ?? undefined,
-      'a failed delivery attempt',
-    );
-    expect(failing.status).toBe('sending');
-    await receiver.up();
-    await until(
-      () => (receiver.json('/ops').length >= 1 ? true : undefined),
-      'the delivery after the outage',
-      30_000,
-    );
-    await new Promise((r) => setTimeout(r, 1_000));
-    const bodies = receiver.json<WebhookBody>('/ops');
-    expect(bodies).toHaveLength(1);
-    expect(bodies[0]?.alerts.map((a) => a.event)).toEqual(['firing']);
-    const delivery = await running.store.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('id', '=', failing.id)
-      .executeTakeFirstOrThrow();
-    expect(delivery.status).toBe('sent');
-    expect(delivery.attempts).toBeGreaterThanOrEqual(2);
-  });
+      const ops = receiver.received.filter((r) => r.path === '/ops');
+      expect(ops).toHaveLength(2);
+      const bodies = ops.map((r) => JSON.parse(r.body) as WebhookBody);
+      expect(bodies.map((b) => b.alerts.map((a) => [a.key, a.event]))).toEqual([
+        [['check:api.health', 'firing']],
+        [['check:api.health', 'resolved']],
+      ]);
+      for (const r of ops) {
+        const timestamp = String(r.headers['x-dayshift-timestamp']);
+        expect(r.headers['x-dayshift-signature']).toBe(signatureOf(SECRET, timestamp, r.body));
+        expect(r.headers['x-dayshift-delivery']).toBe((JSON.parse(r.body) as WebhookBody).deliveryId);
+        expect(r.body).not.toContain(SECRET);
+      }
+      expect(new Set(bodies.map((b) => b.deliveryId)).size).toBe(2);
 
-  it('a delivery refused for good raises an alert on the fallback notifier', async () => {
-    const running = await start({ notify: 'ops' });
-    receiver.status = 400;
-    await target.down();
-    await until(() => (pager.json('/pager').length >= 1 ? true : undefined), 'the fallback notification');
-    const [fallback] = pager.json<WebhookBody>('/pager');
-    expect(fallback?.alerts[0]).toMatchObject({ key: 'delivery:ops', event: 'firing' });
-    const failed = await running.store.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('notifier', '=', 'ops')
-      .execute();
-    expect(failed.map((d) => d.status)).toEqual(['failed']);
-    expect(failed[0]?.last_error).toMatch(/400/);
-    expect(failed[0]?.last_error).not.toContain(SECRET);
-  });
-});
+      const [alert] = await listAlerts(running.store.db);
+      const detail = await alertDetail(running.store.db, alert?.id as number);
+      expect(
+        detail?.notifications
+          .filter((n) => n.notifier === 'ops')
+          .map((n) => [n.event, n.status, n.delivery?.status]),
+      ).toEqual([
+        ['firing', 'sent', 'sent'],
+        ['resolved', 'sent', 'sent'],
+      ]);
+      expect(detail?.notifications[0]?.delivery?.receiptStatus).toBe(200);
+    });
+
+    it('while the receiver is down the delivery is retried, and it arrives once the receiver is back', async () => {
+      const running = await start({ notify: 'ops' });
+      await receiver.down();
+      await target.down();
+      const failing = await until(
+        async () =>
+          (await running.store.db
+            .selectFrom('deliveries')
+            .selectAll()
+            .where('last_error', 'is not', null)
+            .executeTakeFirst()) ?? undefined,
+        'a failed delivery attempt',
+      );
+      expect(failing.status).toBe('sending');
+      await receiver.up();
+      await until(
+        () => (receiver.json('/ops').length >= 1 ? true : undefined),
+        'the delivery after the outage',
+        30_000,
+      );
+      await alertingSettled(running.use(alertsFeature));
+      const bodies = receiver.json<WebhookBody>('/ops');
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]?.alerts.map((a) => a.event)).toEqual(['firing']);
+      const delivery = await running.store.db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('id', '=', failing.id)
+        .executeTakeFirstOrThrow();
+      expect(delivery.status).toBe('sent');
+      expect(delivery.attempts).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a delivery refused for good raises an alert on the fallback notifier', async () => {
+      const running = await start({ notify: 'ops' });
+      receiver.status = 400;
+      await target.down();
+      await until(() => (pager.json('/pager').length >= 1 ? true : undefined), 'the fallback notification');
+      const [fallback] = pager.json<WebhookBody>('/pager');
+      expect(fallback?.alerts[0]).toMatchObject({ key: 'delivery:ops', event: 'firing' });
+      const failed = await running.store.db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('notifier', '=', 'ops')
+        .execute();
+      expect(failed.map((d) => d.status)).toEqual(['failed']);
+      expect(failed[0]?.last_error).toMatch(/400/);
+      expect(failed[0]?.last_error).not.toContain(SECRET);
+    });
+  },
+);

@@ -3,19 +3,19 @@ import { alertDetail, listAlerts } from '../../src/alerts/queries.js';
 import { parseMatcher } from '../../src/alerts/silences.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { alertingFor, notificationsOf, setState } from './alert-fixtures.js';
 
 const MIN = 60_000;
 
-describe('alert lifecycle from check states (SQLite)', () => {
+describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
   let test: TestStore;
   let store: Store;
   // 10:00 UTC: outside the nightly 02:00 maintenance window of the db service.
   const clock = new ManualClock(Date.UTC(2026, 10, 20, 10, 0));
 
   beforeEach(async () => {
-    test = await createTestStore('sqlite');
+    test = await createTestStore(kind);
     store = await test.open();
   });
   afterEach(async () => {
@@ -225,7 +225,7 @@ describe('alert lifecycle from check states (SQLite)', () => {
   });
 });
 
-describe('rule alerts through the engine (SQLite)', () => {
+describe.each(STORE_KINDS)('rule alerts through the engine (%s)', (kind) => {
   let test: TestStore;
   let store: Store;
   const clock = new ManualClock(Date.UTC(2026, 10, 20, 10, 0));
@@ -243,7 +243,7 @@ notifiers:
 `;
 
   beforeEach(async () => {
-    test = await createTestStore('sqlite');
+    test = await createTestStore(kind);
     store = await test.open();
   });
   afterEach(async () => {

@@ -16,7 +16,8 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import type { Job } from '../../src/jobs/types.js';
 import { startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 type Point = 'backup:before-commit' | 'backup:after-commit' | 'backup:after-record';
 
@@ -25,9 +26,12 @@ const REPOSITORIES = {
   restic: '{ restic: { repository: restic-repo, password: canary-crash-restic-0d4e } }',
 };
 
-describe.each(Object.keys(REPOSITORIES) as Array<keyof typeof REPOSITORIES>)(
-  'a node SIGKILLed around the commit of a files backup into a %s repository',
-  (repository) => {
+const RUNS = (Object.keys(REPOSITORIES) as Array<keyof typeof REPOSITORIES>).flatMap((repository) =>
+  STORE_KINDS.map((kind) => ({ repository, kind })),
+);
+
+for (const { repository, kind } of RUNS)
+  describe(`a node SIGKILLed around the commit of a files backup into a ${repository} repository (${kind} store)`, () => {
     const children: ChildProcess[] = [];
     const cleanups: Array<() => Promise<void>> = [];
 
@@ -53,7 +57,7 @@ backups:
       mkdirSync(path.join(stack.dir, 'media'));
       writeFileSync(path.join(stack.dir, 'media', 'a.bin'), randomBytes(512 * 1024));
       writeFileSync(path.join(stack.dir, 'media', 'b.txt'), 'bravo');
-      const test: TestStore = await createTestStore('sqlite');
+      const test: TestStore = await createTestStore(kind);
       cleanups.push(async () => {
         await test.destroy();
         rmSync(stack.dir, { recursive: true, force: true });
@@ -173,5 +177,4 @@ backups:
       expect(await backups.list('media')).toHaveLength(1);
       await expectAgreement(backups);
     }, 120_000);
-  },
-);
+  });

@@ -7,12 +7,13 @@ import { openBackups } from '../../src/backup/open.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 /** Random bytes do not compress, so the dump takes long enough to be killed in the middle of it. */
 const DATA_MB = 160;
 
-describe('a node killed with SIGKILL in the middle of a backup', () => {
+describe.each(STORE_KINDS)('a node killed with SIGKILL in the middle of a backup (%s store)', (kind) => {
   let test: TestStore | undefined;
   const children: ChildProcess[] = [];
   let dir = '';
@@ -37,7 +38,7 @@ backups:
     mkdirSync(path.join(dir, 'media'));
     for (let i = 0; i < DATA_MB / 16; i++)
       writeFileSync(path.join(dir, 'media', `part-${i}.bin`), randomBytes(16 * 1024 * 1024));
-    test = await createTestStore('sqlite');
+    test = await createTestStore(kind);
     const store = await test.open();
     const backups = openBackups(stack.config, stack.configPath, store.db);
     const queue = new JobQueue(store);

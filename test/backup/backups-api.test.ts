@@ -10,11 +10,13 @@ import { Runs } from '../../src/runs/runs.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { systemClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
-import { until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const PASSPHRASE = 'canary-api-passphrase-77c3';
 
-describe('backups through the API and /metrics on a serving node', () => {
+describe.each(STORE_KINDS)('backups through the API and /metrics on a serving node (%s store)', (kind) => {
+  let test: TestStore;
   let node: RunningNode;
   let base: string;
   let viewer: string;
@@ -24,6 +26,7 @@ describe('backups through the API and /metrics on a serving node', () => {
   const responses: string[] = [];
 
   beforeAll(async () => {
+    test = await createTestStore(kind);
     const stack = stackFrom(
       `version: 1
 stack: backups-api
@@ -49,7 +52,7 @@ backups:
     );
     db.close();
     node = await startNode({
-      store: { sqlitePath: path.join(stack.dir, '.dayshift', 'state.db') },
+      store: test.options,
       listen: '127.0.0.1:0',
       logger: silentLogger(),
       stack: { config: stack.config, configPath: stack.configPath },
@@ -63,6 +66,7 @@ backups:
   });
   afterAll(async () => {
     await node?.stop('test over');
+    await test?.destroy();
   });
 
   const call = async (method: string, url: string, token: string, body?: unknown) => {

@@ -26,7 +26,8 @@ import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
-import { until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { dayshift, pgSource, pgUrl } from './restore-fixture.js';
 
 const PASSWORD = 'confine-role-pw-5d21';
@@ -38,7 +39,8 @@ interface RestoreAnswer {
   error: { code: string; message: string; hint?: string };
 }
 
-describe('restore targets are confined (API, CLI, validate)', () => {
+describe.each(STORE_KINDS)('restore targets are confined (API, CLI, validate; %s store)', (kind) => {
+  let test: TestStore;
   let root: string;
   let dir: string;
   let allowed: string;
@@ -56,6 +58,7 @@ describe('restore targets are confined (API, CLI, validate)', () => {
 
   const stackYaml = (extra = '') => `version: 1
 stack: confinement
+${storeYaml(test.options)}
 restore: { allowed_paths: [ ../allowed ] }
 repositories:
   vault: { local: { path: vault } }
@@ -65,6 +68,7 @@ backups:
 ${extra}`;
 
   beforeAll(async () => {
+    test = await createTestStore(kind);
     root = mkdtempSync(path.join(tmpdir(), 'dayshift-confine-'));
     dir = path.join(root, 'stack');
     allowed = path.join(root, 'allowed');
@@ -81,7 +85,7 @@ ${extra}`;
     const configPath = path.join(dir, 'dayshift.yaml');
     const { config } = loadConfigOrThrow(configPath, { env });
     node = await startNode({
-      store: { sqlitePath: path.join(dir, '.dayshift', 'state.db') },
+      store: test.options,
       listen: '127.0.0.1:0',
       logger: silentLogger(),
       stack: { config, configPath },
@@ -106,6 +110,7 @@ ${extra}`;
   afterAll(async () => {
     await node?.stop('test over');
     await db?.drop();
+    await test?.destroy();
     rmSync(root, { recursive: true, force: true });
     rmSync(escaped, { recursive: true, force: true });
   });

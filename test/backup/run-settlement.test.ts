@@ -25,7 +25,8 @@ import type { RunSummary } from '../../src/runs/runs.js';
 import type { Store } from '../../src/store/index.js';
 import { startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, STORE_KINDS, type StoreKind, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type StoreKind, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const CLI = path.resolve('src/cli/main.ts');
 const KINDS = ['backup', 'drill', 'verify', 'restore'];
@@ -130,11 +131,12 @@ async function expectAgreement(f: Fixture): Promise<void> {
 
 /** Takes a snapshot, queues a job that a node killing itself at `point` claims, then lets another node recover it. */
 async function crashJob(
+  storeKind: StoreKind,
   kind: 'backup.drill' | 'backup.restore',
   point: 'drill:after-restore' | 'restore:after-write',
   maxAttempts: number,
 ): Promise<{ f: Fixture; job: Job }> {
-  const f = await fixture('sqlite');
+  const f = await fixture(storeKind);
   const { snapshot } = await f.backups.run('media', { trigger: 'test' });
   const doomed = await startNodeProcess(f.configPath, f.test.options, {
     LEASE_MS: '1000',
@@ -170,8 +172,9 @@ async function crashJob(
   return { f, job };
 }
 
-describe('a drill job SIGKILLed after its restore', () => {
-  const crashDrill = (maxAttempts: number) => crashJob('backup.drill', 'drill:after-restore', maxAttempts);
+describe.each(STORE_KINDS)('a drill job SIGKILLed after its restore (%s store)', (storeKind) => {
+  const crashDrill = (maxAttempts: number) =>
+    crashJob(storeKind, 'backup.drill', 'drill:after-restore', maxAttempts);
 
   it('on its last attempt: the job fails and its run is closed as interrupted, not left running', async () => {
     const { f, job } = await crashDrill(1);
@@ -198,18 +201,23 @@ describe('a drill job SIGKILLed after its restore', () => {
   }, 120_000);
 });
 
-describe('a restore job SIGKILLed after writing its target, on its last attempt', () => {
-  it('fails, and its run is closed as interrupted, saying the target may be partly written', async () => {
-    const { f, job } = await crashJob('backup.restore', 'restore:after-write', 1);
-    expect(job.status).toBe('failed');
-    const restores = await runsOf(f, ['restore']);
-    expect(restores.map((r) => r.status)).toEqual(['failed']);
-    expect(restores[0]?.summary).toEqual({
-      error: expect.stringMatching(/^interrupted: .*last attempt.*the restore target may be partly written/),
-    });
-    await expectAgreement(f);
-  }, 120_000);
-});
+describe.each(STORE_KINDS)(
+  'a restore job SIGKILLed after writing its target, on its last attempt (%s store)',
+  (storeKind) => {
+    it('fails, and its run is closed as interrupted, saying the target may be partly written', async () => {
+      const { f, job } = await crashJob(storeKind, 'backup.restore', 'restore:after-write', 1);
+      expect(job.status).toBe('failed');
+      const restores = await runsOf(f, ['restore']);
+      expect(restores.map((r) => r.status)).toEqual(['failed']);
+      expect(restores[0]?.summary).toEqual({
+        error: expect.stringMatching(
+          /^interrupted: .*last attempt.*the restore target may be partly written/,
+        ),
+      });
+      await expectAgreement(f);
+    }, 120_000);
+  },
+);
 
 describe.each(STORE_KINDS)('a dayshift backup CLI SIGKILLed in its terminal (%s store)', (kind) => {
   async function killedCli(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
 import { snapshotDump } from '../../src/backup/repositories/local/snapshot-run.js';
 import { dumpSqlite } from '../../src/backup/sources/sqlite.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Another process writes all the time: each transaction adds an order and its three items, and the

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checks/run.js';
+import { until } from '../helpers/wait.js';
 import { checkOf, testEnv } from './check-env.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-command-'));
@@ -17,14 +18,6 @@ function groupAlive(pgid: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
-  }
-}
-
-async function waitUntil(what: string, done: () => boolean, deadlineMs = 5000): Promise<void> {
-  const deadline = performance.now() + deadlineMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`still waiting after ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -104,14 +97,14 @@ describe('command check', () => {
     // The shell leads its own group, so its pid is the group id of both sleeps.
     const pgid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(pgid).toBeGreaterThan(1);
-    await waitUntil(`process group ${pgid} to be gone`, () => !groupAlive(pgid));
+    await until(() => (groupAlive(pgid) ? undefined : true), `process group ${pgid} to be gone`, 5_000);
   });
 
   it('leaves nothing running after the program exits', async () => {
     const result = await runCheck(checkOf('command', { run: 'sleep 30 & echo $$' }), env);
     expect(result.outcome, JSON.stringify(result)).toBe('pass');
     const pgid = result.values.value as number;
-    await waitUntil(`process group ${pgid} to be gone`, () => !groupAlive(pgid));
+    await until(() => (groupAlive(pgid) ? undefined : true), `process group ${pgid} to be gone`, 5_000);
   });
 
   it('runs as another user', async () => {

@@ -4,6 +4,7 @@ import type { CheckResult } from '../../src/checks/types.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DockerSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { exampleEnv, exampleSecrets } from '../helpers/examples.js';
+import { until } from '../helpers/wait.js';
 import { checkOf, testEnv } from './check-env.js';
 
 const sandbox = new DockerSandbox();
@@ -21,17 +22,16 @@ async function checkUntil(
   what: string,
   socket?: string,
 ): Promise<CheckResult> {
-  const deadline = performance.now() + 45_000;
-  for (;;) {
-    const result = await runCheck(
-      checkOf('docker', socket ? { container, socket } : { container }),
-      testEnv(),
-    );
-    if (done(result)) return result;
-    if (performance.now() > deadline)
-      throw new Error(`${container} never became ${what}: ${JSON.stringify(result)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let last: CheckResult | undefined;
+  return until(
+    async () => {
+      last = await runCheck(checkOf('docker', socket ? { container, socket } : { container }), testEnv());
+      return done(last) ? last : undefined;
+    },
+    () => `${container} to become ${what}; the last check said ${JSON.stringify(last)}`,
+    45_000,
+    250,
+  );
 }
 
 /** A busybox httpd on 127.0.0.1 whose healthcheck fetches `path` from it every second. */

@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DayshiftError, type ErrorCode } from '../../src/errors.js';
 import { installErrorHandler } from '../../src/server/http-errors.js';
-import { bearer, type Harness, startHarness, waitFor } from '../server/server-harness.js';
+import { until } from '../helpers/wait.js';
+import { bearer, type Harness, startHarness } from '../server/server-harness.js';
 import { documentedAnswers } from './documented.js';
 
 /** What the API answered: the status and the error body. */
@@ -96,10 +97,7 @@ describe('API routes answer a missing thing with 404 and a state clash with 409'
   it('409: cancelling a job that completed, and a token name already in use', async () => {
     const queued = await h.queue.enqueue('selftest', { steps: 0 });
     const id = queued?.id as number;
-    await waitFor(
-      async () => ((await h.queue.get(id))?.status === 'completed' ? true : undefined),
-      'the job',
-    );
+    await until(async () => ((await h.queue.get(id))?.status === 'completed' ? true : undefined), 'the job');
     const cancel = await answer(h.app, {
       method: 'POST',
       url: `/api/v1/jobs/${id}/cancel`,

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { TEST_PG_URL } from '../global-setup.js';
+import { until } from './wait.js';
 
 export const TEST_MYSQL_URL = process.env.DAYSHIFT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
@@ -75,12 +76,14 @@ export async function leftovers(probe: LeftoverProbe): Promise<string[]> {
  * killed tool to be reaped), failing after `timeoutMs` with what is still there.
  */
 export async function expectNothingLeft(probe: LeftoverProbe, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await leftovers(probe);
-    if (found.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`still open ${timeoutMs} ms after the backup failed:\n${found.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let found: string[] = [];
+  await until(
+    async () => {
+      found = await leftovers(probe);
+      return found.length === 0 ? true : undefined;
+    },
+    () => `nothing left open after the backup failed; still open:\n${found.join('\n')}`,
+    timeoutMs,
+    50,
+  );
 }

@@ -4,6 +4,14 @@ import type { StoreOptions } from '../../src/store/index.js';
 
 const FIXTURE = path.resolve('test/fixtures/alerting-node.ts');
 
+/** When each node process last reported an alert pass that found nothing to do (when it began). */
+const quietPasses = new WeakMap<ChildProcess, number>();
+
+/** True once the node process has reported a quiet alert pass begun after `at` (epoch ms). */
+export function quietPassSince(child: ChildProcess, at: number): boolean {
+  return (quietPasses.get(child) ?? 0) > at;
+}
+
 /**
  * Starts a whole node in its own process on a stack file and a store; resolves once it serves (prints
  * `ready`). `fixture` runs another script instead, configured the same way.
@@ -24,10 +32,15 @@ export async function startNodeProcess(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    let out = '';
+    let partial = '';
     child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready')) resolve();
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('ready')) resolve();
+        const quiet = /^alerts quiet (\d+)$/.exec(line);
+        if (quiet) quietPasses.set(child, Number(quiet[1]));
+      }
     });
     child.once('exit', (code) => reject(new Error(`node process exited early with ${code}`)));
   });

@@ -61,6 +61,16 @@ async function freshPostgres(): Promise<{ options: StoreOptions; where: string; 
   };
 }
 
+/**
+ * The `store:` line of a stack file that points at a test store, so that a node, a CLI process and the
+ * test all open the same one.
+ */
+export function storeYaml(options: StoreOptions): string {
+  return options.url
+    ? `store: { url: "${options.url}" }`
+    : `store: { sqlite: { path: "${options.sqlitePath}" } }`;
+}
+
 /** Runs one statement as the test server's superuser (create or drop a database or a role). */
 export async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_PG_URL });
@@ -69,20 +79,5 @@ export async function adminQuery(text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
-  }
-}
-
-/** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
-export async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/jobs/queue.js';
 import type { Store } from '../../src/store/index.js';
-import { createTestStore, STORE_KINDS, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURE = path.resolve('test/fixtures/worker-process.ts');
 

@@ -7,7 +7,8 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { Worker } from '../../src/jobs/worker.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { createTestStore, STORE_KINDS, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { expectedReport, REPLAY_KIND, seedReplayCase, sortedReport } from './replay-case.js';
 
 describe.each(STORE_KINDS)('job queue on %s', (kind) => {

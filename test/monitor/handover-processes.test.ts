@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/util/clock.js';
 import { killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { overlappingRuns, RunRecorder, taggedStackYaml } from './run-recorder.js';
 
 const FIXTURE = path.resolve('test/monitor/fixtures/monitor-node.ts');

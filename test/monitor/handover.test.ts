@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/monitor/monitor.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { createTestStore, type TestStore, until } from '../helpers/stores.js';
+import { createTestStore, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { RunRecorder, taggedStack } from './run-recorder.js';
 
 const LEASE_MS = 30_000;

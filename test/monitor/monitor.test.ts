@@ -4,7 +4,8 @@ import { Monitor } from '../../src/monitor/monitor.js';
 import { checkStatuses, transitionsSince } from '../../src/monitor/status.js';
 import { ManualClock, systemClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, STORE_KINDS, until } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 let server: Server;
 let openPort = 0;

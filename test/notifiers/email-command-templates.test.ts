@@ -13,7 +13,7 @@ import {
 } from '../../src/notifiers/shared/templates.js';
 import { DeliveryError, type NotifierKindDefinition } from '../../src/notifiers/types.js';
 import { makeCert } from '../helpers/certs.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 import { alert, digest, single } from './notifications.js';
 
 const PASSWORD = 'canary-smtp-pass-91c2';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeEnd, runProcess, shellExitCode, streamProcess } from '../../src/process/index.js';
 import { OutputTail } from '../../src/process/output-tail.js';
 import { Secret } from '../../src/schema/secret.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import type { Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { routerTable } from '../helpers/route-table.js';
-import { until } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * A feature plugs into a node through its declaration alone: its job kinds run on the worker, its

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, waitFor } from './server-harness.js';
+import { until } from '../helpers/wait.js';
+import { bearer } from './server-harness.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 
@@ -39,7 +40,7 @@ async function serve(dir: string, extra: string[] = []): Promise<ServeProcess> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
-  const address = await waitFor(async () => {
+  const address = await until(async () => {
     if (child.exitCode !== null)
       throw new Error(`serve exited early (${child.exitCode}): ${stderr}\n${lines.join('\n')}`);
     const line = lines
@@ -71,7 +72,7 @@ describe('dayshift serve as a process', () => {
   it('logs JSON lines and, with no tokens yet, says how to create one', async () => {
     const node = await serve(dir);
     try {
-      await waitFor(
+      await until(
         async () => (node.lines.some((l) => l.includes('dayshift token create')) ? true : undefined),
         'the hint',
       );
@@ -96,7 +97,7 @@ describe('dayshift serve as a process', () => {
     });
     expect(res.status).toBe(201);
     const { job } = (await res.json()) as { job: { id: number } };
-    await waitFor(async () => {
+    await until(async () => {
       const r = await fetch(`${node.baseUrl}/api/v1/jobs/${job.id}`, { headers: bearer(token) });
       const body = (await r.json()) as { job: { status: string } };
       return body.job.status === 'running' ? true : undefined;
@@ -120,7 +121,7 @@ describe('dayshift serve as a process', () => {
       body: JSON.stringify({ kind: 'selftest', payload: { steps: 200, stepMs: 100 } }),
     });
     const { job } = (await res.json()) as { job: { id: number } };
-    await waitFor(async () => {
+    await until(async () => {
       const r = await fetch(`${node.baseUrl}/api/v1/jobs/${job.id}`, { headers: bearer(token) });
       return ((await r.json()) as { job: { status: string } }).job.status === 'running' ? true : undefined;
     }, 'the job to start');

@@ -80,6 +80,3 @@ export async function startHarness(options: { pgUrl?: string; kinds?: JobKind[] 
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
-
-/** Polls until a probe gives a value; shared with the store tests. */
-export { until as waitFor } from '../helpers/stores.js';

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, type Harness, startHarness, waitFor } from './server-harness.js';
+import { until } from '../helpers/wait.js';
+import { bearer, type Harness, startHarness } from './server-harness.js';
 
 interface SseMessage {
   event: string;
@@ -81,7 +82,7 @@ describe('server-sent events and metrics', () => {
 
   it('resumes a stream after Last-Event-ID without repeating events', async () => {
     const job = await h.queue.enqueue('selftest', { steps: 2, stepMs: 5 });
-    await waitFor(
+    await until(
       async () => ((await h.queue.get(job!.id))?.status === 'completed' ? true : undefined),
       'job done',
     );

@@ -76,6 +76,11 @@ export class ResticBackupRepository implements BackupRepository {
     });
     const hashing = new StreamDigest();
     only.stream.on('error', (error) => hashing.destroy(error));
+    // Whether the dump's stream was read to its end: only then does a size of 0 mean it was empty.
+    let readToEnd = false;
+    only.stream.once('end', () => {
+      readToEnd = true;
+    });
     let saved: { id: string } | undefined;
     try {
       await this.#ensure();
@@ -117,7 +122,14 @@ export class ResticBackupRepository implements BackupRepository {
         (e: unknown) => e,
       );
       // Whichever failed first explains it: a tool that died, or restic (a wrong password, a full disk).
-      throw toolFailedFirst ? (toolError ?? error) : error;
+      if (toolFailedFirst) throw toolError ?? error;
+      // restic refuses an empty stream itself ("snapshot is empty"): say so as a local repository does.
+      if (readToEnd && hashing.size === 0 && toolError === undefined)
+        throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {
+          hint: 'nothing was kept',
+          cause: error,
+        });
+      throw error;
     }
   }
 
