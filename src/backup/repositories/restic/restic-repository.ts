@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DayshiftError } from '../../../errors.js';
 import { stderrTail } from '../../sources/shared/dump.js';
 import type { KeepPolicy } from '../shared/retention.js';
+import { resticLocation, shownLocation } from './location.js';
 
 /** A snapshot as restic lists it. */
 export interface ResticSnapshot {
@@ -23,10 +23,7 @@ export class ResticRepository {
   readonly #env: NodeJS.ProcessEnv;
 
   constructor(o: { repository: string; password: string; env?: Record<string, string>; baseDir?: string }) {
-    // A plain path is relative to the stack file, like every other path in it.
-    this.#repository = /^[a-z0-9]+:/.test(o.repository)
-      ? o.repository
-      : path.resolve(o.baseDir ?? '.', o.repository);
+    this.#repository = resticLocation(o.repository, o.baseDir);
     this.#env = { ...o.env, RESTIC_REPOSITORY: this.#repository, RESTIC_PASSWORD: o.password };
   }
 
@@ -41,7 +38,7 @@ export class ResticRepository {
 
   /** The repository as it may be shown: a `user:password@` in a URL is hidden. */
   get shown(): string {
-    return this.#repository.replace(/\/\/[^/@\s]+@/, '//***@');
+    return shownLocation(this.#repository);
   }
 
   /** Streams one dump into a new snapshot; resolves with restic's snapshot id. */
