@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   checks: async () => (await import('./checks.js')).main(),
   alerting: async () => (await import('./alerting.js')).main(),
   backup: async () => (await import('./backup.js')).main(),
+  startup: async () => (await import('./startup.js')).main(),
 };
 
 const name = process.argv[2];

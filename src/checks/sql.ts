@@ -44,7 +44,7 @@ async function probeSql(o: SqlOptions, context: ProbeContext): Promise<ProbeOutc
   try {
     session =
       scheme === 'sqlite'
-        ? openSqlite(o.url, context.timeoutMs, context.baseDir)
+        ? await openSqlite(o.url, context.timeoutMs, context.baseDir)
         : scheme === 'mysql' || scheme === 'mariadb'
           ? await openMysql(o.url, context.timeoutMs, context.signal)
           : await openPostgres(o.url, context.timeoutMs, context.signal);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow, resolveConfigPath } from '../config/load.js';
 import type { StackConfig } from '../config/schema.js';
-import { openStore, type Store, type StoreOptions } from '../store/index.js';
+import type { Store, StoreOptions } from '../store/index.js';
 
 /** Options every verb accepts, wherever they were written on the command line. */
 export interface GlobalOptions {
@@ -39,6 +39,8 @@ export async function openCliStack(
 ): Promise<{ config: StackConfig; configPath: string; store: Store }> {
   const configPath = configPathOf(cmd);
   const { config } = loadConfigOrThrow(configPath);
+  // Loaded here, not at the top: verbs that never open the store (validate, schema, env) skip Kysely.
+  const { openStore } = await import('../store/index.js');
   const store = await openStore(storeOptionsFor(config));
   try {
     await store.migrate();

@@ -59,7 +59,9 @@ export function validateStack(
   const parsed: Partial<Record<SectionName, unknown>> = {};
   for (const name of SECTION_NAMES) {
     if (name === 'version' && raw.version === undefined) continue;
-    const result = sections[name].safeParse(raw[name], { error: stackErrorMap });
+    // jitless: a file is parsed once per process, and compiling zod's fast path for every object
+    // schema costs more than it saves, even on a file of thousands of checks.
+    const result = sections[name].safeParse(raw[name], { error: stackErrorMap, jitless: true });
     if (result.success) parsed[name] = result.data;
     else errors.push(...toConfigIssues(result.error.issues, [name], source));
   }

@@ -3,6 +3,7 @@
  * schema, so importing its client at the top would load every client for every command: about a third
  * of a second of each CLI start. A command that never talks to Redis no longer pays for loading it.
  */
+export const loadSqlite = async () => (await import('better-sqlite3')).default;
 export const loadPg = async () => (await import('pg')).default;
 export const loadMysql = async () => (await import('mysql2/promise')).default;
 export const loadRedis = async () => (await import('ioredis')).Redis;

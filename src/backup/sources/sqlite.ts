@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DayshiftError } from '../../errors.js';
+import { loadSqlite } from '../../util/client-libraries.js';
 import type { Dump, RestoreTarget } from './types.js';
 import { defineSource, unexpectedTo } from './types.js';
 
@@ -56,6 +57,7 @@ class SqliteTarget implements RestoreTarget {
   }
 
   async restore(stream: Readable, options: { over: boolean }): Promise<void> {
+    const Sqlite = await loadSqlite();
     this.#recheck();
     await mkdir(path.dirname(this.#file), { recursive: true });
     this.#recheck();
@@ -63,7 +65,7 @@ class SqliteTarget implements RestoreTarget {
     try {
       await pipeline(stream, createWriteStream(temp, { flags: 'wx' }));
       this.#recheck();
-      const restored = new Database(temp, { fileMustExist: true });
+      const restored = new Sqlite(temp, { fileMustExist: true });
       try {
         const verdict = restored.pragma('integrity_check', { simple: true });
         if (verdict !== 'ok')
@@ -83,7 +85,7 @@ class SqliteTarget implements RestoreTarget {
   }
 
   async query(sql: string): Promise<unknown> {
-    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
+    const db = new (await loadSqlite())(this.#file, { readonly: true, fileMustExist: true });
     try {
       const row = db.prepare(sql).raw().get() as unknown[] | undefined;
       return row?.[0];
@@ -93,7 +95,7 @@ class SqliteTarget implements RestoreTarget {
   }
 
   async rowCounts(): Promise<Record<string, number>> {
-    const db = new Database(this.#file, { readonly: true, fileMustExist: true });
+    const db = new (await loadSqlite())(this.#file, { readonly: true, fileMustExist: true });
     try {
       return countRows(db);
     } finally {
@@ -121,14 +123,15 @@ export async function dumpSqlite(o: z.output<typeof options>, baseDir: string): 
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'dayshift-sqlite-'));
   const copy = path.join(dir, 'db.sqlite3');
-  const source = new Database(file, { readonly: true, fileMustExist: true });
+  const Sqlite = await loadSqlite();
+  const source = new Sqlite(file, { readonly: true, fileMustExist: true });
   // A writer holding the lock briefly makes a page step wait rather than fail.
   source.pragma('busy_timeout = 5000');
   let rows: Record<string, number>;
   let version: string;
   try {
     await source.backup(copy);
-    const check = new Database(copy, { readonly: true });
+    const check = new Sqlite(copy, { readonly: true });
     try {
       const verdict = check.pragma('integrity_check', { simple: true });
       if (verdict !== 'ok')

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { DayshiftError } from '../../errors.js';
 import type { Secret } from '../../schema/secret.js';
 import { redactUrl } from '../../schema/secret.js';
-import { loadMysql, loadPg } from '../../util/client-libraries.js';
+import { loadMysql, loadPg, loadSqlite } from '../../util/client-libraries.js';
 import {
   abortReason,
   connectionsPct,
@@ -143,12 +143,13 @@ export async function openMysql(
  * Opens a SQLite file read-only: a check must never create or change the database it watches.
  * `sqlite:///abs/path` is absolute; `sqlite:relative/path` and `sqlite://relative` start at baseDir.
  */
-export function openSqlite(url: Secret, timeoutMs: number, baseDir: string): DatabaseSession {
+export async function openSqlite(url: Secret, timeoutMs: number, baseDir: string): Promise<DatabaseSession> {
   const path = sqlitePath(url.reveal(), baseDir);
   if (!existsSync(path)) throw new ProbeError(`the SQLite database ${path} does not exist`);
+  const Sqlite = await loadSqlite();
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+    db = new Sqlite(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
   } catch (error) {
     throw new ProbeError(`could not open the SQLite database ${path}: ${safeMessage(error, url)}`, {
       cause: error,

@@ -27,11 +27,9 @@ function idOf(text: string, what: string): number {
   return id;
 }
 
-/** `dayshift alerts [--firing]`, `alerts show <id>`, `ack <id>`, `silence ...`. */
-export function registerAlerts(program: Command): void {
-  const alerts = program
-    .command('alerts')
-    .description('list alerts, newest first: open ones and recently resolved')
+/** `dayshift alerts [--firing|--open]` and `alerts show <id>`. */
+export function defineAlerts(alerts: Command): void {
+  alerts
     .option('--firing', 'only firing alerts')
     .option('--open', 'only open alerts (pending or firing)')
     .option('--limit <n>', 'how many', '50')
@@ -122,10 +120,11 @@ export function registerAlerts(program: Command): void {
         await store.close();
       }
     });
+}
 
-  program
-    .command('ack')
-    .description('acknowledge an open alert: its reminders stop')
+/** `dayshift ack <id>`: acknowledges an open alert. */
+export function defineAck(ack: Command): void {
+  ack
     .argument('<id>', 'the alert id')
     .option('--comment <text>', 'why, or what you are doing about it')
     .option('--by <name>', 'who acknowledges (default: your user name)')
@@ -153,10 +152,11 @@ export function registerAlerts(program: Command): void {
         await store.close();
       }
     });
+}
 
-  program
-    .command('silence')
-    .description('hold back notifications of the alerts matching every matcher, for a while')
+/** `dayshift silence [matchers...]`, `--list`, `--expire <id>`: silences. */
+export function defineSilence(silence: Command): void {
+  silence
     .argument(
       '[matchers...]',
       'label=value, label!=value, label=~regex, label!~regex (service, check, severity, alertname, source, key)',

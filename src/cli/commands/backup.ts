@@ -51,9 +51,7 @@ function drawProgress(p: TransferProgress): void {
 }
 
 /** `dayshift backup run|list|show|verify|restore|drill|prune <name>`. */
-export function registerBackup(program: Command): void {
-  const backup = program.command('backup').description('take, list, verify, restore and drill backups');
-
+export function defineBackup(backup: Command): void {
   backup
     .command('run')
     .description('take a snapshot now: hooks, dump streamed into the repository, retention')

@@ -14,10 +14,8 @@ const VERDICT = { pass: 'healthy', warn: 'degraded', fail: 'unhealthy' } as cons
  * `dayshift check [service | service.check ...]`: runs checks now, prints what each one saw, and exits
  * 1 when any run failed. Each run is recorded like a scheduled one, so `status` and history include it.
  */
-export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('run checks now and print a table; exit 1 if any is unhealthy')
+export function defineCheck(check: Command): void {
+  check
     .argument('[targets...]', 'services or service.check names; all checks when omitted')
     .action(async (targets: string[], _options: unknown, cmd: Command) => {
       const { config, configPath, store } = await openCliStack(cmd);

@@ -10,8 +10,7 @@ import { printTable } from '../table.js';
  * `dayshift env check`: the environment contract (`env:` in the file) against a `.env` file or this
  * process's environment. It prints which rule failed and why, and never a secret's value.
  */
-export function registerEnv(program: Command): void {
-  const env = program.command('env').description('the environment contract');
+export function defineEnv(env: Command): void {
   env
     .command('check')
     .description('check the environment contract; exit 1 if a rule fails; never prints a secret value')

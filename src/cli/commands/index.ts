@@ -1,33 +1,109 @@
 import type { Command } from 'commander';
-import { registerAlerts } from './alerts.js';
-import { registerBackup } from './backup.js';
-import { registerCheck } from './check.js';
-import { registerEnv } from './env.js';
-import { registerJobs } from './jobs.js';
-import { registerNotify } from './notify.js';
-import { registerQueue } from './queue.js';
-import { registerSchema } from './schema.js';
-import { registerServe } from './serve.js';
-import { registerSmoke } from './smoke.js';
-import { registerStatus } from './status.js';
-import { registerToken } from './token.js';
-import { registerValidate } from './validate.js';
 
-/** Each verb registers itself on the program; adding a verb is one file and one line here. */
-export type RegisterCommand = (program: Command) => void;
+/**
+ * One verb of `dayshift`: what `dayshift --help` lists, and the module that defines and runs it. The
+ * table is all a start loads besides commander; a verb's module (and everything it imports: the
+ * config loader, the store, the server) is imported only when that verb runs or its help is asked for.
+ */
+export interface Verb {
+  name: string;
+  /** Its arguments after the name, as `dayshift --help` lists them: `[options] <id>`, or '' for none. */
+  usage: string;
+  description: string;
+  /** Imports the verb's module; what it returns adds the verb's arguments, options, subcommands and action. */
+  load: () => Promise<(cmd: Command) => void>;
+}
 
-export const commands: RegisterCommand[] = [
-  registerValidate,
-  registerSchema,
-  registerServe,
-  registerCheck,
-  registerStatus,
-  registerAlerts,
-  registerNotify,
-  registerEnv,
-  registerSmoke,
-  registerBackup,
-  registerJobs,
-  registerQueue,
-  registerToken,
+/** Every verb, in the order `dayshift --help` lists them; adding a verb is one file and one entry here. */
+export const VERBS: readonly Verb[] = [
+  {
+    name: 'validate',
+    usage: '',
+    description: 'check the stack file and print every error at once (exit 2 when invalid)',
+    load: async () => (await import('./validate.js')).defineValidate,
+  },
+  {
+    name: 'schema',
+    usage: '',
+    description: 'print the JSON Schema of the stack file, for editors',
+    load: async () => (await import('./schema.js')).defineSchema,
+  },
+  {
+    name: 'serve',
+    usage: '[options]',
+    description: 'run the scheduler, the workers and the HTTP API (127.0.0.1:7070 by default)',
+    load: async () => (await import('./serve.js')).defineServe,
+  },
+  {
+    name: 'check',
+    usage: '[targets...]',
+    description: 'run checks now and print a table; exit 1 if any is unhealthy',
+    load: async () => (await import('./check.js')).defineCheck,
+  },
+  {
+    name: 'status',
+    usage: '[options]',
+    description: 'show the current state of every check and its uptime',
+    load: async () => (await import('./status.js')).defineStatus,
+  },
+  {
+    name: 'alerts',
+    usage: '[options]',
+    description: 'list alerts, newest first: open ones and recently resolved',
+    load: async () => (await import('./alerts.js')).defineAlerts,
+  },
+  {
+    name: 'ack',
+    usage: '[options] <id>',
+    description: 'acknowledge an open alert: its reminders stop',
+    load: async () => (await import('./alerts.js')).defineAck,
+  },
+  {
+    name: 'silence',
+    usage: '[options] [matchers...]',
+    description: 'hold back notifications of the alerts matching every matcher, for a while',
+    load: async () => (await import('./alerts.js')).defineSilence,
+  },
+  {
+    name: 'notify',
+    usage: '',
+    description: 'notifiers: send a test message',
+    load: async () => (await import('./notify.js')).defineNotify,
+  },
+  {
+    name: 'env',
+    usage: '',
+    description: 'the environment contract',
+    load: async () => (await import('./env.js')).defineEnv,
+  },
+  {
+    name: 'smoke',
+    usage: '<suite>',
+    description: 'run a smoke suite now; exit 1 if a step fails; the run is recorded',
+    load: async () => (await import('./smoke.js')).defineSmoke,
+  },
+  {
+    name: 'backup',
+    usage: '',
+    description: 'take, list, verify, restore and drill backups',
+    load: async () => (await import('./backup.js')).defineBackup,
+  },
+  {
+    name: 'jobs',
+    usage: '',
+    description: 'look at and act on the durable job queue',
+    load: async () => (await import('./jobs.js')).defineJobs,
+  },
+  {
+    name: 'queue',
+    usage: '',
+    description: 'queue health: jobs per state and kind, oldest waiting job, wait percentiles',
+    load: async () => (await import('./queue.js')).defineQueue,
+  },
+  {
+    name: 'token',
+    usage: '',
+    description: 'manage API tokens',
+    load: async () => (await import('./token.js')).defineToken,
+  },
 ];

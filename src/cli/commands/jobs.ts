@@ -9,9 +9,7 @@ import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
 /** `dayshift jobs list|show|retry|replay|cancel|selftest`: the durable queue, from any machine that reaches the store. */
-export function registerJobs(program: Command): void {
-  const jobs = program.command('jobs').description('look at and act on the durable job queue');
-
+export function defineJobs(jobs: Command): void {
   jobs
     .command('list')
     .description('list jobs, newest first')

@@ -11,8 +11,7 @@ import { ownValue } from '../../util/own.js';
 import { globalOptions, openCliStack } from '../context.js';
 
 /** `dayshift notify test <notifier>`: sends a test message now and says what the receiver answered. */
-export function registerNotify(program: Command): void {
-  const notify = program.command('notify').description('notifiers: send a test message');
+export function defineNotify(notify: Command): void {
   notify
     .command('test')
     .description('send a test notification to one notifier now; exit 1 if it is not accepted')

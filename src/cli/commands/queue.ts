@@ -5,32 +5,29 @@ import { globalOptions, openCliStore } from '../context.js';
 import { printTable } from '../table.js';
 
 /** `dayshift queue`: the queue health snapshot (runbook 003's, for Dayshift's own queue). */
-export function registerQueue(program: Command): void {
-  program
-    .command('queue')
-    .description('queue health: jobs per state and kind, oldest waiting job, wait percentiles')
-    .action(async (_options: unknown, cmd: Command) => {
-      const store = await openCliStore(cmd);
-      try {
-        const health = await new JobQueue(store).health();
-        if (globalOptions(cmd).json) {
-          process.stdout.write(`${JSON.stringify(health, null, 2)}\n`);
-          return;
-        }
-        printTable(
-          ['KIND', ...JOB_STATUSES.map((s) => s.toUpperCase())],
-          [
-            ...health.byKind.map((k) => [k.kind, ...JOB_STATUSES.map((s) => String(k.counts[s]))]),
-            ['(all)', ...JOB_STATUSES.map((s) => String(health.counts[s]))],
-          ],
-        );
-        const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(3)} s`);
-        process.stdout.write(
-          `\noldest waiting job: ${seconds(health.oldestQueuedAgeMs)}\n` +
-            `wait p50 / p95 (last ${Math.round(health.windowMs / 60_000)} min): ${seconds(health.waitP50Ms)} / ${seconds(health.waitP95Ms)}\n`,
-        );
-      } finally {
-        await store.close();
+export function defineQueue(queue: Command): void {
+  queue.action(async (_options: unknown, cmd: Command) => {
+    const store = await openCliStore(cmd);
+    try {
+      const health = await new JobQueue(store).health();
+      if (globalOptions(cmd).json) {
+        process.stdout.write(`${JSON.stringify(health, null, 2)}\n`);
+        return;
       }
-    });
+      printTable(
+        ['KIND', ...JOB_STATUSES.map((s) => s.toUpperCase())],
+        [
+          ...health.byKind.map((k) => [k.kind, ...JOB_STATUSES.map((s) => String(k.counts[s]))]),
+          ['(all)', ...JOB_STATUSES.map((s) => String(health.counts[s]))],
+        ],
+      );
+      const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(3)} s`);
+      process.stdout.write(
+        `\noldest waiting job: ${seconds(health.oldestQueuedAgeMs)}\n` +
+          `wait p50 / p95 (last ${Math.round(health.windowMs / 60_000)} min): ${seconds(health.waitP50Ms)} / ${seconds(health.waitP95Ms)}\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
 }

@@ -5,11 +5,8 @@ import { jsonSchema } from '../../config/schema.js';
  * `dayshift schema`: the JSON Schema of the stack file, generated from the same definitions
  * `validate` uses. Point an editor at it (`# yaml-language-server: $schema=dayshift.schema.json`).
  */
-export function registerSchema(program: Command): void {
-  program
-    .command('schema')
-    .description('print the JSON Schema of the stack file, for editors')
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
-    });
+export function defineSchema(schema: Command): void {
+  schema.action(() => {
+    process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+  });
 }

@@ -9,10 +9,8 @@ import { configPathOf, storeOptionsFor } from '../context.js';
 const STOP_SLACK_MS = 15_000;
 
 /** `dayshift serve`: scheduler, workers and the HTTP API until SIGTERM or SIGINT. */
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('run the scheduler, the workers and the HTTP API (127.0.0.1:7070 by default)')
+export function defineServe(serve: Command): void {
+  serve
     .option(
       '--listen <host:port>',
       'address to listen on (default: $DAYSHIFT_LISTEN, server.listen, 127.0.0.1:7070)',

@@ -9,10 +9,8 @@ import { globalOptions, openCliStack } from '../context.js';
 import { printTable } from '../table.js';
 
 /** `dayshift smoke <suite>`: runs a smoke suite now, prints each step, records the run, exits 1 on a failure. */
-export function registerSmoke(program: Command): void {
-  program
-    .command('smoke')
-    .description('run a smoke suite now; exit 1 if a step fails; the run is recorded')
+export function defineSmoke(smoke: Command): void {
+  smoke
     .argument('<suite>', 'a suite under smoke: in the stack file')
     .action(async (suite: string, _options: unknown, cmd: Command) => {
       const { config, configPath, store } = await openCliStack(cmd);

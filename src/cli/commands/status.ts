@@ -10,10 +10,8 @@ import { formatTime, printTable } from '../table.js';
 import { uptimeColumns } from './status-uptime.js';
 
 /** `dayshift status [--watch]`: every check's current state, why it is red, and its uptime. */
-export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('show the current state of every check and its uptime')
+export function defineStatus(status: Command): void {
+  status
     .option('--watch', 'redraw every 2 seconds until interrupted')
     .action(async (options: { watch?: boolean }, cmd: Command) => {
       const { config, store } = await openCliStack(cmd);

@@ -4,9 +4,7 @@ import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
 /** `dayshift token create|list|revoke`: API tokens, stored hashed, shown once. */
-export function registerToken(program: Command): void {
-  const token = program.command('token').description('manage API tokens');
-
+export function defineToken(token: Command): void {
   token
     .command('create')
     .description('create a token and print it once')

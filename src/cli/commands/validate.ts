@@ -52,15 +52,12 @@ export function validateStackFile(
  * `dayshift validate`: every error in the stack file at once, each at its file:line:col, and exit 2
  * when there is one. Warnings (unset variables) go to stderr and do not fail the file.
  */
-export function registerValidate(program: Command): void {
-  program
-    .command('validate')
-    .description('check the stack file and print every error at once (exit 2 when invalid)')
-    .action((_options: unknown, cmd: Command) => {
-      const { config, json } = globalOptions(cmd);
-      const { exitCode, stdout, stderr } = validateStackFile(config, json === true);
-      process.stderr.write(stderr);
-      process.stdout.write(stdout);
-      if (exitCode !== EXIT.ok) process.exitCode = exitCode;
-    });
+export function defineValidate(validate: Command): void {
+  validate.action((_options: unknown, cmd: Command) => {
+    const { config, json } = globalOptions(cmd);
+    const { exitCode, stdout, stderr } = validateStackFile(config, json === true);
+    process.stderr.write(stderr);
+    process.stdout.write(stdout);
+    if (exitCode !== EXIT.ok) process.exitCode = exitCode;
+  });
 }

@@ -9,7 +9,8 @@ import { crashPoint } from '../../../util/test-crash.js';
 import { HashCheck, StreamDigest } from '../shared/hash-check.js';
 import type { BackupRepository, Dump, Snapshot, StoreOptions, VerifyResult } from '../types.js';
 import { defineRepositoryKind } from '../types.js';
-import { ResticRepository } from './restic-repository.js';
+import { resticLocation, shownLocation } from './location.js';
+import type { ResticRepository } from './restic-repository.js';
 
 /** A restic repository on any backend restic supports (a path, sftp:, s3:, rest:). Encrypted by restic. */
 export const resticRepository = defineRepositoryKind({
@@ -23,17 +24,20 @@ export const resticRepository = defineRepositoryKind({
   }),
   open: (o, ctx) =>
     new ResticBackupRepository(
-      new ResticRepository({
+      {
         repository: o.repository,
         password: o.password.reveal(),
         env: Object.fromEntries(Object.entries(o.env ?? {}).map(([k, v]) => [k, v.reveal()])),
         baseDir: ctx.baseDir,
-      }),
+      },
       ctx.name,
       ctx.db,
       ctx.clock,
     ),
 });
+
+/** What the restic command line is given: the repository, its password and the backend's credentials. */
+type ResticSettings = ConstructorParameters<typeof ResticRepository>[0];
 
 /** A restic snapshot that has no manifest this long after it was taken was cut off by a crash. */
 const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
@@ -47,18 +51,25 @@ const ORPHAN_AGE_MS = 24 * 60 * 60 * 1000;
 export class ResticBackupRepository implements BackupRepository {
   readonly description: string;
   readonly checksWholeRepository = true;
-  readonly #restic: ResticRepository;
+  readonly #settings: ResticSettings;
+  #restic: Promise<ResticRepository> | undefined;
   readonly #name: string;
   readonly #db: Kysely<Database>;
 
   readonly #clock: Clock;
 
-  constructor(restic: ResticRepository, name: string, db: Kysely<Database>, clock: Clock = systemClock) {
+  constructor(settings: ResticSettings, name: string, db: Kysely<Database>, clock: Clock = systemClock) {
     this.#clock = clock;
-    this.#restic = restic;
+    this.#settings = settings;
     this.#name = name;
     this.#db = db;
-    this.description = `restic repository ${restic.shown}`;
+    this.description = `restic repository ${shownLocation(resticLocation(settings.repository, settings.baseDir))}`;
+  }
+
+  /** The restic command line's driver, imported on first use: validating a stack file never runs restic. */
+  #cli(): Promise<ResticRepository> {
+    this.#restic ??= import('./restic-repository.js').then((m) => new m.ResticRepository(this.#settings));
+    return this.#restic;
   }
 
   async store(backup: string, dump: Dump, options: StoreOptions = {}): Promise<Snapshot> {
@@ -84,7 +95,7 @@ export class ResticBackupRepository implements BackupRepository {
     let saved: { id: string } | undefined;
     try {
       await this.#ensure();
-      saved = await this.#restic.backup(backup, only.name, only.stream.pipe(hashing), signal);
+      saved = await (await this.#cli()).backup(backup, only.name, only.stream.pipe(hashing), signal);
       const source = await dump.finished;
       if (hashing.size === 0)
         throw new DayshiftError('BACKUP_FAILED', `the ${backup} dump produced no data`, {
@@ -113,7 +124,7 @@ export class ResticBackupRepository implements BackupRepository {
       crashPoint('backup:after-commit');
       return snapshot;
     } catch (error) {
-      if (saved) await this.#restic.forgetIds([saved.id]).catch(() => {});
+      if (saved) await (await this.#cli()).forgetIds([saved.id]).catch(() => {});
       const toolFailedFirst = toolFailed;
       // Nothing reads the dump any more: stop it rather than leave the tool blocked on a full pipe.
       only.stream.destroy();
@@ -135,7 +146,7 @@ export class ResticBackupRepository implements BackupRepository {
 
   async list(backup: string): Promise<Snapshot[]> {
     await this.#ensure();
-    const inRestic = (await this.#restic.snapshots(backup)).map((s) => s.id);
+    const inRestic = (await (await this.#cli()).snapshots(backup)).map((s) => s.id);
     // restic 0.14 reports the short id after a backup and the full one in listings.
     const rows = await this.#manifests(backup);
     return rows.filter((s) => inRestic.some((id) => id.startsWith(s.id)));
@@ -145,12 +156,13 @@ export class ResticBackupRepository implements BackupRepository {
     const expected = snapshot.entries.find((e) => e.name === entry);
     if (!expected)
       throw new DayshiftError('NOT_FOUND', `snapshot ${snapshot.id} of ${backup} holds no ${entry}`);
+    const restic = await this.#cli();
     const check = new HashCheck(
       expected,
       `${backup}/${snapshot.id.slice(0, 8)}/${entry}`,
       `restic snapshot ${snapshot.id.slice(0, 8)}`,
     );
-    const stream = this.#restic.read(snapshot.id, entry, signal);
+    const stream = restic.read(snapshot.id, entry, signal);
     stream.on('error', (error) => check.destroy(error));
     return stream.pipe(check);
   }
@@ -160,7 +172,7 @@ export class ResticBackupRepository implements BackupRepository {
     _snapshot: Snapshot,
     options: { readDataPercent: number },
   ): Promise<VerifyResult> {
-    const result = await this.#restic.verify(options.readDataPercent);
+    const result = await (await this.#cli()).verify(options.readDataPercent);
     const problems = result.ok
       ? []
       : result.output
@@ -178,7 +190,7 @@ export class ResticBackupRepository implements BackupRepository {
 
   async remove(backup: string, snapshots: Snapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
-    await this.#restic.forgetIds(snapshots.map((s) => s.id));
+    await (await this.#cli()).forgetIds(snapshots.map((s) => s.id));
     await this.#db
       .deleteFrom('backup_manifests')
       .where('repository', '=', this.#name)
@@ -195,10 +207,10 @@ export class ResticBackupRepository implements BackupRepository {
   async cleanUp(backup: string): Promise<number> {
     const known = new Set((await this.#manifests(backup)).map((s) => s.id));
     const now = Date.now();
-    const orphans = (await this.#restic.snapshots(backup)).filter(
+    const orphans = (await (await this.#cli()).snapshots(backup)).filter(
       (s) => ![...known].some((id) => s.id.startsWith(id)) && now - Date.parse(s.time) > ORPHAN_AGE_MS,
     );
-    await this.#restic.forgetIds(orphans.map((s) => s.id));
+    await (await this.#cli()).forgetIds(orphans.map((s) => s.id));
     return orphans.length;
   }
 
@@ -213,7 +225,7 @@ export class ResticBackupRepository implements BackupRepository {
       .where('repository', '=', this.#name)
       .limit(1)
       .executeTakeFirst();
-    if (!recorded) await this.#restic.ensure();
+    if (!recorded) await (await this.#cli()).ensure();
   }
 
   async #manifests(backup: string): Promise<Snapshot[]> {

@@ -9,6 +9,7 @@ import {
   streamProcess,
 } from '../../../process/index.js';
 import type { KeepPolicy } from '../shared/retention.js';
+import { resticLocation, shownLocation } from './location.js';
 
 /** restic's JSON answers (a list of snapshots, forget's groups) are read whole, up to this. */
 const STDOUT_LIMIT = 32 * 1024 * 1024;
@@ -34,10 +35,7 @@ export class ResticRepository {
   readonly #secrets: string[];
 
   constructor(o: { repository: string; password: string; env?: Record<string, string>; baseDir?: string }) {
-    // A plain path is relative to the stack file, like every other path in it.
-    this.#repository = /^[a-z0-9]+:/.test(o.repository)
-      ? o.repository
-      : path.resolve(o.baseDir ?? '.', o.repository);
+    this.#repository = resticLocation(o.repository, o.baseDir);
     this.#env = { ...o.env, RESTIC_REPOSITORY: this.#repository, RESTIC_PASSWORD: o.password };
     this.#secrets = [o.password, ...Object.values(o.env ?? {})];
   }
@@ -53,7 +51,7 @@ export class ResticRepository {
 
   /** The repository as it may be shown: a `user:password@` in a URL is hidden. */
   get shown(): string {
-    return this.#repository.replace(/\/\/[^/@\s]+@/, '//***@');
+    return shownLocation(this.#repository);
   }
 
   /** Streams one dump into a new snapshot; resolves with restic's snapshot id. */
