@@ -50,3 +50,26 @@ export async function openCliStack(
   }
   return { config, configPath, store };
 }
+
+/**
+ * Aborts on the first SIGINT or SIGTERM while `work` runs, so a verb's long work (a dump, a restore,
+ * a drill) stops the programs it runs and records why, instead of the process dying around them: those
+ * programs sit in process groups of their own, where a terminal's Ctrl-C does not reach. A second
+ * signal ends the process at once, with the shell's code for it (128 + the signal's number).
+ */
+export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+    process.stderr.write(`${name}: stopping; send it again to end at once\n`);
+    controller.abort(new Error(`stopped by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

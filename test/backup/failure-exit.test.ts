@@ -21,7 +21,7 @@ import { openStore } from '../../src/store/index.js';
 import { TEST_PG_URL } from '../global-setup.js';
 import { expectNothingLeft, type LeftoverProbe, TEST_MYSQL_URL } from '../helpers/leftovers.js';
 import { adminQuery, createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
-import { until } from '../helpers/wait.js';
+import { until, within } from '../helpers/wait.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 const RIGHT = 'canary-exit-right-4f1a';
@@ -313,6 +313,59 @@ describe.each(STORE_KINDS)(
             .selectFrom('runs')
             .select('status')
             .where('name', '=', 'pg-stalled')
+            .execute();
+          expect(runs.map((r) => r.status)).toEqual(['failed']);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await holder.query('rollback').catch(() => {});
+        await holder.end();
+      }
+    }, 60_000);
+
+    it('backup run: Ctrl-C during a dump stalled on a table lock stops pg_dump, closes the run and exits 1', async () => {
+      const holder = new pg.Client({ connectionString: url(TEST_PG_URL, 'postgres', '') });
+      await holder.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('lock table notes in access exclusive mode');
+        const child = spawn(
+          process.execPath,
+          [CLI, '--config', path.join(dir, 'dayshift.yaml'), 'backup', 'run', 'pg-stalled'],
+          {
+            env: { ...process.env, DAYSHIFT_DATABASE_URL: '', BACKUP_PASSPHRASE: RIGHT },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        children.push(child);
+        let stderr = '';
+        child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+          stderr += c;
+        });
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        await until(async () => {
+          await holder.query('select pg_stat_clear_snapshot()');
+          const { rows } = await holder.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
+            [pgRole],
+          );
+          return (rows[0]?.n ?? 0) >= 1 ? true : undefined;
+        }, 'pg_dump to wait on the lock');
+        // The terminal's Ctrl-C reaches Dayshift alone: pg_dump runs in a process group of its own.
+        child.kill('SIGINT');
+        const code = await within(exited, 'backup run to exit after SIGINT', 15_000);
+        expect(code, stderr).toBe(1);
+        expect(stderr).toContain('SIGINT: stopping');
+        expect(stderr).not.toMatch(LEFT_OPEN);
+        await expectNothingLeft(toolsOfServe);
+        const store = await openStore(test.options);
+        try {
+          const runs = await store.db
+            .selectFrom('runs')
+            .select(['status', 'summary'])
+            .where('name', '=', 'pg-stalled')
+            .where('trigger', '=', 'cli')
             .execute();
           expect(runs.map((r) => r.status)).toEqual(['failed']);
         } finally {

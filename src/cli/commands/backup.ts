@@ -6,7 +6,7 @@ import { openBackups } from '../../backup/open.js';
 import { formatBytes, type TransferProgress } from '../../backup/progress.js';
 import type { Snapshot } from '../../backup/repositories/types.js';
 import { EXIT } from '../../errors.js';
-import { globalOptions, openCliStack } from '../context.js';
+import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
 import { printTable } from '../table.js';
 
 const print = (value: unknown): void => {
@@ -14,13 +14,16 @@ const print = (value: unknown): void => {
 };
 
 /** Opens the stack and its backups for one verb, and closes the store after. */
-async function withBackups<T>(cmd: Command, work: (backups: Backups) => Promise<T>): Promise<T> {
+async function withBackups<T>(
+  cmd: Command,
+  work: (backups: Backups, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const stack = await openCliStack(cmd);
   try {
     const backups = openBackups(stack.config, stack.configPath, stack.store.db, {
       onProgress: process.stderr.isTTY && !globalOptions(cmd).json ? drawProgress : undefined,
     });
-    return await work(backups);
+    return await untilInterrupted((signal) => work(backups, signal));
   } finally {
     await stack.store.close();
   }
@@ -57,9 +60,9 @@ export function defineBackup(backup: Command): void {
     .description('take a snapshot now: hooks, dump streamed into the repository, retention')
     .argument('<name>', 'a backup under backups: in the stack file')
     .action(async (name: string, _o: unknown, cmd: Command) =>
-      withBackups(cmd, async (backups) => {
+      withBackups(cmd, async (backups, signal) => {
         await settleKilled(backups, name);
-        const result = await backups.run(name, { trigger: 'cli' });
+        const result = await backups.run(name, { trigger: 'cli', signal });
         if (globalOptions(cmd).json) return print(result);
         const s = result.snapshot;
         process.stdout.write(
@@ -163,13 +166,14 @@ export function defineBackup(backup: Command): void {
       'restore over a target that holds data; over the original, a safety snapshot is taken first',
     )
     .action(async (name: string, id: string, o: { to?: string; force?: boolean }, cmd: Command) =>
-      withBackups(cmd, async (backups) => {
+      withBackups(cmd, async (backups, signal) => {
         await settleKilled(backups, name);
         const result = await backups.restore(name, {
           snapshot: id,
           to: o.to,
           force: o.force,
           trigger: 'cli',
+          signal,
         });
         if (globalOptions(cmd).json) return print(result);
         if (result.safetySnapshot)
@@ -187,9 +191,9 @@ export function defineBackup(backup: Command): void {
     )
     .argument('<name>', 'a backup under backups:')
     .action(async (name: string, _o: unknown, cmd: Command) =>
-      withBackups(cmd, async (backups) => {
+      withBackups(cmd, async (backups, signal) => {
         await settleKilled(backups, name);
-        const report = await runDrill(backups, name, { trigger: 'cli' });
+        const report = await runDrill(backups, name, { trigger: 'cli', signal });
         if (globalOptions(cmd).json) print(report);
         else printDrill(report);
         if (!report.ok) process.exitCode = EXIT.failed;
