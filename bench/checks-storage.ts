@@ -4,7 +4,7 @@
  * BENCH_STORAGE_CHECKS checks (http-like: 1 % of runs fail and carry their failed condition) are fed
  * through the real write path (SampleWriter: samples, states, transitions in batches), and history
  * maintenance (rollups and retention with the default windows) runs every simulated hour, as the
- * `history.maintain` job does every minute. At the end of each day the SQLite store's used pages
+ * `history.compact` job does every minute. At the end of each day the SQLite store's used pages
  * (page_count - freelist_count) are read.
  *
  * The baseline in the same run: days 0-2, before raw retention starts deleting, grow like a store that

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
-import { StoreRuleSource } from '../history/rule-series.js';
+import { HistoryRuleSeries } from '../history/rule-series.js';
 import type { Logger } from '../log/logger.js';
-import { evaluateRule, type RuleDataSource } from '../rules/evaluate.js';
+import { evaluateRule, type RuleSeries } from '../rules/evaluate.js';
 import { referencesOf } from '../rules/parse.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
@@ -19,16 +19,16 @@ export class RuleAlertSource implements AlertSource {
   readonly prefix = 'rule:';
   readonly #rules: Array<[string, RuleConfig]>;
   readonly #config: StackConfig;
-  readonly #data: RuleDataSource;
+  readonly #data: RuleSeries;
   readonly #logger: Logger;
   readonly #everyMs: number;
   #evaluatedAt = Number.NEGATIVE_INFINITY;
   #answers = new Map<string, DesiredAlert | undefined>();
 
-  constructor(config: StackConfig, db: Kysely<Database>, logger: Logger, data?: RuleDataSource) {
+  constructor(config: StackConfig, db: Kysely<Database>, logger: Logger, data?: RuleSeries) {
     this.#config = config;
     this.#rules = Object.entries(config.rules);
-    this.#data = data ?? new StoreRuleSource(db);
+    this.#data = data ?? new HistoryRuleSeries(db);
     this.#logger = logger;
     this.#everyMs = config.alerting.evaluate_every;
   }

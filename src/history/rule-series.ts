@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AggregateFn } from '../rules/ast.js';
-import type { RuleDataSource } from '../rules/evaluate.js';
+import type { RuleSeries } from '../rules/evaluate.js';
 import type { Database } from '../store/schema.js';
 import { latencyQuantiles } from './queries.js';
 
@@ -9,7 +9,7 @@ import { latencyQuantiles } from './queries.js';
  * latency sketches for longer latency percentiles. Each answer is one indexed query over
  * (check_id, at) for the window.
  */
-export class StoreRuleSource implements RuleDataSource {
+export class HistoryRuleSeries implements RuleSeries {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {

@@ -6,7 +6,7 @@ import { DayshiftError } from '../errors.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import type { StatePolicy } from './state-machine.js';
 
-/** A check the stack file defines, with everything the scheduler and the state machine need. */
+/** A check the stack file defines, with everything the check timer and the state machine need. */
 export interface MonitoredCheck extends RunnableCheck {
   /** `service.check` */
   id: string;

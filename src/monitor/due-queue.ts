@@ -1,4 +1,4 @@
-/** A min-heap of checks by due time: the scheduler's only timer waits for the top one. */
+/** A min-heap of checks by due time: the check timer's only timer waits for the top one. */
 export class DueQueue<T> {
   readonly #heap: Array<{ due: number; item: T }> = [];
 

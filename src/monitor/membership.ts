@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
-import { hash32 } from './scheduler.js';
+import { hash32 } from './check-timer.js';
 
 export interface MembershipOptions {
   nodeId: string;

@@ -56,7 +56,7 @@ async function* statePages(db: Kysely<Database>): AsyncGenerator<StateRow> {
  * Per-check series, read from the store at scrape time so every node reports every check the same
  * way: up, state, last latency and certificate expiry. They are written as text directly: prom-client
  * takes most of a second to format 60,000 labelled values, and a scrape must not stall the check
- * timer. This node's own scheduler figures (checks held, runs, lag, pending samples) are gauges in
+ * timer. This node's own check timer figures (checks held, runs, lag, pending samples) are gauges in
  * the registry.
  */
 export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): StoreSeries {
@@ -130,8 +130,8 @@ function addNodeGauges(registry: Registry, monitor: Monitor): void {
     help: 'Check runs this node started on its timer.',
     registers: [registry],
     collect() {
-      this.inc(monitor.scheduler.started - counted);
-      counted = monitor.scheduler.started;
+      this.inc(monitor.timer.started - counted);
+      counted = monitor.timer.started;
     },
   });
   new Gauge({
@@ -139,7 +139,7 @@ function addNodeGauges(registry: Registry, monitor: Monitor): void {
     help: 'p99 of the time between a run being due and starting, over the recent runs of this node.',
     registers: [registry],
     collect() {
-      this.set(monitor.scheduler.lag.quantile(0.99) / 1000);
+      this.set(monitor.timer.lag.quantile(0.99) / 1000);
     },
   });
   new Gauge({

@@ -6,11 +6,11 @@ import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { CheckLeases } from './check-leases.js';
+import { CheckTimer } from './check-timer.js';
 import { checksOf, type MonitoredCheck } from './configured-checks.js';
 import { HeartbeatStore } from './heartbeats.js';
 import { Membership, ownerOf } from './membership.js';
 import { SampleWriter } from './sample-writer.js';
-import { CheckScheduler } from './scheduler.js';
 import type { StateRecord } from './state-machine.js';
 
 export interface MonitorOptions {
@@ -47,7 +47,7 @@ export class Monitor {
   readonly checks: readonly MonitoredCheck[];
   readonly heartbeats: HeartbeatStore;
   readonly writer: SampleWriter;
-  readonly scheduler: CheckScheduler;
+  readonly timer: CheckTimer;
   readonly membership: Membership;
   readonly leases: CheckLeases;
   readonly #byId: Map<string, MonitoredCheck>;
@@ -86,7 +86,7 @@ export class Monitor {
     });
     this.writer.on('transition', (t) => this.#logger.info(t, `check ${t.checkId} is ${t.to}`));
     this.writer.on('fenced', (ids: string[]) => this.#lose(ids));
-    this.scheduler = new CheckScheduler({
+    this.timer = new CheckTimer({
       clock,
       concurrency: options.concurrency,
       run: (check) => runCheck(check, this.#env),
@@ -123,7 +123,7 @@ export class Monitor {
     await this.prepare();
     await this.rebalance();
     this.writer.start();
-    this.scheduler.start();
+    this.timer.start();
     this.#stopped = false;
     this.#arm();
   }
@@ -194,7 +194,7 @@ export class Monitor {
     const before = this.#held.size;
     this.#schedule();
     const releasable = [...this.#held.keys()].filter(
-      (id) => !this.#wanted.has(id) && !this.scheduler.running(id),
+      (id) => !this.#wanted.has(id) && !this.timer.running(id),
     );
     if (releasable.length > 0) {
       // Results first, then the release: the next holder starts from this node's last state.
@@ -227,7 +227,7 @@ export class Monitor {
 
   /** The timer runs the checks this node both holds and owns; a check being handed over stops now. */
   #schedule(): void {
-    this.scheduler.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
+    this.timer.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
   }
 
   /**
@@ -280,7 +280,7 @@ export class Monitor {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#ticking;
-    await this.scheduler.stop();
+    await this.timer.stop();
     await this.writer.stop();
     await this.leases.releaseAll().catch(() => {});
     this.#held.clear();

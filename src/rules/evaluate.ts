@@ -2,7 +2,7 @@ import type { AggregateFn, RuleCall, RuleExpr } from './ast.js';
 import { callsOf } from './parse.js';
 
 /** What rules read: answers over a window ending `now`; null when there is nothing to answer from. */
-export interface RuleDataSource {
+export interface RuleSeries {
   /** avg/min/max/p50/p95/p99 of a metric (`latency` in ms, or a value the check reports). */
   aggregate(
     fn: AggregateFn,
@@ -36,13 +36,9 @@ export interface RuleVerdict {
  * computed. A function without data is null, and anything compared with null is false, so a check
  * with no samples does not fire a threshold rule (use absent() for that).
  */
-export async function evaluateRule(
-  expr: RuleExpr,
-  source: RuleDataSource,
-  now: number,
-): Promise<RuleVerdict> {
+export async function evaluateRule(expr: RuleExpr, series: RuleSeries, now: number): Promise<RuleVerdict> {
   const calls = callsOf(expr);
-  const values = await Promise.all(calls.map((c) => ask(c, source, now)));
+  const values = await Promise.all(calls.map((c) => ask(c, series, now)));
   const byCall = new Map<RuleCall, RuleValue>(calls.map((c, i) => [c, values[i] ?? null]));
   const result = compute(expr, byCall);
   const seen = new Set<string>();
@@ -55,18 +51,18 @@ export async function evaluateRule(
   return { holds: result === true, value: values[0] ?? null, summary: parts.join('; ') };
 }
 
-async function ask(call: RuleCall, source: RuleDataSource, now: number): Promise<RuleValue> {
+async function ask(call: RuleCall, series: RuleSeries, now: number): Promise<RuleValue> {
   switch (call.kind) {
     case 'aggregate':
-      return source.aggregate(call.fn, call.ref.check, call.ref.metric, call.windowMs, now);
+      return series.aggregate(call.fn, call.ref.check, call.ref.metric, call.windowMs, now);
     case 'failure_rate':
-      return source.failureRate(call.ref.check, call.windowMs, now);
+      return series.failureRate(call.ref.check, call.windowMs, now);
     case 'last':
-      return source.last(call.ref.check, call.ref.metric);
+      return series.last(call.ref.check, call.ref.metric);
     case 'state':
-      return source.state(call.ref.check);
+      return series.state(call.ref.check);
     case 'absent':
-      return source.absent(call.ref.check, call.windowMs, now);
+      return series.absent(call.ref.check, call.windowMs, now);
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHistoryMaintenance } from '../../src/history/maintenance-job.js';
+import { runHistoryCompaction } from '../../src/history/compaction-job.js';
 import { historySeries } from '../../src/history/queries.js';
 import type { HistoryRetention } from '../../src/history/retention.js';
 import type { Store } from '../../src/store/index.js';
@@ -45,7 +45,7 @@ describe.each(STORE_KINDS)('bounded storage on %s', (kind) => {
     return out;
   }
 
-  it('30 days of one sample a minute, maintained hourly, stay within what retention allows', async () => {
+  it('30 days of one sample a minute, compacted hourly, stay within what retention allows', async () => {
     // What may exist at once: the retention, plus the hour written since the last run and the periods
     // not rolled up yet (the settle delay, an hour not closed, a day not closed).
     const limits = {
@@ -68,7 +68,7 @@ describe.each(STORE_KINDS)('bounded storage on %s', (kind) => {
           });
       await insertSamples(store.db, batch);
       clock.set(start + HOUR);
-      await runHistoryMaintenance({ store, clock, retention });
+      await runHistoryCompaction({ store, clock, retention });
       if (hour % 6 === 5) {
         const rows = await rowsPerCheck();
         for (const check of CHECKS) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DayshiftError } from '../../src/errors.js';
-import { runHistoryMaintenance } from '../../src/history/maintenance-job.js';
+import { runHistoryCompaction } from '../../src/history/compaction-job.js';
 import { historySeries, latencyQuantiles, uptime } from '../../src/history/queries.js';
 import { SKETCH_ALPHA } from '../../src/history/sketch.js';
 import type { Store } from '../../src/store/index.js';
@@ -27,7 +27,7 @@ describe.each(STORE_KINDS)('history queries on %s', (kind) => {
     testStore = await createTestStore(kind);
     store = await testStore.open();
     await insertSamples(store.db, samples);
-    await runHistoryMaintenance({ store, clock });
+    await runHistoryCompaction({ store, clock });
   });
   afterAll(async () => {
     await testStore?.destroy();

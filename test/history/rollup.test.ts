@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHistoryMaintenance } from '../../src/history/maintenance-job.js';
+import { runHistoryCompaction } from '../../src/history/compaction-job.js';
 import { LatencySketch, SKETCH_ALPHA } from '../../src/history/sketch.js';
 import { readWatermarks } from '../../src/history/watermarks.js';
 import type { Store } from '../../src/store/index.js';
@@ -29,7 +29,7 @@ describe.each(STORE_KINDS)('rollups on %s', (kind) => {
   });
 
   it('rolls closed minutes, hours and days, behind the settle delay', async () => {
-    const result = await runHistoryMaintenance({ store, clock });
+    const result = await runHistoryCompaction({ store, clock });
     expect(result.rolled.m.until).toBe(T0 + 3 * HOUR + 3 * MIN);
     expect(result.rolled.h.until).toBe(T0 + 3 * HOUR);
     expect(result.rolled.d.until).toBe(T0);
@@ -76,11 +76,11 @@ describe.each(STORE_KINDS)('rollups on %s', (kind) => {
 
   it('is idempotent: a second run, and a run from scratch, write the same rows', async () => {
     const before = await rollupRows(store.db);
-    const again = await runHistoryMaintenance({ store, clock });
+    const again = await runHistoryCompaction({ store, clock });
     expect(again.rolled.m.rows + again.rolled.h.rows + again.rolled.d.rows).toBe(0);
     expect(await rollupRows(store.db)).toEqual(before);
     await store.db.deleteFrom('history_watermarks').execute();
-    const redo = await runHistoryMaintenance({ store, clock });
+    const redo = await runHistoryCompaction({ store, clock });
     expect(redo.rolled.m.rows).toBe(3 * 4 * 60);
     expect(await rollupRows(store.db)).toEqual(before);
   });
@@ -93,7 +93,7 @@ describe.each(STORE_KINDS)('rollups on %s', (kind) => {
       { check_id: 'b', at: lateMinute + 50_000, outcome: 'pass', latency_ms: 7 },
     ]);
     clock.advance(2 * MIN);
-    const result = await runHistoryMaintenance({ store, clock });
+    const result = await runHistoryCompaction({ store, clock });
     expect(result.rolled.m.until).toBe(T0 + 3 * HOUR + 5 * MIN);
     const late = (await rollupRows(store.db)).filter((r) => r.resolution === 'm' && r.start === lateMinute);
     expect(late.map((r) => [r.check_id, r.count, Number(r.failures)])).toEqual([

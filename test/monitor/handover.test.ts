@@ -42,7 +42,7 @@ async function simNode(test: TestStore, id: string, phase: number): Promise<SimN
 async function second(nodes: readonly SimNode[], t: number): Promise<Map<string, string>> {
   clock.set(START + t * 1_000);
   for (const node of nodes) if (node.alive && t % RENEW_S === node.phase) await node.monitor.rebalance();
-  await Promise.all(nodes.filter((n) => n.alive).map((n) => n.monitor.scheduler.runDue()));
+  await Promise.all(nodes.filter((n) => n.alive).map((n) => n.monitor.timer.runDue()));
   const holder = new Map<string, string>();
   for (const node of nodes) {
     if (!node.alive) continue;
@@ -135,7 +135,7 @@ describe('handing checks over between nodes on PostgreSQL', () => {
       ).toBe(CHECKS);
       // b itself, still running but unable to renew, stopped starting runs: it ran nothing after 35.
       b.alive = true;
-      expect(await b.monitor.scheduler.runDue()).toBe(0);
+      expect(await b.monitor.timer.runDue()).toBe(0);
       expect(recorder.of({ node: 'b' }).filter((r) => r.at > START + 35_000)).toEqual([]);
       await a.monitor.stop();
       await b.monitor.stop();
@@ -159,7 +159,7 @@ describe('handing checks over between nodes on PostgreSQL', () => {
       expect(a.monitor.held.size).toBe(CHECKS);
       // Every first run is due within one interval; a starts them all, and they hang.
       clock.set(START + 2_000);
-      const inFlight = a.monitor.scheduler.runDue();
+      const inFlight = a.monitor.timer.runDue();
       await until(
         () => (recorder.of({ node: 'a' }).length === CHECKS ? true : undefined),
         'a running every check',
@@ -181,7 +181,7 @@ describe('handing checks over between nodes on PostgreSQL', () => {
       // a learnt from the refusal that it holds nothing; b's own results are written.
       expect(a.monitor.held.size).toBe(0);
       clock.set(START + 33_000);
-      expect(await b.monitor.scheduler.runDue()).toBe(CHECKS);
+      expect(await b.monitor.timer.runDue()).toBe(CHECKS);
       await b.monitor.writer.flush();
       expect(await sampleCount(test)).toBe(CHECKS);
       await a.monitor.stop();

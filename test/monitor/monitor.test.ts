@@ -46,11 +46,11 @@ describe.each(STORE_KINDS)('the check monitor on %s', (kind) => {
         clock.set(start + second * 1_000);
         // The node renews its lease every 10 s, as its timer would; without that it stops running checks.
         if (second > 0 && second % 10 === 0) await monitor.rebalance();
-        perSecond.push(await monitor.scheduler.runDue());
+        perSecond.push(await monitor.timer.runDue());
       }
       // Every first due time lies in [start, start + 10 s), so by start + 29.999 s each check ran 3 times.
       clock.set(start + 29_999);
-      perSecond.push(await monitor.scheduler.runDue());
+      perSecond.push(await monitor.timer.runDue());
       await monitor.writer.flush();
       // 60 checks every 10 s: 6 per second on average; never all at once.
       expect(perSecond.reduce((a, b) => a + b, 0)).toBe(180);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AggregateFn } from '../../src/rules/ast.js';
-import { evaluateRule, type RuleDataSource } from '../../src/rules/evaluate.js';
+import { evaluateRule, type RuleSeries } from '../../src/rules/evaluate.js';
 import { parseRule, RuleSyntaxError, referencesOf } from '../../src/rules/parse.js';
 
 /** Answers from fixed tables, to test the language apart from the store (the store has its own test). */
@@ -10,7 +10,7 @@ function fixed(data: {
   last?: Record<string, number | string | null>;
   state?: Record<string, string | null>;
   absent?: Record<string, boolean>;
-}): RuleDataSource {
+}): RuleSeries {
   return {
     aggregate: async (fn: AggregateFn, check, metric, windowMs) =>
       data.aggregate?.[`${fn}(${check}.${metric},${windowMs})`] ?? null,

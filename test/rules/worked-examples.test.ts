@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { StoreRuleSource } from '../../src/history/rule-series.js';
+import { HistoryRuleSeries } from '../../src/history/rule-series.js';
 import { evaluateRule } from '../../src/rules/evaluate.js';
 import { parseRule } from '../../src/rules/parse.js';
 import type { Store } from '../../src/store/index.js';
@@ -134,12 +134,12 @@ describe.each(STORE_KINDS)('the worked examples of docs/rules.md on %s', (kind) 
     const scenario = SCENARIOS[name];
     if (!rule || !scenario) throw new Error(`${name} is missing`);
     const { expr } = parseRule(rule.when);
-    const source = new StoreRuleSource(store.db);
+    const series = new HistoryRuleSeries(store.db);
     await load(scenario.holds);
-    const fired = await evaluateRule(expr, source, NOW);
+    const fired = await evaluateRule(expr, series, NOW);
     expect(fired.holds, fired.summary).toBe(true);
     await load(scenario.quiet);
-    const quiet = await evaluateRule(expr, source, NOW);
+    const quiet = await evaluateRule(expr, series, NOW);
     expect(quiet.holds, quiet.summary).toBe(false);
   });
 });

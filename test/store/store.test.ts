@@ -34,6 +34,41 @@ describe.each(STORE_KINDS)('store on %s', (kind) => {
     }
   });
 
+  it('renames the history job from history.maintain to history.compact, dropping its old schedule', async () => {
+    const store = await testStore.open();
+    const now = Date.now();
+    await store.db
+      .insertInto('jobs')
+      .values({
+        kind: 'history.maintain',
+        payload: 'null',
+        status: 'completed',
+        priority: 0,
+        run_at: now,
+        attempts: 1,
+        max_attempts: 1,
+        created_at: now,
+      } as never)
+      .execute();
+    await store.db
+      .insertInto('schedules')
+      .values({
+        name: 'history.maintain',
+        kind: 'history.maintain',
+        payload: 'null',
+        every_ms: 60_000,
+        next_run_at: now,
+        updated_at: now,
+      } as never)
+      .execute();
+    await migrations['010-history-compact-kind']?.up(store.db as never, store.caps);
+    const kinds = await store.db.selectFrom('jobs').select('kind').execute();
+    expect(kinds.map((j) => j.kind)).not.toContain('history.maintain');
+    expect(kinds.map((j) => j.kind)).toContain('history.compact');
+    const schedules = await store.db.selectFrom('schedules').select('name').execute();
+    expect(schedules.map((r) => r.name)).not.toContain('history.maintain');
+  });
+
   it('declares its capabilities instead of its dialect', async () => {
     const store = await testStore.open();
     expect(store.caps.skipLocked).toBe(kind === 'postgres');

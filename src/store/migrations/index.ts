@@ -9,6 +9,7 @@ import * as m006 from './006-backups.js';
 import * as m007 from './007-run-holders.js';
 import * as m008 from './008-check-leases.js';
 import * as m009 from './009-run-evidence.js';
+import * as m010 from './010-history-compact-kind.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '007-run-holders': m007,
   '008-check-leases': m008,
   '009-run-evidence': m009,
+  '010-history-compact-kind': m010,
 };

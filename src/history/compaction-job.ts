@@ -5,18 +5,18 @@ import type { Clock } from '../util/clock.js';
 import { applyRetention, type HistoryRetention, type RetentionReport } from './retention.js';
 import { type RollupReport, rollUp } from './rollup.js';
 
-export const HISTORY_MAINTENANCE_KIND = 'history.maintain';
+export const HISTORY_COMPACTION_KIND = 'history.compact';
 /** Every minute: a minute's rollup is then at most settle + 1 minute behind, and each run is small. */
-export const HISTORY_MAINTENANCE_EVERY_MS = 60_000;
+export const HISTORY_COMPACTION_EVERY_MS = 60_000;
 
-export interface HistoryMaintenanceDeps {
+export interface HistoryCompactionDeps {
   store: Store;
   clock: Clock;
   retention?: HistoryRetention;
   settleMs?: number;
 }
 
-export interface HistoryMaintenanceResult {
+export interface HistoryCompactionResult {
   rolled: RollupReport;
   deleted: RetentionReport;
 }
@@ -25,10 +25,10 @@ export interface HistoryMaintenanceResult {
  * Rolls up what has closed, then applies retention. Retention runs even when the rollup failed: it never
  * deletes what is not rolled up, and storage must stay bounded while a rollup problem is looked into.
  */
-export async function runHistoryMaintenance(
-  deps: HistoryMaintenanceDeps,
+export async function runHistoryCompaction(
+  deps: HistoryCompactionDeps,
   signal?: AbortSignal,
-): Promise<HistoryMaintenanceResult> {
+): Promise<HistoryCompactionResult> {
   const { db } = deps.store;
   let rolled: RollupReport | undefined;
   let failure: unknown;
@@ -43,26 +43,26 @@ export async function runHistoryMaintenance(
 }
 
 /**
- * The job that maintains this node's store. Every node runs it and the schedule is shared, so each
+ * The job that compacts the history in this node's store. Every node runs it and the schedule is shared, so each
  * minute one node, whichever claims it, rolls up and prunes the store they share.
  */
-export function historyMaintenanceJobKind(deps: HistoryMaintenanceDeps): JobKind<null> {
+export function historyCompactionJobKind(deps: HistoryCompactionDeps): JobKind<null> {
   return {
-    kind: HISTORY_MAINTENANCE_KIND,
+    kind: HISTORY_COMPACTION_KIND,
     // The next scheduled run is the retry; failed attempts are still kept for `dayshift jobs` to show.
     retry: { maxAttempts: 2, baseMs: 15_000, maxMs: 60_000 },
     timeoutMs: 10 * 60_000,
     concurrency: { perProcess: 1 },
     async handler(ctx) {
       // Keyed by store, as the job's result has always been.
-      return { [deps.store.description]: await runHistoryMaintenance(deps, ctx.signal) };
+      return { [deps.store.description]: await runHistoryCompaction(deps, ctx.signal) };
     },
   };
 }
 
-/** The schedule of the maintenance job: one row, whichever nodes define it. */
-export const historyMaintenanceSchedule: FeatureSchedule = {
-  name: HISTORY_MAINTENANCE_KIND,
-  every: HISTORY_MAINTENANCE_EVERY_MS,
-  kind: HISTORY_MAINTENANCE_KIND,
+/** The schedule of the compaction job: one row, whichever nodes define it. */
+export const historyCompactionSchedule: FeatureSchedule = {
+  name: HISTORY_COMPACTION_KIND,
+  every: HISTORY_COMPACTION_EVERY_MS,
+  kind: HISTORY_COMPACTION_KIND,
 };

@@ -4,7 +4,7 @@ import type { MonitoredCheck } from './configured-checks.js';
 import { DueQueue } from './due-queue.js';
 import { LagRecorder } from './lag.js';
 
-export interface CheckSchedulerOptions {
+export interface CheckTimerOptions {
   clock: Clock;
   /** Runs one check; never throws (runCheck returns failures as data). */
   run(check: MonitoredCheck): Promise<CheckResult>;
@@ -36,8 +36,8 @@ interface Entry {
  * 1,000 checks every 10 s start about 100 per second, not 1,000 at once); later runs keep the cadence
  * of due times rather than drifting by each run's duration.
  */
-export class CheckScheduler {
-  readonly #options: CheckSchedulerOptions;
+export class CheckTimer {
+  readonly #options: CheckTimerOptions;
   readonly #clock: Clock;
   readonly #concurrency: number;
   readonly #entries = new Map<string, Entry>();
@@ -53,7 +53,7 @@ export class CheckScheduler {
   #started = 0;
   #skipped = 0;
 
-  constructor(options: CheckSchedulerOptions) {
+  constructor(options: CheckTimerOptions) {
     this.#options = options;
     this.#clock = options.clock;
     // Checks mostly wait on the network; a high limit keeps a few hung targets from starving the rest.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFeatures } from '../../src/features/open.js';
+import { HISTORY_COMPACTION_KIND } from '../../src/history/compaction-job.js';
 import { historyFeature } from '../../src/history/feature.js';
-import { HISTORY_MAINTENANCE_KIND } from '../../src/history/maintenance-job.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import type { Job } from '../../src/jobs/types.js';
@@ -15,7 +15,7 @@ import { insertSamples, sampleGrid } from './samples.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-describe.each(STORE_KINDS)('the history.maintain job on %s', (kind) => {
+describe.each(STORE_KINDS)('the history.compact job on %s', (kind) => {
   let testStore: TestStore;
   let store: Store;
   const clock = new ManualClock(T0 + 10 * 60_000);
@@ -41,22 +41,22 @@ describe.each(STORE_KINDS)('the history.maintain job on %s', (kind) => {
       stack: { config: stack.config, configPath: stack.configPath, baseDir: stack.dir },
       settings: {},
     });
-    const kind = features.jobKinds.find((k) => k.kind === HISTORY_MAINTENANCE_KIND);
-    if (!kind) throw new Error('the history feature declares no maintenance job');
+    const kind = features.jobKinds.find((k) => k.kind === HISTORY_COMPACTION_KIND);
+    if (!kind) throw new Error('the history feature declares no compaction job');
     const scheduler = new Scheduler(queue, { clock });
     for (const { name, ...spec } of features.schedules) await scheduler.define(name, spec);
 
     const schedule = await store.db
       .selectFrom('schedules')
       .selectAll()
-      .where('name', '=', HISTORY_MAINTENANCE_KIND)
+      .where('name', '=', HISTORY_COMPACTION_KIND)
       .executeTakeFirstOrThrow();
-    expect(schedule).toMatchObject({ kind: HISTORY_MAINTENANCE_KIND, cron: null });
+    expect(schedule).toMatchObject({ kind: HISTORY_COMPACTION_KIND, cron: null });
     expect(Number(schedule.every_ms)).toBe(60_000);
 
     await insertSamples(store.db, sampleGrid(['a'], T0, T0 + 5 * 60_000));
     const result = (await kind.handler({
-      job: { id: 1, kind: HISTORY_MAINTENANCE_KIND, attempts: 1, payload: null } as Job & { payload: null },
+      job: { id: 1, kind: HISTORY_COMPACTION_KIND, attempts: 1, payload: null } as Job & { payload: null },
       signal: new AbortController().signal,
       progress: async () => {},
       logger: silentLogger(),
