@@ -237,6 +237,19 @@ describe.each(STORE_KINDS)(
       return { child, out, exited };
     }
 
+    /** Waits until `count` sessions of the test's role wait on a lock the holder took. */
+    async function lockWaiters(holder: pg.Client, count: number, what: string): Promise<void> {
+      await until(async () => {
+        // The holder is inside a transaction, which would keep reading one snapshot of the statistics.
+        await holder.query('select pg_stat_clear_snapshot()');
+        const { rows } = await holder.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
+          [pgRole],
+        );
+        return (rows[0]?.n ?? 0) >= count ? true : undefined;
+      }, what);
+    }
+
     /** The tools serve runs carry the suffix; serve itself does too (its --config), so it is left out. */
     const toolsOfServe: LeftoverProbe = {
       pgRole,
@@ -287,15 +300,7 @@ describe.each(STORE_KINDS)(
           const queue = new JobQueue(store);
           const job = await queue.enqueue('backup.run', { backup: 'pg-stalled' });
           if (!job) throw new Error('the backup job was not queued');
-          await until(async () => {
-            // The holder is inside a transaction, which would keep reading one snapshot of the statistics.
-            await holder.query('select pg_stat_clear_snapshot()');
-            const { rows } = await holder.query<{ n: number }>(
-              "select count(*)::int as n from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
-              [pgRole],
-            );
-            return (rows[0]?.n ?? 0) >= 2 ? true : undefined;
-          }, 'pg_dump and the row counts to wait on the lock');
+          await lockWaiters(holder, 2, 'pg_dump and the row counts to wait on the lock');
 
           const signalled = Date.now();
           child.kill('SIGTERM');
@@ -344,14 +349,7 @@ describe.each(STORE_KINDS)(
           stderr += c;
         });
         const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-        await until(async () => {
-          await holder.query('select pg_stat_clear_snapshot()');
-          const { rows } = await holder.query<{ n: number }>(
-            "select count(*)::int as n from pg_stat_activity where usename = $1 and wait_event_type = 'Lock'",
-            [pgRole],
-          );
-          return (rows[0]?.n ?? 0) >= 1 ? true : undefined;
-        }, 'pg_dump to wait on the lock');
+        await lockWaiters(holder, 1, 'pg_dump to wait on the lock');
         // The terminal's Ctrl-C reaches Dayshift alone: pg_dump runs in a process group of its own.
         child.kill('SIGINT');
         const code = await within(exited, 'backup run to exit after SIGINT', 15_000);

@@ -7,7 +7,7 @@ import type { RepositoryKindDefinition } from './types.js';
 export const repositoryKinds = {
   local: localRepository,
   restic: resticRepository,
-} as const;
+} as const satisfies Record<string, RepositoryKindDefinition>;
 
 export type RepositoryKind = keyof typeof repositoryKinds;
 

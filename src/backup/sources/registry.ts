@@ -14,7 +14,7 @@ export const backupSourceKinds = {
   sqlite: sqliteBackupSource,
   files: filesBackupSource,
   volume: volumeBackupSource,
-} as const;
+} as const satisfies Record<string, BackupSourceDefinition<z.ZodType, z.ZodType>>;
 
 export type BackupSourceKind = keyof typeof backupSourceKinds;
 
