@@ -10,7 +10,7 @@ import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { LIMITS } from '../util/input-bounds.js';
 import { challengeWithBasic, installAuth } from './auth.js';
-import { answerClientError, answerError, answerUnroutable, installErrorHandler } from './http-errors.js';
+import { answerClientError, answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DayshiftError } from '../../../errors.js';
 import {
