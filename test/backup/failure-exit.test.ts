@@ -237,6 +237,20 @@ describe.each(STORE_KINDS)(
       return { child, out, exited };
     }
 
+    /** Runs `work` while another session holds the notes table, so a dump of it waits with no end in sight. */
+    async function whileNotesLocked(work: (holder: pg.Client) => Promise<void>): Promise<void> {
+      const holder = new pg.Client({ connectionString: url(TEST_PG_URL, 'postgres', '') });
+      await holder.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('lock table notes in access exclusive mode');
+        await work(holder);
+      } finally {
+        await holder.query('rollback').catch(() => {});
+        await holder.end();
+      }
+    }
+
     /** Waits until `count` sessions of the test's role wait on a lock the holder took. */
     async function lockWaiters(holder: pg.Client, count: number, what: string): Promise<void> {
       await until(async () => {
@@ -288,11 +302,7 @@ describe.each(STORE_KINDS)(
 
     it('serve: SIGTERM during a dump stalled on a table lock stops pg_dump and the row counts, and exits', async () => {
       // Another session holds the table, so pg_dump and the row counts wait on it with no end in sight.
-      const holder = new pg.Client({ connectionString: url(TEST_PG_URL, 'postgres', '') });
-      await holder.connect();
-      try {
-        await holder.query('begin');
-        await holder.query('lock table notes in access exclusive mode');
+      await whileNotesLocked(async (holder) => {
         const deadlineMs = 1_000;
         const { child, out, exited } = await serve(deadlineMs, RIGHT);
         const store = await openStore(test.options);
@@ -323,18 +333,11 @@ describe.each(STORE_KINDS)(
         } finally {
           await store.close();
         }
-      } finally {
-        await holder.query('rollback').catch(() => {});
-        await holder.end();
-      }
+      });
     }, 60_000);
 
     it('backup run: Ctrl-C during a dump stalled on a table lock stops pg_dump, closes the run and exits 1', async () => {
-      const holder = new pg.Client({ connectionString: url(TEST_PG_URL, 'postgres', '') });
-      await holder.connect();
-      try {
-        await holder.query('begin');
-        await holder.query('lock table notes in access exclusive mode');
+      await whileNotesLocked(async (holder) => {
         const child = spawn(
           process.execPath,
           [CLI, '--config', path.join(dir, 'dayshift.yaml'), 'backup', 'run', 'pg-stalled'],
@@ -369,10 +372,7 @@ describe.each(STORE_KINDS)(
         } finally {
           await store.close();
         }
-      } finally {
-        await holder.query('rollback').catch(() => {});
-        await holder.end();
-      }
+      });
     }, 60_000);
   },
 );
