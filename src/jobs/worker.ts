@@ -55,6 +55,8 @@ export class Worker extends EventEmitter {
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** Claims begun so far, so `whenIdle` can tell a claim that began after it was asked. */
+  #claimsBegun = 0;
   #timers: NodeJS.Timeout[] = [];
   #lastKeyedClaim = 0;
 
@@ -155,14 +157,34 @@ export class Worker extends EventEmitter {
     return { finished: before - leftover.length, released: released.length };
   }
 
+  /**
+   * Resolves once a claim begun after this call found no job it could start: as of the call, nothing
+   * due is waiting for this worker. Wakes the worker so that claim happens now, not a poll later.
+   */
+  whenIdle(): Promise<void> {
+    const after = this.#claimsBegun;
+    return new Promise((resolve) => {
+      const onIdle = (claim: number) => {
+        if (claim <= after) return;
+        this.off('idle', onIdle);
+        resolve();
+      };
+      this.on('idle', onIdle);
+      this.#wake?.();
+    });
+  }
+
   async #run(): Promise<void> {
     while (!this.#stopping) {
       let claimed = 0;
+      const claim = ++this.#claimsBegun;
       try {
         claimed = await this.#claimAndStart();
       } catch (error) {
         this.emit('error', coerceError(error));
       }
+      // Only when someone waits: an idle worker polls often, and the event is for tests and tools.
+      if (claimed === 0 && this.listenerCount('idle') > 0) this.emit('idle', claim);
       if (this.#stopping) break;
       // A full batch means more may be waiting: claim again at once. Otherwise wait for a wake-up.
       if (claimed > 0 && this.#active.size < this.#concurrency) continue;
