@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
-import { DayshiftError } from '../errors.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { Logger } from '../log/logger.js';
 import { notifierKinds } from '../notifiers/registry.js';
@@ -32,18 +31,12 @@ export interface DeliveryContext {
  * doubling to 5 min, 10 attempts). A node that dies mid-send leaves the delivery `sending`; the next
  * attempt sends it again under the same delivery id, which receivers use to drop the repeat.
  */
-export function deliveryJobKind(context: DeliveryContext | undefined): JobKind<DeliveryPayload> {
+export function deliveryJobKind(context: DeliveryContext): JobKind<DeliveryPayload> {
   return {
     kind: DELIVERY_KIND,
     retry: { maxAttempts: DELIVERY_ATTEMPTS, baseMs: 2_000, maxMs: 300_000, jitter: 0.1 },
     timeoutMs: 60_000,
     async handler({ job, signal, logger }) {
-      if (!context)
-        throw new DayshiftError(
-          'CONFIG_NOT_FOUND',
-          'this node was started without a stack file, so it has no notifiers to deliver to',
-          { hint: 'start dayshift serve with the stack file (--config or $DAYSHIFT_CONFIG)' },
-        );
       return context.outbox.delivering(() =>
         deliver(context, job.payload.notifier, {
           signal,

@@ -1,4 +1,3 @@
-import { DayshiftError } from '../errors.js';
 import type { FeatureSchedule } from '../features/types.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -70,20 +69,11 @@ async function settleEarlier(
  * second snapshot when that attempt had committed one. When the killed attempt was the last, `ended`
  * settles its run.
  */
-export function backupJobKinds(backups: Backups | undefined): JobKind[] {
-  const need = (): Backups => {
-    if (!backups)
-      throw new DayshiftError(
-        'CONFIG_NOT_FOUND',
-        'this node was started without a stack file, so it has no backups',
-        { hint: 'start dayshift serve with the stack file (--config or $DAYSHIFT_CONFIG)' },
-      );
-    return backups;
-  };
+export function backupJobKinds(backups: Backups): JobKind[] {
   // The last attempt was killed: no retry will settle its run, so this does.
   const ended = async (job: Job): Promise<void> => {
     const runId = attemptRunOf(job);
-    if (runId !== undefined) await settleRun(need(), runId, 'last-attempt');
+    if (runId !== undefined) await settleRun(backups, runId, 'last-attempt');
   };
   const run: JobKind<BackupPayload> = {
     kind: BACKUP_RUN_KIND,
@@ -91,7 +81,6 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal, progress, logger }) => {
-      const backups = need();
       const done = await settleEarlier(backups, job, logger);
       if (done) return done;
       const result = await backups.run(job.payload.backup, {
@@ -109,8 +98,8 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal, progress, logger }) => {
-      await settleEarlier(need(), job, logger);
-      const report = await runDrill(need(), job.payload.backup, {
+      await settleEarlier(backups, job, logger);
+      const report = await runDrill(backups, job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         signal,
         attempt: attemptOf(job, progress),
@@ -126,8 +115,8 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, progress, logger }) => {
-      await settleEarlier(need(), job, logger);
-      const result = await need().verify(job.payload.backup, {
+      await settleEarlier(backups, job, logger);
+      const result = await backups.verify(job.payload.backup, {
         trigger: job.payload.trigger ?? 'schedule',
         attempt: attemptOf(job, progress),
       });
@@ -142,9 +131,9 @@ export function backupJobKinds(backups: Backups | undefined): JobKind[] {
     timeoutMs: 6 * 3_600_000,
     concurrency: { perProcess: 1 },
     handler: async ({ job, signal, progress, logger }) => {
-      await settleEarlier(need(), job, logger);
+      await settleEarlier(backups, job, logger);
       const { backup, snapshot, to, force, trigger } = job.payload;
-      const result = await need().restore(backup, {
+      const result = await backups.restore(backup, {
         snapshot,
         to,
         force,

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../runs/runs.js';
+import type { RunSummary } from '../runs/records.js';
 import type { Backups } from './backups.js';
 
 /** The last outcome of one kind of backup work, from its run record. */

@@ -8,8 +8,6 @@ import { teamsNotifier } from './teams.js';
 import type { NotifierKindDefinition } from './types.js';
 import { webhookNotifier } from './webhook.js';
 
-export type { NotifierKindDefinition } from './types.js';
-
 /** Every notifier kind, by the key that selects it in dayshift.yaml. Adding one is one file and one line here. */
 export const notifierKinds = {
   webhook: webhookNotifier,

@@ -21,8 +21,6 @@ import {
   statusesBefore,
 } from './states.js';
 
-export type { RunningRun, RunRecord, RunStepRecord, RunSummary } from './records.js';
-
 /**
  * The record of runs: started, a row per step as it ends, evidence as it is captured, moved between
  * statuses only as RUN_TRANSITIONS allows, finished with a status. Nothing else writes the `runs`,

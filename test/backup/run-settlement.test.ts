@@ -21,7 +21,7 @@ import type { Backups } from '../../src/backup/backups.js';
 import { openBackups } from '../../src/backup/open.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import type { Job } from '../../src/jobs/types.js';
-import type { RunSummary } from '../../src/runs/runs.js';
+import type { RunSummary } from '../../src/runs/records.js';
 import type { Store } from '../../src/store/index.js';
 import { startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { stackFrom } from '../helpers/stack.js';

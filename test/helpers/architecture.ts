@@ -59,19 +59,44 @@ export interface Violation {
   reason: string;
 }
 
-// Static imports and re-exports (`import ... from`, `export ... from`, `import '...'`) and dynamic
-// `import('...')`, of relative specifiers only: packages and node: built-ins sit below every layer.
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm;
+// `import ... from`, `export ... from`, `import '...'` (multi-line ones too: nothing between the keyword
+// and `from` holds a quote or a semicolon), and dynamic `import('...')`.
+const SPECIFIER =
+  /^\s*(import|export)\b(\s+type\b)?(?:[^;'"]*?\bfrom)?\s*(['"])([^'"]+)\3|\bimport\s*\(\s*(['"])([^'"]+)\5/gm;
 
+/** One module specifier a file names, with how it is loaded. */
+export interface Specifier {
+  specifier: string;
+  /** Character offset of the statement. */
+  index: number;
+  /** `static` runs when the file loads, `type` is erased by the compiler, `dynamic` runs when called. */
+  how: 'static' | 'type' | 'dynamic';
+}
+
+/** Every module specifier in a source text: packages, node: built-ins and relative paths. */
+export function specifiersOf(text: string): Specifier[] {
+  return [...text.matchAll(SPECIFIER)].map((m) => ({
+    specifier: (m[4] ?? m[6]) as string,
+    index: m.index,
+    how: m[6] !== undefined ? 'dynamic' : m[2] ? 'type' : 'static',
+  }));
+}
+
+/** The file a relative specifier names, relative to `src/`, `.ts` for `.js`. */
+export function resolveRelative(from: string, specifier: string): string {
+  return posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\.js$/, '.ts');
+}
+
+/** Every relative import of a file, of any kind: a type import points up a layer as much as any. */
 export function importsOf(file: SourceFile): ImportEdge[] {
-  const edges: ImportEdge[] = [];
-  for (const match of file.text.matchAll(IMPORT)) {
-    const specifier = match[2] as string;
-    const line = file.text.slice(0, match.index).split('\n').length;
-    const target = posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts');
-    edges.push({ file: file.path, line, specifier, target });
-  }
-  return edges;
+  return specifiersOf(file.text)
+    .filter((s) => s.specifier.startsWith('.'))
+    .map((s) => ({
+      file: file.path,
+      line: file.text.slice(0, s.index).split('\n').length,
+      specifier: s.specifier,
+      target: resolveRelative(file.path, s.specifier),
+    }));
 }
 
 function matchOf(path: string, entries: readonly string[]): string | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { SRC } from './architecture.js';
+import { resolveRelative, SRC, specifiersOf } from './architecture.js';
 
 /** What loading a module loads before any of its code runs: files under `src/` and packages. */
 export interface StaticGraph {
@@ -10,10 +10,6 @@ export interface StaticGraph {
   packages: Set<string>;
 }
 
-// `import ... from`, `export ... from` and `import '...'`, but not `import type`/`export type`
-// (erased by the compiler) and not `import()` (loaded when the code that calls it runs).
-const STATIC = /^\s*(?:import|export)\b(?!\s+type\b)(?:[^;'"]*?\bfrom)?\s*(['"])([^'"]+)\1/gm;
-
 /** The modules `entry` (relative to `src/`) loads at once, following static imports only. */
 export function staticGraph(entry: string): StaticGraph {
   const files = new Set<string>();
@@ -22,10 +18,9 @@ export function staticGraph(entry: string): StaticGraph {
     if (files.has(file)) return;
     files.add(file);
     const text = readFileSync(posix.join(SRC, file), 'utf8');
-    for (const match of text.matchAll(STATIC)) {
-      const specifier = match[2] as string;
-      if (specifier.startsWith('.'))
-        visit(posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, '.ts'));
+    // Type imports are erased by the compiler and dynamic ones load when the code calling them runs.
+    for (const { specifier } of specifiersOf(text).filter((s) => s.how === 'static')) {
+      if (specifier.startsWith('.')) visit(resolveRelative(file, specifier));
       else if (!specifier.startsWith('node:'))
         packages.add(
           specifier
