@@ -10,22 +10,13 @@
  *   validate 5,000  a generated file of 5,000 http checks: what a big file costs; no goal
  *
  * Needs hyperfine (https://github.com/sharkdp/hyperfine; `apt-get install hyperfine`). Builds dist/
- * first when a file under src/ is newer than dist/cli/main.js. BENCH_RUNS (15) and BENCH_WARMUP (3)
+ * first when a file under src/ is newer than dist/cli/main.js (scripts/bundle.mjs --if-stale). BENCH_RUNS (15) and BENCH_WARMUP (3)
  * set hyperfine's --runs and --warmup. The goals are on the wall-time medians; the CPU columns (user +
  * system, as hyperfine reports them) say the same on a machine busy with other work, where waiting
  * for a core inflates every wall time.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -103,21 +94,10 @@ function requireHyperfine(): void {
 
 /** dist/ is what users run; a source change not built yet would be measured as the old code. */
 function buildIfStale(): void {
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (newestUnder(path.resolve('src')) <= built) return;
-  process.stderr.write('dist/ is older than src/: building it (tsc -p tsconfig.json)\n');
-  const tsc = path.resolve('node_modules/typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.resolve('scripts/bundle.mjs'), '--if-stale'], {
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('the build failed; fix it, or run npm run build, then the bench');
-}
-
-function newestUnder(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestUnder(full) : statSync(full).mtimeMs);
-  }
-  return newest;
 }
 
 function benchEnv(): NodeJS.ProcessEnv {

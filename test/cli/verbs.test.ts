@@ -5,13 +5,12 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERBS } from '../../src/cli/commands/index.js';
 import { buildProgram, verbOf } from '../../src/cli/program.js';
-import { buildCliIfStale, CLI, scratch } from '../config/fixtures.js';
+import { CLI, scratch } from '../config/fixtures.js';
 
 const tmp = scratch('verbs');
 afterAll(tmp.cleanup);
 
 beforeAll(() => {
-  buildCliIfStale();
   expect(existsSync(CLI)).toBe(true);
 }, 120_000);
 

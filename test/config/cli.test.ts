@@ -2,14 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliIfStale, CLI, canaries, designVariables, scratch } from './fixtures.js';
+import { CLI, canaries, designVariables, scratch } from './fixtures.js';
 
 const tmp = scratch('cli');
 afterAll(tmp.cleanup);
 
 beforeAll(() => {
-  // `npm test` builds first; when this file runs alone after a change it builds dist/ itself.
-  buildCliIfStale();
   expect(existsSync(CLI)).toBe(true);
 }, 120_000);
 

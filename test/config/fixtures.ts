@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -35,22 +34,4 @@ export function scratch(prefix: string) {
   };
 }
 
-/** The CLI as `npm test` builds it. */
-export const CLI = path.resolve('dist/cli/main.js');
-
-/**
- * Builds dist/ when a source file is newer than the CLI (this file run alone after a change); `npm
- * test` builds first, so there this costs a directory walk instead of a 30-second compile.
- */
-export function buildCliIfStale(): void {
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  const newer = (dir: string): boolean =>
-    readdirSync(dir, { withFileTypes: true }).some((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? newer(full) : statSync(full).mtimeMs > built;
-    });
-  if (built > 0 && !newer(path.resolve('src'))) return;
-  spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    stdio: 'ignore',
-  });
-}
+export { CLI } from '../helpers/built-cli.js';

@@ -7,7 +7,7 @@ import { validateStackFile } from '../../src/cli/commands/validate.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { DayshiftError } from '../../src/errors.js';
 import { examplesEnv } from '../helpers/examples.js';
-import { buildCliIfStale, CLI, designVariables, scratch } from './fixtures.js';
+import { CLI, designVariables, scratch } from './fixtures.js';
 
 /**
  * The config mutation fuzz: every stack file under examples/ and the DESIGN example, mutated at
@@ -287,7 +287,6 @@ describe('the config mutation fuzz', () => {
 
   describe('through `node dist/cli/main.js validate`', () => {
     beforeAll(() => {
-      buildCliIfStale();
       expect(existsSync(CLI)).toBe(true);
     }, 120_000);
 

@@ -126,10 +126,6 @@ describe('dayshift env check never shows a secret', () => {
   const canary = `canary-${randomBytes(24).toString('hex')}`;
   const weakCanary = `changeme-${randomBytes(3).toString('hex')}`;
   beforeAll(() => {
-    // `npm test` builds first; alone, this file builds dist/ itself.
-    spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-      stdio: 'ignore',
-    });
     expect(existsSync(CLI)).toBe(true);
     writeFileSync(
       path.join(dir, 'dayshift.yaml'),

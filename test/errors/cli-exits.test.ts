@@ -2,14 +2,13 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCliIfStale, CLI, scratch } from '../config/fixtures.js';
+import { CLI, scratch } from '../config/fixtures.js';
 import { documentedAnswers } from './documented.js';
 
 const tmp = scratch('exits');
 afterAll(tmp.cleanup);
 
 beforeAll(() => {
-  buildCliIfStale();
   tmp.write(
     'dayshift.yaml',
     `version: 1

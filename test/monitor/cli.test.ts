@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,10 +11,6 @@ let server: Server;
 let port = 0;
 
 beforeAll(async () => {
-  // `npm test` builds first; alone, this file builds dist/ itself.
-  spawnSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-    stdio: 'ignore',
-  });
   expect(existsSync(CLI)).toBe(true);
   server = createServer((req, res) => {
     const slow = req.url === '/slow';
