@@ -32,6 +32,32 @@ describe('the dns check against a local resolver', () => {
     expect(dns.queries).toContain('api.dayshift.test');
   });
 
+  it("gives Gatus's [BODY]: the answer, the last A record when there are several", async () => {
+    const result = await runCheck(
+      checkOf('dns', { name: 'api.dayshift.test', server: dns.server }, [
+        '[BODY] == 192.0.2.11',
+        '[BODY] == pat(192.0.2.*)',
+        "body == '192.0.2.11'",
+        '[CONNECTED] == true',
+      ]),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result)).toBe('pass');
+    expect(result.conditions[0]).toMatchObject({ ok: true, actual: '192.0.2.11' });
+  });
+
+  it('gives an empty [BODY] for NXDOMAIN, an answer from a resolver that was reached', async () => {
+    const result = await runCheck(
+      checkOf('dns', { name: 'unknown.dayshift.test', server: dns.server }, [
+        '[DNS_RCODE] == NXDOMAIN',
+        'len([BODY]) == 0',
+        '[CONNECTED] == true',
+      ]),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result)).toBe('pass');
+  });
+
   it('passes its default conditions for a name that resolves', async () => {
     const result = await runCheck(
       checkOf('dns', { name: 'ipv4-only.dayshift.test', server: dns.server }),
