@@ -21,14 +21,18 @@ type DnsOptions = z.output<typeof options>;
 
 /**
  * A DNS lookup. Fields: value (the first answer), rcode, count, answers (joined), latency; the first
- * address is also Gatus's [IP] and the response code its [DNS_RCODE].
+ * address is also Gatus's [IP], the response code its [DNS_RCODE], and the answer as Gatus gives it
+ * (below) its [BODY]; `connected` is whether the resolver answered.
  */
 export const dnsCheck = {
   kind: 'dns',
   description: 'a DNS lookup: the answers and the response code',
   options,
   defaultExpect: ["rcode == 'NOERROR'", 'count > 0'],
-  produces: () => ({ fields: ['dns_rcode', 'ip'], values: ['value', 'rcode', 'count', 'answers'] }),
+  produces: () => ({
+    fields: ['dns_rcode', 'ip', 'body', 'connected'],
+    values: ['value', 'rcode', 'count', 'answers'],
+  }),
   probe: probeDns,
 } satisfies CheckKindDefinition<DnsOptions>;
 
@@ -55,22 +59,30 @@ async function probeDns(o: DnsOptions, context: ProbeContext): Promise<ProbeOutc
   context.signal.addEventListener('abort', cancel, { once: true });
   const started = performance.now();
   try {
-    const answers = await lookup(resolver, o.name, o.type);
-    return outcome(o.type, 'NOERROR', answers, performance.now() - started);
+    const { answers, body } = await lookup(resolver, o.name, o.type);
+    return outcome(o.type, 'NOERROR', answers, body, performance.now() - started);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     const rcode = rcodeOfError[code];
-    if (rcode) return outcome(o.type, rcode, [], performance.now() - started);
+    if (rcode) return outcome(o.type, rcode, [], '', performance.now() - started);
     const why = code === 'ECONNREFUSED' ? 'the resolver refused the connection' : (error as Error).message;
-    return { subject: {}, error: `could not look up ${asked}: ${why}` };
+    return { subject: { connected: false }, error: `could not look up ${asked}: ${why}` };
   } finally {
     context.signal.removeEventListener('abort', cancel);
   }
 }
 
-function outcome(type: RecordType, rcode: string, answers: string[], latencyMs: number): ProbeOutcome {
+function outcome(
+  type: RecordType,
+  rcode: string,
+  answers: string[],
+  body: string,
+  latencyMs: number,
+): ProbeOutcome {
   const subject: ProbeOutcome['subject'] = {
     dnsRcode: rcode,
+    body,
+    connected: true,
     latencyMs,
     values: { value: answers[0] ?? null, rcode, count: answers.length, answers: answers.join(', ') },
   };
@@ -78,28 +90,49 @@ function outcome(type: RecordType, rcode: string, answers: string[], latencyMs: 
   return { subject, details: { answers } };
 }
 
-/** Each record type's answers as text conditions can compare: `10 mail.example.com` for MX. */
-async function lookup(resolver: Resolver, name: string, type: RecordType): Promise<string[]> {
+/**
+ * Each record type's answers as text conditions can compare (`10 mail.example.com` for MX), and the
+ * body Gatus gives a DNS check: the last answer's value, a name with its final dot (`mail.example.com.`
+ * for MX, `target.:5060` for SRV), or every TXT record, one per line.
+ */
+async function lookup(
+  resolver: Resolver,
+  name: string,
+  type: RecordType,
+): Promise<{ answers: string[]; body: string }> {
+  const last = (list: string[]) => list.at(-1) ?? '';
   switch (type) {
     case 'A':
-      return resolver.resolve4(name);
-    case 'AAAA':
-      return resolver.resolve6(name);
+    case 'AAAA': {
+      const answers = await (type === 'A' ? resolver.resolve4(name) : resolver.resolve6(name));
+      return { answers, body: last(answers) };
+    }
     case 'CNAME':
-      return resolver.resolveCname(name);
-    case 'NS':
-      return resolver.resolveNs(name);
-    case 'MX':
-      return (await resolver.resolveMx(name))
+    case 'NS': {
+      const answers = await (type === 'CNAME' ? resolver.resolveCname(name) : resolver.resolveNs(name));
+      return { answers, body: answers.length > 0 ? `${last(answers)}.` : '' };
+    }
+    case 'MX': {
+      const records = await resolver.resolveMx(name);
+      const answers = [...records]
         .sort((a, b) => a.priority - b.priority)
         .map((mx) => `${mx.priority} ${mx.exchange}`);
-    case 'TXT':
+      const final = records.at(-1);
+      return { answers, body: final ? `${final.exchange}.` : '' };
+    }
+    case 'TXT': {
       // A TXT record arrives in chunks of at most 255 bytes; its meaning is their concatenation.
-      return (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
-    case 'SRV':
-      return (await resolver.resolveSrv(name))
+      const answers = (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
+      return { answers, body: answers.join('\n') };
+    }
+    case 'SRV': {
+      const records = await resolver.resolveSrv(name);
+      const answers = [...records]
         .sort((a, b) => a.priority - b.priority || b.weight - a.weight)
         .map((srv) => `${srv.priority} ${srv.weight} ${srv.port} ${srv.name}`);
+      const final = records.at(-1);
+      return { answers, body: final ? `${final.name}.:${final.port}` : '' };
+    }
   }
 }
 

@@ -16,6 +16,8 @@ export interface RunnableCheck {
   options: unknown;
   expect: readonly ParsedCondition[];
   timeout: number;
+  /** What earlier steps of a smoke suite captured, which conditions read as `[CONTEXT].name`. */
+  context?: Readonly<Record<string, string>>;
 }
 
 /** What every run shares: the clock, where relative paths start, where heartbeat pings are read. */
@@ -104,14 +106,21 @@ function failure(error: unknown): ProbeOutcome {
   return { subject: {}, error: error instanceof Error ? error.message : String(error) };
 }
 
-/** Judges a probe's outcome against the check's conditions. */
+/**
+ * Judges a probe's outcome against the check's conditions. A probe error (connection refused) is a
+ * result too, as in Gatus: the conditions read what the probe saw (`connected` false, no status), so
+ * `[CONNECTED] == false` on a closed port passes, and `status == 200` fails beside the error's text.
+ */
 export function resultOf(check: RunnableCheck, at: number, probe: ProbeOutcome, wallMs: number): CheckResult {
   const latencyMs = round(probe.subject.latencyMs ?? wallMs);
-  const subject = { ...probe.subject, latencyMs };
-  const expect = check.expect.length > 0 ? check.expect : defaultExpectOf(check.kind);
-  // A probe that got nothing has nothing for conditions to read; its error is the whole story.
-  const conditions = probe.error ? [] : expect.map((c) => evaluateCondition(c, subject));
-  const outcome = judge(probe.error, conditions);
+  const subject = check.context
+    ? { ...probe.subject, latencyMs, context: { ...check.context } }
+    : { ...probe.subject, latencyMs };
+  const own = check.expect.length > 0;
+  const expect = own ? check.expect : defaultExpectOf(check.kind);
+  const conditions = expect.map((c) => evaluateCondition(c, subject));
+  // The default conditions say the target answers; a probe error is their failure whatever they read.
+  const outcome = judge(probe.error !== undefined && !own, conditions);
   const result: CheckResult = {
     checkId: check.id,
     at,
@@ -130,8 +139,8 @@ export function resultOf(check: RunnableCheck, at: number, probe: ProbeOutcome, 
   return result;
 }
 
-function judge(error: string | undefined, conditions: CheckResult['conditions']): Outcome {
-  if (error) return 'fail';
+function judge(failed: boolean, conditions: CheckResult['conditions']): Outcome {
+  if (failed) return 'fail';
   if (conditions.some((c) => !c.ok && c.severity === 'fail')) return 'fail';
   if (conditions.some((c) => !c.ok)) return 'warn';
   return 'pass';
@@ -141,9 +150,12 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** The first failing condition, or the error: the one-line answer to "why is it red". */
+/**
+ * The error of a failed run, or the first failing condition: the one-line answer to "why is it red". A
+ * passing result may carry its probe's error (a negative check on a closed port): that is no reason.
+ */
 export function reasonOf(result: CheckResult): string | undefined {
-  if (result.error) return result.error;
+  if (result.error && result.outcome === 'fail') return result.error;
   const failed =
     result.conditions.find((c) => !c.ok && c.severity === 'fail') ?? result.conditions.find((c) => !c.ok);
   if (!failed) return undefined;

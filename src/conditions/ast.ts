@@ -66,11 +66,16 @@ export type GatusPlaceholder = (typeof GATUS_PLACEHOLDERS)[number];
 export type GatusTerm =
   /** `[BODY].data[0].id`, optionally inside `len(...)` or `has(...)`. `path` is Gatus's JSON path text. */
   | { type: 'placeholder'; name: GatusPlaceholder; path?: string; fn?: 'len' | 'has' }
-  /** `pat(*ok*)`: a glob with `*`, `?` and `[...]`. */
+  /**
+   * `[CONTEXT].user_id`: a value an earlier step of a smoke suite captured (Gatus's suite context),
+   * optionally inside `len(...)` or `has(...)`.
+   */
+  | { type: 'context'; name: string; fn?: 'len' | 'has' }
+  /** `pat(*ok*)`: a glob with `*`, `?` and `[...]`, as Go's path/filepath.Match reads it. */
   | { type: 'pattern'; glob: string }
   /** `any(200, 201)`: equal to one of these texts. */
   | { type: 'any'; options: string[] }
-  /** Anything else is text, as in Gatus: `UP`, `200`, `48h`. */
+  /** Anything else is text, as in Gatus: `UP`, `200`, `48h`, and `[OK]`, which names no placeholder. */
   | { type: 'text'; text: string };
 
 export interface GatusExpr {

@@ -1,5 +1,6 @@
 import type { GatusExpr, GatusTerm } from './ast.js';
-import { globMatch, goInt, goNumber, jsonPath } from './gatus-values.js';
+import { goInt, goNumber, jsonPath } from './gatus-values.js';
+import { globMatch } from './go-glob.js';
 import type { ConditionSubject } from './subject.js';
 
 /** A side resolved to the text Gatus compares; `invalid` when a [BODY] path did not resolve. */
@@ -18,25 +19,50 @@ export function evaluateGatus(
   const reason = left.invalid ?? right.invalid;
   const base = reason ? { actual: left.text, reason } : { actual: left.text };
   if (expr.op === '==' || expr.op === '!=') {
-    const same = isEqual(expr.left, left.text, expr.right, right.text);
+    const same = gatusEqual(left.text, right.text);
     return { ...base, ok: expr.op === '==' ? same : !same };
   }
   // Gatus turns text that is not a number into 0.
-  const a = goNumber(left.text) ?? 0;
-  const b = goNumber(right.text) ?? 0;
+  const a = goNumber(left.text) ?? 0n;
+  const b = goNumber(right.text) ?? 0n;
   const ok = expr.op === '<' ? a < b : expr.op === '<=' ? a <= b : expr.op === '>' ? a > b : a >= b;
   return { ...base, ok };
 }
 
-function isEqual(lt: GatusTerm, left: string, rt: GatusTerm, right: string): boolean {
-  if (lt.type === 'pattern' && rt.type !== 'pattern') return globMatch(lt.glob, right);
-  if (rt.type === 'pattern' && lt.type !== 'pattern') return globMatch(rt.glob, left);
-  if (lt.type === 'any' && rt.type !== 'any') return lt.options.includes(right);
-  if (rt.type === 'any' && lt.type !== 'any') return rt.options.includes(left);
-  const a = goInt(left);
-  const b = goInt(right);
+/**
+ * Gatus's equality, on the texts both sides resolved to: `pat(...)` on one side only is a glob for the
+ * other, `any(...)` on one side only is a list of texts, two integers compare as integers (in any base
+ * Go reads), and anything else compares as text. Gatus applies this to resolved values too, so a body
+ * that reads `pat(x*)` is a pattern; that is kept, since Gatus users may rely on it.
+ */
+function gatusEqual(left: string, right: string): boolean {
+  let first = left;
+  let second = right;
+  const firstCall = first.endsWith(')');
+  const secondCall = second.endsWith(')');
+  if (firstCall || secondCall) {
+    const firstPattern = firstCall && first.startsWith('pat(');
+    const secondPattern = secondCall && second.startsWith('pat(');
+    if (firstPattern) first = first.slice(4, -1);
+    if (secondPattern) second = second.slice(4, -1);
+    if (firstPattern !== secondPattern)
+      return firstPattern ? globMatch(first, second) : globMatch(second, first);
+    const firstAny = firstCall && first.startsWith('any(');
+    const secondAny = secondCall && second.startsWith('any(');
+    if (firstAny && !secondAny) return optionsOf(first).includes(second);
+    if (secondAny && !firstAny) return optionsOf(second).includes(first);
+    if (firstAny) first = first.slice(4, -1);
+    if (secondAny) second = second.slice(4, -1);
+  }
+  const a = goInt(first);
+  const b = goInt(second);
   if (a !== undefined && b !== undefined) return a === b;
-  return left === right;
+  return first === second;
+}
+
+function optionsOf(call: string): string[] {
+  const inner = call.endsWith(')') ? call.slice(4, -1) : call.slice(4);
+  return inner.split(',').map((o) => o.trim());
 }
 
 function resolve(term: GatusTerm, s: ConditionSubject): Resolved {
@@ -46,7 +72,9 @@ function resolve(term: GatusTerm, s: ConditionSubject): Resolved {
     case 'pattern':
       return { text: `pat(${term.glob})` };
     case 'any':
-      return { text: `any(${term.options.join(', ')})` };
+      return { text: `any(${term.options.join(',')})` };
+    case 'context':
+      return contextValue(term, s.context);
     case 'placeholder':
       break;
   }
@@ -91,4 +119,19 @@ function body(term: Extract<GatusTerm, { type: 'placeholder' }>, raw: string): R
   if (term.fn === 'has') return { text: String(found !== undefined) };
   if (!found) return { text: `[BODY].${term.path} (INVALID)`, invalid: `the body has no ${term.path}` };
   return { text: term.fn === 'len' ? String(found.length) : found.text };
+}
+
+/** A captured value, as Gatus reads its suite context: a name no earlier step captured is INVALID. */
+function contextValue(
+  term: Extract<GatusTerm, { type: 'context' }>,
+  context: Record<string, string> | undefined,
+): Resolved {
+  const value = context && Object.hasOwn(context, term.name) ? context[term.name] : undefined;
+  if (term.fn === 'has') return { text: String(value !== undefined) };
+  if (value === undefined)
+    return {
+      text: `${term.fn ? 'len(' : ''}[CONTEXT].${term.name}${term.fn ? ')' : ''} (INVALID)`,
+      invalid: `no earlier step captured ${term.name}`,
+    };
+  return { text: term.fn === 'len' ? String(Buffer.byteLength(value, 'utf8')) : value };
 }

@@ -1,7 +1,7 @@
 /**
  * Gatus is written in Go and compares text, so Gatus conditions mean what Go's conversions make of
  * that text. These functions reproduce the conversions Gatus relies on: strconv.ParseInt with base 0,
- * strconv.ParseFloat, time.ParseDuration, fmt's %v of decoded JSON, and path/filepath.Match globs.
+ * strconv.ParseFloat, time.ParseDuration and fmt's %v of decoded JSON (path/filepath.Match is go-glob.ts).
  */
 
 const GO_DURATION_UNITS: Record<string, number> = {
@@ -26,31 +26,81 @@ export function goDurationMs(text: string): number | undefined {
   return Math.trunc(text.startsWith('-') ? -ms : ms);
 }
 
-/** strconv.ParseInt(text, 0, 64): decimal, 0x hex, 0o or leading-0 octal, 0b binary. */
+/** strconv.ParseInt(text, 0, 64): decimal, 0x hex, 0o or leading-0 octal, 0b binary, `_` between digits. */
 export function goInt(text: string): bigint | undefined {
-  const m = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9]\d*)$/.exec(text);
-  if (!m) return undefined;
-  const digits = m[2] as string;
-  const literal = /^0[0-7]+$/.test(digits)
-    ? `0o${digits.slice(1)}`
-    : digits.replace(/^0([XOB])/, (_, c) => `0${c.toLowerCase()}`);
-  const value = BigInt(literal) * (m[1] === '-' ? -1n : 1n);
+  let s = text;
+  const negative = s.startsWith('-');
+  if (s.startsWith('-') || s.startsWith('+')) s = s.slice(1);
+  if (s === '') return undefined;
+  let base = 10;
+  if (s.startsWith('0')) {
+    const prefix = s.length >= 3 ? (s[1] as string).toLowerCase() : '';
+    base = prefix === 'b' ? 2 : prefix === 'o' ? 8 : prefix === 'x' ? 16 : 8;
+    s = prefix === 'b' || prefix === 'o' || prefix === 'x' ? s.slice(2) : s.slice(1);
+  }
+  let value = 0n;
+  let underscores = false;
+  for (const c of s) {
+    if (c === '_') {
+      underscores = true;
+      continue;
+    }
+    const digit = /^[0-9A-Za-z]$/.test(c) ? Number.parseInt(c, 36) : 99;
+    if (digit >= base) return undefined;
+    value = value * BigInt(base) + BigInt(digit);
+  }
+  if (underscores && !underscoresBetweenDigits(text)) return undefined;
+  if (negative) value = -value;
   return value >= -(2n ** 63n) && value < 2n ** 63n ? value : undefined;
 }
 
-/** strconv.ParseFloat for the decimal forms people write. */
-function goFloat(text: string): number | undefined {
-  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : undefined;
+/** Go's rule for `_` in a number: only between two digits, or between a base prefix and a digit. */
+function underscoresBetweenDigits(text: string): boolean {
+  const s = text.replace(/^[-+]/, '');
+  let i = 0;
+  let previous: 'start' | 'digit' | '_' | 'other' = 'start';
+  let hex = false;
+  if (/^0[bBoOxX]/.test(s)) {
+    i = 2;
+    previous = 'digit';
+    hex = /^0[xX]/.test(s);
+  }
+  for (; i < s.length; i++) {
+    const c = s[i] as string;
+    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) previous = 'digit';
+    else if (c === '_') {
+      if (previous !== 'digit') return false;
+      previous = '_';
+    } else if (previous === '_') return false;
+    else previous = 'other';
+  }
+  return previous !== '_';
 }
 
-/** How Gatus turns one side of < <= > >= into a number: a non-zero duration in ms, an int, a float. */
-export function goNumber(text: string): number | undefined {
+const GO_DECIMAL_FLOAT = /^[-+]?([0-9_]+\.?[0-9_]*|\.[0-9_]+)([eE][-+]?[0-9_]+)?$/;
+
+/** strconv.ParseFloat for decimal text, `_` between digits included; out of range is refused, as in Go. */
+function goFloat(text: string): number | undefined {
+  const m = GO_DECIMAL_FLOAT.exec(text);
+  if (!m || !/[0-9]/.test(m[1] as string)) return undefined;
+  if (text.includes('_') && !underscoresBetweenDigits(text)) return undefined;
+  const value = Number(text.replaceAll('_', ''));
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * How Gatus turns one side of < <= > >= into a number: a non-zero duration in ms, an int, a float cut
+ * to an int. A zero duration (`0s`) is none of these to Go and so becomes 0, as text that is no number
+ * does; undefined means that second case, which the parser refuses in a condition.
+ */
+export function goNumber(text: string): bigint | undefined {
   const ms = goDurationMs(text);
-  if (ms !== undefined && ms !== 0) return ms;
+  if (ms !== undefined && ms !== 0) return BigInt(ms);
   const int = goInt(text);
-  if (int !== undefined) return Number(int);
+  if (int !== undefined) return int;
   const float = goFloat(text);
-  return float === undefined ? undefined : Math.trunc(float);
+  if (float !== undefined && Math.abs(float) < 2 ** 63) return BigInt(Math.trunc(float));
+  return ms === 0 ? 0n : undefined;
 }
 
 /** Go's `fmt.Sprintf("%v", v)` for a value decoded from JSON. */
@@ -160,34 +210,4 @@ function extract(key: string, value: unknown): unknown {
   if (Array.isArray(value)) return value;
   if (value && typeof value === 'object') return (value as Record<string, unknown>)[key];
   return value;
-}
-
-/** path/filepath.Match as Gatus uses it: `*`, `?`, `[a-z]`, `[^x]`, `\` escapes; `/` removed from both. */
-export function globMatch(pattern: string, text: string): boolean {
-  const p = pattern.replaceAll('/', '');
-  const s = text.replaceAll('/', '');
-  if (p === '*') return true;
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const ch = p[i] as string;
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else if (ch === '\\') re += escapeChar(p[++i] ?? '');
-    else if (ch === '[') {
-      // A class such as [a-z] or [^0-9] means the same in a JavaScript regular expression.
-      const close = p.indexOf(']', i + 1);
-      if (close <= i + 1) return false;
-      re += p.slice(i, close + 1);
-      i = close;
-    } else re += escapeChar(ch);
-  }
-  try {
-    return new RegExp(`^${re}$`, 'su').test(s);
-  } catch {
-    return false;
-  }
-}
-
-function escapeChar(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

@@ -16,10 +16,14 @@ export type ResultField =
   | 'dns_rcode'
   | 'domain_expiration';
 
-/** What one condition reads: a result field, or a named value (`value`, `restart_count`). */
+/**
+ * What one condition reads: a result field, a named value (`value`, `restart_count`), or a value an
+ * earlier smoke step captured (Gatus's `[CONTEXT].name`).
+ */
 export type ConditionRead =
   | { type: 'field'; field: ResultField | 'latency'; as: string }
-  | { type: 'value'; name: string };
+  | { type: 'value'; name: string }
+  | { type: 'context'; name: string };
 
 const BUILT_IN: Readonly<Record<string, ResultField | 'latency'>> = {
   status: 'status',
@@ -55,6 +59,7 @@ export function readsOf(expr: ConditionExpr): ConditionRead[] {
   const side = (term: GatusTerm) => {
     if (term.type === 'placeholder')
       out.push({ type: 'field', field: PLACEHOLDER_FIELD[term.name], as: `[${term.name}]` });
+    if (term.type === 'context') out.push({ type: 'context', name: term.name });
   };
   side(expr.left);
   side(expr.right);

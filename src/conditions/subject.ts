@@ -17,6 +17,8 @@ export interface ConditionSubject {
   ip?: string;
   dnsRcode?: string;
   domainExpiresInMs?: number;
+  /** What earlier steps of a smoke suite captured, by name: Gatus's `[CONTEXT]` reads it. */
+  context?: Record<string, string>;
   /** `value` is the number a sql/redis/command/host check yields; named values sit beside it. */
   values?: Record<string, number | string | boolean | null>;
 }

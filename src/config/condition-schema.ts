@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionSyntaxError, type ParsedCondition, parseCondition } from '../conditions/index.js';
+import { ConditionSyntaxError, type ParsedCondition, parseCondition, readsOf } from '../conditions/index.js';
 import { deepFreeze } from '../schema/freeze.js';
 
 /**
@@ -22,9 +22,35 @@ export function parseConditionOnce(text: string, severity: 'fail' | 'warn'): Par
   return condition;
 }
 
-function parsed(text: string, severity: 'fail' | 'warn', ctx: z.RefinementCtx, path: PropertyKey[]) {
+/** Where a condition is written: only a smoke step has earlier steps whose captures it can read. */
+interface Place {
+  suite?: boolean;
+}
+
+function parsed(
+  text: string,
+  severity: 'fail' | 'warn',
+  ctx: z.RefinementCtx,
+  path: PropertyKey[],
+  place: Place = {},
+) {
   try {
-    return parseConditionOnce(text, severity);
+    const condition = parseConditionOnce(text, severity);
+    if (!place.suite && readsOf(condition.expr).some((r) => r.type === 'context')) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message:
+          'bad condition: [CONTEXT] reads what an earlier step of a smoke suite captured, and this condition is in no smoke suite',
+        params: {
+          column: Math.max(0, text.toUpperCase().indexOf('[CONTEXT]')),
+          hint: 'move the check into a smoke: suite whose earlier step captures the value (capture: { user_id: { json: id } }), or compare with a fixed value',
+          got: false,
+        },
+      });
+      return z.NEVER;
+    }
+    return condition;
   } catch (error) {
     if (!(error instanceof ConditionSyntaxError)) throw error;
     ctx.addIssue({
@@ -45,8 +71,11 @@ export const condition = () =>
     .meta({ description: 'a condition: "status == 200", "latency < 1s", or Gatus syntax "[STATUS] == 200"' })
     .transform((text, ctx): ParsedCondition => parsed(text, 'fail', ctx, []));
 
-/** An `expect:` item: a condition, or `{ warn: condition }` for one that only makes the check degraded. */
-export const expectation = () =>
+/**
+ * An `expect:` item: a condition, or `{ warn: condition }` for one that only makes the check degraded.
+ * A smoke step's (`suite`) may read what earlier steps captured, as `[CONTEXT].name`.
+ */
+export const expectation = (place: Place = {}) =>
   z
     .union([z.string(), z.strictObject({ warn: z.string() })], {
       error: 'expected a condition string or { warn: condition }',
@@ -56,5 +85,7 @@ export const expectation = () =>
     })
     .transform(
       (item, ctx): ParsedCondition =>
-        typeof item === 'string' ? parsed(item, 'fail', ctx, []) : parsed(item.warn, 'warn', ctx, ['warn']),
+        typeof item === 'string'
+          ? parsed(item, 'fail', ctx, [], place)
+          : parsed(item.warn, 'warn', ctx, ['warn'], place),
     );

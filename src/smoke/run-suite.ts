@@ -98,7 +98,10 @@ async function runSteps(
         result: null,
       };
     } else {
-      const check = runnableOf(step, filled.value, suite, position, defined);
+      const check = {
+        ...runnableOf(step, filled.value, suite, position, defined),
+        context: Object.fromEntries(vars),
+      };
       const { result, subject } = await runCheckFully(check, env);
       let reason = reasonOf(result) ?? null;
       let outcome: SmokeStepReport['outcome'] = result.outcome;

@@ -10,6 +10,15 @@ beforeAll(async () => {
   dns = await startDnsServer(
     { 'api.dayshift.test': ['192.0.2.10', '192.0.2.11'], 'ipv4-only.dayshift.test': ['192.0.2.20'] },
     ['silent.dayshift.test'],
+    {
+      'mail.dayshift.test': {
+        txt: [['v=spf1 ', '-all'], ['site-verification=abc']],
+        mx: [
+          [20, 'mx2.dayshift.test'],
+          [10, 'mx1.dayshift.test'],
+        ],
+      },
+    },
   );
 });
 afterAll(() => dns.close());
@@ -30,6 +39,52 @@ describe('the dns check against a local resolver', () => {
     expect(result.outcome, JSON.stringify(result)).toBe('pass');
     expect(result.values).toMatchObject({ count: 2, answers: '192.0.2.10, 192.0.2.11', rcode: 'NOERROR' });
     expect(dns.queries).toContain('api.dayshift.test');
+  });
+
+  it("gives Gatus's [BODY]: the answer, the last A record when there are several", async () => {
+    const result = await runCheck(
+      checkOf('dns', { name: 'api.dayshift.test', server: dns.server }, [
+        '[BODY] == 192.0.2.11',
+        '[BODY] == pat(192.0.2.*)',
+        "body == '192.0.2.11'",
+        '[CONNECTED] == true',
+      ]),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result)).toBe('pass');
+    expect(result.conditions[0]).toMatchObject({ ok: true, actual: '192.0.2.11' });
+  });
+
+  it("gives Gatus's [BODY] for MX (the last exchange, with its final dot) and TXT (one record a line)", async () => {
+    const mx = await runCheck(
+      checkOf('dns', { name: 'mail.dayshift.test', type: 'MX', server: dns.server }, [
+        '[BODY] == mx1.dayshift.test.',
+        "value == '10 mx1.dayshift.test'",
+      ]),
+      testEnv(),
+    );
+    expect(mx.outcome, JSON.stringify(mx)).toBe('pass');
+    const txt = await runCheck(
+      checkOf('dns', { name: 'mail.dayshift.test', type: 'TXT', server: dns.server }, [
+        '[BODY] == pat(v=spf1 -all?site-verification=abc)',
+        'count == 2',
+      ]),
+      testEnv(),
+    );
+    expect(txt.outcome, JSON.stringify(txt)).toBe('pass');
+    expect(txt.conditions[0]?.actual).toBe('v=spf1 -all\nsite-verification=abc');
+  });
+
+  it('gives an empty [BODY] for NXDOMAIN, an answer from a resolver that was reached', async () => {
+    const result = await runCheck(
+      checkOf('dns', { name: 'unknown.dayshift.test', server: dns.server }, [
+        '[DNS_RCODE] == NXDOMAIN',
+        'len([BODY]) == 0',
+        '[CONNECTED] == true',
+      ]),
+      testEnv(),
+    );
+    expect(result.outcome, JSON.stringify(result)).toBe('pass');
   });
 
   it('passes its default conditions for a name that resolves', async () => {

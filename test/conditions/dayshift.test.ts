@@ -136,3 +136,24 @@ describe('the evaluator', () => {
     });
   });
 });
+
+describe('telling the two syntaxes apart', () => {
+  it('keeps a Dayshift condition whose quoted text holds a bracketed word', () => {
+    const subject: ConditionSubject = { body: JSON.stringify({ msg: 'see [DOCS]' }) };
+    for (const text of [
+      "json.msg == 'see [DOCS]'",
+      'json.msg == "see [DOCS] or len(x)"',
+      "body contains ' [OK]'",
+    ]) {
+      const condition = parseCondition(text);
+      expect(condition.expr.type, text).not.toBe('gatus');
+    }
+    expect(evaluateCondition(parseCondition("json.msg == 'see [DOCS]'"), subject).ok).toBe(true);
+    expect(evaluateCondition(parseCondition("json.msg != 'see [DOCS]'"), subject).ok).toBe(false);
+  });
+
+  it("still reads Gatus's syntax wherever a placeholder or function stands outside quotes", () => {
+    for (const text of ['[BODY].msg == [OK]', '200 == [STATUS]', 'UP == [BODY].status', 'len([BODY]) == 2'])
+      expect(parseCondition(text).expr.type, text).toBe('gatus');
+  });
+});

@@ -124,6 +124,20 @@ const cases: Case[] = [
     message: 'bad condition: pat( has no closing )',
   },
   {
+    name: 'a pat() that Go cannot read, which would never match',
+    yaml: check(`${http}        expect: [ "[BODY] != pat(*[fatal*)" ]\n`),
+    at: '7:35 services.web.checks.health.expect[0]',
+    message: 'bad condition: pat(*[fatal*): the class [ has no closing ]',
+    hint: 'write \\- for a literal -',
+  },
+  {
+    name: 'a misspelt placeholder, which Gatus would compare as text',
+    yaml: check(`${http}        expect: [ "[STAUTS] == 200" ]\n`),
+    at: '7:20 services.web.checks.health.expect[0]',
+    message: 'bad condition: unknown placeholder [STAUTS]',
+    hint: 'did you mean `[STATUS]`?',
+  },
+  {
     name: 'an unknown function in a Gatus condition',
     yaml: check(`${http}        expect: [ "size([BODY].items) == 3" ]\n`),
     at: '7:20 services.web.checks.health.expect[0]',

@@ -63,6 +63,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     res.writeHead(200, { 'content-type': 'text/html' }).end('Welcome back, ops');
     return;
   }
+  if (url.startsWith('/echo/')) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echo: url.slice(6) }));
+    return;
+  }
   res.writeHead(404).end();
 }
 
@@ -188,6 +192,49 @@ describe.each(STORE_KINDS)('a smoke suite stopped part way on %s', (kind) => {
     } finally {
       await test.destroy();
     }
+  });
+});
+
+describe("Gatus's [CONTEXT] in a suite reads what earlier steps captured", () => {
+  it('compares a response with a captured value, and says so when it differs', async () => {
+    const { config, dir } = stackFrom(`version: 1
+smoke:
+  context:
+    - http: { url: "${base}/accounts/login/" }
+      capture: { csrf: { body: 'name="csrfmiddlewaretoken" value="([^"]+)"' } }
+    - http: { url: "${base}/echo/{{ csrf }}" }
+      expect: [ "[BODY].echo == [CONTEXT].csrf", "len([CONTEXT].csrf) == 32", "has([CONTEXT].csrf) == true" ]
+    - http: { url: "${base}/echo/other" }
+      expect: [ "[BODY].echo == [CONTEXT].csrf" ]
+`);
+    const env = { clock: systemClock, baseDir: dir, heartbeats: { pings: async () => undefined } };
+    const report = await runSmokeSuite(config, 'context', env);
+    expect(report.steps.map((s) => s.outcome)).toEqual(['pass', 'pass', 'fail']);
+    expect(report.steps[2]?.result?.conditions).toMatchObject([{ ok: false, actual: 'other' }]);
+  });
+
+  it('is a load error in a step no earlier step of which captures the name, and outside a suite', () => {
+    expect(() =>
+      stackFrom(`version: 1
+smoke:
+  broken:
+    - http: { url: "http://127.0.0.1:1/" }
+      expect: [ "[STATUS] == [CONTEXT].code" ]
+      capture: { code: { json: code } }
+`),
+    ).toThrow(
+      /dayshift\.yaml:5:\d+ smoke\.broken\[0\]\.expect\[0\]: no earlier step of this suite captures code, which this condition reads as \[CONTEXT\]\.code/,
+    );
+    expect(() =>
+      stackFrom(`version: 1
+services:
+  web:
+    checks:
+      health:
+        http: { url: "http://127.0.0.1:1/" }
+        expect: [ "[STATUS] == [CONTEXT].code" ]
+`),
+    ).toThrow(/dayshift\.yaml:7:\d+ .*\[CONTEXT\] reads what an earlier step of a smoke suite captured/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkKinds } from '../../checks/registry.js';
+import { readsOf } from '../../conditions/index.js';
 import { kinded, optionsOf, type PluginDefinition } from '../../schema/plugin.js';
 import type { Referring } from '../../schema/references.js';
 import { isSecret } from '../../schema/secret.js';
@@ -38,7 +39,7 @@ export const smokeStepKinds = { ...checkKinds, check: smokeCheckStep };
 
 const smokeStep = kinded('check kind', optionsOf(smokeStepKinds), {
   name: z.string().optional(),
-  expect: z.array(expectation()).default([]),
+  expect: z.array(expectation({ suite: true })).default([]),
   timeout: timeout().optional(),
   description: z.string().optional(),
   /** Values later steps use as `{{ name }}` in their options. */
@@ -50,7 +51,10 @@ const smokeStep = kinded('check kind', optionsOf(smokeStepKinds), {
 /** `{{ name }}` in a step's options: a value an earlier step captured (`${...}` is the environment's). */
 export const CAPTURE_REFERENCE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
-/** Every `{{ name }}` must be captured by an earlier step of the same suite, or it is a load error there. */
+/**
+ * Every `{{ name }}` and `[CONTEXT].name` must be captured by an earlier step of the same suite, or it
+ * is a load error there. A step's own captures are taken after its conditions, as in Gatus's suites.
+ */
 const smokeSuite = z
   .array(smokeStep)
   .min(1)
@@ -66,6 +70,19 @@ const smokeSuite = z
             message: `no earlier step of this suite captures ${name}, which is used here as {{ ${name} }}`,
             params: { got: false },
           });
+      step.expect.forEach((condition, i) => {
+        for (const read of readsOf(condition.expr))
+          if (read.type === 'context' && !captured.has(read.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'expect', i, ...(condition.severity === 'warn' ? ['warn'] : [])],
+              message: `no earlier step of this suite captures ${read.name}, which this condition reads as [CONTEXT].${read.name}`,
+              params: {
+                got: false,
+                hint: `capture it in an earlier step: capture: { ${read.name}: { json: <path> } }`,
+              },
+            });
+      });
       for (const name of Object.keys(step.capture ?? {})) captured.add(name);
     });
   });
