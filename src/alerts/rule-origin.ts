@@ -74,7 +74,7 @@ export class RuleAlertOrigin implements AlertOrigin {
       ...(service ? { service } : {}),
       summary: `${rule.when.text}: ${summary}`,
       value: typeof value === 'boolean' ? String(value) : value,
-      labels: { ...rule.labels, rule: name, severity, ...(service ? { service } : {}) },
+      labels: { ...rule.labels, rule: name, severity, origin: 'rule', ...(service ? { service } : {}) },
       notify: routeTo(this.#config, rule.notify, severity),
       forMs: rule.for ?? 0,
       repeatMs: rule.repeat ?? this.#config.alerting.repeat,

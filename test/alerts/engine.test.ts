@@ -279,7 +279,8 @@ notifiers:
       key: 'rule:api-slow',
       severity: 'medium',
       service: 'api',
-      labels: { team: 'web', rule: 'api-slow' },
+      origin: 'rule',
+      labels: { team: 'web', rule: 'api-slow', origin: 'rule' },
     });
     // The percentile comes from the history sketch, within its 2 %.
     expect(pending?.summary).toMatch(
