@@ -7,14 +7,14 @@ import { Runs } from '../runs/runs.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { acknowledge } from './alert-store.js';
-import { BackupAlertSource } from './backup-source.js';
-import { CheckAlertSource } from './check-source.js';
+import { BackupAlertOrigin } from './backup-origin.js';
+import { CheckAlertOrigin } from './check-origin.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
 import { Outbox } from './outbox.js';
-import { RuleAlertSource } from './rule-source.js';
+import { RuleAlertOrigin } from './rule-origin.js';
 import { Silences } from './silences.js';
-import type { AlertSource } from './types.js';
+import type { AlertOrigin } from './types.js';
 
 export interface AlertingOptions {
   db: Kysely<Database>;
@@ -29,7 +29,7 @@ export interface AlertingOptions {
   outbox?: Outbox;
 }
 
-/** Alerting on one node: its sources, the engine, silences and maintenance, as the API and CLI use them. */
+/** Alerting on one node: its origins, the engine, silences and maintenance, as the API and CLI use them. */
 export class Alerting {
   readonly db: Kysely<Database>;
   readonly clock: Clock;
@@ -54,10 +54,10 @@ export class Alerting {
     this.outbox = options.outbox ?? new Outbox(options.db);
     this.silences = new Silences(options.db);
     this.calendar = new MaintenanceCalendar(options.config, options.db);
-    const sources: AlertSource[] = [
-      new CheckAlertSource(options.config, options.db),
-      new RuleAlertSource(options.config, options.db, options.logger),
-      new BackupAlertSource(options.config, new Runs(options.db, options.clock)),
+    const origins: AlertOrigin[] = [
+      new CheckAlertOrigin(options.config, options.db),
+      new RuleAlertOrigin(options.config, options.db, options.logger),
+      new BackupAlertOrigin(options.config, new Runs(options.db, options.clock)),
     ];
     this.engine = new AlertEngine({
       db: options.db,
@@ -65,7 +65,7 @@ export class Alerting {
       queue: options.queue,
       clock: options.clock,
       logger: options.logger,
-      sources,
+      origins,
       silences: this.silences,
       calendar: this.calendar,
       tickMs: options.tickMs,

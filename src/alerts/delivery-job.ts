@@ -137,11 +137,11 @@ async function raiseDeliveryAlert(context: DeliveryContext, notifier: string, er
       trx,
       {
         key: `delivery:${notifier}`,
-        source: 'delivery',
+        origin: 'delivery',
         name: `notifications to ${notifier} fail`,
         severity,
         summary: `a delivery to ${notifier} failed for good: ${error}`,
-        labels: { notifier, severity, source: 'delivery' },
+        labels: { notifier, severity, origin: 'delivery' },
         notify,
         forMs: 0,
         repeatMs: config.alerting.repeat,

@@ -12,7 +12,7 @@ import type { MaintenanceCalendar } from './maintenance.js';
 import { scheduleDeliveries } from './outbox.js';
 import type { Silences } from './silences.js';
 import { suppressionAt } from './suppression.js';
-import type { AlertSource, DesiredAlert } from './types.js';
+import type { AlertOrigin, DesiredAlert } from './types.js';
 
 export interface AlertEngineOptions {
   db: Kysely<Database>;
@@ -20,16 +20,16 @@ export interface AlertEngineOptions {
   queue: JobQueue;
   clock: Clock;
   logger: Logger;
-  sources: readonly AlertSource[];
+  origins: readonly AlertOrigin[];
   silences: Silences;
   calendar: MaintenanceCalendar;
-  /** How often open alerts are reconciled with their sources; a check transition also triggers a pass. */
+  /** How often open alerts are reconciled with their origins; a check transition also triggers a pass. */
   tickMs?: number;
 }
 
 /** What one pass did, for tests and logs. */
 export interface PassOutcome {
-  /** When the pass read the alerts and their sources (the engine's clock). */
+  /** When the pass read the alerts and their origins (the engine's clock). */
   at: number;
   steps: Record<string, number>;
   deliveriesScheduled: number;
@@ -49,7 +49,7 @@ export interface AlertEngineEvents {
 }
 
 /**
- * Keeps the open alerts equal to what the sources say, one pass at a time: opens, fires, reminds,
+ * Keeps the open alerts equal to what the origins say, one pass at a time: opens, fires, reminds,
  * resolves, and puts notifications in the outbox, then schedules their deliveries. Any number of nodes
  * may run passes at once: each change is a conditional update, so it happens and notifies once.
  *
@@ -138,27 +138,27 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     });
   }
 
-  /** One reconciliation of every source's alerts. */
+  /** One reconciliation of every origin's alerts. */
   async pass(): Promise<PassOutcome> {
-    const { db, clock, sources, logger } = this.#o;
+    const { db, clock, origins, logger } = this.#o;
     const now = clock.now();
     const steps: Record<string, number> = {};
     const suppression = await suppressionAt(this.#o.silences, this.#o.calendar, now);
-    // Open alerts are read before the sources: a source read after them is at least as new as what any
+    // Open alerts are read before the origins: an origin read after them is at least as new as what any
     // other node saw when it changed them, so a node cannot reopen an alert from a stale state.
-    const owned = sources.map((s) => s.prefix);
+    const owned = origins.map((o) => o.prefix);
     const openList = await openAlerts(db, owned);
     const desired = new Map<string, DesiredAlert>();
     const answered = new Set<string>();
-    for (const source of sources) {
+    for (const origin of origins) {
       try {
-        for (const d of await source.desired(now)) desired.set(d.key, d);
-        answered.add(source.prefix);
+        for (const d of await origin.desired(now)) desired.set(d.key, d);
+        answered.add(origin.prefix);
       } catch (error) {
-        // A source that cannot answer leaves its alerts as they are rather than resolving them all.
+        // An origin that cannot answer leaves its alerts as they are rather than resolving them all.
         logger.error(
-          { err: error, source: source.prefix },
-          'an alert source failed; its alerts are left as they are',
+          { err: error, origin: origin.prefix },
+          'an alert origin failed; its alerts are left as they are',
         );
       }
     }
@@ -190,19 +190,19 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 }
 
-/** The labels silences match on: the alert's own, plus its name, key, severity and source. */
+/** The labels silences match on: the alert's own, plus its name, key, severity and origin. */
 export function labelsOf(alert: {
   labels: Record<string, string>;
   name: string;
   key: string;
   severity: string;
-  source: string;
+  origin: string;
 }): Record<string, string> {
   return {
     ...alert.labels,
     alertname: alert.name,
     key: alert.key,
     severity: alert.severity,
-    source: alert.source,
+    origin: alert.origin,
   };
 }

@@ -1,7 +1,7 @@
 import type { AlertRecord, DesiredAlert } from './types.js';
 
 /**
- * The next step for one alert key, decided from what is open and what its source says now. Pure, so
+ * The next step for one alert key, decided from what is open and what its origin says now. Pure, so
  * every sequence (for:, reminders, ack, flapping, suppression) is tested as a table on plain data.
  *
  *   none      nothing to do
@@ -42,7 +42,7 @@ export function planStep(
     return { kind: 'open', state: desired.flapping || now - since >= desired.forMs ? 'firing' : 'pending' };
   }
   if (!desired) {
-    // A flapping alert is held until its check is steady again; the source keeps it desired meanwhile.
+    // A flapping alert is held until its check is steady again; its origin keeps it desired meanwhile.
     return open.state === 'pending' ? { kind: 'drop' } : { kind: 'resolve' };
   }
   if (open.state === 'pending') {

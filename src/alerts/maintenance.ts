@@ -14,7 +14,8 @@ export interface MaintenanceWindow {
   endsAt: number;
   /** Null for the whole stack. */
   services: string[] | null;
-  origin: 'file' | 'api';
+  /** Where it was defined: the stack file, or the API or CLI (`origin` is an alert's word). */
+  definedIn: 'file' | 'api';
   /** The stored window's id, for those made through the API or CLI. */
   id?: number;
   description?: string;
@@ -178,7 +179,7 @@ function fileWindow(w: FileWindow, start: number): MaintenanceWindow {
     startsAt: start,
     endsAt: start + w.duration,
     services: w.services ? [...w.services] : null,
-    origin: 'file',
+    definedIn: 'file',
     ...(w.description ? { description: w.description } : {}),
   };
 }
@@ -197,7 +198,7 @@ function fromRow(row: {
     startsAt: Number(row.starts_at),
     endsAt: Number(row.ends_at),
     services: row.services ? (JSON.parse(row.services) as string[]) : null,
-    origin: 'api',
+    definedIn: 'api',
     ...(row.description ? { description: row.description } : {}),
   };
 }

@@ -10,7 +10,7 @@ export function notifiedAlert(alert: AlertRecord, event: AlertEvent): NotifiedAl
     key: alert.key,
     event,
     name: alert.name,
-    source: alert.source,
+    origin: alert.origin,
     severity: alert.severity,
     state: alert.state,
     flapping: alert.flapping,

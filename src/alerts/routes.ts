@@ -38,7 +38,8 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
     {
       schema: {
         tags: ['alerts'],
-        summary: 'Alerts, newest first; `state=firing` (or pending, resolved, open) filters',
+        summary:
+          'Alerts, newest first, each with its `origin` (check, rule, missed, backup, delivery); `state=firing` (or pending, resolved, open) filters',
         querystring: {
           type: 'object',
           properties: {
@@ -144,12 +145,19 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
       schema: {
         tags: ['alerts'],
         summary:
-          'Silence the alerts that match every matcher (`service=backend`, `alertname=~api-.*`) until it expires',
+          'Silence the alerts that match every matcher (`service=backend`, `origin=missed`, `alertname=~api-.*`) until it expires',
         body: {
           type: 'object',
           required: ['matchers'],
           properties: {
-            matchers: { type: 'array', minItems: 1, maxItems: LIMITS.items, items: expressionSchema },
+            matchers: {
+              type: 'array',
+              minItems: 1,
+              maxItems: LIMITS.items,
+              items: expressionSchema,
+              description:
+                "label=value, label!=value, label=~regex or label!~regex over service, check, severity, origin, alertname, key and the alert's own labels; `source`, the origin's old name, is refused",
+            },
             duration: { ...durationSchema, description: 'how long from starts_at (default now), e.g. 2h' },
             starts_at: epochMsSchema,
             ends_at: epochMsSchema,

@@ -6,6 +6,9 @@ import type { Matcher, Silence } from './types.js';
 
 const MATCHER = /^\s*([A-Za-z_][\w.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
+/** The label an alert's origin had before it was called `origin`. */
+const RENAMED_LABEL = { from: 'source', to: 'origin' } as const;
+
 /** `service=backend`, `severity!=low`, `alertname=~api-.*`: a label, an operator and a value. */
 export function parseMatcher(text: string): Matcher {
   checkText(text, 'a matcher', LIMITS.expression);
@@ -15,6 +18,16 @@ export function parseMatcher(text: string): Matcher {
       hint: 'write label=value, label!=value, label=~regex or label!~regex, e.g. service=backend',
     });
   const [, name, op, raw] = m as unknown as [string, string, Matcher['op'], string];
+  // Stored silences were migrated to the new name; a new one on the old name would be about a label
+  // no alert carries, so it would quietly hold back nothing (or, negated, everything).
+  if (name === RENAMED_LABEL.from)
+    throw new DayshiftError(
+      'BAD_REQUEST',
+      `"${text}" matches the label "${RENAMED_LABEL.from}", which is now called "${RENAMED_LABEL.to}"`,
+      {
+        hint: `write ${RENAMED_LABEL.to}${op}${raw} (an alert's origin is check, rule, missed, delivery or backup)`,
+      },
+    );
   const value = raw.replace(/^(["'])(.*)\1$/, '$2');
   if (op === '=~' || op === '!~') {
     try {

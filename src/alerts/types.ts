@@ -1,9 +1,11 @@
 /**
  * Glossary of alerting.
  *
- * - source: what decides which alerts should be open: check states, rules, backup runs. Each owns
- *   a key prefix (`check:`, `rule:`, `backup:`), and only alerts under its prefix are opened and closed by it.
- * - desired alert: what a source says is true now ("backend.health is unhealthy").
+ * - origin: what decides which alerts should be open: check states, rules, backup runs. Each owns
+ *   a key prefix (`check:`, `rule:`, `backup:`), and only alerts under its prefix are opened and closed by
+ *   it. An alert's `origin` field (and label) names the kind: `check`, `rule`, `missed`, `delivery`,
+ *   `backup`. (A backup *source* is what a backup dumps, a rule *series* what a rule reads: other words.)
+ * - desired alert: what an origin says is true now ("backend.health is unhealthy").
  * - alert: a row that is open (pending, then firing) while its desired alert exists, then resolved.
  *   Deduplicated by key: at most one open alert per key.
  * - notification: one message about one alert event for one notifier, in the outbox before it is sent.
@@ -14,10 +16,13 @@
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
-/** What a source says should be open now. */
+/** Where an alert comes from: its `origin` field and label. */
+export type AlertOriginKind = 'check' | 'rule' | 'missed' | 'delivery' | 'backup';
+
+/** What an origin says should be open now. */
 export interface DesiredAlert {
   key: string;
-  source: 'check' | 'rule' | 'missed' | 'delivery' | 'backup';
+  origin: AlertOriginKind;
   name: string;
   severity: string;
   service?: string;
@@ -33,12 +38,12 @@ export interface DesiredAlert {
   repeatMs: number;
   /** Held as one flapping alert: it stays firing while its check flips. */
   flapping?: boolean;
-  /** When it became true, if the source knows (a check's state `since`); otherwise now. */
+  /** When it became true, if the origin knows (a check's state `since`); otherwise now. */
   since?: number;
 }
 
 /** Something that says which alerts under its key prefix should be open now. */
-export interface AlertSource {
+export interface AlertOrigin {
   readonly prefix: string;
   desired(now: number): Promise<DesiredAlert[]>;
 }
@@ -48,7 +53,7 @@ export interface AlertRecord {
   id: number;
   key: string;
   state: AlertState;
-  source: DesiredAlert['source'];
+  origin: AlertOriginKind;
   name: string;
   severity: string;
   service: string | null;

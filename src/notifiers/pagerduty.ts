@@ -46,12 +46,13 @@ export const pagerdutyNotifier: NotifierKindDefinition<typeof options> = {
         Object.assign(event, {
           payload: {
             summary: clip(`${alert.name}: ${alert.summary}`, 1024),
+            // PagerDuty's own `source` field: the affected system, which is not the alert's origin.
             source: alert.service ?? n.stack,
             severity: SEVERITY[alert.severity] ?? 'warning',
             timestamp: alert.firedAt ?? alert.startedAt,
             component: alert.check ?? alert.rule,
             group: n.stack,
-            class: alert.source,
+            class: alert.origin,
             custom_details: { ...alert.labels, value: alert.value, delivery: n.deliveryId },
           },
           client: 'Dayshift',

@@ -25,8 +25,8 @@ export interface NotifiedAlert {
   event: AlertEvent;
   /** A short name: the rule's name, or `backend.health` for a check. */
   name: string;
-  /** Where it comes from. */
-  source: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test';
+  /** Where it comes from: its origin (`test` for `dayshift notify test`). */
+  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test';
   severity: string;
   /** The alert's state when the notification was made. */
   state: 'pending' | 'firing' | 'resolved';

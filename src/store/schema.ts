@@ -230,8 +230,8 @@ export interface AlertsTable {
   open_key: string | null;
   /** 'pending' | 'firing' | 'resolved' */
   state: string;
-  /** 'check' | 'rule' | 'missed' | 'delivery' | 'backup' */
-  source: string;
+  /** Where it comes from: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' (011 renamed it from `source`). */
+  origin: string;
   name: string;
   severity: string;
   service: string | null;

@@ -3,7 +3,7 @@
  * resolves the alert of a failed one before it nor raises one; one that waits is not finished.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupAlertSource } from '../../src/alerts/backup-source.js';
+import { BackupAlertOrigin } from '../../src/alerts/backup-origin.js';
 import { RunRecorder } from '../../src/runs/recorder.js';
 import { Runs } from '../../src/runs/runs.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -13,7 +13,7 @@ import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.
 describe.each(STORE_KINDS)('backup alerts and cancelled runs on %s', (kind) => {
   let test: TestStore;
   let runs: Runs;
-  let source: BackupAlertSource;
+  let origin: BackupAlertOrigin;
   const clock = new ManualClock(Date.UTC(2030, 0, 1));
 
   beforeAll(async () => {
@@ -28,16 +28,16 @@ backups:
 `);
     test = await createTestStore(kind);
     runs = new Runs((await test.open()).db, clock);
-    source = new BackupAlertSource(config, runs);
+    origin = new BackupAlertOrigin(config, runs);
   });
   afterAll(async () => {
     await test?.destroy();
   });
 
-  /** The alert keys after the source's evaluation interval has passed. */
+  /** The alert keys after the origin's evaluation interval has passed. */
   const keys = async () => {
     clock.advance(10_000);
-    return (await source.desired(clock.now())).map((a) => a.key).sort();
+    return (await origin.desired(clock.now())).map((a) => a.key).sort();
   };
   const run = (runKind: string) => RunRecorder.start(runs, clock, runKind, 'uploads', 'test');
 

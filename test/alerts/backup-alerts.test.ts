@@ -75,7 +75,7 @@ backups:
       rmSync(dir, { recursive: true, force: true });
     });
 
-    /** One alert pass after the source's evaluation interval has passed. */
+    /** One alert pass after the origin's evaluation interval has passed. */
     const pass = async () => {
       clock.advance(10_000);
       return (await alerting.engine.pass()).steps;
@@ -83,7 +83,7 @@ backups:
     const open = async () =>
       (await listAlerts(store.db, { states: ['pending', 'firing'] })).map((a) => ({
         key: a.key,
-        source: a.source,
+        origin: a.origin,
         severity: a.severity,
         notify: a.notify,
         summary: a.summary,
@@ -99,7 +99,7 @@ backups:
       expect(await pass()).toEqual({ open: 1 });
       const [alert] = await open();
       expect(alert?.key).toBe('backup:uploads:drill');
-      expect(alert?.source).toBe('backup');
+      expect(alert?.origin).toBe('backup');
       expect(alert?.summary).toContain(
         'the restore drill of uploads failed: exists: uploads/ready.txt: uploads/ready.txt is not in the restored files',
       );
@@ -128,18 +128,18 @@ backups:
       expect(await pass()).toEqual({});
       clock.advance(2 * MIN);
       expect(await pass()).toEqual({ open: 2 });
-      const missed = (await open()).filter((a) => a.source === 'missed');
+      const missed = (await open()).filter((a) => a.origin === 'missed');
       expect(missed).toEqual([
         {
           key: 'backup:nightly:missed',
-          source: 'missed',
+          origin: 'missed',
           severity: 'high',
           notify: ['ops'],
           summary: 'nightly has no successful backup, and its RPO is 1h',
         },
         {
           key: 'backup:uploads:missed',
-          source: 'missed',
+          origin: 'missed',
           severity: 'critical',
           notify: ['ops', 'oncall'],
           summary: expect.stringMatching(

@@ -94,6 +94,11 @@ describe.each(STORE_KINDS)(
         [['check:api.health', 'firing']],
         [['check:api.health', 'resolved']],
       ]);
+      // The payload names where the alert comes from as `origin`, the field and the label alike.
+      const sent = bodies[0]?.alerts[0] as unknown as Record<string, unknown>;
+      expect(sent).toMatchObject({ origin: 'check', labels: { origin: 'check' } });
+      expect(sent).not.toHaveProperty('source');
+      expect(sent.labels).not.toHaveProperty('source');
       for (const r of ops) {
         const timestamp = String(r.headers['x-dayshift-timestamp']);
         expect(r.headers['x-dayshift-signature']).toBe(signatureOf(SECRET, timestamp, r.body));

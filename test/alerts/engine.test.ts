@@ -36,7 +36,8 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
       name: 'backend.health unhealthy',
       severity: 'critical',
       summary: 'status == 200 failed: got 503',
-      labels: { team: 'web', service: 'backend', check: 'health', severity: 'critical' },
+      origin: 'check',
+      labels: { team: 'web', service: 'backend', check: 'health', severity: 'critical', origin: 'check' },
     });
     const sent = await notificationsOf(store.db, alert?.id);
     expect(sent.map((n) => [n.notifier, n.event, n.status])).toEqual([
@@ -79,7 +80,7 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     await alerting.engine.pass();
     const [alert] = await listAlerts(store.db, { states: ['firing'] });
     expect(alert).toMatchObject({
-      source: 'missed',
+      origin: 'missed',
       name: 'cron.nightly missed',
       summary: expect.stringContaining('no ping'),
     });
@@ -119,7 +120,11 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     const alerting = alertingFor(store, clock);
     const silence = await alerting.silences.create(
       {
-        matchers: [parseMatcher('service=backend'), parseMatcher('severity=~crit.*')],
+        matchers: [
+          parseMatcher('service=backend'),
+          parseMatcher('severity=~crit.*'),
+          parseMatcher('origin=check'),
+        ],
         startsAt: clock.now(),
         endsAt: clock.now() + 30 * MIN,
         createdBy: 'bob',
@@ -274,7 +279,8 @@ notifiers:
       key: 'rule:api-slow',
       severity: 'medium',
       service: 'api',
-      labels: { team: 'web', rule: 'api-slow' },
+      origin: 'rule',
+      labels: { team: 'web', rule: 'api-slow', origin: 'rule' },
     });
     // The percentile comes from the history sketch, within its 2 %.
     expect(pending?.summary).toMatch(

@@ -8,7 +8,7 @@ const MIN = 60_000;
 function desired(overrides: Partial<DesiredAlert> = {}): DesiredAlert {
   return {
     key: 'rule:api-slow',
-    source: 'rule',
+    origin: 'rule',
     name: 'api-slow',
     severity: 'medium',
     summary: 'p95 = 1.4s > 1s',
@@ -25,7 +25,7 @@ function open(overrides: Partial<AlertRecord> = {}): AlertRecord {
     id: 1,
     key: 'rule:api-slow',
     state: 'firing',
-    source: 'rule',
+    origin: 'rule',
     name: 'api-slow',
     severity: 'medium',
     service: null,
@@ -135,7 +135,7 @@ describe('alert lifecycle steps', () => {
     expect(planStep(current, wanted, { now, suppressedBy }).kind).toBe(expected);
   });
 
-  it('opens pending or firing by for: and by how long the source has held', () => {
+  it('opens pending or firing by for: and by how long the origin has held', () => {
     expect(planStep(undefined, desired(), { now: T0 })).toEqual({ kind: 'open', state: 'pending' });
     expect(planStep(undefined, desired({ forMs: 0 }), { now: T0 })).toEqual({
       kind: 'open',

@@ -313,6 +313,28 @@ const cases: Case[] = [
     at: '8:24 deploys.web.known_good[0]',
     message: 'expected an image digest like sha256:',
   },
+  // alert labels: where an alert comes from is Dayshift's label `origin`, once `source`
+  {
+    name: "a check's label called source, the origin's old name",
+    yaml: check(`${http}        labels: { team: web, source: billing }\n`),
+    at: '7:30 services.web.checks.health.labels.source',
+    message: 'where an alert comes from is now the label `origin`',
+    hint: 'give this label another name',
+  },
+  {
+    name: "a rule's label called origin, which Dayshift sets",
+    yaml: `${check(http)}rules:\n  slow:\n    when: "p95(web.health.latency, 5m) > 1s"\n    labels:\n      origin: billing\n`,
+    at: '11:7 rules.slow.labels.origin',
+    message: 'the label `origin` is set by Dayshift',
+    hint: 'give this label another name',
+  },
+  {
+    name: "a notifier template that reads the origin's old field",
+    yaml: `${v1}notifiers:\n  ops:\n    webhook: { url: "http://127.0.0.1/hook" }\n    template: { text: "{{#alerts}}{{name}} from {{labels.source}}{{/alerts}}" }\n`,
+    at: '5:23 notifiers.ops.template.text',
+    message:
+      "bad template: {{labels.source}} names the alert's old field source, which is now origin: write {{labels.origin}}",
+  },
 ];
 
 describe('broken values', () => {

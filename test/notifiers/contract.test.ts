@@ -32,6 +32,10 @@ const HTTP_KINDS: Record<
         text: n.text,
       });
       expect((body?.alerts as unknown[] | undefined)?.length).toBe(n.alerts.length);
+      for (const [i, sent] of ((body?.alerts as Payload[] | undefined) ?? []).entries()) {
+        expect(sent.origin).toBe(n.alerts[i]?.origin);
+        expect(sent).not.toHaveProperty('source');
+      }
       expect(h?.['x-team']).toBe('web');
       expect(h?.['x-dayshift-delivery']).toBe(n.deliveryId);
     },
@@ -63,7 +67,9 @@ const HTTP_KINDS: Record<
           const payload = body.payload as Record<string, unknown>;
           expect(typeof payload.summary).toBe('string');
           expect((payload.summary as string).length).toBeLessThanOrEqual(1024);
+          // PagerDuty's own `source` (the affected system); the alert's origin goes in `class`.
           expect(typeof payload.source).toBe('string');
+          expect(payload.class).toBe(alert?.origin);
           expect(['critical', 'error', 'warning', 'info']).toContain(payload.severity);
         } else expect(body.payload).toBeUndefined();
       }

@@ -8,7 +8,7 @@ export function alert(overrides: Partial<NotifiedAlert> = {}): NotifiedAlert {
     key: 'check:backend.health',
     event: 'firing',
     name: 'backend.health unhealthy',
-    source: 'check',
+    origin: 'check',
     severity: 'critical',
     state: 'firing',
     flapping: false,

@@ -159,7 +159,7 @@ export function defineSilence(silence: Command): void {
   silence
     .argument(
       '[matchers...]',
-      'label=value, label!=value, label=~regex, label!~regex (service, check, severity, alertname, source, key)',
+      'label=value, label!=value, label=~regex, label!~regex (service, check, severity, alertname, origin, key)',
     )
     .option('--for <duration>', 'how long, e.g. 2h', '2h')
     .option('--comment <text>', 'why')

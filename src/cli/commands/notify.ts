@@ -35,7 +35,7 @@ export function defineNotify(notify: Command): void {
         key: `test:${name}`,
         event: 'test',
         name: `test notification to ${name}`,
-        source: 'test',
+        origin: 'test',
         severity: 'low',
         state: 'firing',
         flapping: false,

@@ -15,6 +15,7 @@ import {
 } from '../../schema/values.js';
 import { DEFAULTS } from '../defaults.js';
 import { ruleExpression } from '../rule-schema.js';
+import { alertLabels } from './alert-labels.js';
 
 /** A Mustache template, checked when the file loads. */
 const mustacheTemplate = () =>
@@ -35,7 +36,7 @@ export const rulesSchema = z
       notify: z.array(name()).optional(),
       /** Remind every this long while the alert fires and nobody acknowledged it; `alerting.repeat` by default. */
       repeat: duration().optional(),
-      labels: z.record(z.string(), z.string()).optional(),
+      labels: alertLabels().optional(),
       description: z.string().optional(),
     }),
   )

@@ -6,6 +6,7 @@ import { kinded, optionsOf } from '../../schema/plugin.js';
 import { count, duration, interval, name, timeout } from '../../schema/values.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
+import { alertLabels } from './alert-labels.js';
 
 const d = DEFAULTS.check;
 
@@ -24,7 +25,7 @@ export const checkCommon = {
   notify: z.array(name()).optional(),
   /** Remind every this long while its alert fires unacknowledged; `alerting.repeat` by default. */
   repeat: duration().optional(),
-  labels: z.record(z.string(), z.string()).optional(),
+  labels: alertLabels().optional(),
   description: z.string().optional(),
 };
 

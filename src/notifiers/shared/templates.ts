@@ -139,9 +139,23 @@ export function renderIncidentTemplate(
 /** The error in a template's syntax, or undefined when it parses. */
 export function checkTemplate(text: string): string | undefined {
   try {
-    Mustache.parse(text);
+    const renamed = namesIn(Mustache.parse(text)).find((n) => n === 'source' || n.endsWith('.source'));
+    // An alert's origin was once `source`; a template still naming it would render nothing there.
+    if (renamed)
+      return `{{${renamed}}} names the alert's old field source, which is now origin: write {{${renamed.replace(/source$/, 'origin')}}}`;
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** Every name a parsed template reads (variables and sections), nested sections included. */
+function namesIn(tokens: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const token of tokens as Array<[string, string, number, number, unknown[]?]>) {
+    const [type, value, , , inner] = token;
+    if (type === 'name' || type === '&' || type === '#' || type === '^') out.push(value);
+    if (Array.isArray(inner)) out.push(...namesIn(inner));
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { StackConfig } from '../config/schema.js';
 import type { Runs } from '../runs/runs.js';
 import { formatDuration } from '../schema/duration.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertSource, DesiredAlert } from './types.js';
+import type { AlertOrigin, DesiredAlert } from './types.js';
 
 const ENDED = ['succeeded', 'failed'] as const;
 
@@ -19,7 +19,7 @@ interface BackupAlertSettings {
  * the newest verify found damage, or no backup has succeeded within `rpo` (a missed backup). Each
  * resolves when a newer run succeeds. Runs are read every `alerting.evaluate_every`, like rules.
  */
-export class BackupAlertSource implements AlertSource {
+export class BackupAlertOrigin implements AlertOrigin {
   readonly prefix = 'backup:';
   readonly #runs: Runs;
   readonly #backups: BackupAlertSettings[];
@@ -104,12 +104,12 @@ export class BackupAlertSource implements AlertSource {
 
   #base(
     backup: BackupAlertSettings,
-    source: 'backup' | 'missed',
+    origin: 'backup' | 'missed',
   ): Omit<DesiredAlert, 'key' | 'name' | 'summary'> {
     return {
-      source,
+      origin,
       severity: backup.severity,
-      labels: { backup: backup.name, severity: backup.severity, source },
+      labels: { backup: backup.name, severity: backup.severity, origin },
       notify: backup.notify,
       forMs: 0,
       repeatMs: backup.repeatMs,

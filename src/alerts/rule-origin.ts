@@ -6,7 +6,7 @@ import { evaluateRule, type RuleSeries } from '../rules/evaluate.js';
 import { referencesOf } from '../rules/parse.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertSource, DesiredAlert } from './types.js';
+import type { AlertOrigin, DesiredAlert } from './types.js';
 
 type RuleConfig = StackConfig['rules'][string];
 
@@ -15,7 +15,7 @@ type RuleConfig = StackConfig['rules'][string];
  * the last answers). A rule that cannot be evaluated keeps its last answer, so a store hiccup neither
  * fires nor resolves anything.
  */
-export class RuleAlertSource implements AlertSource {
+export class RuleAlertOrigin implements AlertOrigin {
   readonly prefix = 'rule:';
   readonly #rules: Array<[string, RuleConfig]>;
   readonly #config: StackConfig;
@@ -67,14 +67,14 @@ export class RuleAlertSource implements AlertSource {
     const service = services.length === 1 ? services[0] : undefined;
     return {
       key: `rule:${name}`,
-      source: 'rule',
+      origin: 'rule',
       name,
       severity,
       rule: name,
       ...(service ? { service } : {}),
       summary: `${rule.when.text}: ${summary}`,
       value: typeof value === 'boolean' ? String(value) : value,
-      labels: { ...rule.labels, rule: name, severity, ...(service ? { service } : {}) },
+      labels: { ...rule.labels, rule: name, severity, origin: 'rule', ...(service ? { service } : {}) },
       notify: routeTo(this.#config, rule.notify, severity),
       forMs: rule.for ?? 0,
       repeatMs: rule.repeat ?? this.#config.alerting.repeat,

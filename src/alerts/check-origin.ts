@@ -4,7 +4,7 @@ import type { StackConfig } from '../config/schema.js';
 import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertSource, DesiredAlert } from './types.js';
+import type { AlertOrigin, DesiredAlert } from './types.js';
 
 interface CheckAlertSettings {
   id: string;
@@ -23,7 +23,7 @@ interface CheckAlertSettings {
  * the least severity, a heartbeat that stopped arriving a "missed" alert. A check that changed state
  * more than `alerting.flapping.changes` times within the window is held as one flapping alert.
  */
-export class CheckAlertSource implements AlertSource {
+export class CheckAlertOrigin implements AlertOrigin {
   readonly prefix = 'check:';
   readonly #db: Kysely<Database>;
   readonly #checks: Map<string, CheckAlertSettings>;
@@ -143,17 +143,17 @@ export class CheckAlertSource implements AlertSource {
 
   #base(
     check: CheckAlertSettings,
-    source: 'check' | 'missed',
+    origin: 'check' | 'missed',
     severity: string,
     notify: string[],
   ): Omit<DesiredAlert, 'key' | 'name' | 'summary'> {
     const [service, name] = [check.service, check.id.slice(check.service.length + 1)];
     return {
-      source,
+      origin,
       severity,
       service,
       checkId: check.id,
-      labels: { ...check.labels, service, check: name, severity, source },
+      labels: { ...check.labels, service, check: name, severity, origin },
       notify,
       forMs: 0,
       repeatMs: check.repeatMs,
