@@ -42,6 +42,7 @@ import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
 import { LocalRepository } from '../../src/backup/repositories/local/repository.js';
+import { restoreBackup } from '../../src/backup/restore.js';
 import { type BackupSourceKind, backupSourceKinds } from '../../src/backup/sources/registry.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
@@ -472,7 +473,7 @@ ${fixture.backups ? `  ${fixture.backups}\n` : ''}`,
 
     it('restores into another target of its kind (--to) a copy that matches the original', async () => {
       const { elsewhere } = fixture;
-      const restored = await backups.restore('ok', { to: elsewhere.to, trigger: 'test' });
+      const restored = await restoreBackup(backups, 'ok', { to: elsewhere.to, trigger: 'test' });
       expect(restored.bytes).toBeGreaterThan(0);
       await elsewhere.verify();
       const [run] = await backups.env.runs.list({ kinds: ['restore'], name: 'ok' });
