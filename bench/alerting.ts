@@ -273,4 +273,31 @@ export async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  const ms = (n: number) => Math.round(n * 10) / 10;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'alerting',
+      trials: TRIALS,
+      lanes: LANES,
+      otherChecks: OTHERS,
+      latency: {
+        minMs: ms(l.min),
+        p50Ms: ms(l.p50),
+        p99Ms: ms(l.p99),
+        maxMs: ms(l.max),
+        minimumMs,
+        baselineP99Ms: ms(l.baselineP99),
+        ratio: Math.round((l.p99 / (minimumMs + l.baselineP99)) * 100) / 100,
+      },
+      storm: {
+        checks: STORM,
+        groupIntervalMs: GROUP_S * 1_000,
+        firstMs: ms(s.firstMs),
+        allMs: ms(s.allMs),
+        messages: s.messages,
+        alerts: s.alerts,
+        duplicates: s.duplicates,
+      },
+    })}\n`,
+  );
 }

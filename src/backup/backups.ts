@@ -18,8 +18,7 @@ import { applyRetention } from './repositories/shared/retention.js';
 import type { BackupRepository, Snapshot, VerifyResult } from './repositories/types.js';
 import { sourceOf } from './sources/registry.js';
 import { releaseDump } from './sources/shared/dump.js';
-import { confineRestoreTo, restorePolicy } from './sources/shared/restore-confinement.js';
-import type { ConfinedTo, Dump, RestoreTarget, SourceContext } from './sources/types.js';
+import type { Dump, SourceContext } from './sources/types.js';
 
 export type BackupConfig = StackConfig['backups'][string];
 
@@ -42,20 +41,10 @@ export interface BackupRunResult {
   removed: string[];
 }
 
-export interface RestoreResult {
-  runId: number;
-  snapshot: Snapshot;
-  target: string;
-  bytes: number;
-  durationMs: number;
-  /** The snapshot of what the target held before a `--force` restore over the original. */
-  safetySnapshot?: string;
-}
-
 /**
- * The backups of a stack: run, list, show, verify, restore, prune. Every run, verify and restore is
- * recorded as a run with its steps, and what is recorded has passed through scrubSecrets: no password
- * reaches a run record, a log line or an error. Drills live in drill.ts and use the same pieces.
+ * The backups of a stack: run, list, show, verify, prune. Every run and verify is recorded as a run
+ * with its steps, and what is recorded has passed through scrubSecrets: no password reaches a run
+ * record, a log line or an error. Restores (restore.ts) and drills (drill.ts) use the same pieces.
  */
 export class Backups {
   readonly env: BackupsEnv;
@@ -284,140 +273,6 @@ export class Backups {
     }
   }
 
-  /**
-   * Where `to` would restore a backup, as the stack file's rules allow it: a path under the stack file's
-   * directory or `restore.allowed_paths`, or a database on a server the stack file names, never with a
-   * password in `to`. Refused with RESTORE_TARGET_REFUSED (or BAD_REQUEST); the API asks before it
-   * queues a restore, and every restore asks again before it starts.
-   */
-  confineTarget(name: string, to: string): ConfinedTo {
-    const backup = this.configOf(name);
-    return confineRestoreTo(
-      restorePolicy(this.env.config, this.env.baseDir),
-      sourceOf(backup.source.kind),
-      backup.source.options,
-      to,
-    );
-  }
-
-  /**
-   * What a restore without force would refuse: the target (`to` as confineTarget allows it, or the
-   * original) when it holds data, as RESTORE_TARGET_OCCUPIED worded for the API. The API asks before it
-   * queues a restore; the restore asks again when it starts.
-   */
-  async refuseOccupied(name: string, to: string | undefined): Promise<void> {
-    const backup = this.configOf(name);
-    const confined = to === undefined ? undefined : this.confineTarget(name, to);
-    const target = await sourceOf(backup.source.kind).restoreTarget(
-      backup.source.options,
-      confined,
-      this.sourceContext(),
-    );
-    try {
-      if (await target.occupied())
-        throw occupiedError(name, target.description, to === undefined, {
-          elsewhere: 'restore elsewhere with "to"',
-          force: 'send "force": true',
-        });
-    } finally {
-      await target.dispose();
-    }
-  }
-
-  /**
-   * Restores a snapshot. With `to`, into that target (a database name or URL, a path), when
-   * confineTarget allows it. Without it, over the original, which is refused while it holds data
-   * unless `force` is set, and then only after a safety snapshot of what it holds now.
-   */
-  async restore(
-    name: string,
-    options: {
-      snapshot?: string;
-      to?: string;
-      force?: boolean;
-      trigger: string;
-      signal?: AbortSignal;
-      attempt?: JobAttempt;
-    },
-  ): Promise<RestoreResult> {
-    const backup = this.configOf(name);
-    const source = sourceOf(backup.source.kind);
-    const to = options.to === undefined ? undefined : this.confineTarget(name, options.to);
-    const snapshot = await this.snapshot(name, options.snapshot ?? 'latest');
-    const target = await source.restoreTarget(backup.source.options, to, this.sourceContext(options.signal));
-    const occupied = await target.occupied();
-    if (occupied && !options.force) {
-      await target.dispose();
-      throw occupiedError(name, target.description, options.to === undefined, {
-        elsewhere: 'restore elsewhere with --to',
-        force: 'pass --force',
-      });
-    }
-    let safetySnapshot: string | undefined;
-    if (occupied && options.to === undefined)
-      safetySnapshot = (
-        await this.run(name, {
-          trigger: `safety snapshot before restoring ${snapshot.id}`,
-          signal: options.signal,
-          retention: false,
-          attempt: options.attempt,
-        })
-      ).snapshot.id;
-    const recorder = await RunRecorder.start(
-      this.env.runs,
-      this.clock,
-      'restore',
-      name,
-      options.trigger,
-      options.attempt,
-    );
-    const started = this.clock.now();
-    try {
-      const bytes = await recorder.step(
-        'restore',
-        backup.source.kind,
-        () => this.restoreInto(name, snapshot, target, { over: occupied, signal: options.signal }),
-        (b) => ({ snapshot: snapshot.id, target: target.description, bytes: b }),
-      );
-      crashPoint('restore:after-write');
-      const result: RestoreResult = {
-        runId: recorder.runId,
-        snapshot,
-        target: target.description,
-        bytes,
-        durationMs: this.clock.now() - started,
-        ...(safetySnapshot ? { safetySnapshot } : {}),
-      };
-      await recorder.finish('succeeded', { ...result, snapshot: snapshot.id, runId: undefined });
-      return result;
-    } catch (error) {
-      await recorder.fail(error);
-      throw error;
-    } finally {
-      await target.dispose();
-    }
-  }
-
-  /** Streams a snapshot into a target with progress; resolves with the bytes restored. */
-  async restoreInto(
-    name: string,
-    snapshot: Snapshot,
-    target: RestoreTarget,
-    options: { over: boolean; signal?: AbortSignal },
-  ): Promise<number> {
-    const [entry, ...more] = snapshot.entries;
-    if (!entry || more.length > 0)
-      throw new DayshiftError(
-        'BACKUP_FAILED',
-        `snapshot ${snapshot.id} holds ${snapshot.entries.length} streams; a restore takes one`,
-      );
-    const stream = await this.repositoryOf(name).read(name, snapshot, entry.name, options.signal);
-    const meter = new ProgressMeter(`${name} ${snapshot.id}`, entry.size, (p) => this.env.onProgress?.(p));
-    stream.on('error', (error) => meter.destroy(error));
-    await target.restore(stream.pipe(meter), options);
-    return meter.bytes;
-  }
-
   /** Applies `keep:` (restic's semantics on every repository) and clears what crashed writes left. */
   async prune(
     name: string,
@@ -448,27 +303,4 @@ export function totalBytes(snapshot: Snapshot): number {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * The refusal of a restore without force into a target that holds data: a conflict with what is
- * there, not a bad request. `say` words the two ways out for the interface that asked.
- */
-function occupiedError(
-  name: string,
-  target: string,
-  original: boolean,
-  say: { elsewhere: string; force: string },
-): DayshiftError {
-  return new DayshiftError(
-    'RESTORE_TARGET_OCCUPIED',
-    original
-      ? `${target} holds data; restoring ${name} over it replaces that data`
-      : `${target} is not empty`,
-    {
-      hint: original
-        ? `${say.elsewhere}, or ${say.force}: a safety snapshot of the current state is taken first`
-        : `choose an empty target, or ${say.force} to replace what it holds`,
-    },
-  );
 }

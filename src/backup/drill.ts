@@ -4,6 +4,7 @@ import { crashPoint } from '../util/test-crash.js';
 import type { Backups } from './backups.js';
 import { type AssertionOutcome, type DrillAssertion, runAssertion } from './drill-assertions.js';
 import type { Snapshot } from './repositories/types.js';
+import { restoreInto } from './restore.js';
 import { sourceOf } from './sources/registry.js';
 import { SCRATCH_ABANDONED_AFTER_MS } from './sources/shared/scratch-names.js';
 import type { RestoreTarget } from './sources/types.js';
@@ -113,7 +114,7 @@ export async function runDrill(
       report.bytes = await recorder.step(
         'restore',
         backup.source.kind,
-        () => backups.restoreInto(name, snap, scratch, { over: false, signal: options.signal }),
+        () => restoreInto(backups, name, snap, scratch, { over: false, signal: options.signal }),
         (bytes) => ({ snapshot: snap.id, target: scratch.description, bytes }),
       );
       crashPoint('drill:after-restore');

@@ -7,6 +7,7 @@ import type { JobAttempt } from '../runs/recorder.js';
 import type { Backups } from './backups.js';
 import { BACKUP_RUN_KINDS, type SucceededAttempt, settleOrphanedRuns, settleRun } from './crash-recovery.js';
 import { runDrill } from './drill.js';
+import { restoreBackup } from './restore.js';
 
 export const BACKUP_RUN_KIND = 'backup.run';
 export const BACKUP_DRILL_KIND = 'backup.drill';
@@ -133,7 +134,7 @@ export function backupJobKinds(backups: Backups): JobKind[] {
     handler: async ({ job, signal, progress, logger }) => {
       await settleEarlier(backups, job, logger);
       const { backup, snapshot, to, force, trigger } = job.payload;
-      const result = await backups.restore(backup, {
+      const result = await restoreBackup(backups, backup, {
         snapshot,
         to,
         force,

@@ -13,6 +13,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import { LIMITS } from '../util/input-bounds.js';
 import type { Backups } from './backups.js';
 import { BACKUP_DRILL_KIND, BACKUP_RESTORE_KIND, BACKUP_RUN_KIND, BACKUP_VERIFY_KIND } from './jobs.js';
+import { confineTarget, refuseOccupied } from './restore.js';
 import { maskedTo } from './sources/shared/restore-confinement.js';
 import { backupStatus } from './status.js';
 
@@ -241,8 +242,8 @@ export async function backupRoutes(
       // Refused now, before anything is stored: a target outside the stack file's rules, a `to` with a
       // password (the job's payload is readable by every viewer), or, without force, a target that holds
       // data (409). The job checks again when it runs.
-      if (to !== undefined) backups.confineTarget(name, to);
-      if (!force) await backups.refuseOccupied(name, to);
+      if (to !== undefined) confineTarget(backups, name, to);
+      if (!force) await refuseOccupied(backups, name, to);
       // The snapshot is chosen now, so a backup finishing before the job runs does not change it.
       const chosen = await backups.snapshot(name, snapshot ?? 'latest');
       const job = await queue.enqueue(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { didYouMean } from '../schema/did-you-mean.js';
 import { secretUrl } from '../schema/secret-schema.js';
+import { checkTimeouts } from './check-timing.js';
 import { checkConditionFields } from './condition-fields.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
@@ -91,6 +92,7 @@ export function validateStack(
   const uses = usesIn(raw, smokeSteps);
   checkReferences(raw, uses, checks, namesIn(raw), report);
   checkConditionFields(checks, smokeSteps, report);
+  checkTimeouts(raw, valid, report);
   checkRestoreTargets(uses.restoreTargets, valid, raw, context.dir, report);
   if (errors.length > 0) return { errors };
 

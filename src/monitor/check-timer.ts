@@ -74,6 +74,14 @@ export class CheckTimer {
     return this.#entries.size;
   }
 
+  /**
+   * Whether anything could still start or finish a run: a wake-up armed or a run in flight. False once
+   * `stop()` has resolved, and until `start()`: what "no more checks run" is, without waiting to see.
+   */
+  get pending(): boolean {
+    return this.#timer !== undefined || this.#inflight.size > 0;
+  }
+
   /** Whether a run of the check is in flight, also after `set` removed it. */
   running(id: string): boolean {
     return this.#runningIds.has(id);

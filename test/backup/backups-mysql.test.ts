@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
+import { restoreBackup } from '../../src/backup/restore.js';
 import { scratchName } from '../../src/backup/sources/shared/scratch-names.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
@@ -115,7 +116,7 @@ backups:
         rows: { accounts: 300, ledger: 4000, audit: 0 },
       });
 
-      await backups.restore('app', { to: restored, trigger: 'test' });
+      await restoreBackup(backups, 'app', { to: restored, trigger: 'test' });
       const [counts] = (await conn.query(
         `select (select count(*) from ${restored}.accounts) a, (select count(*) from ${restored}.ledger) l,
               (select sum(amount) from ${restored}.ledger) s, (select note from ${restored}.accounts where id = 7) n`,

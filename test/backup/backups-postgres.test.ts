@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backups } from '../../src/backup/backups.js';
 import { runDrill } from '../../src/backup/drill.js';
 import { openBackups } from '../../src/backup/open.js';
+import { restoreBackup } from '../../src/backup/restore.js';
 import { scratchName } from '../../src/backup/sources/shared/scratch-names.js';
 import { DayshiftError } from '../../src/errors.js';
 import type { Store } from '../../src/store/index.js';
@@ -235,13 +236,13 @@ backups:
     });
 
     it('restores into a new database with --to, and refuses the original while it holds data unless forced', async () => {
-      const restored = await backups.restore('db', { to: restoredName, trigger: 'test' });
+      const restored = await restoreBackup(backups, 'db', { to: restoredName, trigger: 'test' });
       expect(restored.bytes).toBe(restored.snapshot.entries[0]?.size);
       expect(await one(urlFor(restoredName), 'select count(*)::int n from order_lines')).toEqual({
         n: 12000,
       });
 
-      const refused = await backups.restore('db', { trigger: 'test' }).catch((e: unknown) => e);
+      const refused = await restoreBackup(backups, 'db', { trigger: 'test' }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(DayshiftError);
       expect((refused as DayshiftError).message).toMatch(
         /holds data; restoring db over it replaces that data/,
@@ -251,7 +252,7 @@ backups:
       // A mistake to undo: rows lost in the original.
       await one(urlFor(source), 'delete from order_lines where qty = 1');
       const before = (await backups.list('db')).length;
-      const forced = await backups.restore('db', { force: true, trigger: 'test' });
+      const forced = await restoreBackup(backups, 'db', { force: true, trigger: 'test' });
       expect(forced.safetySnapshot).toBeDefined();
       const after = await backups.list('db');
       expect(after).toHaveLength(before + 1);

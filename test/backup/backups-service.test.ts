@@ -8,6 +8,7 @@ import { runDrill } from '../../src/backup/drill.js';
 import { BACKUP_RUN_KIND, backupJobKinds } from '../../src/backup/jobs.js';
 import { openBackups } from '../../src/backup/open.js';
 import type { TransferProgress } from '../../src/backup/progress.js';
+import { restoreBackup } from '../../src/backup/restore.js';
 import { DayshiftError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/index.js';
@@ -198,7 +199,9 @@ backups:
       );
       const other = openBackups(wrong.config, wrong.configPath, store.db);
       const target = path.join(dir, 'restored-app.db');
-      const error = await other.restore('app', { to: target, trigger: 'test' }).catch((e: unknown) => e);
+      const error = await restoreBackup(other, 'app', { to: target, trigger: 'test' }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DayshiftError);
       expect((error as Error).message).toMatch(/the passphrase does not open the repository/);
       expect(existsSync(target)).toBe(false);

@@ -58,7 +58,10 @@ describe.each(STORE_KINDS)(
       const other = openBackups(wrong.config, wrong.configPath, store.db);
       const started = Date.now();
       const error = await other.run('uploads', { trigger: 'test' }).catch((e: unknown) => e);
-      const tars = spawnSync('pgrep', ['-af', 'tar --create'], { encoding: 'utf8' }).stdout.trim();
+      // Only this process's own children: another test's tar running beside this one is not ours.
+      const tars = spawnSync('pgrep', ['-P', String(process.pid), '-af', 'tar --create'], {
+        encoding: 'utf8',
+      }).stdout.trim();
       rmSync(wrong.dir, { recursive: true, force: true });
       expect(tars, 'tar was stopped, not left blocked on a pipe nobody reads').toBe('');
       expect(Date.now() - started).toBeLessThan(20_000);

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
 import type { Backups } from '../../src/backup/backups.js';
 import { openBackups } from '../../src/backup/open.js';
+import { confineTarget, restoreInto } from '../../src/backup/restore.js';
 import { filesBackupSource } from '../../src/backup/sources/files.js';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { DayshiftError } from '../../src/errors.js';
@@ -253,13 +254,13 @@ ${steps.join('\n')}
   });
 
   it('a symlink planted after the check is refused when the restore starts, and nothing is written through it', async () => {
-    const confined = backups.confineTarget('media', 'planted/here');
+    const confined = confineTarget(backups, 'media', 'planted/here');
     const target = await filesBackupSource.restoreTarget({ paths: ['media'] }, confined, { baseDir: dir });
     symlinkSync(outside, path.join(dir, 'planted'));
     const snapshot = await backups.snapshot('media');
-    const error = await backups
-      .restoreInto('media', snapshot, target, { over: false })
-      .catch((e: unknown) => e);
+    const error = await restoreInto(backups, 'media', snapshot, target, { over: false }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DayshiftError);
     expect((error as DayshiftError).code).toBe('RESTORE_TARGET_REFUSED');
     expect((error as Error).message).toMatch(/a symlink appeared/);

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { backup, type Case, check, http, itReportsEach, runbook, v1 } from './broken-case.js';
 
 /** Each file has one mistake in its YAML, its variables or a value: the error says where and what to do. */
@@ -342,4 +346,24 @@ describe('broken values', () => {
     expect(cases.length).toBeGreaterThanOrEqual(25);
   });
   itReportsEach(cases);
+
+  it("reports a check's timeout longer than every beside its condition's syntax error, in one pass", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-broken-'));
+    try {
+      const file = path.join(dir, 'both.yaml');
+      writeFileSync(
+        file,
+        check(`${http}        every: 5s\n        timeout: 10s\n        expect: [ "status ==" ]\n`),
+      );
+      const result = loadConfig(file, { env: {} });
+      expect(result.ok ? [] : result.errors.map((e) => `${e.line}:${e.col} ${e.path}: ${e.message}`)).toEqual(
+        [
+          '8:18 services.web.checks.health.timeout: expected a timeout no longer than every (5s), so runs never overlap',
+          '9:29 services.web.checks.health.expect[0]: bad condition: the condition ends where a value was expected',
+        ],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

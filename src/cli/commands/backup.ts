@@ -5,6 +5,7 @@ import { type DrillReport, runDrill } from '../../backup/drill.js';
 import { openBackups } from '../../backup/open.js';
 import { formatBytes, type TransferProgress } from '../../backup/progress.js';
 import type { Snapshot } from '../../backup/repositories/types.js';
+import { restoreBackup } from '../../backup/restore.js';
 import { EXIT } from '../../errors.js';
 import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
 import { printTable } from '../table.js';
@@ -168,7 +169,7 @@ export function defineBackup(backup: Command): void {
     .action(async (name: string, id: string, o: { to?: string; force?: boolean }, cmd: Command) =>
       withBackups(cmd, async (backups, signal) => {
         await settleKilled(backups, name);
-        const result = await backups.restore(name, {
+        const result = await restoreBackup(backups, name, {
           snapshot: id,
           to: o.to,
           force: o.force,
