@@ -5,6 +5,9 @@ import { routeTo, severityOr } from './routing.js';
 import type { AlertOrigin, DesiredAlert } from './types.js';
 
 const ENDED = ['succeeded', 'failed'] as const;
+const RUN_KINDS = ['backup', 'drill', 'verify'] as const;
+/** How often the newest end of a backup, drill or verify run is looked up between evaluations. */
+const PROBE_MS = 1_000;
 
 interface BackupAlertSettings {
   name: string;
@@ -15,9 +18,13 @@ interface BackupAlertSettings {
 }
 
 /**
- * Alerts from backup runs: the newest drill failed (an assertion, the restore, or a missed RTO or RPO),
- * the newest verify found damage, or no backup has succeeded within `rpo` (a missed backup). Each
- * resolves when a newer run succeeds. Runs are read every `alerting.evaluate_every`, like rules.
+ * Alerts from backup runs: the newest backup failed, the newest drill failed (an assertion, the
+ * restore, or a missed RTO or RPO), the newest verify found damage, or no backup has succeeded within
+ * `rpo` (a missed backup). Each resolves when a newer run succeeds.
+ *
+ * Runs are read again every `alerting.evaluate_every`, like rules, and as soon as a run of a backup
+ * ends, on this node or any other sharing the store: a failure at 03:00 alerts at 03:00, not when
+ * `rpo` has passed. Spotting that end costs one small query a second (`lastEnded`).
  */
 export class BackupAlertOrigin implements AlertOrigin {
   readonly prefix = 'backup:';
@@ -27,6 +34,9 @@ export class BackupAlertOrigin implements AlertOrigin {
   /** A backup that never succeeded is missed `rpo` after this node began watching it. */
   #watchingSince: number | undefined;
   #evaluatedAt = Number.NEGATIVE_INFINITY;
+  #probedAt = Number.NEGATIVE_INFINITY;
+  /** The newest end of a run the last evaluation saw; a newer one means evaluating again now. */
+  #lastEnded: number | null = null;
   #answers: DesiredAlert[] = [];
 
   constructor(config: StackConfig, runs: Runs) {
@@ -46,23 +56,45 @@ export class BackupAlertOrigin implements AlertOrigin {
 
   async desired(now: number): Promise<DesiredAlert[]> {
     this.#watchingSince ??= now;
-    if (this.#backups.length > 0 && now - this.#evaluatedAt >= this.#everyMs) {
+    if (this.#backups.length === 0) return this.#answers;
+    const due = now - this.#evaluatedAt >= this.#everyMs;
+    if (due || (await this.#runEnded(now))) {
+      const lastEnded = await this.#runs.lastEnded(RUN_KINDS);
       const answers = await Promise.all(this.#backups.map((b) => this.#alertsOf(b, now)));
       this.#answers = answers.flat();
       this.#evaluatedAt = now;
+      this.#lastEnded = lastEnded;
     }
     return this.#answers;
+  }
+
+  /** Whether a backup, drill or verify run ended since the last evaluation (looked up once a second). */
+  async #runEnded(now: number): Promise<boolean> {
+    if (now - this.#probedAt < PROBE_MS) return false;
+    this.#probedAt = now;
+    const lastEnded = await this.#runs.lastEnded(RUN_KINDS);
+    return lastEnded !== null && (this.#lastEnded === null || lastEnded > this.#lastEnded);
   }
 
   async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
     const runs = this.#runs;
     // A cancelled drill or verify proved nothing either way: the newest one that ran to its end counts.
-    const [drill, verify, good] = await Promise.all([
+    const [newest, drill, verify, good] = await Promise.all([
+      runs.latest('backup', backup.name, ENDED),
       runs.latest('drill', backup.name, ENDED),
       runs.latest('verify', backup.name, ENDED),
       backup.rpoMs === undefined ? undefined : runs.latest('backup', backup.name, 'succeeded'),
     ]);
     const out: DesiredAlert[] = [];
+    // The newest backup that ran to its end failed: told at once, while `missed` waits for the RPO.
+    if (newest?.status === 'failed')
+      out.push({
+        ...this.#base(backup, 'backup'),
+        key: `backup:${backup.name}:failed`,
+        name: `${backup.name} backup failed`,
+        summary: `the backup of ${backup.name} failed: ${reasonsOf(newest.summary)}`,
+        since: newest.finishedAt ?? newest.startedAt,
+      });
     if (drill?.status === 'failed')
       out.push({
         ...this.#base(backup, 'backup'),

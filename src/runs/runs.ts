@@ -205,6 +205,16 @@ export class Runs {
     return row ? summaryOf(row) : undefined;
   }
 
+  /** When the newest run of these kinds ended (ms), or null when none has: one cheap query to poll. */
+  async lastEnded(kinds: readonly string[]): Promise<number | null> {
+    const row = await this.#db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.max('finished_at').as('last'))
+      .where('kind', 'in', [...kinds])
+      .executeTakeFirst();
+    return row?.last == null ? null : Number(row.last);
+  }
+
   /** The oldest run of a kind and name, finished or not. */
   async first(kind: string, name: string): Promise<RunSummary | undefined> {
     const row = await this.#db

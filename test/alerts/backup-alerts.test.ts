@@ -54,6 +54,9 @@ backups:
   quiet:
     source: { files: { paths: [ uploads ] } }
     repository: here
+  flaky:
+    source: { files: { paths: [ flaky ] } }
+    repository: here
 `);
       dir = stack.dir;
       mkdirSync(path.join(dir, 'uploads'));
@@ -154,6 +157,23 @@ backups:
         'backup:uploads:missed',
         'backup:uploads:verify',
       ]);
+    });
+
+    it('a failed backup alerts as soon as its run ends, not once the RPO has passed; a good one resolves it', async () => {
+      expect(await pass()).toEqual({});
+      // `flaky` has no rpo and its folder is missing: the backup fails.
+      await expect(backups.run('flaky', { trigger: 'test' })).rejects.toThrow();
+      // One second on, well inside evaluate_every (10 s): the run's end is seen and told at once.
+      clock.advance(1_000);
+      expect((await alerting.engine.pass()).steps).toEqual({ open: 1 });
+      const failed = (await open()).find((a) => a.key === 'backup:flaky:failed');
+      expect(failed).toMatchObject({ origin: 'backup', severity: 'high', notify: ['ops'] });
+      expect(failed?.summary).toMatch(/^the backup of flaky failed: .*flaky/);
+
+      mkdirSync(path.join(dir, 'flaky'));
+      await backups.run('flaky', { trigger: 'test' });
+      clock.advance(1_000);
+      expect((await alerting.engine.pass()).steps).toEqual({ resolve: 1 });
     });
   },
 );
