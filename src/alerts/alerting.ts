@@ -88,7 +88,6 @@ export class Alerting {
     const { calendar, sources } = this.#fromFile(config);
     this.#calendar = calendar;
     this.engine.reconfigure({ config, sources, calendar });
-    this.engine.poke();
   }
 
   #fromFile(config: StackConfig): { calendar: MaintenanceCalendar; sources: AlertSource[] } {

@@ -33,6 +33,8 @@ export const alertsFeature: FeatureDefinition<Alerting> = {
       reload(next) {
         delivery.config = next.config;
         alerting.reload(next.config);
+        // A pass now rather than at the next tick: alerts of removed checks resolve at once.
+        alerting.engine.poke();
         return undefined;
       },
       start: () => alerting.start(),
