@@ -183,6 +183,12 @@ describe.each(STORE_KINDS)('serve reloads its stack file on SIGHUP (%s)', (kind)
       'reloaded: 0 checks added, 0 changed, 1 removed',
     );
     expect([...(await checks()).keys()].sort()).toEqual(['web.a', 'web.c']);
+    // The same file again changes nothing.
+    from = serve.lines.length;
+    process.kill(pid, 'SIGHUP');
+    expect((await until(() => serve?.logged('reloaded:', from), 'the second reload')).msg).toBe(
+      'reloaded: the stack file and its .env are unchanged',
+    );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('check="c"');
     expect(metrics).not.toContain('check="b"');

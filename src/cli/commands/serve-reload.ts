@@ -56,6 +56,11 @@ export async function reloadStackFile(node: RunningNode, served: Served, logger:
   }
   for (const w of loaded.warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);
   const { config, hash } = loaded;
+  if (hash === served.hash) {
+    // The environment of a running process cannot change, so the same files give the same stack.
+    logger.info({ hash }, 'reloaded: the stack file and its .env are unchanged');
+    return;
+  }
   const store = storeOptionsFor(config);
   if (store.url !== served.store.url || store.sqlitePath !== served.store.sqlitePath)
     logger.warn('the store in the stack file changed; it takes a restart, so this node keeps its store');

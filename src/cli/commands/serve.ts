@@ -89,6 +89,7 @@ export function defineServe(serve: Command): void {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
+        process.off('SIGHUP', hup);
         logger.info('stopped');
       },
     );
