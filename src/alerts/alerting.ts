@@ -37,7 +37,10 @@ export class Alerting {
   /** Where notifications wait for their delivery; its `idle` says it is drained. */
   readonly outbox: Outbox;
   readonly silences: Silences;
-  readonly calendar: MaintenanceCalendar;
+  #calendar: MaintenanceCalendar;
+  readonly #db: Kysely<Database>;
+  readonly #runs: Runs;
+  readonly #logger: Logger;
   readonly #monitor: Monitor | undefined;
   #pokeTimer: NodeJS.Timeout | undefined;
   readonly #onTransition = () => {
@@ -53,12 +56,11 @@ export class Alerting {
     this.clock = options.clock;
     this.outbox = options.outbox ?? new Outbox(options.db);
     this.silences = new Silences(options.db);
-    this.calendar = new MaintenanceCalendar(options.config, options.db);
-    const origins: AlertOrigin[] = [
-      new CheckAlertOrigin(options.config, options.db),
-      new RuleAlertOrigin(options.config, options.db, options.logger),
-      new BackupAlertOrigin(options.config, new Runs(options.db, options.clock)),
-    ];
+    this.#db = options.db;
+    this.#runs = new Runs(options.db, options.clock);
+    this.#logger = options.logger;
+    const { calendar, origins } = this.#fromFile(options.config);
+    this.#calendar = calendar;
     this.engine = new AlertEngine({
       db: options.db,
       config: options.config,
@@ -67,10 +69,36 @@ export class Alerting {
       logger: options.logger,
       origins,
       silences: this.silences,
-      calendar: this.calendar,
+      calendar,
       tickMs: options.tickMs,
     });
     this.#monitor = options.monitor;
+  }
+
+  /** The stack file's maintenance windows with those made through the API. */
+  get calendar(): MaintenanceCalendar {
+    return this.#calendar;
+  }
+
+  /**
+   * Takes a reloaded stack file: checks, rules, backups, notifiers, routes and maintenance windows as
+   * it says, from the engine's next pass. An alert whose check or rule is gone resolves then.
+   */
+  reload(config: StackConfig): void {
+    const { calendar, origins } = this.#fromFile(config);
+    this.#calendar = calendar;
+    this.engine.reconfigure({ config, origins, calendar });
+  }
+
+  #fromFile(config: StackConfig): { calendar: MaintenanceCalendar; origins: AlertOrigin[] } {
+    return {
+      calendar: new MaintenanceCalendar(config, this.#db),
+      origins: [
+        new CheckAlertOrigin(config, this.#db),
+        new RuleAlertOrigin(config, this.#db, this.#logger),
+        new BackupAlertOrigin(config, this.#runs),
+      ],
+    };
   }
 
   start(): void {

@@ -58,7 +58,7 @@ export interface AlertEngineEvents {
  * failed pass is not idle; the next tick retries it. Nothing is emitted while nobody listens.
  */
 export class AlertEngine extends EventEmitter<AlertEngineEvents> {
-  readonly #o: AlertEngineOptions;
+  #o: AlertEngineOptions;
   readonly #tickMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -71,6 +71,11 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     super();
     this.#o = options;
     this.#tickMs = options.tickMs ?? 500;
+  }
+
+  /** A reloaded stack file's origins, routes and windows, used from the next pass on. */
+  reconfigure(next: Pick<AlertEngineOptions, 'config' | 'origins' | 'calendar'>): void {
+    this.#o = { ...this.#o, ...next };
   }
 
   start(): void {
@@ -140,10 +145,11 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   /** One reconciliation of every origin's alerts. */
   async pass(): Promise<PassOutcome> {
-    const { db, clock, origins, logger } = this.#o;
+    // One file's settings for the whole pass, should a reload land while it runs.
+    const { db, clock, origins, logger, config, calendar } = this.#o;
     const now = clock.now();
     const steps: Record<string, number> = {};
-    const suppression = await suppressionAt(this.#o.silences, this.#o.calendar, now);
+    const suppression = await suppressionAt(this.#o.silences, calendar, now);
     // Open alerts are read before the origins: an origin read after them is at least as new as what any
     // other node saw when it changed them, so a node cannot reopen an alert from a stale state.
     const owned = origins.map((o) => o.prefix);
@@ -185,7 +191,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           );
       }
     }
-    const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, this.#o.config, now);
+    const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, config, now);
     return { at: now, steps, deliveriesScheduled };
   }
 }

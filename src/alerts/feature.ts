@@ -24,12 +24,19 @@ export const alertsFeature: FeatureDefinition<Alerting> = {
       tickMs: settings.alertTickMs,
     });
     const { outbox } = alerting;
+    // Read by each delivery as it runs, so a reload's notifiers and fallback apply to the next one.
+    const delivery = { db: store.db, config: stack.config, baseDir: stack.baseDir, clock, outbox };
     return {
       api: alerting,
-      jobKinds: [
-        deliveryJobKind({ db: store.db, config: stack.config, baseDir: stack.baseDir, clock, outbox }),
-      ],
+      jobKinds: [deliveryJobKind(delivery)],
       routes: (app) => alertRoutes(app, { alerting }),
+      reload(next) {
+        delivery.config = next.config;
+        alerting.reload(next.config);
+        // A pass now rather than at the next tick: alerts of removed checks resolve at once.
+        alerting.engine.poke();
+        return undefined;
+      },
       start: () => alerting.start(),
       stop: () => alerting.stop(),
     };

@@ -7,6 +7,7 @@ import { parseDotenvLines } from './dotenv.js';
 import { byPosition, type ConfigIssue, type ConfigWarning, formatIssues, printable } from './issues.js';
 import type { StackConfig } from './schema.js';
 import { SourceMap } from './source-map.js';
+import { stackHash } from './stack-hash.js';
 import { substituteVariables } from './substitute.js';
 import { validateStack } from './validate-stack.js';
 import { YAML_LIMITS } from './yaml-limits.js';
@@ -15,7 +16,15 @@ import { readYaml } from './yaml-source.js';
 export { resolveConfigPath } from './config-path.js';
 
 export type LoadResult =
-  | { ok: true; config: StackConfig; warnings: ConfigWarning[]; path: string; dir: string }
+  | {
+      ok: true;
+      config: StackConfig;
+      warnings: ConfigWarning[];
+      path: string;
+      dir: string;
+      /** SHA-256 of the text loaded and its `.env` (`stack-hash.ts`): what a node records it serves. */
+      hash: string;
+    }
   | { ok: false; errors: ConfigIssue[]; warnings: ConfigWarning[]; path: string };
 
 export interface LoadOptions {
@@ -39,7 +48,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   }
   const env = options.env ?? process.env;
   const warnings: ConfigWarning[] = [];
-  const dotenv = readDotenv(path.join(dir, '.env'), warnings);
+  const { values: dotenv, text: dotenvText } = readDotenv(path.join(dir, '.env'), warnings);
   // As in Docker Compose, the process environment wins over the .env file.
   const lookup = (name: string) => env[name] ?? dotenv[name];
 
@@ -56,7 +65,10 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   }
   // Keys and values are quoted in messages: a control byte in them must not reach a terminal raw.
   const shown = warnings.map((w) => ({ ...w, path: printable(w.path), message: printable(w.message) }));
-  if (config) return { ok: true, config: deepFreeze(config), warnings: sorted(shown), path: absolute, dir };
+  if (config) {
+    const hash = stackHash(text, dotenvText);
+    return { ok: true, config: deepFreeze(config), warnings: sorted(shown), path: absolute, dir, hash };
+  }
   const safe = errors.map((e) => ({
     ...e,
     file: printable(e.file),
@@ -153,8 +165,11 @@ export function loadConfigOrThrow(
   return result;
 }
 
-function readDotenv(file: string, warnings: ConfigWarning[]): Record<string, string> {
-  if (!existsSync(file)) return {};
+function readDotenv(
+  file: string,
+  warnings: ConfigWarning[],
+): { values: Record<string, string>; text?: string } {
+  if (!existsSync(file)) return { values: {} };
   const display = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -162,12 +177,12 @@ function readDotenv(file: string, warnings: ConfigWarning[]): Record<string, str
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? coerceError(error).message;
     warnings.push({ file: display, line: 1, col: 1, path: '', message: `cannot be read (${code}); ignored` });
-    return {};
+    return { values: {} };
   }
   const { values, invalid } = parseDotenvLines(text);
   for (const line of invalid)
     warnings.push({ file: display, line, col: 1, path: '', message: 'not a KEY=VALUE line; ignored' });
-  return values;
+  return { values, text };
 }
 
 function sorted<T extends { line: number; col: number }>(items: T[]): T[] {

@@ -1,6 +1,6 @@
 import { coerceError, DayshiftError } from '../errors.js';
 import type { JobKind } from '../jobs/kinds.js';
-import type { Feature, FeatureContext, FeatureDefinition, FeatureSchedule } from './types.js';
+import type { Feature, FeatureContext, FeatureDefinition, FeatureSchedule, StackContext } from './types.js';
 
 /** One feature opened on this node, with the name of its definition. */
 export interface OpenedFeature {
@@ -55,6 +55,25 @@ export class OpenFeatures {
       await feature.start?.();
       this.#started++;
     }
+  }
+
+  /**
+   * Hands a reloaded stack file to the started features, in list order. Returns what each said changed
+   * and the names of those that cannot reload, which keep the file they opened with until a restart.
+   * A feature that fails to reload is an error for the caller; those before it have taken the file.
+   */
+  async reload(stack: StackContext): Promise<{ changes: string[]; keptUntilRestart: string[] }> {
+    const changes: string[] = [];
+    const keptUntilRestart: string[] = [];
+    for (const { name, feature } of this.opened.slice(0, this.#started)) {
+      if (!feature.reload) {
+        keptUntilRestart.push(name);
+        continue;
+      }
+      const said = await feature.reload(stack);
+      if (said) changes.push(said);
+    }
+    return { changes, keptUntilRestart };
   }
 
   /**

@@ -13,6 +13,8 @@
  * - routes: a Fastify plugin registered under `/api/v1`; `rootRoutes` for the few URLs outside the API
  *   (heartbeat pings). Access is each route's own `config: { role }` or `config: { public: true }`.
  * - metrics: collectors added to the node's Prometheus registry, and series written as text at scrape time.
+ * - reload: takes a reloaded stack file (SIGHUP) without a restart; a feature without it keeps the file
+ *   it was opened with until the node restarts.
  * - start / stop: what runs for as long as the node does (the check timer, the alert engine). Features
  *   start in the order of the runtime's list and stop in the reverse order, after the scheduler and
  *   before the worker, the server and the store.
@@ -33,6 +35,8 @@ export interface StackContext {
   readonly config: StackConfig;
   readonly configPath: string;
   readonly baseDir: string;
+  /** SHA-256 of the file and its `.env` as loaded; the node records it so `status` sees unreloaded edits. */
+  readonly hash?: string;
 }
 
 /** Tuning a node was started with, for the features that run on a timer. */
@@ -86,6 +90,12 @@ export interface Feature<Api = undefined> {
    * One that throws must leave nothing running: the node then stops the features started before it.
    */
   start?(): Promise<void> | void;
+  /**
+   * Takes a reloaded stack file, already validated, while the node runs; called in list order after
+   * the features before it took it. Returns what changed, in words for the log (`2 checks added, 1
+   * changed, 0 removed`), or nothing worth saying. A feature without it keeps its file until a restart.
+   */
+  reload?(stack: StackContext): Promise<string | undefined> | string | undefined;
   /**
    * Stops it, writing what it holds. Called before the worker drains, so the node lets go of its checks
    * at once; what job handlers use must therefore stay usable until the store closes.

@@ -1,4 +1,5 @@
 import type { FeatureDefinition } from '../features/types.js';
+import { describeCheckChanges } from './check-changes.js';
 import { addCheckMetrics } from './metrics.js';
 import { Monitor } from './monitor.js';
 import { checkRoutes, heartbeatRoutes } from './routes.js';
@@ -18,6 +19,7 @@ export const monitorFeature: FeatureDefinition<Monitor> = {
       clock,
       nodeId,
       logger: logger.child({ component: 'checks' }),
+      configHash: stack.hash,
     });
     return {
       api: monitor,
@@ -28,6 +30,7 @@ export const monitorFeature: FeatureDefinition<Monitor> = {
         await monitor.start();
         logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');
       },
+      reload: async (next) => describeCheckChanges(await monitor.reload(next.config, next.hash)),
       // Writes what it buffered and leaves the nodes table, so other nodes take its checks at once.
       stop: () => monitor.stop(),
     };

@@ -10,6 +10,16 @@ export interface MembershipOptions {
   /** A node not seen for this long has died; its checks move to the others. */
   leaseMs?: number;
   location?: string;
+  /** The hash of the stack file this node serves, recorded in its row for `dayshift status`. */
+  configHash?: string;
+}
+
+/** A live node as `dayshift status` shows it: where it runs and which stack file it serves. */
+export interface ServingNode {
+  id: string;
+  host: string;
+  pid: number;
+  configHash: string | null;
 }
 
 /**
@@ -21,11 +31,18 @@ export class Membership {
   readonly #db: Kysely<Database>;
   readonly #options: MembershipOptions;
   readonly leaseMs: number;
+  #configHash: string | null;
 
   constructor(db: Kysely<Database>, options: MembershipOptions) {
     this.#db = db;
     this.#options = options;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_NODE_LEASE_MS;
+    this.#configHash = options.configHash ?? null;
+  }
+
+  /** After a reload: the next renewal records the new stack file's hash. */
+  recordConfig(hash: string): void {
+    this.#configHash = hash;
   }
 
   get nodeId(): string {
@@ -47,8 +64,9 @@ export class Membership {
         location: this.#options.location ?? null,
         started_at: now,
         seen_at: now,
+        config_hash: this.#configHash,
       })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
+      .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now, config_hash: this.#configHash }))
       .returning('fence')
       .executeTakeFirstOrThrow();
     const rows = await this.#db
@@ -63,6 +81,24 @@ export class Membership {
   async leave(): Promise<void> {
     await this.#db.deleteFrom('nodes').where('id', '=', this.nodeId).execute();
   }
+}
+
+/** How long a node's row stays live without a renewal, unless its monitor is told otherwise. */
+export const DEFAULT_NODE_LEASE_MS = 30_000;
+
+/** The nodes whose rows were renewed within a lease, by id: those serving the store now. */
+export async function servingNodes(
+  db: Kysely<Database>,
+  now: number,
+  leaseMs = DEFAULT_NODE_LEASE_MS,
+): Promise<ServingNode[]> {
+  const rows = await db
+    .selectFrom('nodes')
+    .select(['id', 'host', 'pid', 'config_hash'])
+    .where('seen_at', '>', now - leaseMs)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, host: r.host, pid: Number(r.pid), configHash: r.config_hash }));
 }
 
 /** The node that runs a check: the live node with the highest hash of (check, node). */

@@ -4,6 +4,7 @@ import { seesCertificate } from '../checks/registry.js';
 import type { CheckResult } from '../checks/types.js';
 import { escapeLabel, family, type StoreSeries } from '../http/prom-text.js';
 import type { Database } from '../store/schema.js';
+import type { MonitoredCheck } from './configured-checks.js';
 import type { Monitor } from './monitor.js';
 
 interface StateRow {
@@ -60,18 +61,26 @@ async function* statePages(db: Kysely<Database>): AsyncGenerator<StateRow> {
  * the registry.
  */
 export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): StoreSeries {
-  const labelsOf = new Map(
-    monitor.checks.map((c) => [
-      c.id,
-      `service="${escapeLabel(c.service)}",check="${escapeLabel(c.name)}",kind="${escapeLabel(c.kind)}"`,
-    ]),
-  );
-  const certificateChecks = new Set(
-    monitor.checks.filter((c) => seesCertificate(c.kind, c.options)).map((c) => c.id),
-  );
+  // Read at each scrape, so a reload's checks show and a removed check's series go; rebuilt only
+  // when the list changed, as a scrape must stay cheap at 20,000 checks.
+  let seen: readonly MonitoredCheck[] | undefined;
+  let labelsOf = new Map<string, string>();
+  let certificateChecks = new Set<string>();
+  const refresh = () => {
+    if (seen === monitor.checks) return;
+    seen = monitor.checks;
+    labelsOf = new Map(
+      seen.map((c) => [
+        c.id,
+        `service="${escapeLabel(c.service)}",check="${escapeLabel(c.name)}",kind="${escapeLabel(c.kind)}"`,
+      ]),
+    );
+    certificateChecks = new Set(seen.filter((c) => seesCertificate(c.kind, c.options)).map((c) => c.id));
+  };
   addNodeGauges(registry, monitor);
 
   return async () => {
+    refresh();
     const lastResults = await lastResultsOf(db, [...certificateChecks]);
     const up: string[] = [];
     const state: string[] = [];

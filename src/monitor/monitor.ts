@@ -5,6 +5,7 @@ import type { StackConfig } from '../config/schema.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
+import { type CheckChanges, compareChecks } from './check-changes.js';
 import { CheckLeases } from './check-leases.js';
 import { CheckTimer } from './check-timer.js';
 import { checksOf, type MonitoredCheck } from './configured-checks.js';
@@ -24,6 +25,8 @@ export interface MonitorOptions {
   concurrency?: number;
   leaseMs?: number;
   flushMs?: number;
+  /** The hash of the stack file served, recorded in this node's row (`dayshift status` compares it). */
+  configHash?: string;
 }
 
 /** One run done now, with the state it left the check in. */
@@ -44,13 +47,13 @@ export interface RunOutcome {
  * So one node at a time runs a check, and a result is written only under the lease it was run under.
  */
 export class Monitor {
-  readonly checks: readonly MonitoredCheck[];
   readonly heartbeats: HeartbeatStore;
   readonly writer: SampleWriter;
   readonly timer: CheckTimer;
   readonly membership: Membership;
   readonly leases: CheckLeases;
-  readonly #byId: Map<string, MonitoredCheck>;
+  #checks: readonly MonitoredCheck[];
+  #byId: Map<string, MonitoredCheck>;
   readonly #env: RunEnvironment;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -74,8 +77,8 @@ export class Monitor {
     const { store, clock } = options;
     this.#logger = options.logger ?? silentLogger();
     this.#clock = clock;
-    this.checks = checksOf(options.config);
-    this.#byId = new Map(this.checks.map((c) => [c.id, c]));
+    this.#checks = checksOf(options.config);
+    this.#byId = new Map(this.#checks.map((c) => [c.id, c]));
     this.heartbeats = new HeartbeatStore(store.db, clock);
     this.#env = { clock, baseDir: options.baseDir, heartbeats: this.heartbeats };
     this.writer = new SampleWriter(store.db, {
@@ -104,9 +107,15 @@ export class Monitor {
       nodeId: options.nodeId,
       clock,
       leaseMs: options.leaseMs,
+      configHash: options.configHash,
     });
     this.leases = new CheckLeases(store.db, options.nodeId, this.membership.leaseMs);
     this.#renewMs = Math.max(1_000, Math.floor(this.membership.leaseMs / 3));
+  }
+
+  /** The stack file's checks, in file order: those every node runs between them. */
+  get checks(): readonly MonitoredCheck[] {
+    return this.#checks;
   }
 
   check(id: string): MonitoredCheck | undefined {
@@ -142,23 +151,61 @@ export class Monitor {
     const due = busy ? step : Math.max(0, this.#lastRenew + this.#renewMs - this.#clock.now());
     this.#timer = setTimeout(
       () => {
-        this.#ticking = (async () => {
+        void this.#exclusive(async () => {
           try {
             if (this.#clock.now() - this.#lastRenew >= this.#renewMs) await this.rebalance();
             else await this.handOver();
           } catch (error) {
             this.#logger.warn({ err: error }, 'renewing the node lease or moving check leases failed');
           }
-        })().finally(() => this.#arm());
+        }).finally(() => this.#arm());
       },
       Math.min(due, step),
     );
     this.#timer.unref?.();
   }
 
+  /** Runs `work` after the lease work under way, never beside it: a tick and a reload both move leases. */
+  #exclusive(work: () => Promise<void>): Promise<void> {
+    const done = this.#ticking.then(work);
+    this.#ticking = done.catch(() => {});
+    return done;
+  }
+
+  /**
+   * Takes the checks of a reloaded stack file. Added checks are claimed and start; removed ones stop
+   * (a run in flight ends first), their leases are released and their state leaves memory and
+   * `/metrics` (their stored history stays); changed ones run with their new definition from their
+   * next run, keeping their state and, unless their interval changed, their cadence. Leases of the
+   * checks that stay are untouched, so a reload on one node disturbs no other.
+   */
+  async reload(config: StackConfig, configHash?: string): Promise<CheckChanges> {
+    const next = checksOf(config);
+    const changes = compareChecks(this.#checks, next);
+    await this.#exclusive(async () => {
+      this.#checks = next;
+      this.#byId = new Map(next.map((c) => [c.id, c]));
+      if (configHash !== undefined) this.membership.recordConfig(configHash);
+      if (this.#stopped) return;
+      try {
+        await this.prepare();
+        // At once rather than at the next renewal: what hashes to this node is claimed, the rest let go.
+        await this.rebalance();
+      } catch (error) {
+        this.#logger.warn(
+          { err: error },
+          'moving check leases after a reload failed; the next renewal tries again',
+        );
+        // The timer must not run removed checks or old definitions meanwhile.
+        this.#schedule();
+      }
+    });
+    return changes;
+  }
+
   /** What one-shot runs need too: every pushed check (heartbeat) has a row and a URL. */
   async prepare(): Promise<void> {
-    const pushed = this.checks.flatMap((c) => {
+    const pushed = this.#checks.flatMap((c) => {
       const push = pushCapabilityOf(c.kind);
       if (!push) return [];
       const token = push.token(c.options);
@@ -177,7 +224,7 @@ export class Monitor {
     const { nodes: live, fence } = await this.membership.renew();
     this.#leaseUntil = began + this.membership.leaseMs;
     this.#wanted = new Set(
-      this.checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId).map((c) => c.id),
+      this.#checks.filter((c) => ownerOf(c.id, live) === this.membership.nodeId).map((c) => c.id),
     );
     // Another node took leases from this one (it was taken for dead), or the count is out of step.
     if (fence !== this.#fence || (await this.leases.count()) !== this.#held.size)
@@ -227,7 +274,7 @@ export class Monitor {
 
   /** The timer runs the checks this node both holds and owns; a check being handed over stops now. */
   #schedule(): void {
-    this.timer.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
+    this.timer.set(this.#checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
   }
 
   /**

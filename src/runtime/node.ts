@@ -4,7 +4,7 @@ import { TokenService } from '../access/tokens.js';
 import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { openFeatures } from '../features/open.js';
-import type { FeatureDefinition } from '../features/types.js';
+import type { FeatureDefinition, StackContext } from '../features/types.js';
 import { JobQueue } from '../jobs/queue.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { Worker } from '../jobs/worker.js';
@@ -35,10 +35,24 @@ export interface NodeOptions {
   jobLeaseMs?: number;
   /** How often alerts are reconciled with check states and rules (default 500 ms). */
   alertTickMs?: number;
-  /** The stack file and its path: its checks run on this node's timer. */
-  stack?: { config: StackConfig; configPath: string };
+  /** The stack file and its path (and hash, recorded for `status`): its checks run on this node's timer. */
+  stack?: ServedStack;
   /** The features this node runs, in order (default: every feature, `FEATURES`). */
   features?: readonly FeatureDefinition<unknown>[];
+}
+
+/** A loaded stack file as a node serves it. */
+export interface ServedStack {
+  config: StackConfig;
+  configPath: string;
+  /** SHA-256 of the file and its `.env` as loaded (`LoadResult.hash`). */
+  hash?: string;
+}
+
+/** What a reload changed, and the features that keep their previous file until a restart. */
+export interface ReloadOutcome {
+  changes: string[];
+  keptUntilRestart: string[];
 }
 
 export interface RunningNode {
@@ -49,6 +63,11 @@ export interface RunningNode {
   readonly monitor: Monitor | undefined;
   /** What a feature of this node exposes; undefined when it is off or not listed. */
   use<Api>(feature: FeatureDefinition<Api>): Api | undefined;
+  /**
+   * Serves a reloaded stack file, already validated: each feature that can takes it now (checks,
+   * alerting), the others keep the file the node started with. Reloads run one at a time.
+   */
+  reload(stack: ServedStack): Promise<ReloadOutcome>;
   stop(reason: string): Promise<{ finished: number; released: number }>;
 }
 
@@ -91,6 +110,19 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     return stopping;
   };
 
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (stack: ServedStack): Promise<ReloadOutcome> => {
+    const done = reloading.then(() => {
+      if (stopping)
+        throw new DayshiftError('INTERNAL', 'the node is stopping, so it takes no new stack file', {
+          hint: 'start it again to serve the new file',
+        });
+      return features.reload(stackContextOf(stack));
+    });
+    reloading = done.catch(() => {});
+    return done;
+  };
+
   try {
     for (const { name, feature } of features.opened) {
       for (const schedule of feature.schedules ?? []) await scheduler.define(schedule.name, schedule);
@@ -120,6 +152,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     server,
     monitor: features.use(monitorFeature),
     use: (feature) => features.use(feature),
+    reload,
     stop,
   };
 }
@@ -138,11 +171,7 @@ async function assemble(store: Store, options: NodeOptions & { clock: Clock; nod
     queue,
     clock,
     logger,
-    stack: options.stack && {
-      config: options.stack.config,
-      configPath: options.stack.configPath,
-      baseDir: baseDirOf(options.stack.configPath),
-    },
+    stack: options.stack && stackContextOf(options.stack),
     settings: { alertTickMs: options.alertTickMs },
   });
   const kinds = [...BUILTIN_JOB_KINDS, ...features.jobKinds];
@@ -186,6 +215,15 @@ async function assemble(store: Store, options: NodeOptions & { clock: Clock; nod
   worker.start();
   scheduler.start();
   return { features, worker, scheduler, tokens, server, address };
+}
+
+function stackContextOf(stack: ServedStack): StackContext {
+  return {
+    config: stack.config,
+    configPath: stack.configPath,
+    baseDir: baseDirOf(stack.configPath),
+    ...(stack.hash === undefined ? {} : { hash: stack.hash }),
+  };
 }
 
 async function listen(server: FastifyInstance, at: string): Promise<string> {

@@ -158,6 +158,8 @@ export interface NodesTable {
   seen_at: number;
   /** Raised each time other nodes take leases from this one (src/monitor/check-leases.ts). */
   fence: Generated<number>;
+  /** SHA-256 of the stack file (and its .env) the node serves; null for a node without one. */
+  config_hash: string | null;
 }
 
 /** Which node may run a check now (src/monitor/check-leases.ts). */

@@ -4,11 +4,12 @@ import { EXIT } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
 import { configPathOf, storeOptionsFor } from '../context.js';
+import { reloadStackFile, type Served } from './serve-reload.js';
 
 /** Beyond --shutdown-timeout, what the rest of a stop may take before the process exits anyway. */
 const STOP_SLACK_MS = 15_000;
 
-/** `dayshift serve`: scheduler, workers and the HTTP API until SIGTERM or SIGINT. */
+/** `dayshift serve`: scheduler, workers and the HTTP API until SIGTERM or SIGINT; SIGHUP reloads the file. */
 export function defineServe(serve: Command): void {
   serve
     .option(
@@ -26,8 +27,16 @@ export function defineServe(serve: Command): void {
       async (options: { listen?: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
         sizeHeapForChecks();
         const configPath = configPathOf(cmd);
+        // SIGHUP reloads the file; until the node serves, one is held for then rather than ending the
+        // process, which is what Node does with a SIGHUP nobody listens for.
+        let hupBeforeStart = false;
+        let onHup = () => {
+          hupBeforeStart = true;
+        };
+        const hup = () => onHup();
+        process.on('SIGHUP', hup);
         // The file is validated before anything starts: a bad file stops here with every error.
-        const { config, warnings } = loadConfigOrThrow(configPath);
+        const { config, warnings, hash } = loadConfigOrThrow(configPath);
         // Loaded here: the HTTP server and everything it serves are only needed by this verb.
         const { startNode } = await import('../../runtime/node.js');
         releaseStartupGarbage();
@@ -40,12 +49,28 @@ export function defineServe(serve: Command): void {
           logger,
           concurrency: options.concurrency,
           shutdownDeadlineMs: options.shutdownTimeout,
-          stack: { config, configPath },
+          stack: { config, configPath, hash },
         });
+        const served: Served = {
+          configPath,
+          hash,
+          store: storeOptionsFor(config),
+          listen: config.server?.listen,
+        };
+        let reloading = Promise.resolve();
+        let stopping = false;
+        onHup = () => {
+          if (stopping) return;
+          logger.info({ signal: 'SIGHUP' }, 'reloading the stack file');
+          // One reload at a time; signals during one are served after it, in order.
+          reloading = reloading.then(() => reloadStackFile(node, served, logger));
+        };
+        if (hupBeforeStart) onHup();
         await new Promise<void>((resolve) => {
           const onSignal = (signal: NodeJS.Signals) => {
             process.off('SIGTERM', onSignal);
             process.off('SIGINT', onSignal);
+            stopping = true;
             // Jobs get the deadline, aborted ones a grace to let go, the rest (checks, the HTTP
             // server, the store) a few seconds more; a stop that takes longer than all of it is stuck.
             setTimeout(() => {
@@ -64,6 +89,7 @@ export function defineServe(serve: Command): void {
           process.on('SIGTERM', onSignal);
           process.on('SIGINT', onSignal);
         });
+        process.off('SIGHUP', hup);
         logger.info('stopped');
       },
     );

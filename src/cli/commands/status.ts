@@ -1,8 +1,11 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { MaintenanceCalendar } from '../../alerts/maintenance.js';
 import { isPushed } from '../../checks/registry.js';
+import { stackHashOnDisk } from '../../config/stack-hash.js';
 import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
+import { servingNodes } from '../../monitor/membership.js';
 import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
 import type { Database } from '../../store/schema.js';
 import { globalOptions, openCliStack } from '../context.js';
@@ -14,7 +17,7 @@ export function defineStatus(status: Command): void {
   status
     .option('--watch', 'redraw every 2 seconds until interrupted')
     .action(async (options: { watch?: boolean }, cmd: Command) => {
-      const { config, store } = await openCliStack(cmd);
+      const { config, configPath, store } = await openCliStack(cmd);
       const checks = checksOf(config);
       const json = globalOptions(cmd).json;
       try {
@@ -35,6 +38,9 @@ export function defineStatus(status: Command): void {
             await printMaintenance(new MaintenanceCalendar(config, store.db), Date.now());
             await printHeartbeatUrls(store.db, checks, config.server.listen);
           }
+          // On stderr with --json, so the array on stdout stays what scripts parse.
+          for (const line of await unreloadedEdits(store.db, configPath))
+            (json ? process.stderr : process.stdout).write(`${line}\n`);
           if (!options.watch) break;
           await new Promise((resolve) => setTimeout(resolve, 2_000));
         }
@@ -42,6 +48,24 @@ export function defineStatus(status: Command): void {
         await store.close();
       }
     });
+}
+
+/**
+ * One line per live node that serves another version of the stack file than the one on disk (and
+ * its .env): an edit not yet reloaded. Nodes from before hashes were recorded say nothing.
+ */
+async function unreloadedEdits(db: Kysely<Database>, configPath: string): Promise<string[]> {
+  const onDisk = stackHashOnDisk(configPath);
+  if (onDisk === undefined) return [];
+  const local = hostname();
+  return (await servingNodes(db, Date.now()))
+    .filter((n) => n.configHash !== null && n.configHash !== onDisk)
+    .map(
+      (n) =>
+        `\nthe file on disk differs from the one being served by ${n.id} (reload with kill -HUP ${n.pid}${
+          n.host === local ? '' : ` on ${n.host}`
+        })`,
+    );
 }
 
 /** Maintenance windows open now or starting within a day: their checks run, their alerts stay quiet. */

@@ -11,6 +11,7 @@ import * as m008 from './008-check-leases.js';
 import * as m009 from './009-run-evidence.js';
 import * as m010 from './010-history-compact-kind.js';
 import * as m011 from './011-alert-origin.js';
+import * as m012 from './012-served-config.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '009-run-evidence': m009,
   '010-history-compact-kind': m010,
   '011-alert-origin': m011,
+  '012-served-config': m012,
 };
