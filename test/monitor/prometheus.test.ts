@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,6 +136,15 @@ services:
     expect(promtool.error, 'promtool must be installed (see .ci/run)').toBeUndefined();
     expect(promtool.stdout + promtool.stderr).toBe('');
     expect(promtool.status).toBe(0);
+  });
+
+  it('documents every family it exports in api.md, with its type', async () => {
+    const text = await scrape();
+    const documented = readFileSync('docs/api.md', 'utf8').split('## Metrics')[1] ?? '';
+    const undocumented = [...text.matchAll(/^# TYPE (dayshift_\w+) (\w+)$/gm)]
+      .filter(([, name, type]) => !new RegExp(`\`${name}\`[^|]*\\| ${type} \\|`).test(documented))
+      .map(([, name, type]) => `${name} (${type})`);
+    expect(undocumented).toEqual([]);
   });
 
   it('is scraped by a real Prometheus with a viewer token, which gives the series back', async () => {
