@@ -53,6 +53,8 @@ export interface ExportedCheck {
   labels: string;
   /** Its results can carry a status, timings, named values or a certificate. */
   readsResult: boolean;
+  /** It makes HTTP requests: its status and phases are exported on every run, 0 when it got no answer. */
+  http: boolean;
 }
 
 /** The lines of each per-check family, filled row by row. */
@@ -92,7 +94,7 @@ export async function checkSeries(
       out.latency.push(`dayshift_check_latency_seconds{${labels}} ${row.last_latency_ms / 1000}`);
     // Only checks whose results can carry more are parsed: a scrape must stay cheap at 20,000 checks.
     if (exported.readsResult && row.last_result)
-      addResult(out, labels, JSON.parse(row.last_result) as CheckResult);
+      addResult(out, exported, JSON.parse(row.last_result) as CheckResult);
   }
   await addLastPings(db, checks, out);
   return [
@@ -148,11 +150,12 @@ export async function checkSeries(
   ].join('');
 }
 
-function addResult(out: Lines, labels: string, result: CheckResult): void {
-  if (typeof result.status === 'number')
-    out.status.push(`dayshift_check_http_status_code{${labels}} ${result.status}`);
-  const t = result.timings;
-  if (t && typeof t.first_byte === 'number') {
+function addResult(out: Lines, { labels, http }: ExportedCheck, result: CheckResult): void {
+  // As blackbox_exporter does: a request that got no answer reads status 0 and phases 0, so the
+  // series stay continuous across an outage.
+  if (http) {
+    out.status.push(`dayshift_check_http_status_code{${labels}} ${result.status ?? 0}`);
+    const t = result.timings ?? {};
     const resolve = t.dns ?? 0;
     const connect = t.connect ?? 0;
     const tls = t.tls ?? 0;
@@ -160,7 +163,7 @@ function addResult(out: Lines, labels: string, result: CheckResult): void {
       resolve,
       connect,
       tls,
-      processing: Math.max(0, t.first_byte - resolve - connect - tls),
+      processing: Math.max(0, (t.first_byte ?? 0) - resolve - connect - tls),
       transfer: t.transfer ?? 0,
     };
     for (const phase of HTTP_PHASES)

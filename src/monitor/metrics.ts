@@ -28,13 +28,14 @@ function exportedChecks(checks: readonly MonitoredCheck[]): Map<string, Exported
   return new Map(
     checks.map((check) => {
       const shape: ResultShape = checkKinds[check.kind].produces(check.options as never);
+      const http = shape.fields.includes('status');
       const readsResult =
-        shape.fields.includes('status') ||
+        http ||
         shape.values.length > 0 ||
         shape.openValues === true ||
         seesCertificate(check.kind, check.options);
       const labels = `service="${escapeLabel(check.service)}",check="${escapeLabel(check.name)}",kind="${escapeLabel(check.kind)}"`;
-      return [check.id, { check, labels, readsResult }];
+      return [check.id, { check, labels, readsResult, http }];
     }),
   );
 }

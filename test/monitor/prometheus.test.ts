@@ -10,6 +10,7 @@ import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { makeCert } from '../helpers/certs.js';
+import { freePort } from '../helpers/docker.js';
 import { type RunningPrometheus, startPrometheus } from '../helpers/prometheus.js';
 import { stackFrom } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
@@ -38,6 +39,7 @@ services:
         every: 1s
       ${withTls ? `tls: { tls: { host: 127.0.0.1, port: ${port}, servername: localhost, ca: ${JSON.stringify(ca.certFile)} }, every: 1s }` : ''}
       file: { cert_file: { paths: [${JSON.stringify(cert.certFile)}] }, every: 1s }
+      down: { http: { url: "http://127.0.0.1:${closedPort}/" }, every: 1s }
   db:
     checks:
       ready: { postgres: { url: "postgres://postgres@127.0.0.1:5432/postgres" }, every: 1s }
@@ -73,8 +75,10 @@ services:
   };
 
   let port: number;
+  let closedPort: number;
   let dir: string;
   beforeAll(async () => {
+    closedPort = await freePort();
     https = createServer({ cert: cert.cert, key: cert.key }, (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     });
@@ -86,12 +90,14 @@ services:
     expect((await fetch(`${node.address}/ping/nightly-token-0123456789`)).status).toBe(200);
     await until(async () => {
       const text = await scrape();
-      return ['health', 'tls', 'file', 'ready'].every((check) =>
-        new RegExp(
-          `^dayshift_check_state\\{service="\\w+",check="${check}",kind="\\w+",state="healthy"\\} 1$`,
-          'm',
-        ).test(text),
-      )
+      const down = text.includes('dayshift_check_up{service="web",check="down",kind="http"} 0\n');
+      return down &&
+        ['health', 'tls', 'file', 'ready'].every((check) =>
+          new RegExp(
+            `^dayshift_check_state\\{service="\\w+",check="${check}",kind="\\w+",state="healthy"\\} 1$`,
+            'm',
+          ).test(text),
+        )
         ? true
         : undefined;
     }, 'every check to be healthy in /metrics');
@@ -124,6 +130,11 @@ services:
     expect(pct).toBeLessThanOrEqual(100);
     expect(valueIn(text, `dayshift_check_value{${labels('web', 'tls', 'tls')},name="chain_valid"}`)).toBe(1);
     expect(valueIn(text, `dayshift_check_failures_total{${web}}`)).toBe(0);
+    // A request that got no answer: status 0 and every phase still there, and a failure counted.
+    const down = labels('web', 'down', 'http');
+    expect(valueIn(text, `dayshift_check_http_status_code{${down}}`)).toBe(0);
+    expect(valueIn(text, `dayshift_check_http_duration_seconds{${down},phase="transfer"}`)).toBe(0);
+    expect(valueIn(text, `dayshift_check_failures_total{${down}}`)).toBeGreaterThanOrEqual(1);
     const pinged = valueIn(
       text,
       'dayshift_heartbeat_last_ping_timestamp_seconds{service="jobs",check="nightly"}',
