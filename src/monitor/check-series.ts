@@ -12,10 +12,10 @@ const PAGE = 2_000;
  * Named values exported per check. A query's `group by` gives one value per row, so a check's values
  * are as many as its data has groups; the cap keeps a scrape's size set by the stack file, not by data.
  */
-export const MAX_VALUES_PER_CHECK = 50;
+const MAX_VALUES_PER_CHECK = 50;
 
 /** The phases of an http check's last request, as blackbox_exporter names them; they add up to it. */
-export const HTTP_PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
+const HTTP_PHASES = ['resolve', 'connect', 'tls', 'processing', 'transfer'] as const;
 
 /** Lets the check timer run between pages: a whole scrape at 20,000 checks would block it for ~0.3 s. */
 const yieldToTimers = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -23,7 +23,7 @@ export const monitorFeature: FeatureDefinition<Monitor> = {
       api: monitor,
       routes: (app) => checkRoutes(app, { store, monitor, clock, retention: stack.config.history }),
       rootRoutes: (app) => heartbeatRoutes(app, { monitor }),
-      metrics: (registry) => addCheckMetrics(registry, store, monitor),
+      metrics: (registry) => addCheckMetrics(registry, store.db, monitor),
       async start() {
         await monitor.start();
         logger.info({ checks: monitor.checks.length, held: monitor.held.size }, 'checks scheduled');

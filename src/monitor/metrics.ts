@@ -1,8 +1,9 @@
+import type { Kysely } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { checkKinds, seesCertificate } from '../checks/registry.js';
 import type { ResultShape } from '../checks/types.js';
 import { escapeLabel, family, type StoreSeries } from '../http/prom-text.js';
-import type { Store } from '../store/index.js';
+import type { Database } from '../store/schema.js';
 import { checkSeries, type ExportedCheck } from './check-series.js';
 import type { MonitoredCheck } from './configured-checks.js';
 import type { Monitor } from './monitor.js';
@@ -16,11 +17,11 @@ const LAG_QUANTILES = [0.5, 0.9, 0.99] as const;
  * labelled values and a scrape must not stall the check timer; and this node's own check timer
  * figures (checks held, runs, lag, pending samples).
  */
-export function addCheckMetrics(registry: Registry, store: Store, monitor: Monitor): StoreSeries {
+export function addCheckMetrics(registry: Registry, db: Kysely<Database>, monitor: Monitor): StoreSeries {
   addNodeGauges(registry, monitor);
   const checks = exportedChecks(monitor.checks);
   return async () =>
-    (await checkSeries(store.db, checks, (id) => monitor.writer.failedRuns(id))) + lagSummary(monitor);
+    (await checkSeries(db, checks, (id) => monitor.writer.failedRuns(id))) + lagSummary(monitor);
 }
 
 /** Labels made once per check, and which checks' last results hold something to export. */
