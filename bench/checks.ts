@@ -215,8 +215,8 @@ async function serving(node: ChildProcess): Promise<{ address: string; loadConfi
 
 async function scrape(address: string): Promise<{ lagP99: number }> {
   const text = await (await fetch(`${address}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { lagP99: read('dayshift_check_schedule_lag_p99_seconds') };
+  const line = /^dayshift_check_schedule_lag_seconds\{quantile="0\.99"\} (\S+)$/m.exec(text);
+  return { lagP99: Number(line?.[1] ?? Number.NaN) };
 }
 
 function cpuSeconds(pid: number): number {

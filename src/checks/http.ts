@@ -40,8 +40,8 @@ const MAX_REDIRECTS = 10;
 
 /**
  * An HTTP(S) request. Fields for conditions: status, latency, body, json.<path>, header.<name>, and
- * cert.expires_in / cert.issuer for https. Timings: dns, connect, tls, first_byte, total (phases a
- * reused keep-alive connection skips are 0).
+ * cert.expires_in / cert.issuer for https. Timings: dns, connect, tls, first_byte (from the request's
+ * start), transfer (first byte to last), total (phases a reused keep-alive connection skips are 0).
  */
 export const httpCheck = {
   kind: 'http',
@@ -201,7 +201,7 @@ function request(
   const secure = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const phase = { dns: 0, connect: 0, tls: 0, first_byte: 0 };
+    const phase = { dns: 0, connect: 0, tls: 0, first_byte: 0, transfer: 0 };
     let connected = false;
     const fail = (error: Error) => reject(Object.assign(error, { connected }));
     const req = (secure ? https : http).request(url, {
@@ -242,6 +242,7 @@ function request(
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
+        phase.transfer = round(performance.now() - t0 - phase.first_byte);
         const out: Response = {
           status: res.statusCode ?? 0,
           headers: headersOf(res.headers),

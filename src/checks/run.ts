@@ -131,8 +131,13 @@ export function resultOf(check: RunnableCheck, at: number, probe: ProbeOutcome, 
     values: { ...probe.subject.values },
   };
   // Certificate expiry is kept as a value so history, rules and /metrics can read it without conditions.
-  if (probe.subject.certExpiresInMs !== undefined)
+  if (probe.subject.certExpiresInMs !== undefined) {
     result.values.cert_expires_in_days = Math.round((probe.subject.certExpiresInMs / 86_400_000) * 100) / 100;
+    // The probe measured from a moment at or after `at`, and notAfter is whole seconds: rounding up
+    // gives notAfter itself, so /metrics exports the same timestamp on every run.
+    result.certExpiresAt = Math.ceil((at + probe.subject.certExpiresInMs) / 1000) * 1000;
+  }
+  if (probe.subject.status !== undefined) result.status = probe.subject.status;
   if (probe.error) result.error = probe.error;
   if (probe.timings) result.timings = probe.timings;
   if (probe.details) result.details = probe.details;

@@ -100,6 +100,10 @@ export interface CheckResult {
   timedOut?: boolean;
   conditions: ConditionResult[];
   values: Record<string, number | string | boolean | null>;
+  /** The HTTP status code of the response, for a kind that reads one. */
+  status?: number;
+  /** When the certificate the check saw expires, epoch ms (its notAfter, to the second). */
+  certExpiresAt?: number;
   timings?: Record<string, number>;
   details?: Record<string, unknown>;
 }

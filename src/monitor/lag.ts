@@ -1,12 +1,15 @@
 /**
- * Scheduling lag (actual start minus due time) over the most recent runs, for `/metrics` and the
- * benchmark. A fixed ring keeps memory flat however long the node runs.
+ * Scheduling lag (actual start minus due time), exported as a Prometheus summary: quantiles over the
+ * most recent runs, and the count and sum of every run since start. A fixed ring keeps memory flat
+ * however long the node runs.
  */
 export class LagRecorder {
   readonly #ring: Float64Array;
   #next = 0;
   #filled = 0;
   #max = 0;
+  #count = 0;
+  #sum = 0;
 
   // 65,536 runs is over half a minute at 2,000 checks/s.
   constructor(size = 65_536) {
@@ -18,22 +21,27 @@ export class LagRecorder {
     this.#next = (this.#next + 1) % this.#ring.length;
     this.#filled = Math.min(this.#filled + 1, this.#ring.length);
     if (ms > this.#max) this.#max = ms;
+    this.#count++;
+    this.#sum += ms;
   }
 
-  /** The q-quantile (0..1) of the recent lags, in ms; 0 before any run. */
-  quantile(q: number): number {
-    if (this.#filled === 0) return 0;
-    const sorted = Array.from(this.#ring.subarray(0, this.#filled)).sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  /** Quantiles of the recent lags, in ms, sorting the ring once; 0s before any run. */
+  quantiles(qs: readonly number[]): number[] {
+    if (this.#filled === 0) return qs.map(() => 0);
+    const sorted = this.#ring.slice(0, this.#filled).sort();
+    return qs.map((q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+  }
+
+  /** Runs recorded since start, and the sum of their lags in ms: a summary's `_count` and `_sum`. */
+  get count(): number {
+    return this.#count;
+  }
+
+  get sum(): number {
+    return this.#sum;
   }
 
   get max(): number {
     return this.#max;
-  }
-
-  reset(): void {
-    this.#next = 0;
-    this.#filled = 0;
-    this.#max = 0;
   }
 }

@@ -74,6 +74,8 @@ export class SampleWriter extends EventEmitter {
   /** The node's fence when its leases were last read; undefined until then (every lease is read). */
   #trustedFence: number | undefined;
   #written = 0;
+  /** Failed runs this node recorded, by check: `/metrics` exports them as a counter. */
+  readonly #failedRuns = new Map<string, number>();
 
   constructor(db: Kysely<Database>, options: SampleWriterOptions) {
     super();
@@ -93,6 +95,11 @@ export class SampleWriter extends EventEmitter {
 
   get pending(): number {
     return this.#samples.length;
+  }
+
+  /** How many failed runs of the check this node recorded since it started; 0 for none. */
+  failedRuns(checkId: string): number {
+    return this.#failedRuns.get(checkId) ?? 0;
   }
 
   /** Loads the stored state of checks this node starts running; a new check starts as `starting`. */
@@ -150,6 +157,7 @@ export class SampleWriter extends EventEmitter {
     const before = this.#states.get(check.id) ?? initialState(result.at);
     const { next, changed } = advance(before, result.outcome, result.at, check.policy);
     this.#states.set(check.id, next);
+    if (result.outcome === 'fail') this.#failedRuns.set(check.id, this.failedRuns(check.id) + 1);
     const reason = reasonOf(result) ?? null;
     this.#samples.push({
       row: {

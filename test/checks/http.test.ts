@@ -127,7 +127,16 @@ describe('the http check against a local server', () => {
     );
     expect(result.outcome, JSON.stringify(result)).toBe('pass');
     expect(result.conditions.map((c) => c.actual)).toEqual([200, 'ok', 2, result.latencyMs]);
-    expect(Object.keys(result.timings ?? {})).toEqual(['dns', 'connect', 'tls', 'first_byte', 'total']);
+    expect(Object.keys(result.timings ?? {})).toEqual([
+      'dns',
+      'connect',
+      'tls',
+      'first_byte',
+      'transfer',
+      'total',
+    ]);
+    // The status is kept beside the conditions, for /metrics to export whatever they read.
+    expect(result.status).toBe(200);
   });
 
   it("fills Gatus's [CONNECTED] and [IP] from the connection", async () => {

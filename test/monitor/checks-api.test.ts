@@ -165,10 +165,24 @@ services:
   });
 
   it('exports per-check series that promtool accepts', async () => {
+    await fetch(`${base}/ping/cron-token-0123456789`);
     const text = await (await fetch(`${base}/metrics`)).text();
+    const labels = 'service="email-queue",check="cron",kind="heartbeat"';
     expect(text).toMatch(/^dayshift_check_up\{service="email-queue",check="cron",kind="heartbeat"\} 0$/m);
+    // One series per state, so a change of state leaves no stale series behind.
+    const states = [...text.matchAll(/^dayshift_check_state\{(.*),state="(\w+)"\} (\d)$/gm)]
+      .filter((m) => m[1] === labels)
+      .map((m) => `${m[2]}=${m[3]}`);
+    expect(states).toEqual(['starting=0', 'healthy=0', 'degraded=0', 'unhealthy=1', 'paused=0']);
+    const failures = Number(
+      new RegExp(`^dayshift_check_failures_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1],
+    );
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(text).toContain(
+      `dayshift_heartbeat_last_ping_timestamp_seconds{service="email-queue",check="with-token"} ${clock.now() / 1000}\n`,
+    );
     expect(text).toMatch(
-      /^dayshift_check_state\{service="email-queue",check="cron",kind="heartbeat",state="unhealthy"\} 1$/m,
+      /^dayshift_check_value\{service="email-queue",check="cron",kind="heartbeat",name="on_time"\} 0$/m,
     );
     expect(text).toMatch(/^dayshift_checks_held 2$/m);
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
