@@ -7,6 +7,7 @@ import type { AlertRecord } from '../../alerts/types.js';
 import { DayshiftError } from '../../errors.js';
 import { parseDuration } from '../../schema/duration.js';
 import { checkDuration, checkName } from '../../util/input-bounds.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -47,11 +48,12 @@ export function defineAlerts(alerts: Command): void {
           process.stdout.write(options.firing ? 'nothing is firing\n' : 'no alerts yet\n');
           return;
         }
+        const colour = colorsOn(process.stdout);
         printTable(
           ['ID', 'STATE', 'SEVERITY', 'NAME', 'SINCE', 'ACK', 'WHY'],
           rows.map((a) => [
             String(a.id),
-            a.flapping ? `${a.state} (flapping)` : a.state,
+            tone(a.flapping ? `${a.state} (flapping)` : a.state, colour),
             a.severity,
             a.name,
             formatTime(a.state === 'resolved' ? a.resolvedAt : a.startedAt),
@@ -81,7 +83,7 @@ export function defineAlerts(alerts: Command): void {
         process.stdout.write(
           [
             `alert #${a.id}  ${a.name}`,
-            `  state     ${a.state}${a.flapping ? ' (flapping)' : ''}`,
+            `  state     ${tone(a.state, colorsOn(process.stdout))}${a.flapping ? ' (flapping)' : ''}`,
             `  severity  ${a.severity}`,
             `  key       ${a.key}`,
             `  why       ${a.summary}`,
