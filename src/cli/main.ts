@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
+import { endQuietlyOnClosedPipe } from '../util/closed-pipe.js';
 import { exitCodeFor, printError, printUsageError } from './exit-codes.js';
-import { endQuietlyOnClosedPipe } from './pipes.js';
 import { buildProgram, wantsJson } from './program.js';
 
 /** How long the process may outlive its verb before it is ended (see the end of this file). */
