@@ -9,7 +9,7 @@ import { EXIT } from '../../errors.js';
 import { describeDuration } from '../../schema/duration.js';
 import { colorsOn, paint, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
-import { printTable } from '../table.js';
+import { formatTime, printTable } from '../table.js';
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -89,7 +89,7 @@ export function defineBackup(backup: Command): void {
           snapshots.map((s) => [
             b,
             s.id,
-            s.createdAt.replace(/\.\d+Z$/, 'Z'),
+            formatTime(Date.parse(s.createdAt)),
             formatBytes(totalBytes(s)),
             `${describeDuration(s.durationMs)}`,
             rowsOrFiles(s),
