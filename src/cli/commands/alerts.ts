@@ -5,7 +5,7 @@ import { alertDetail, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher, Silences } from '../../alerts/silences.js';
 import type { AlertRecord } from '../../alerts/types.js';
 import { DayshiftError } from '../../errors.js';
-import { parseDuration } from '../../schema/duration.js';
+import { describeDuration, parseDuration } from '../../schema/duration.js';
 import { checkDuration, checkName } from '../../util/input-bounds.js';
 import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
@@ -90,7 +90,7 @@ export function defineAlerts(alerts: Command): void {
             `  started   ${formatTime(a.startedAt)}`,
             `  fired     ${formatTime(a.firedAt)}`,
             `  resolved  ${formatTime(a.resolvedAt)}`,
-            `  acked     ${a.ackedBy ? `${a.ackedBy} at ${formatTime(a.ackedAt)}` : '-'}`,
+            `  acked     ${a.ackedBy ? `${a.ackedBy}, ${formatTime(a.ackedAt)}` : '-'}`,
             `  notify    ${a.notify.join(', ') || '(nobody)'}`,
             '',
             'timeline:',
@@ -222,7 +222,9 @@ export function defineSilence(silence: Command): void {
             now,
           );
           if (json) return print(silence);
-          process.stdout.write(`silence #${silence.id} until ${formatTime(silence.endsAt)}\n`);
+          process.stdout.write(
+            `silence #${silence.id} until ${formatTime(silence.endsAt, { relative: false })} (${describeDuration(length)})\n`,
+          );
         } finally {
           await store.close();
         }

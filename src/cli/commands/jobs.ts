@@ -148,7 +148,10 @@ function printJob(job: Job): void {
     ['finished', formatTime(job.finishedAt)],
     ['unique key', job.uniqueKey ?? '-'],
     ['concurrency key', job.concurrencyKey ?? '-'],
-    ['lease', job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAt)}` : '-'],
+    [
+      'lease',
+      job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAt, { relative: false })}` : '-',
+    ],
     ['last error', job.lastError ?? '-'],
     ['payload', JSON.stringify(job.payload)],
     ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],
