@@ -54,12 +54,21 @@ export function printError(
   stream.write(`${scrubSecrets(lines.join('\n'))}\n`);
 }
 
-/** A usage error commander found (an unknown option or command, a missing argument), as `--json` prints it. */
-export function printUsageError(message: string, stream: NodeJS.WritableStream = process.stderr): void {
+/**
+ * A usage error commander found (an unknown option or command, a missing argument, no verb at all),
+ * as `--json` prints it.
+ */
+export function printUsageError(
+  error: { code: string; message: string },
+  stream: NodeJS.WritableStream = process.stderr,
+): void {
+  // Without a verb, commander shows the help and says nothing else: say what is missing.
+  const message =
+    error.code === 'commander.help' ? 'a command is missing' : error.message.replace(/^error: /, '');
   const body: JsonError = {
     error: {
       code: 'BAD_REQUEST',
-      message: message.replace(/^error: /, ''),
+      message,
       hint: 'see `dayshift --help`, or `dayshift <verb> --help`',
     },
   };

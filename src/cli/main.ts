@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) process.exitCode = EXIT.ok;
       else {
-        if (json) printUsageError(error.message);
+        if (json) printUsageError(error);
         process.exitCode = EXIT.input;
       }
       return;

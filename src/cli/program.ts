@@ -22,7 +22,8 @@ export async function buildProgram(
     .exitOverride();
   // With --json, main() prints the usage error as JSON; commander's own words would break the parse.
   // Verbs and their subcommands inherit this when they are added.
-  if (options.json) program.configureOutput({ outputError: () => {} });
+  // Help asked for goes to stdout all the same; help shown for a missing verb (stderr) is left out too.
+  if (options.json) program.configureOutput({ outputError: () => {}, writeErr: () => {} });
   const running = verbOf(program, args);
   const listed = new Map<Command, string>();
   for (const verb of VERBS) {

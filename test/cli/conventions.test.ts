@@ -133,6 +133,8 @@ describe('--json errors', () => {
       [['--json', '--config', 'missing.yaml', 'status'], 2, 'CONFIG_NOT_FOUND'],
       [['--json', 'frobnicate'], 2, 'BAD_REQUEST'],
       [['--json', 'token', 'revoke'], 2, 'BAD_REQUEST'],
+      [['--json'], 2, 'BAD_REQUEST'],
+      [['--json', 'backup'], 2, 'BAD_REQUEST'],
     ];
     for (const [args, exit, code] of cases) {
       const out = await dayshift(args);
