@@ -125,6 +125,10 @@ describe('dayshift init', () => {
     healthcheck: { test: ["CMD-SHELL", "wget -qO- http://127.0.0.1:9000/ready || exit 1"], interval: 2s, timeout: 30s }
   sidecar:
     image: example/sidecar
+  side-car:
+    image: example/sidecar
+  side.car:
+    image: example/sidecar
 `,
     });
     expect(dayshift(dir, ['init']).code).toBe(0);
@@ -139,6 +143,8 @@ describe('dayshift init', () => {
             run: [
               'docker',
               'compose',
+              '-f',
+              'docker-compose.yml',
               'exec',
               '-T',
               'worker.celery',
@@ -157,8 +163,10 @@ describe('dayshift init', () => {
       every: '2s',
     });
     expect(written.services.sidecar?.checks).toEqual({});
+    // Two Compose names that clean up to one Dayshift name stay two services.
+    expect(written.services['side-car-2']?.driver).toEqual({ compose: { service: 'side.car' } });
     const validate = dayshift(dir, ['validate']);
-    expect(validate.stdout).toContain('ok: dayshift.yaml (4 services, 3 checks');
+    expect(validate.stdout).toContain('ok: dayshift.yaml (6 services, 3 checks');
     expect(validate.code).toBe(0);
   });
 

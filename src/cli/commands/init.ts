@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DayshiftError } from '../../errors.js';
 import { globalOptions } from '../context.js';
-import { checksFor } from '../init/checks-from-compose.js';
 import { findComposeFile, readComposeFile } from '../init/compose-file.js';
 import { minimalStack, stackFromCompose, stackNameFor } from '../init/starter-file.js';
 import { invocation } from '../invocation.js';
@@ -33,11 +32,10 @@ export function defineInit(init: Command): void {
         });
       const stack = stackNameFor(target);
       const services = compose ? readComposeFile(compose) : [];
-      const text = compose
+      const { text, checks } = compose
         ? stackFromCompose(stack, path.relative(dir, compose) || compose, services)
-        : minimalStack(stack);
+        : { text: minimalStack(stack), checks: 0 };
       writeFileSync(target, text, { flag: options.force ? 'w' : 'wx' });
-      const checks = services.reduce((n, s) => n + checksFor(s).length, 0);
       if (global.json) {
         process.stdout.write(
           `${JSON.stringify({ file: target, compose: compose ?? null, services: services.length, checks })}\n`,

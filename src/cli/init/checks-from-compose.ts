@@ -17,7 +17,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '0.0.0.0', '[::1]', '::1']);
  * One that the host cannot reach, or that Dayshift does not recognise, runs as it is inside the
  * container (`docker compose exec`). Without a healthcheck, each published TCP port is a tcp check.
  */
-export function checksFor(service: ComposeService): StarterCheck[] {
+export function checksFor(service: ComposeService, composeFile: string): StarterCheck[] {
   if (service.test) {
     const words = 'exec' in service.test ? service.test.exec : shellWords(service.test.shell);
     const line = 'exec' in service.test ? service.test.exec.join(' ') : service.test.shell;
@@ -26,7 +26,7 @@ export function checksFor(service: ComposeService): StarterCheck[] {
       postgresProbe(service, words) ??
       redisProbe(service, words) ??
       mysqlProbe(service, words) ??
-      execProbe(service);
+      execProbe(service, composeFile);
     return [{ name: 'health', from: `the healthcheck: ${line}`, spec: { ...probe, ...timingOf(service) } }];
   }
   return service.ports.map((p) => ({
@@ -100,11 +100,16 @@ function passwordOf(service: ComposeService, variable: string): string {
   return `:${/^\$\{\w+(:?-[^}]*)?\}$/.test(written) ? written : `\${${variable}}`}`;
 }
 
-/** The healthcheck itself, inside the container, as Docker runs it. */
-function execProbe(service: ComposeService): Record<string, unknown> {
+/**
+ * The healthcheck itself, inside the container, as Docker runs it. The Compose file is named (relative
+ * to the stack file, where a command check runs), so the command finds the project wherever it is.
+ */
+function execProbe(service: ComposeService, composeFile: string): Record<string, unknown> {
   const test = service.test;
   const inside = test && 'exec' in test ? test.exec : ['sh', '-c', test?.shell ?? 'true'];
-  return { command: { run: ['docker', 'compose', 'exec', '-T', service.name, ...inside] } };
+  return {
+    command: { run: ['docker', 'compose', '-f', composeFile, 'exec', '-T', service.name, ...inside] },
+  };
 }
 
 /**

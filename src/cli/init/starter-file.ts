@@ -15,7 +15,12 @@ export function nameFrom(text: string): string {
  * saying where it came from. Written by hand rather than by a YAML library, so the comments sit where
  * a person reads them.
  */
-export function stackFromCompose(stack: string, composeFile: string, services: ComposeService[]): string {
+export function stackFromCompose(
+  stack: string,
+  composeFile: string,
+  services: ComposeService[],
+): { text: string; checks: number } {
+  let written = 0;
   const lines = [
     `# Written by \`dayshift init\` from ${composeFile}: one service per Compose service, with a check`,
     '# from its healthcheck or its published ports. Read it, then `dayshift validate` and `dayshift check`.',
@@ -24,16 +29,21 @@ export function stackFromCompose(stack: string, composeFile: string, services: C
     `stack: ${stack}`,
     '',
     '# Restart, stop, logs and scale act on the Compose service of the same name.',
-    `runtime: { compose: { project_dir: ., files: [${quote(composeFile)}] } }`,
+    `runtime: { compose: { project_dir: ${flow(path.dirname(composeFile))}, files: [${flow(path.basename(composeFile))}] } }`,
     '',
     'services:',
   ];
   if (services.length === 0) lines.push('  {}');
+  const taken = new Set<string>();
   for (const service of services) {
-    const name = nameFrom(service.name);
+    // Two Compose names may clean up to one (`a.b`, `a-b`); the second gets a number.
+    let name = nameFrom(service.name);
+    for (let n = 2; taken.has(name); n++) name = `${nameFrom(service.name)}-${n}`;
+    taken.add(name);
     lines.push(`  ${name}:`);
     if (name !== service.name) lines.push(`    driver: { compose: { service: ${quote(service.name)} } }`);
-    const checks = checksFor(service);
+    const checks = checksFor(service, composeFile);
+    written += checks.length;
     if (checks.length === 0) {
       lines.push('    # no healthcheck and no published port: add a check (docs/config.md#checks)');
       lines.push('    checks: {}');
@@ -42,7 +52,7 @@ export function stackFromCompose(stack: string, composeFile: string, services: C
     lines.push('    checks:');
     for (const check of checks) lines.push(...checkLines(check));
   }
-  return `${lines.join('\n')}\n`;
+  return { text: `${lines.join('\n')}\n`, checks: written };
 }
 
 function checkLines(check: StarterCheck): string[] {
@@ -101,7 +111,7 @@ function flow(value: unknown): string {
 /** `10s` and `127.0.0.1` as they are; what YAML would read as another type, or could misread, quoted. */
 function plainOrQuoted(text: string): string {
   const plain =
-    /^[A-Za-z0-9][\w.-]*$/.test(text) &&
+    (/^[A-Za-z0-9][\w.-]*$/.test(text) || text === '.') &&
     Number.isNaN(Number(text)) &&
     !/^(true|false|yes|no|on|off|null|y|n)$/i.test(text);
   return plain ? text : quote(text);
