@@ -152,6 +152,12 @@ export const ERROR_TABLE = {
   },
   REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
+  /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
+  PORT_IN_USE: {
+    http: 400,
+    exit: EXIT.input,
+    means: '`serve` cannot listen: another program already uses the address; choose another with `--listen`',
+  },
   INTERNAL: {
     http: 500,
     exit: EXIT.bug,

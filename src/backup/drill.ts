@@ -1,5 +1,6 @@
 import { type JobAttempt, RunRecorder } from '../runs/recorder.js';
 import { describeError } from '../runs/scrubbed.js';
+import { describeDuration } from '../schema/duration.js';
 import { crashPoint } from '../util/test-crash.js';
 import type { Backups } from './backups.js';
 import { type AssertionOutcome, type DrillAssertion, runAssertion } from './drill-assertions.js';
@@ -154,11 +155,11 @@ export async function runDrill(
   }
   if (report.rtoMs !== null && report.rtoTargetMs !== null && report.rtoMs > report.rtoTargetMs)
     report.failures.push(
-      `RTO missed: restore and assertions took ${seconds(report.rtoMs)}, the target is ${seconds(report.rtoTargetMs)}`,
+      `RTO missed: restore and assertions took ${describeDuration(report.rtoMs)}, the target is ${describeDuration(report.rtoTargetMs)}`,
     );
   if (report.rpoMs !== null && report.rpoTargetMs !== null && report.rpoMs > report.rpoTargetMs)
     report.failures.push(
-      `RPO missed: the newest snapshot is ${seconds(report.rpoMs)} old, the target is ${seconds(report.rpoTargetMs)}`,
+      `RPO missed: the newest snapshot is ${describeDuration(report.rpoMs)} old, the target is ${describeDuration(report.rpoTargetMs)}`,
     );
   report.ok = report.failures.length === 0;
   await recorder.finish(report.ok ? 'succeeded' : 'failed', { ...report, runId: undefined });
@@ -178,8 +179,4 @@ function assertionsFor(written: readonly DrillAssertion[], snapshot: Snapshot): 
   if (snapshot.source.rows) return [{ kind: 'row_counts', options: true }];
   if (snapshot.source.files) return [{ kind: 'checksums', options: true }];
   return [];
-}
-
-function seconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${Math.round(ms / 1000)}s`;
 }

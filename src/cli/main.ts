@@ -1,27 +1,35 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
-import { exitCodeFor, printError } from './exit-codes.js';
-import { buildProgram } from './program.js';
+import { endQuietlyOnClosedPipe } from '../util/closed-pipe.js';
+import { exitCodeFor, printError, printUsageError } from './exit-codes.js';
+import { buildProgram, wantsJson } from './program.js';
 
 /** How long the process may outlive its verb before it is ended (see the end of this file). */
 const EXIT_GRACE_MS = 2_000;
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = wantsJson(args);
   try {
-    await (await buildProgram(process.argv.slice(2))).parseAsync(process.argv);
+    await (await buildProgram(args, { json })).parseAsync(process.argv);
   } catch (error) {
-    // Commander has printed its usage error (an unknown option, a missing argument): wrong input, 2.
-    // Help it was asked for ends with 0.
+    // Commander has its usage error (an unknown option or command, a missing argument): wrong input,
+    // 2, printed by commander or, with --json, as JSON here. Help or --version ends with 0.
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.input;
+      if (error.exitCode === 0) process.exitCode = EXIT.ok;
+      else {
+        if (json) printUsageError(error);
+        process.exitCode = EXIT.input;
+      }
       return;
     }
-    printError(error);
+    printError(error, { json });
     process.exitCode = exitCodeFor(error);
   }
 }
 
+endQuietlyOnClosedPipe();
 await main();
 
 /**

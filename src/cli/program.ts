@@ -1,4 +1,5 @@
 import { Command, Help } from 'commander';
+import { VERSION } from '../version.js';
 import { VERBS } from './commands/index.js';
 
 /**
@@ -6,15 +7,23 @@ import { VERBS } from './commands/index.js';
  * from the table in ./commands), but only the verb the line runs, or asks help for, is loaded: its
  * module and what that imports cost most of a start, so `--help` loads commander and the table alone.
  */
-export async function buildProgram(args: readonly string[]): Promise<Command> {
+export async function buildProgram(
+  args: readonly string[],
+  options: { json?: boolean } = {},
+): Promise<Command> {
   const program = new Command('dayshift')
     .description('Runs the operations runbook for you, from one dayshift.yaml.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('-c, --config <file>', 'the stack file (default: $DAYSHIFT_CONFIG or ./dayshift.yaml)')
-    .option('--json', 'machine-readable output')
-    .showHelpAfterError()
+    .option('--json', 'machine-readable output; errors as JSON on stderr')
+    .showHelpAfterError(!options.json)
     .enablePositionalOptions(false)
     // Usage errors come back to main() instead of ending the process with Commander's own exit code.
     .exitOverride();
+  // With --json, main() prints the usage error as JSON; commander's own words would break the parse.
+  // Verbs and their subcommands inherit this when they are added.
+  // Help asked for goes to stdout all the same; help shown for a missing verb (stderr) is left out too.
+  if (options.json) program.configureOutput({ outputError: () => {}, writeErr: () => {} });
   const running = verbOf(program, args);
   const listed = new Map<Command, string>();
   for (const verb of VERBS) {
@@ -52,4 +61,10 @@ export function verbOf(program: Command, args: readonly string[]): string | unde
     else if (takesValue.has(arg)) i++;
   }
   return operands[0] === 'help' ? operands[1] : operands[0];
+}
+
+/** Whether the command line asks for machine output (`--json` before any `--`), wherever it stands. */
+export function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }

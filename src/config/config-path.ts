@@ -12,7 +12,7 @@ export function resolveConfigPath(option?: string, env: NodeJS.ProcessEnv = proc
   if (!existsSync(absolute)) {
     const from = option ? '--config' : env.DAYSHIFT_CONFIG ? '$DAYSHIFT_CONFIG' : 'the default';
     throw new DayshiftError('CONFIG_NOT_FOUND', `no stack file at ${chosen} (${from})`, {
-      hint: 'pass --config <file> or set DAYSHIFT_CONFIG; examples/quickstart/dayshift.yaml is a start',
+      hint: 'write one with `dayshift init` (from the Compose file here, if any), or pass --config <file> or set DAYSHIFT_CONFIG',
     });
   }
   return absolute;

@@ -43,7 +43,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   const display = path.relative(process.cwd(), absolute) || absolute;
   if (!existsSync(absolute)) {
     throw new DayshiftError('CONFIG_NOT_FOUND', `no stack file at ${display}`, {
-      hint: 'pass --config <file> or set DAYSHIFT_CONFIG; examples/quickstart/dayshift.yaml is a start',
+      hint: 'write one with `dayshift init` (from the Compose file here, if any), or pass --config <file> or set DAYSHIFT_CONFIG',
     });
   }
   const env = options.env ?? process.env;

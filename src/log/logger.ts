@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino';
 import { scrubSecrets } from '../schema/secret.js';
+import { textLine } from './text-lines.js';
 
 export type { Logger };
 
@@ -17,17 +18,23 @@ const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
+/** How log records are written: JSON lines for machines, or lines for a person at a terminal. */
+export type LogFormat = 'json' | { text: { colour: boolean } };
+
 /**
- * JSON lines on stdout (or the given stream). Secrets are removed twice: by field name, and by value
- * for every Secret the config has wrapped, so a secret pasted into an error message is scrubbed too.
+ * JSON lines on stdout (or the given stream), or with `format: { text }` readable lines. Secrets are
+ * removed twice: by field name, and by value for every Secret the config has wrapped, so a secret
+ * pasted into an error message is scrubbed too; either format is written from the scrubbed record.
  */
 export function createLogger(
-  options: { level?: string; stream?: NodeJS.WritableStream; name?: string } = {},
+  options: { level?: string; stream?: NodeJS.WritableStream; name?: string; format?: LogFormat } = {},
 ): Logger {
   const destination = options.stream ?? process.stdout;
+  const format = options.format ?? 'json';
   const scrubbing = {
     write(line: string) {
-      destination.write(scrubSecrets(line));
+      const scrubbed = scrubSecrets(line);
+      destination.write(format === 'json' ? scrubbed : textLine(scrubbed, format.text.colour));
     },
   };
   return pino(

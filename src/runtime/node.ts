@@ -37,6 +37,8 @@ export interface NodeOptions {
   alertTickMs?: number;
   /** The stack file and its path (and hash, recorded for `status`): its checks run on this node's timer. */
   stack?: ServedStack;
+  /** How a person runs `dayshift` here, for the commands hints print (default `dayshift`). */
+  command?: string;
   /** The features this node runs, in order (default: every feature, `FEATURES`). */
   features?: readonly FeatureDefinition<unknown>[];
 }
@@ -141,7 +143,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
   if ((await tokens.countActive()) === 0) {
     logger.warn(
-      'no API tokens exist yet, so every /api route answers 401. Create one with: dayshift token create --role admin --name <your-name>',
+      `no API tokens exist yet, so every /api route answers 401. Create one with: ${options.command ?? 'dayshift'} token create --role admin --name <your-name>`,
     );
   }
 
@@ -231,8 +233,32 @@ async function listen(server: FastifyInstance, at: string): Promise<string> {
     return await server.listen(parseListen(at));
   } catch (error) {
     await server.close();
-    throw error;
+    throw listenError(error, at);
   }
+}
+
+const CHOOSE_ANOTHER =
+  'choose another address with --listen host:port (or $DAYSHIFT_LISTEN, or server.listen in the stack file)';
+
+/** Why the address cannot be had, in words that name the way out; anything else stays what it was. */
+function listenError(error: unknown, at: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE')
+    return new DayshiftError(
+      'PORT_IN_USE',
+      `cannot listen on ${at}: another program already uses that port; choose another with --listen host:port`,
+      {
+        hint: 'or stop that program; $DAYSHIFT_LISTEN and server.listen in the stack file set it too',
+        cause: error,
+      },
+    );
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return new DayshiftError(
+      'BAD_REQUEST',
+      `cannot listen on ${at}: ${code === 'EACCES' ? 'permission denied (a port below 1024 needs root)' : 'this machine has no such address'}`,
+      { hint: CHOOSE_ANOTHER, cause: error },
+    );
+  return error;
 }
 
 /** Accepts `port`, `host:port` and `[v6]:port`. */

@@ -44,3 +44,26 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * A measured duration for people to read, to two units at most and rounded to the smaller one:
+ * `250ms`, `1.3s`, `42s`, `4m12s`, `26h`, `1h30m`, `3d4h`. Hours run up to two days, as people write
+ * an RPO of 25h rather than 1d1h.
+ */
+export function describeDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 0) return `-${describeDuration(-ms)}`;
+  if (ms === 0) return '0s';
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 9_950) return `${Number((ms / 1_000).toFixed(1))}s`;
+  const pair = (big: number, bigUnit: string, small: number, smallUnit: string) => {
+    const smalls = Math.round(ms / small);
+    const per = big / small;
+    const whole = Math.floor(smalls / per);
+    const rest = smalls - whole * per;
+    return whole === 0 ? `${rest}${smallUnit}` : `${whole}${bigUnit}${rest ? `${rest}${smallUnit}` : ''}`;
+  };
+  if (ms < 3_600_000 - 500) return pair(60_000, 'm', 1_000, 's');
+  if (ms < 48 * 3_600_000 - 30_000) return pair(3_600_000, 'h', 60_000, 'm');
+  return pair(86_400_000, 'd', 3_600_000, 'h');
+}

@@ -12,6 +12,7 @@ import { LIMITS } from '../util/input-bounds.js';
 import { challengeWithBasic, installAuth } from './auth.js';
 import { answerClientError, answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
+import { QuietProbeLogs } from './request-logging.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -44,6 +45,8 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   const app = Fastify({
     // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // Requests to /health, /ready and /metrics are logged at debug: probes would drown the rest.
+    logController: new QuietProbeLogs(),
     // Job ids in paths are numbers; coercion lets the schemas say so.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
     // Fastify's default too, said here so the limit is ours: past it a request is a 413.

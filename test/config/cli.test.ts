@@ -104,7 +104,7 @@ describe('dayshift validate', () => {
     const { code, stderr } = dayshift(['validate']);
     expect(code).toBe(2);
     expect(stderr).toContain('no stack file at dayshift.yaml');
-    expect(stderr).toMatch(/hint: pass --config.*DAYSHIFT_CONFIG/);
+    expect(stderr).toMatch(/hint: write one with `dayshift init`.*--config.*DAYSHIFT_CONFIG/);
   });
 });
 

@@ -73,7 +73,7 @@ describe('dayshift serve as a process', () => {
     const node = await serve(dir);
     try {
       await until(
-        async () => (node.lines.some((l) => l.includes('dayshift token create')) ? true : undefined),
+        async () => (node.lines.some((l) => l.includes(' token create --role admin')) ? true : undefined),
         'the hint',
       );
       for (const line of node.lines) expect(() => JSON.parse(line)).not.toThrow();

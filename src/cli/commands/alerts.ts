@@ -5,8 +5,9 @@ import { alertDetail, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher, Silences } from '../../alerts/silences.js';
 import type { AlertRecord } from '../../alerts/types.js';
 import { DayshiftError } from '../../errors.js';
-import { parseDuration } from '../../schema/duration.js';
+import { describeDuration, parseDuration } from '../../schema/duration.js';
 import { checkDuration, checkName } from '../../util/input-bounds.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -47,11 +48,12 @@ export function defineAlerts(alerts: Command): void {
           process.stdout.write(options.firing ? 'nothing is firing\n' : 'no alerts yet\n');
           return;
         }
+        const colour = colorsOn(process.stdout);
         printTable(
           ['ID', 'STATE', 'SEVERITY', 'NAME', 'SINCE', 'ACK', 'WHY'],
           rows.map((a) => [
             String(a.id),
-            a.flapping ? `${a.state} (flapping)` : a.state,
+            tone(a.flapping ? `${a.state} (flapping)` : a.state, colour),
             a.severity,
             a.name,
             formatTime(a.state === 'resolved' ? a.resolvedAt : a.startedAt),
@@ -81,14 +83,14 @@ export function defineAlerts(alerts: Command): void {
         process.stdout.write(
           [
             `alert #${a.id}  ${a.name}`,
-            `  state     ${a.state}${a.flapping ? ' (flapping)' : ''}`,
+            `  state     ${tone(a.state, colorsOn(process.stdout))}${a.flapping ? ' (flapping)' : ''}`,
             `  severity  ${a.severity}`,
             `  key       ${a.key}`,
             `  why       ${a.summary}`,
             `  started   ${formatTime(a.startedAt)}`,
             `  fired     ${formatTime(a.firedAt)}`,
             `  resolved  ${formatTime(a.resolvedAt)}`,
-            `  acked     ${a.ackedBy ? `${a.ackedBy} at ${formatTime(a.ackedAt)}` : '-'}`,
+            `  acked     ${a.ackedBy ? `${a.ackedBy}, ${formatTime(a.ackedAt)}` : '-'}`,
             `  notify    ${a.notify.join(', ') || '(nobody)'}`,
             '',
             'timeline:',
@@ -220,7 +222,9 @@ export function defineSilence(silence: Command): void {
             now,
           );
           if (json) return print(silence);
-          process.stdout.write(`silence #${silence.id} until ${formatTime(silence.endsAt)}\n`);
+          process.stdout.write(
+            `silence #${silence.id} until ${formatTime(silence.endsAt, { relative: false })} (${describeDuration(length)})\n`,
+          );
         } finally {
           await store.close();
         }

@@ -7,8 +7,10 @@ import { formatBytes, type TransferProgress } from '../../backup/progress.js';
 import type { Snapshot } from '../../backup/repositories/types.js';
 import { restoreBackup } from '../../backup/restore.js';
 import { EXIT } from '../../errors.js';
+import { describeDuration } from '../../schema/duration.js';
+import { colorsOn, paint, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
-import { printTable } from '../table.js';
+import { formatTime, printTable } from '../table.js';
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -67,7 +69,7 @@ export function defineBackup(backup: Command): void {
         if (globalOptions(cmd).json) return print(result);
         const s = result.snapshot;
         process.stdout.write(
-          `backup ${name}: snapshot ${s.id}, ${formatBytes(totalBytes(s))} in ${(s.durationMs / 1000).toFixed(1)}s to ${backups.repositoryOf(name).description}, recorded as run ${result.runId}\n`,
+          `backup ${name}: snapshot ${s.id}, ${formatBytes(totalBytes(s))} in ${describeDuration(s.durationMs)} to ${backups.repositoryOf(name).description}, recorded as run ${result.runId}\n`,
         );
         if (result.removed.length)
           process.stdout.write(`retention removed ${result.removed.length}: ${result.removed.join(', ')}\n`);
@@ -88,9 +90,9 @@ export function defineBackup(backup: Command): void {
           snapshots.map((s) => [
             b,
             s.id,
-            s.createdAt.replace(/\.\d+Z$/, 'Z'),
+            formatTime(Date.parse(s.createdAt)),
             formatBytes(totalBytes(s)),
-            `${(s.durationMs / 1000).toFixed(1)}s`,
+            `${describeDuration(s.durationMs)}`,
             rowsOrFiles(s),
           ]),
         );
@@ -110,7 +112,7 @@ export function defineBackup(backup: Command): void {
         const s = await backups.snapshot(name, id);
         if (globalOptions(cmd).json) return print(s);
         process.stdout.write(
-          `snapshot ${s.id} of ${name}\ntaken     ${s.createdAt}\ntook      ${(s.durationMs / 1000).toFixed(1)}s\nholds     ${rowsOrFiles(s)}\n`,
+          `snapshot ${s.id} of ${name}\ntaken     ${s.createdAt}\ntook      ${describeDuration(s.durationMs)}\nholds     ${rowsOrFiles(s)}\n`,
         );
         for (const e of s.entries)
           process.stdout.write(`stream    ${e.name}: ${formatBytes(e.size)}, sha256 ${e.sha256}\n`);
@@ -142,8 +144,11 @@ export function defineBackup(backup: Command): void {
         });
         if (globalOptions(cmd).json) print(result);
         else {
+          const colour = colorsOn(process.stdout);
           for (const r of result.results) {
-            process.stdout.write(`${r.ok ? 'ok     ' : 'DAMAGED'} ${r.snapshot} (${r.scope})\n`);
+            process.stdout.write(
+              `${r.ok ? `${tone('ok', colour)}     ` : paint('DAMAGED', 'red', colour)} ${r.snapshot} (${r.scope})\n`,
+            );
             for (const p of r.problems)
               process.stdout.write(`  ${p.entry}${p.file ? ` in ${p.file}` : ''}: ${p.problem}\n`);
           }
@@ -180,7 +185,7 @@ export function defineBackup(backup: Command): void {
         if (result.safetySnapshot)
           process.stdout.write(`safety snapshot of the current state: ${result.safetySnapshot}\n`);
         process.stdout.write(
-          `restored ${name} ${result.snapshot.id} into ${result.target}: ${formatBytes(result.bytes)} in ${(result.durationMs / 1000).toFixed(1)}s, recorded as run ${result.runId}\n`,
+          `restored ${name} ${result.snapshot.id} into ${result.target}: ${formatBytes(result.bytes)} in ${describeDuration(result.durationMs)}, recorded as run ${result.runId}\n`,
         );
       }),
     );
@@ -233,16 +238,23 @@ function rowsOrFiles(s: Snapshot): string {
 }
 
 function printDrill(r: DrillReport): void {
+  const colour = colorsOn(process.stdout);
   process.stdout.write(`drill ${r.backup}: snapshot ${r.snapshot ?? '-'} into ${r.target ?? '-'}\n`);
   if (r.assertions.length)
     printTable(
       ['ASSERTION', 'RESULT', 'WHY'],
-      r.assertions.map((a) => [a.name, a.ok ? 'pass' : 'FAIL', a.reason ?? '']),
+      r.assertions.map((a) => [
+        a.name,
+        a.ok ? tone('pass', colour) : paint('FAIL', 'red', colour),
+        a.reason ?? '',
+      ]),
     );
-  const ms = (v: number | null) => (v === null ? '-' : `${(v / 1000).toFixed(2)}s`);
+  const ms = (v: number | null) => (v === null ? '-' : describeDuration(v));
   process.stdout.write(
     `RTO ${ms(r.rtoMs)}${r.rtoTargetMs !== null ? ` (target ${ms(r.rtoTargetMs)})` : ''}, RPO ${ms(r.rpoMs)}${r.rpoTargetMs !== null ? ` (target ${ms(r.rpoTargetMs)})` : ''}\n`,
   );
   for (const f of r.failures) process.stdout.write(`failed: ${f}\n`);
-  process.stdout.write(`drill ${r.ok ? 'passed' : 'FAILED'}, recorded as run ${r.runId}\n`);
+  process.stdout.write(
+    `drill ${r.ok ? tone('passed', colour) : paint('FAILED', 'red', colour)}, recorded as run ${r.runId}\n`,
+  );
 }

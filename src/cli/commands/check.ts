@@ -4,7 +4,9 @@ import { reasonOf } from '../../checks/run.js';
 import { EXIT } from '../../errors.js';
 import { baseDirOf, selectChecks } from '../../monitor/configured-checks.js';
 import { Monitor, type RunOutcome } from '../../monitor/monitor.js';
+import { describeDuration } from '../../schema/duration.js';
 import { systemClock } from '../../util/clock.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -45,12 +47,13 @@ function printOutcomes(outcomes: readonly RunOutcome[]): void {
     process.stdout.write('this file defines no checks\n');
     return;
   }
+  const colour = colorsOn(process.stdout);
   printTable(
     ['SERVICE', 'CHECK', 'STATE', 'LATENCY', 'WHY'],
     outcomes.map(({ check, result }) => [
       check.service,
       check.name,
-      VERDICT[result.outcome],
+      tone(VERDICT[result.outcome], colour),
       `${formatLatency(result.latencyMs)}`,
       reasonOf(result) ?? '',
     ]),
@@ -58,7 +61,7 @@ function printOutcomes(outcomes: readonly RunOutcome[]): void {
 }
 
 function formatLatency(ms: number): string {
-  return ms < 10 ? `${ms.toFixed(1)}ms` : ms < 10_000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+  return ms < 10 ? `${ms.toFixed(1)}ms` : ms < 10_000 ? `${Math.round(ms)}ms` : describeDuration(ms);
 }
 
 function jsonOf({ check, result, state }: RunOutcome) {

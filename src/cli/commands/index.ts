@@ -17,6 +17,12 @@ export interface Verb {
 /** Every verb, in the order `dayshift --help` lists them; adding a verb is one file and one entry here. */
 export const VERBS: readonly Verb[] = [
   {
+    name: 'init',
+    usage: '[options]',
+    description: 'write a starter dayshift.yaml, with a check for each service of a Compose file here',
+    load: async () => (await import('./init.js')).defineInit,
+  },
+  {
     name: 'validate',
     usage: '',
     description: 'check the stack file and print every error at once (exit 2 when invalid)',

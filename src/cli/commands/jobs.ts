@@ -5,6 +5,7 @@ import type { ReplayReport } from '../../jobs/replay.js';
 import { JOB_STATUSES, type Job, parseJobStatuses } from '../../jobs/types.js';
 import { BUILTIN_JOB_KINDS } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -24,12 +25,13 @@ export function defineJobs(jobs: Command): void {
           limit: options.limit,
         });
         if (globalOptions(cmd).json) return printJson(list);
+        const colour = colorsOn(process.stdout);
         printTable(
           ['ID', 'KIND', 'STATUS', 'ATTEMPTS', 'RUN AT', 'FINISHED', 'LAST ERROR'],
           list.map((j) => [
             String(j.id),
             j.kind,
-            j.status,
+            tone(j.status, colour),
             `${j.attempts}/${j.maxAttempts}`,
             formatTime(j.runAt),
             formatTime(j.finishedAt),
@@ -137,7 +139,7 @@ function printJob(job: Job): void {
   const rows: Array<[string, string]> = [
     ['id', String(job.id)],
     ['kind', job.kind],
-    ['status', job.status],
+    ['status', tone(job.status, colorsOn(process.stdout))],
     ['attempts', `${job.attempts}/${job.maxAttempts}`],
     ['priority', String(job.priority)],
     ['run at', formatTime(job.runAt)],
@@ -146,7 +148,10 @@ function printJob(job: Job): void {
     ['finished', formatTime(job.finishedAt)],
     ['unique key', job.uniqueKey ?? '-'],
     ['concurrency key', job.concurrencyKey ?? '-'],
-    ['lease', job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAt)}` : '-'],
+    [
+      'lease',
+      job.leaseOwner ? `${job.leaseOwner} until ${formatTime(job.leaseExpiresAt, { relative: false })}` : '-',
+    ],
     ['last error', job.lastError ?? '-'],
     ['payload', JSON.stringify(job.payload)],
     ['progress', job.progress === null ? '-' : JSON.stringify(job.progress)],

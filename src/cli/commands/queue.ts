@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { JobQueue } from '../../jobs/queue.js';
 import { JOB_STATUSES } from '../../jobs/types.js';
+import { describeDuration } from '../../schema/duration.js';
 import { globalOptions, openCliStore } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -21,7 +22,7 @@ export function defineQueue(queue: Command): void {
           ['(all)', ...JOB_STATUSES.map((s) => String(health.counts[s]))],
         ],
       );
-      const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(3)} s`);
+      const seconds = (ms: number | null) => (ms === null ? '-' : describeDuration(ms));
       process.stdout.write(
         `\noldest waiting job: ${seconds(health.oldestQueuedAgeMs)}\n` +
           `wait p50 / p95 (last ${Math.round(health.windowMs / 60_000)} min): ${seconds(health.waitP50Ms)} / ${seconds(health.waitP95Ms)}\n`,

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
-import { EXIT } from '../../errors.js';
-import { createLogger } from '../../log/logger.js';
+import { DayshiftError, EXIT } from '../../errors.js';
+import { createLogger, type LogFormat } from '../../log/logger.js';
 import { releaseStartupGarbage, sizeHeapForChecks } from '../../runtime/memory.js';
-import { configPathOf, storeOptionsFor } from '../context.js';
+import { colorsOn } from '../../util/terminal.js';
+import { configPathOf, globalOptions, storeOptionsFor } from '../context.js';
+import { invocation } from '../invocation.js';
 import { reloadStackFile, type Served } from './serve-reload.js';
 
 /** Beyond --shutdown-timeout, what the rest of a stop may take before the process exits anyway. */
@@ -23,8 +25,15 @@ export function defineServe(serve: Command): void {
       (v) => Number.parseInt(v, 10),
       30_000,
     )
+    .option(
+      '--log-format <format>',
+      'text (readable lines) or json (JSON lines); default: text on a terminal, json otherwise or with --json',
+    )
     .action(
-      async (options: { listen?: string; concurrency: number; shutdownTimeout: number }, cmd: Command) => {
+      async (
+        options: { listen?: string; concurrency: number; shutdownTimeout: number; logFormat?: string },
+        cmd: Command,
+      ) => {
         sizeHeapForChecks();
         const configPath = configPathOf(cmd);
         // SIGHUP reloads the file; until the node serves, one is held for then rather than ending the
@@ -40,7 +49,7 @@ export function defineServe(serve: Command): void {
         // Loaded here: the HTTP server and everything it serves are only needed by this verb.
         const { startNode } = await import('../../runtime/node.js');
         releaseStartupGarbage();
-        const logger = createLogger();
+        const logger = createLogger({ format: logFormatOf(options.logFormat, globalOptions(cmd).json) });
         for (const w of warnings) logger.warn({ file: w.file, line: w.line, col: w.col }, w.message);
         const node = await startNode({
           store: storeOptionsFor(config),
@@ -50,6 +59,7 @@ export function defineServe(serve: Command): void {
           concurrency: options.concurrency,
           shutdownDeadlineMs: options.shutdownTimeout,
           stack: { config, configPath, hash },
+          command: invocation(globalOptions(cmd).config),
         });
         const served: Served = {
           configPath,
@@ -93,4 +103,14 @@ export function defineServe(serve: Command): void {
         logger.info('stopped');
       },
     );
+}
+
+/** Readable lines for a person at a terminal; JSON lines for a collector, a file, or when asked. */
+function logFormatOf(asked: string | undefined, json: boolean | undefined): LogFormat {
+  if (asked !== undefined && asked !== 'text' && asked !== 'json')
+    throw new DayshiftError('BAD_REQUEST', `--log-format "${asked}" is not text or json`, {
+      hint: 'use --log-format text or --log-format json',
+    });
+  const text = asked ? asked === 'text' : !json && process.stdout.isTTY === true;
+  return text ? { text: { colour: colorsOn(process.stdout) } } : 'json';
 }

@@ -5,6 +5,7 @@ import { HeartbeatStore } from '../../monitor/heartbeats.js';
 import { Runs } from '../../runs/runs.js';
 import { runSmokeSuite, type SmokeReport } from '../../smoke/run-suite.js';
 import { systemClock } from '../../util/clock.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { printTable } from '../table.js';
 
@@ -34,12 +35,13 @@ export function defineSmoke(smoke: Command): void {
 }
 
 function printReport(report: SmokeReport): void {
+  const colour = colorsOn(process.stdout);
   printTable(
     ['STEP', 'KIND', 'RESULT', 'LATENCY', 'WHY'],
     report.steps.map((s) => [
       s.name,
       s.kind,
-      s.outcome,
+      tone(s.outcome, colour),
       s.outcome === 'skipped' ? '-' : `${Math.round(s.latencyMs * 10) / 10}ms`,
       s.reason ?? '',
     ]),

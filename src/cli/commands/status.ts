@@ -4,19 +4,25 @@ import type { Kysely } from 'kysely';
 import { MaintenanceCalendar } from '../../alerts/maintenance.js';
 import { isPushed } from '../../checks/registry.js';
 import { stackHashOnDisk } from '../../config/stack-hash.js';
+import { EXIT } from '../../errors.js';
 import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
 import { servingNodes } from '../../monitor/membership.js';
 import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
 import type { Database } from '../../store/schema.js';
+import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 import { uptimeColumns } from './status-uptime.js';
 
-/** `dayshift status [--watch]`: every check's current state, why it is red, and its uptime. */
+/**
+ * `dayshift status [--watch] [--exit-code]`: every check's current state, why it is red, and its
+ * uptime; with --exit-code, exit 1 when one is unhealthy, so a script or cron job can act on it.
+ */
 export function defineStatus(status: Command): void {
   status
     .option('--watch', 'redraw every 2 seconds until interrupted')
-    .action(async (options: { watch?: boolean }, cmd: Command) => {
+    .option('--exit-code', 'exit 1 when any check is unhealthy (with --watch: as of the last redraw)')
+    .action(async (options: { watch?: boolean; exitCode?: boolean }, cmd: Command) => {
       const { config, configPath, store } = await openCliStack(cmd);
       const checks = checksOf(config);
       const json = globalOptions(cmd).json;
@@ -24,6 +30,8 @@ export function defineStatus(status: Command): void {
         for (;;) {
           const statuses = await checkStatuses(store.db, checks);
           const uptime = await uptimeColumns(store.db, statuses, Date.now());
+          if (options.exitCode)
+            process.exitCode = statuses.some((s) => s.state === 'unhealthy') ? EXIT.failed : EXIT.ok;
           if (json)
             process.stdout.write(
               `${JSON.stringify(
@@ -111,6 +119,7 @@ function printStatuses(
     process.stdout.write('this file defines no checks\n');
     return;
   }
+  const colour = colorsOn(process.stdout);
   const pct = (v: number | null | undefined) =>
     v === null || v === undefined ? '-' : `${v.toFixed(v === 100 ? 0 : 2)}%`;
   printTable(
@@ -118,7 +127,7 @@ function printStatuses(
     statuses.map((s, i) => [
       s.service,
       s.name,
-      s.state,
+      tone(s.state, colour),
       formatTime(s.since),
       formatTime(s.lastAt),
       s.lastLatencyMs === null ? '-' : `${Math.round(s.lastLatencyMs * 10) / 10}ms`,
