@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { CheckLeases } from './check-leases.js';
 import { CheckTimer } from './check-timer.js';
 import { checksOf, type MonitoredCheck } from './configured-checks.js';
+import { HeartbeatDeadlines } from './heartbeat-deadlines.js';
 import { HeartbeatStore } from './heartbeats.js';
 import { Membership, ownerOf } from './membership.js';
 import { SampleWriter } from './sample-writer.js';
@@ -48,9 +49,14 @@ export class Monitor {
   readonly heartbeats: HeartbeatStore;
   readonly writer: SampleWriter;
   readonly timer: CheckTimer;
+  /** When each heartbeat check this node runs turns late by itself: it is run at that moment. */
+  readonly deadlines: HeartbeatDeadlines;
   readonly membership: Membership;
   readonly leases: CheckLeases;
   readonly #byId: Map<string, MonitoredCheck>;
+  /** Heartbeat checks by `<ping key> <slug>`, for `/ping/<ping-key>/<slug>` URLs. */
+  readonly #bySlug = new Map<string, string>();
+  readonly #pingKeys = new Set<string>();
   readonly #env: RunEnvironment;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -76,6 +82,12 @@ export class Monitor {
     this.#clock = clock;
     this.checks = checksOf(options.config);
     this.#byId = new Map(this.checks.map((c) => [c.id, c]));
+    for (const check of this.checks) {
+      const url = pushCapabilityOf(check.kind)?.slugUrl(check.options, check.name);
+      if (!url) continue;
+      this.#pingKeys.add(url.pingKey);
+      this.#bySlug.set(`${url.pingKey} ${url.slug}`, check.id);
+    }
     this.heartbeats = new HeartbeatStore(store.db, clock);
     this.#env = { clock, baseDir: options.baseDir, heartbeats: this.heartbeats };
     this.writer = new SampleWriter(store.db, {
@@ -100,6 +112,12 @@ export class Monitor {
           this.writer.record(check, result, epoch);
       },
     });
+    this.deadlines = new HeartbeatDeadlines({
+      clock,
+      logger: this.#logger,
+      pings: (id) => this.heartbeats.pings(id),
+      evaluate: (check) => this.#evaluateHeld(check),
+    });
     this.membership = new Membership(store.db, {
       nodeId: options.nodeId,
       clock,
@@ -113,6 +131,16 @@ export class Monitor {
     return this.#byId.get(id);
   }
 
+  /** Whether some heartbeat check's slug URL uses this ping key. */
+  pingKeyKnown(key: string): boolean {
+    return this.#pingKeys.has(key);
+  }
+
+  /** The heartbeat check of `/ping/<ping-key>/<slug>`, if the stack file declares one. */
+  checkOfSlug(key: string, slug: string): string | undefined {
+    return this.#bySlug.get(`${key} ${slug}`);
+  }
+
   /** The checks this node holds the leases of: those it runs, and those it is handing over. */
   get held(): ReadonlySet<string> {
     return new Set(this.#held.keys());
@@ -124,6 +152,7 @@ export class Monitor {
     await this.rebalance();
     this.writer.start();
     this.timer.start();
+    this.deadlines.start();
     this.#stopped = false;
     this.#arm();
   }
@@ -227,7 +256,38 @@ export class Monitor {
 
   /** The timer runs the checks this node both holds and owns; a check being handed over stops now. */
   #schedule(): void {
-    this.timer.set(this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
+    const running = this.checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id));
+    this.timer.set(running);
+    this.deadlines
+      .set(running)
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'reading heartbeat deadlines failed'));
+  }
+
+  /**
+   * Runs a check this node holds now, under its lease, as the timer would; resolves with the time
+   * the run read the clock, or undefined when the node may not run it now.
+   */
+  async #evaluateHeld(check: MonitoredCheck): Promise<number | undefined> {
+    const epoch = this.#held.get(check.id);
+    if (epoch === undefined || this.#clock.now() + check.timeout >= this.#leaseUntil) return undefined;
+    const result = await runCheck(check, this.#env);
+    if (this.#held.get(check.id) !== epoch) return undefined;
+    this.writer.record(check, result, epoch);
+    return result.at;
+  }
+
+  /**
+   * A heartbeat ping was recorded: the check is judged now, so a failure raises its alert at once and
+   * a success ends one; its deadline moves. A check another node holds is run here like a run-now.
+   */
+  async pinged(check: MonitoredCheck): Promise<void> {
+    if (this.#held.has(check.id) && this.#wanted.has(check.id)) {
+      const at = await this.#evaluateHeld(check);
+      await this.writer.flush();
+      await this.deadlines.refresh(check.id, at ?? Number.NEGATIVE_INFINITY);
+      return;
+    }
+    await this.runNow([check]);
   }
 
   /**
@@ -281,6 +341,7 @@ export class Monitor {
     this.#timer = undefined;
     await this.#ticking;
     await this.timer.stop();
+    await this.deadlines.stop();
     await this.writer.stop();
     await this.leases.releaseAll().catch(() => {});
     this.#held.clear();

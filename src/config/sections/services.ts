@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkKinds } from '../../checks/registry.js';
+import { checkKinds, isPushed } from '../../checks/registry.js';
 import { driverKinds } from '../../drivers/registry.js';
 import { formatDuration } from '../../schema/duration.js';
 import { kinded, optionsOf } from '../../schema/plugin.js';
@@ -15,7 +15,12 @@ export const checkCommon = {
   every: interval().prefault(d.every),
   /** Defaults to 10s, or to `every` when that is shorter. */
   timeout: timeout().optional(),
-  retries: count(1).default(d.retries).describe('consecutive failures before the check is unhealthy'),
+  /** Defaults to 3, or to 1 for a pushed check (heartbeat), whose grace is its tolerance. */
+  retries: count(1)
+    .optional()
+    .describe(
+      `consecutive failures before the check is unhealthy (default ${d.retries}; 1 for a heartbeat, whose grace is its tolerance)`,
+    ),
   start_period: duration()
     .prefault(d.startPeriod)
     .describe('failures in this window after start do not count'),
@@ -37,7 +42,8 @@ export const checkSchema = kinded('check kind', optionsOf(checkKinds), checkComm
         path: ['timeout'],
         message: `expected a timeout no longer than every (${formatDuration(check.every)}), so runs never overlap`,
       });
-    return { ...check, timeout };
+    // A heartbeat is judged when its deadline comes: one late verdict is the missed run.
+    return { ...check, timeout, retries: check.retries ?? (isPushed(check.kind) ? 1 : d.retries) };
   },
 );
 

@@ -10,6 +10,7 @@ import * as m007 from './007-run-holders.js';
 import * as m008 from './008-check-leases.js';
 import * as m009 from './009-run-evidence.js';
 import * as m010 from './010-history-compact-kind.js';
+import * as m011 from './011-heartbeat-pings.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '008-check-leases': m008,
   '009-run-evidence': m009,
   '010-history-compact-kind': m010,
+  '011-heartbeat-pings': m011,
 };
