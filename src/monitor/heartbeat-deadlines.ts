@@ -29,6 +29,7 @@ export class HeartbeatDeadlines {
   readonly #checks = new Map<string, { check: MonitoredCheck; generation: number }>();
   readonly #due = new DueQueue<{ id: string; generation: number }>();
   readonly #inflight = new Set<Promise<void>>();
+  readonly #reading = new Set<Promise<void>>();
   /** How long after its deadline each check was run. */
   readonly lag = new LagRecorder();
   #generation = 0;
@@ -50,7 +51,20 @@ export class HeartbeatDeadlines {
       if (entry) entry.check = check;
       else this.#checks.set(check.id, { check, generation: ++this.#generation });
     }
-    await Promise.all(added.map((check) => this.refresh(check.id, Number.NEGATIVE_INFINITY)));
+    const reading = Promise.all(added.map((check) => this.refresh(check.id, Number.NEGATIVE_INFINITY))).then(
+      () => {},
+    );
+    this.#reading.add(reading);
+    try {
+      await reading;
+    } finally {
+      this.#reading.delete(reading);
+    }
+  }
+
+  /** Settles once the deadlines of the checks last set have been read and armed. */
+  async whenRead(): Promise<void> {
+    await Promise.allSettled([...this.#reading]);
   }
 
   /**

@@ -189,7 +189,10 @@ export class HeartbeatStore implements HeartbeatReader {
         await trx
           .updateTable('heartbeats')
           .set({
-            ...(signal.kind === 'success' ? { last_ping_at: now } : { last_fail_at: now }),
+            // A success ends a failure even within the same millisecond: it is no longer the last word.
+            ...(signal.kind === 'success'
+              ? { last_ping_at: now, last_fail_at: null }
+              : { last_fail_at: now }),
             last_duration_ms: duration,
             ...(closes ? { last_start_at: null, last_start_rid: null } : {}),
           })

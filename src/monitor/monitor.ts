@@ -281,13 +281,11 @@ export class Monitor {
    * a success ends one; its deadline moves. A check another node holds is run here like a run-now.
    */
   async pinged(check: MonitoredCheck): Promise<void> {
-    if (this.#held.has(check.id) && this.#wanted.has(check.id)) {
-      const at = await this.#evaluateHeld(check);
-      await this.writer.flush();
-      await this.deadlines.refresh(check.id, at ?? Number.NEGATIVE_INFINITY);
-      return;
-    }
-    await this.runNow([check]);
+    const runs = this.#held.has(check.id) && this.#wanted.has(check.id);
+    const at = runs ? await this.#evaluateHeld(check) : undefined;
+    if (at === undefined) await this.runNow([check]);
+    else await this.writer.flush();
+    if (runs) await this.deadlines.refresh(check.id, at ?? this.#clock.now());
   }
 
   /**
