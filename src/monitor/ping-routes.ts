@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DayshiftError } from '../errors.js';
 import { LIMITS } from '../util/input-bounds.js';
+import { ownValue } from '../util/own.js';
 import type { PingKind, PingSignal } from './heartbeats.js';
 import type { Monitor } from './monitor.js';
 import { PING_BODY_LIMIT, type PingBody, readPingBody } from './ping-body.js';
@@ -29,7 +30,7 @@ export async function pingRoutes(app: FastifyInstance, options: { monitor: Monit
   });
 
   const handler = async (request: FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>) => {
-    const parts = [request.params.a, request.params.b, request.params.c].filter(
+    const parts = [request.params.token, request.params.part, request.params.action].filter(
       (p): p is string => p !== undefined,
     );
     if (parts.some((p) => p.length > LIMITS.expression || p.includes('\u0000')))
@@ -48,7 +49,8 @@ export async function pingRoutes(app: FastifyInstance, options: { monitor: Monit
     return 'OK\n';
   };
 
-  for (const url of ['/ping/:a', '/ping/:a/:b', '/ping/:a/:b/:c'])
+  // The first part is a check's token or a project's ping key; the rest is a slug and a signal.
+  for (const url of ['/ping/:token', '/ping/:token/:part', '/ping/:token/:part/:action'])
     app.route<{ Params: Record<string, string>; Querystring: Query }>({
       method: ['GET', 'POST', 'HEAD'],
       url,
@@ -81,7 +83,7 @@ function signalOf(
     ...(rid === undefined ? {} : { rid: rid.toLowerCase() }),
   };
   if (action === undefined) return signal;
-  const kind = ACTIONS[action];
+  const kind = ownValue(ACTIONS, action);
   if (kind) return { ...signal, kind };
   if (!/^\d{1,9}$/.test(action)) throw new DayshiftError('NOT_FOUND', NOT_FOUND);
   const exitStatus = Number(action);
