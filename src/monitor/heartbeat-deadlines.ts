@@ -84,6 +84,13 @@ export class HeartbeatDeadlines {
     this.#arm();
   }
 
+  #retry(checkId: string, at: number): void {
+    const entry = this.#checks.get(checkId);
+    if (!entry) return;
+    this.#due.push(at, { id: checkId, generation: entry.generation });
+    this.#arm();
+  }
+
   start(): void {
     this.#running = true;
     this.#arm();
@@ -128,7 +135,8 @@ export class HeartbeatDeadlines {
       this.lag.record(now - due);
       const run = this.#o
         .evaluate(entry.check)
-        .then((at) => this.refresh(item.id, at ?? now))
+        // A run the node may not make now (its lease is being renewed) is tried again in a second.
+        .then((at) => (at === undefined ? this.#retry(item.id, now + 1_000) : this.refresh(item.id, at)))
         .catch((error: unknown) => {
           this.#o.logger.warn({ err: error, check: item.id }, 'a heartbeat deadline run failed');
         })

@@ -281,11 +281,16 @@ export class Monitor {
    * a success ends one; its deadline moves. A check another node holds is run here like a run-now.
    */
   async pinged(check: MonitoredCheck): Promise<void> {
-    const runs = this.#held.has(check.id) && this.#wanted.has(check.id);
-    const at = runs ? await this.#evaluateHeld(check) : undefined;
-    if (at === undefined) await this.runNow([check]);
-    else await this.writer.flush();
-    if (runs) await this.deadlines.refresh(check.id, at ?? this.#clock.now());
+    try {
+      const runs = this.#held.has(check.id) && this.#wanted.has(check.id);
+      const at = runs ? await this.#evaluateHeld(check) : undefined;
+      if (at === undefined) await this.runNow([check]);
+      else await this.writer.flush();
+      if (runs) await this.deadlines.refresh(check.id, at ?? this.#clock.now());
+    } catch (error) {
+      // The ping is recorded: its check is judged again at its deadline or its next interval.
+      this.#logger.warn({ err: error, check: check.id }, 'judging a heartbeat after its ping failed');
+    }
   }
 
   /**
