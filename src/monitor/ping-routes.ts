@@ -37,6 +37,8 @@ export async function pingRoutes(app: FastifyInstance, options: { monitor: Monit
       throw new DayshiftError('NOT_FOUND', NOT_FOUND);
     const [first = '', second, third] = parts;
     const keyed = monitor.pingKeyKnown(first) && second !== undefined;
+    // A token's URL has at most a signal after it: three parts are only a ping key's.
+    if (!keyed && third !== undefined) throw new DayshiftError('NOT_FOUND', NOT_FOUND);
     const action = keyed ? third : second;
     const signal = signalOf(action, request);
     const checkId = keyed

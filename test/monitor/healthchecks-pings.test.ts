@@ -188,6 +188,7 @@ services:
     const status = await curl(`${base}${url}/256`);
     expect(status.status).toBe(400);
     expect((await curl(`${base}${url}/nope`)).status).toBe(404);
+    expect((await curl(`${base}${url}/start/again`)).status).toBe(404);
   });
 
   it('answers /ping/<ping-key>/<slug>, and create=0|1 on an unknown slug with a 404 that says why', async () => {
