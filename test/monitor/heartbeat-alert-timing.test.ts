@@ -28,16 +28,20 @@ describe.each(STORE_KINDS)('when a heartbeat alert fires, on a manual clock, on 
   let monitor: Monitor;
   let alerting: Alerting;
   let check: MonitoredCheck;
+  let stack: ReturnType<typeof stackFrom>;
 
   beforeAll(async () => {
     testStore = await createTestStore(kind);
     store = await testStore.open();
-    const { config, dir } = stackFrom(`version: 1
+    stack = stackFrom(`version: 1
 services:
   cron:
     checks:
       nightly: { heartbeat: { period: 1m, grace: 30s } }
+# Each test makes the check change state a few times: that is not flapping here.
+alerting: { flapping: { changes: 100, window: 10m } }
 `);
+    const { config, dir } = stack;
     // The lease outlasts every move of the clock: the node keeps its checks throughout.
     monitor = new Monitor({ store, config, baseDir: dir, clock, nodeId: 'n1', leaseMs: DAY });
     alerting = new Alerting({
@@ -109,8 +113,27 @@ services:
     expect(await firing()).toEqual([]);
   });
 
+  it('moves the deadline when another node receives the ping', async () => {
+    clock.advance(60_000);
+    await ping({});
+    const first = clock.now();
+    clock.advance(20_000);
+    // A node that does not hold the check records the ping and judges the check as a run-now does.
+    const other = new Monitor({ store, config: stack.config, baseDir: stack.dir, clock, nodeId: 'n2' });
+    await other.heartbeats.ping(check.id, { kind: 'success', method: 'GET', body: '', bodyBytes: 0 });
+    await other.pinged(check);
+    const second = clock.now();
+    clock.set(first + 90_001);
+    expect(await firing()).toEqual([]);
+    clock.set(second + 90_001);
+    const [alert] = await firing();
+    expect(alert).toMatchObject({ name: 'cron.nightly missed', firedAt: second + 90_001 });
+  });
+
   it('fires at grace after a start that does not finish', async () => {
     clock.advance(10_000);
+    await ping({});
+    expect(await firing()).toEqual([]);
     await ping({ kind: 'start' });
     clock.advance(30_000);
     expect(await firing()).toEqual([]);
