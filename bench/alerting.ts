@@ -19,6 +19,7 @@ import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { heartbeatCase } from './alerting-heartbeats.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 200);
 const LANES = Number(process.env.BENCH_LANES ?? 20);
@@ -300,4 +301,5 @@ export async function main(): Promise<void> {
       },
     })}\n`,
   );
+  await heartbeatCase();
 }

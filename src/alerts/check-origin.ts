@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isPushed } from '../checks/registry.js';
+import { pushCapabilityOf } from '../checks/registry.js';
 import type { StackConfig } from '../config/schema.js';
 import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
@@ -20,7 +20,8 @@ interface CheckAlertSettings {
 
 /**
  * Alerts from check states: unhealthy raises an alert at the check's severity, degraded a warning at
- * the least severity, a heartbeat that stopped arriving a "missed" alert. A check that changed state
+ * the least severity, a heartbeat that stopped arriving a "missed" alert, and one whose job reported a
+ * failure a "failed" alert carrying the end of its output. A check that changed state
  * more than `alerting.flapping.changes` times within the window is held as one flapping alert.
  */
 export class CheckAlertOrigin implements AlertOrigin {
@@ -79,12 +80,12 @@ export class CheckAlertOrigin implements AlertOrigin {
       const since = Number(row.since);
       const reason = row.last_reason ?? row.state;
       if (row.state === 'unhealthy') {
-        // A pushed check that fails means its job missed a run, not that a target is down.
-        const missed = isPushed(check.kind);
+        // A pushed check that fails means its job missed a run or said it failed, not that a target is down.
+        const push = pushCapabilityOf(check.kind);
         out.push({
-          ...this.#base(check, missed ? 'missed' : 'check', check.severity, check.notify),
+          ...this.#base(check, push ? 'missed' : 'check', check.severity, check.notify),
           key: `check:${check.id}`,
-          name: missed ? `${check.id} missed` : `${check.id} unhealthy`,
+          name: push ? `${check.id} ${push.failureWord(reason)}` : `${check.id} unhealthy`,
           summary: reason,
           since,
         });

@@ -28,6 +28,18 @@ export interface CheckKindDefinition<Options = unknown> extends PluginDefinition
 export interface PushCapability<Options = unknown> {
   /** The URL's token the options set; without one, Dayshift makes one. */
   token(options: Options): string | undefined;
+  /**
+   * The project ping key and slug of the check's `/ping/<ping-key>/<slug>` URL, when its options set
+   * a ping key; `name` is the check's name, the slug when the options give none.
+   */
+  slugUrl(options: Options, name: string): { pingKey: string; slug: string } | undefined;
+  /**
+   * The next time the check's verdict changes by time alone (silence, a run left open), or undefined
+   * when only a ping can change it. The node evaluates the check then, rather than on its interval.
+   */
+  deadline(options: Options, pings: HeartbeatPings): number | undefined;
+  /** The word an alert uses for a failure with this reason: the job said it failed, or went quiet. */
+  failureWord(reason: string): 'failed' | 'missed';
 }
 
 /**
@@ -75,9 +87,15 @@ export interface ProbeOutcome {
 export interface HeartbeatPings {
   /** When the check was first known to the store: silence is measured from here before any ping. */
   createdAt: number;
+  /** The last success. */
   lastPingAt?: number;
+  /** The start of the run still open: a finish that pairs with it, or a failure, closes it. */
   lastStartAt?: number;
   lastFailAt?: number;
+  /** The last failure's exit status (`/ping/<token>/3`) and body, while it is newer than any success. */
+  lastFailure?: { exitStatus?: number; body: string };
+  /** How long the last finished run took since its start; absent when it had no start. */
+  lastDurationMs?: number;
 }
 
 export interface HeartbeatReader {

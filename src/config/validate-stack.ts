@@ -6,6 +6,7 @@ import { checkConditionFields } from './condition-fields.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
 import { type ConfigIssue, dottedPath, type Report } from './issues.js';
+import { checkPingSlugs } from './ping-slugs.js';
 import { usesIn } from './references-in.js';
 import { checkRestoreTargets } from './restore-steps.js';
 import { finishStack, type ParsedSections, type SectionName, type StackConfig, sections } from './schema.js';
@@ -93,6 +94,7 @@ export function validateStack(
   checkReferences(raw, uses, checks, namesIn(raw), report);
   checkConditionFields(checks, smokeSteps, report);
   checkTimeouts(raw, valid, report);
+  checkPingSlugs(checks, report);
   checkRestoreTargets(uses.restoreTargets, valid, raw, context.dir, report);
   if (errors.length > 0) return { errors };
 

@@ -2,7 +2,8 @@ import type { FeatureDefinition } from '../features/types.js';
 import { describeCheckChanges } from './check-changes.js';
 import { addCheckMetrics } from './metrics.js';
 import { Monitor } from './monitor.js';
-import { checkRoutes, heartbeatRoutes } from './routes.js';
+import { pingRoutes } from './ping-routes.js';
+import { checkRoutes } from './routes.js';
 
 /**
  * Running checks: this node's share of the stack file's checks on its timer, the checks API, the
@@ -24,7 +25,7 @@ export const monitorFeature: FeatureDefinition<Monitor> = {
     return {
       api: monitor,
       routes: (app) => checkRoutes(app, { store, monitor, clock, retention: stack.config.history }),
-      rootRoutes: (app) => heartbeatRoutes(app, { monitor }),
+      rootRoutes: (app) => pingRoutes(app, { monitor }),
       metrics: (registry) => addCheckMetrics(registry, store.db, monitor),
       async start() {
         await monitor.start();

@@ -9,6 +9,7 @@ import { type CheckChanges, compareChecks } from './check-changes.js';
 import { CheckLeases } from './check-leases.js';
 import { CheckTimer } from './check-timer.js';
 import { checksOf, type MonitoredCheck } from './configured-checks.js';
+import { HeartbeatDeadlines } from './heartbeat-deadlines.js';
 import { HeartbeatStore } from './heartbeats.js';
 import { Membership, ownerOf } from './membership.js';
 import { SampleWriter } from './sample-writer.js';
@@ -50,10 +51,15 @@ export class Monitor {
   readonly heartbeats: HeartbeatStore;
   readonly writer: SampleWriter;
   readonly timer: CheckTimer;
+  /** When each heartbeat check this node runs turns late by itself: it is run at that moment. */
+  readonly deadlines: HeartbeatDeadlines;
   readonly membership: Membership;
   readonly leases: CheckLeases;
-  #checks: readonly MonitoredCheck[];
-  #byId: Map<string, MonitoredCheck>;
+  #checks: readonly MonitoredCheck[] = [];
+  #byId = new Map<string, MonitoredCheck>();
+  /** Heartbeat checks by `<ping key> <slug>`, for `/ping/<ping-key>/<slug>` URLs. */
+  #bySlug = new Map<string, string>();
+  #pingKeys = new Set<string>();
   readonly #env: RunEnvironment;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -77,8 +83,7 @@ export class Monitor {
     const { store, clock } = options;
     this.#logger = options.logger ?? silentLogger();
     this.#clock = clock;
-    this.#checks = checksOf(options.config);
-    this.#byId = new Map(this.#checks.map((c) => [c.id, c]));
+    this.#index(checksOf(options.config));
     this.heartbeats = new HeartbeatStore(store.db, clock);
     this.#env = { clock, baseDir: options.baseDir, heartbeats: this.heartbeats };
     this.writer = new SampleWriter(store.db, {
@@ -103,6 +108,12 @@ export class Monitor {
           this.writer.record(check, result, epoch);
       },
     });
+    this.deadlines = new HeartbeatDeadlines({
+      clock,
+      logger: this.#logger,
+      pings: (id) => this.heartbeats.pings(id),
+      evaluate: (check) => this.#evaluateHeld(check),
+    });
     this.membership = new Membership(store.db, {
       nodeId: options.nodeId,
       clock,
@@ -113,6 +124,20 @@ export class Monitor {
     this.#renewMs = Math.max(1_000, Math.floor(this.membership.leaseMs / 3));
   }
 
+  /** Takes a stack file's checks: by id, and heartbeats by their ping key and slug. */
+  #index(checks: readonly MonitoredCheck[]): void {
+    this.#checks = checks;
+    this.#byId = new Map(checks.map((c) => [c.id, c]));
+    this.#bySlug = new Map();
+    this.#pingKeys = new Set();
+    for (const check of checks) {
+      const url = pushCapabilityOf(check.kind)?.slugUrl(check.options, check.name);
+      if (!url) continue;
+      this.#pingKeys.add(url.pingKey);
+      this.#bySlug.set(`${url.pingKey} ${url.slug}`, check.id);
+    }
+  }
+
   /** The stack file's checks, in file order: those every node runs between them. */
   get checks(): readonly MonitoredCheck[] {
     return this.#checks;
@@ -120,6 +145,16 @@ export class Monitor {
 
   check(id: string): MonitoredCheck | undefined {
     return this.#byId.get(id);
+  }
+
+  /** Whether some heartbeat check's slug URL uses this ping key. */
+  pingKeyKnown(key: string): boolean {
+    return this.#pingKeys.has(key);
+  }
+
+  /** The heartbeat check of `/ping/<ping-key>/<slug>`, if the stack file declares one. */
+  checkOfSlug(key: string, slug: string): string | undefined {
+    return this.#bySlug.get(`${key} ${slug}`);
   }
 
   /** The checks this node holds the leases of: those it runs, and those it is handing over. */
@@ -133,6 +168,7 @@ export class Monitor {
     await this.rebalance();
     this.writer.start();
     this.timer.start();
+    this.deadlines.start();
     this.#stopped = false;
     this.#arm();
   }
@@ -183,8 +219,7 @@ export class Monitor {
     const next = checksOf(config);
     const changes = compareChecks(this.#checks, next);
     await this.#exclusive(async () => {
-      this.#checks = next;
-      this.#byId = new Map(next.map((c) => [c.id, c]));
+      this.#index(next);
       if (configHash !== undefined) this.membership.recordConfig(configHash);
       if (this.#stopped) return;
       try {
@@ -274,7 +309,41 @@ export class Monitor {
 
   /** The timer runs the checks this node both holds and owns; a check being handed over stops now. */
   #schedule(): void {
-    this.timer.set(this.#checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id)));
+    const running = this.#checks.filter((c) => this.#held.has(c.id) && this.#wanted.has(c.id));
+    this.timer.set(running);
+    this.deadlines
+      .set(running)
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'reading heartbeat deadlines failed'));
+  }
+
+  /**
+   * Runs a check this node holds now, under its lease, as the timer would; resolves with the time
+   * the run read the clock, or undefined when the node may not run it now.
+   */
+  async #evaluateHeld(check: MonitoredCheck): Promise<number | undefined> {
+    const epoch = this.#held.get(check.id);
+    if (epoch === undefined || this.#clock.now() + check.timeout >= this.#leaseUntil) return undefined;
+    const result = await runCheck(check, this.#env);
+    if (this.#held.get(check.id) !== epoch) return undefined;
+    this.writer.record(check, result, epoch);
+    return result.at;
+  }
+
+  /**
+   * A heartbeat ping was recorded: the check is judged now, so a failure raises its alert at once and
+   * a success ends one; its deadline moves. A check another node holds is run here like a run-now.
+   */
+  async pinged(check: MonitoredCheck): Promise<void> {
+    try {
+      const runs = this.#held.has(check.id) && this.#wanted.has(check.id);
+      const at = runs ? await this.#evaluateHeld(check) : undefined;
+      if (at === undefined) await this.runNow([check]);
+      else await this.writer.flush();
+      if (runs) await this.deadlines.refresh(check.id, at ?? this.#clock.now());
+    } catch (error) {
+      // The ping is recorded: its check is judged again at its deadline or its next interval.
+      this.#logger.warn({ err: error, check: check.id }, 'judging a heartbeat after its ping failed');
+    }
   }
 
   /**
@@ -328,6 +397,7 @@ export class Monitor {
     this.#timer = undefined;
     await this.#ticking;
     await this.timer.stop();
+    await this.deadlines.stop();
     await this.writer.stop();
     await this.leases.releaseAll().catch(() => {});
     this.#held.clear();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isPushed } from '../checks/registry.js';
+import { isPushed, pushCapabilityOf } from '../checks/registry.js';
 import { DayshiftError } from '../errors.js';
 import { historySeries } from '../history/queries.js';
 import type { HistoryRetention } from '../history/retention.js';
@@ -9,6 +9,7 @@ import { parseDuration } from '../schema/duration.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { LIMITS } from '../util/input-bounds.js';
+import type { MonitoredCheck } from './configured-checks.js';
 import type { Monitor } from './monitor.js';
 import { checkStatuses, lastResult, recentSamples, transitionsSince } from './status.js';
 
@@ -18,6 +19,9 @@ export interface CheckRouteOptions {
   clock: Clock;
   retention?: HistoryRetention;
 }
+
+/** Pings shown with a heartbeat check: enough to see the last runs, with their bodies. */
+const PINGS_SHOWN = 10;
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
@@ -98,7 +102,36 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
               heartbeat: {
                 type: 'object',
                 nullable: true,
-                properties: { url: { type: 'string' }, start: { type: 'string' }, fail: { type: 'string' } },
+                properties: {
+                  url: { type: 'string' },
+                  start: { type: 'string' },
+                  fail: { type: 'string' },
+                  log: { type: 'string' },
+                  slug: {
+                    type: 'string',
+                    description: 'the `/ping/<ping-key>/<slug>` form, when a ping key is set',
+                  },
+                  pings: {
+                    type: 'array',
+                    description: `the newest ${PINGS_SHOWN} pings, newest first, with their bodies`,
+                    items: {
+                      type: 'object',
+                      properties: {
+                        at: { type: 'integer' },
+                        kind: { type: 'string', enum: ['success', 'fail', 'start', 'log'] },
+                        exitStatus: { type: ['integer', 'null'] },
+                        rid: { type: ['string', 'null'] },
+                        method: { type: 'string' },
+                        body: { type: 'string', description: 'at most 100 kB; secrets redacted' },
+                        bodyBytes: { type: 'integer', description: 'the size sent' },
+                        durationMs: {
+                          type: ['integer', 'null'],
+                          description: 'since the start it pairs with',
+                        },
+                      },
+                    },
+                  },
+                },
               },
             },
           },
@@ -118,9 +151,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
         failing: last?.conditions.filter((c) => !c.ok) ?? [],
         samples: await recentSamples(store.db, check.id, 50),
         transitions: transitions.slice(-20),
-        heartbeat: token
-          ? { url: `/ping/${token}`, start: `/ping/${token}/start`, fail: `/ping/${token}/fail` }
-          : null,
+        heartbeat: token ? await heartbeatOf(monitor, check, token) : null,
       };
     },
   );
@@ -186,26 +217,15 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   );
 }
 
-/**
- * The heartbeat URLs cron jobs call: no token header (the URL's secret is the credential), any method
- * that curl or wget sends by default. Unknown tokens get the usual 404 answer and learn nothing else.
- */
-export async function heartbeatRoutes(app: FastifyInstance, options: { monitor: Monitor }): Promise<void> {
-  const kinds = { '': 'ok', '/start': 'start', '/fail': 'fail' } as const;
-  for (const [suffix, kind] of Object.entries(kinds)) {
-    app.route<{ Params: { token: string } }>({
-      method: ['GET', 'POST', 'HEAD'],
-      url: `/ping/:token${suffix}`,
-      config: { public: true },
-      schema: { hide: true },
-      handler: async (request, reply) => {
-        const { token } = request.params;
-        // A token no check could have (too long, a NUL) is as unknown as any other.
-        const plausible = token.length <= LIMITS.expression && !token.includes('\u0000');
-        const checkId = plausible ? await options.monitor.heartbeats.ping(token, kind) : undefined;
-        if (!checkId) throw new DayshiftError('NOT_FOUND', 'no heartbeat check has this URL');
-        return reply.type('text/plain').send('OK\n');
-      },
-    });
-  }
+/** A heartbeat check's URLs and its newest pings. The ping key is a secret, so its URL names it only. */
+async function heartbeatOf(monitor: Monitor, check: MonitoredCheck, token: string) {
+  const slug = pushCapabilityOf(check.kind)?.slugUrl(check.options, check.name)?.slug;
+  return {
+    url: `/ping/${token}`,
+    start: `/ping/${token}/start`,
+    fail: `/ping/${token}/fail`,
+    log: `/ping/${token}/log`,
+    ...(slug === undefined ? {} : { slug: `/ping/<ping-key>/${slug}` }),
+    pings: await monitor.heartbeats.recent(check.id, PINGS_SHOWN),
+  };
 }

@@ -15,6 +15,7 @@ export interface Database {
   history_watermarks: HistoryWatermarksTable;
   check_transitions: CheckTransitionsTable;
   heartbeats: HeartbeatsTable;
+  heartbeat_pings: HeartbeatPingsTable;
   nodes: NodesTable;
   check_leases: CheckLeasesTable;
   runs: RunsTable;
@@ -147,6 +148,27 @@ export interface HeartbeatsTable {
   last_start_at: number | null;
   last_fail_at: number | null;
   pings: number;
+  /** The run id of the start that is still open (last_start_at), if it gave one. */
+  last_start_rid: string | null;
+  /** How long the last run that paired with its start took. */
+  last_duration_ms: number | null;
+}
+
+export interface HeartbeatPingsTable {
+  id: Generated<number>;
+  check_id: string;
+  at: number;
+  /** success, fail, start or log. */
+  kind: string;
+  exit_status: number | null;
+  rid: string | null;
+  method: string;
+  /** What the ping carried, cut to the body limit and scrubbed of secrets. */
+  body: string;
+  /** The size of the body as sent, before it was cut. */
+  body_bytes: number;
+  /** A finish's time since the start it pairs with; null when it has none. */
+  duration_ms: number | null;
 }
 
 export interface NodesTable {

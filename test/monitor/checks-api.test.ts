@@ -91,12 +91,12 @@ services:
     expect((await fetch(`${base}${url}/fail`, { method: 'POST' })).status).toBe(200);
     const failed = await runNow('email-queue.cron');
     expect(failed.state).toBe('unhealthy');
-    expect(failed.result.error).toBe('the job reported a failure 1s ago');
+    expect(failed.result.error).toBe('the job failed 1s ago');
 
     const details = await get('/api/v1/checks/email-queue.cron');
     expect(details.body.check).toMatchObject({
       state: 'unhealthy',
-      reason: 'the job reported a failure 1s ago',
+      reason: 'the job failed 1s ago',
     });
     expect(details.body.transitions.map((t: { to: string }) => t.to)).toEqual([
       'healthy',

@@ -4,6 +4,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeartbeatStore } from '../../src/monitor/heartbeats.js';
+import { openStore } from '../../src/store/index.js';
+import { systemClock } from '../../src/util/clock.js';
 
 const CLI = path.resolve('dist/cli/main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-check-cli-'));
@@ -106,5 +109,23 @@ describe('dayshift check and dayshift status', () => {
       uptime: Record<string, number>;
     }>;
     expect(json.find((c) => c.id === 'web.health')?.uptime).toEqual({ '24h': 100, '30d': 100 });
+  });
+
+  it("shows a heartbeat's last ping with the end of the body its job sent", async () => {
+    const store = await openStore({ sqlitePath: path.join(dir, '.dayshift', 'state.db') });
+    const output = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n');
+    const pings = new HeartbeatStore(store.db, systemClock);
+    await pings.ping('cron.nightly', {
+      kind: 'fail',
+      exitStatus: 4,
+      method: 'POST',
+      body: output,
+      bodyBytes: output.length,
+    });
+    await store.close();
+    const out = await dayshift('status');
+    expect(out.stdout).toMatch(/^ {4}last ping: fail \(exit status 4\) at \S.*$/m);
+    expect(out.stdout).toMatch(/^ {6}…\n {6}line 11\n(.|\n)* {6}line 30$/m);
+    expect(out.stdout).not.toMatch(/^ {6}line 10$/m);
   });
 });

@@ -22,6 +22,9 @@ import { stackFrom } from '../helpers/stack.js';
  * listed as public.
  */
 
+/** The project ping key of the heartbeat's slug URL. */
+const PING_KEY = 'route-auth-ping-key-0123';
+
 type Access = 'public' | Role;
 type Method = 'GET' | 'HEAD' | 'POST' | 'DELETE';
 
@@ -31,8 +34,8 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/ready': { GET: 'public', HEAD: 'public' },
   '/metrics': { GET: 'public', HEAD: 'public' }, // viewer on the node with metrics.public: false
   '/ping/:token': { GET: 'public', HEAD: 'public', POST: 'public' },
-  '/ping/:token/start': { GET: 'public', HEAD: 'public', POST: 'public' },
-  '/ping/:token/fail': { GET: 'public', HEAD: 'public', POST: 'public' },
+  '/ping/:token/:part': { GET: 'public', HEAD: 'public', POST: 'public' },
+  '/ping/:token/:part/:action': { GET: 'public', HEAD: 'public', POST: 'public' },
   '/api/openapi.json': { GET: 'viewer', HEAD: 'viewer' },
   '/api/docs': { GET: 'viewer', HEAD: 'viewer' },
   '/api/docs/': { GET: 'viewer', HEAD: 'viewer' },
@@ -248,7 +251,7 @@ stack: route-auth
 services:
   app:
     checks:
-      cron: { heartbeat: { period: 1h, grace: 1h } }
+      cron: { heartbeat: { period: 1h, grace: 1h, ping_key: ${PING_KEY} } }
 notifiers:
   hook: { webhook: { url: "http://127.0.0.1:9/hook" } }
 rules:
@@ -310,8 +313,11 @@ function concrete(pattern: string, served: Served): string {
       : pattern.startsWith('/api/v1/maintenance/')
         ? served.window
         : 1;
+  // The three-part ping URL is the ping-key form: /ping/<ping-key>/<slug>/<signal>.
+  if (pattern === '/ping/:token/:part/:action') return `/ping/${PING_KEY}/cron/start`;
   return pattern
     .replace(':token', served.heartbeat)
+    .replace(':part', 'start')
     .replace(':name', pattern.startsWith('/api/v1/tokens') ? 'a' : 'app')
     .replace(':id', pattern.startsWith('/api/v1/checks') ? 'app.cron' : String(id))
     .replace(':item', '1')

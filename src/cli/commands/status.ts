@@ -6,9 +6,11 @@ import { isPushed } from '../../checks/registry.js';
 import { stackHashOnDisk } from '../../config/stack-hash.js';
 import { EXIT } from '../../errors.js';
 import { checksOf, type MonitoredCheck } from '../../monitor/configured-checks.js';
+import { HeartbeatStore } from '../../monitor/heartbeats.js';
 import { servingNodes } from '../../monitor/membership.js';
 import { type CheckStatus, checkStatuses } from '../../monitor/status.js';
 import type { Database } from '../../store/schema.js';
+import { systemClock } from '../../util/clock.js';
 import { colorsOn, tone } from '../../util/terminal.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
@@ -93,7 +95,7 @@ async function printMaintenance(calendar: MaintenanceCalendar, now: number): Pro
   );
 }
 
-/** Where each heartbeat check's job must report, so the cron line can be written. */
+/** Where each heartbeat check's job must report, so the cron line can be written, and what it last said. */
 async function printHeartbeatUrls(
   db: Kysely<Database>,
   checks: readonly MonitoredCheck[],
@@ -107,8 +109,32 @@ async function printHeartbeatUrls(
     .where('check_id', 'in', ids)
     .execute();
   if (rows.length === 0) return;
-  process.stdout.write('\nheartbeat URLs (GET or POST; add /start and /fail):\n');
-  for (const row of rows) process.stdout.write(`  ${row.check_id}  http://${listen}/ping/${row.token}\n`);
+  process.stdout.write('\nheartbeat URLs (GET or POST; add /start, /fail, /log or /<exit status>):\n');
+  const pings = new HeartbeatStore(db, systemClock);
+  for (const row of rows) {
+    process.stdout.write(`  ${row.check_id}  http://${listen}/ping/${row.token}\n`);
+    const [last] = await pings.recent(row.check_id, 1);
+    if (!last) continue;
+    const status = last.exitStatus === null ? '' : ` (exit status ${last.exitStatus})`;
+    process.stdout.write(`    last ping: ${last.kind}${status} at ${formatTime(last.at)}\n`);
+    const body = last.body.trimEnd();
+    if (body) process.stdout.write(`${indent(tailLines(body, STATUS_BODY_LINES))}\n`);
+  }
+}
+
+/** Lines of a ping's body `status` prints: the end of a job's output, where its errors are. */
+const STATUS_BODY_LINES = 20;
+
+function tailLines(text: string, count: number): string {
+  const lines = text.split('\n');
+  return lines.length <= count ? text : ['…', ...lines.slice(-count)].join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `      ${line}`)
+    .join('\n');
 }
 
 function printStatuses(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkKinds } from '../../checks/registry.js';
+import { checkKinds, isPushed } from '../../checks/registry.js';
 import { driverKinds } from '../../drivers/registry.js';
 import { kinded, optionsOf } from '../../schema/plugin.js';
 import { count, duration, interval, name, timeout } from '../../schema/values.js';
@@ -15,7 +15,12 @@ export const checkCommon = {
   every: interval().prefault(d.every),
   /** Defaults to 10s, or to `every` when that is shorter. */
   timeout: timeout().optional(),
-  retries: count(1).default(d.retries).describe('consecutive failures before the check is unhealthy'),
+  /** Defaults to 3, or to 1 for a pushed check (heartbeat), whose grace is its tolerance. */
+  retries: count(1)
+    .optional()
+    .describe(
+      `consecutive failures before the check is unhealthy (default ${d.retries}; 1 for a heartbeat, whose grace is its tolerance)`,
+    ),
   start_period: duration()
     .prefault(d.startPeriod)
     .describe('failures in this window after start do not count'),
@@ -28,10 +33,15 @@ export const checkCommon = {
   description: z.string().optional(),
 };
 
-/** A check's timeout defaults to 10s, or to `every` when that is shorter; check-timing.ts refuses a longer one. */
+/**
+ * A check's timeout defaults to 10s, or to `every` when that is shorter; check-timing.ts refuses a
+ * longer one. A heartbeat's retries default to 1: it is judged when its deadline comes, and one late
+ * verdict is the missed run.
+ */
 export const checkSchema = kinded('check kind', optionsOf(checkKinds), checkCommon).transform((check) => ({
   ...check,
   timeout: check.timeout ?? Math.min(10_000, check.every),
+  retries: check.retries ?? (isPushed(check.kind) ? 1 : d.retries),
 }));
 
 const driverNames = Object.keys(driverKinds) as [keyof typeof driverKinds, ...(keyof typeof driverKinds)[]];

@@ -12,6 +12,7 @@ import * as m009 from './009-run-evidence.js';
 import * as m010 from './010-history-compact-kind.js';
 import * as m011 from './011-alert-origin.js';
 import * as m012 from './012-served-config.js';
+import * as m013 from './013-heartbeat-pings.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '010-history-compact-kind': m010,
   '011-alert-origin': m011,
   '012-served-config': m012,
+  '013-heartbeat-pings': m013,
 };
