@@ -97,7 +97,8 @@ describe.each(STORE_KINDS)('the alert origin migration on %s', (kind) => {
       ])
       .execute();
 
-    expect((await store.migrate()).applied).toEqual([MIGRATION]);
+    // It is the first to apply; those numbered after it follow.
+    expect((await store.migrate()).applied[0]).toBe(MIGRATION);
 
     const alerts = await listAlerts(store.db);
     const byKey = new Map(alerts.map((a) => [a.key, a]));
