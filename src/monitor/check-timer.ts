@@ -1,7 +1,7 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock } from '../util/clock.js';
 import type { MonitoredCheck } from './configured-checks.js';
-import { DueQueue } from './due-queue.js';
+import { DueTimer } from './due-timer.js';
 import { LagRecorder } from './lag.js';
 
 export interface CheckTimerOptions {
@@ -41,15 +41,12 @@ export class CheckTimer {
   readonly #clock: Clock;
   readonly #concurrency: number;
   readonly #entries = new Map<string, Entry>();
-  readonly #due = new DueQueue<{ id: string; generation: number }>();
+  readonly #due: DueTimer<{ id: string; generation: number }>;
   readonly #waiting: Array<{ id: string; generation: number; due: number }> = [];
-  readonly #inflight = new Set<Promise<void>>();
   /** Runs in flight by check id: a check removed by `set` may still be running. */
   readonly #runningIds = new Map<string, number>();
   readonly lag = new LagRecorder();
   #generation = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
   #started = 0;
   #skipped = 0;
 
@@ -58,6 +55,11 @@ export class CheckTimer {
     this.#clock = options.clock;
     // Checks mostly wait on the network; a high limit keeps a few hung targets from starving the rest.
     this.#concurrency = options.concurrency ?? 1_000;
+    this.#due = new DueTimer({
+      clock: options.clock,
+      maxSleepMs: options.maxSleepMs,
+      fire: (now) => this.#startDue(now),
+    });
   }
 
   /** Checks run since start. */
@@ -79,7 +81,7 @@ export class CheckTimer {
    * `stop()` has resolved, and until `start()`: what "no more checks run" is, without waiting to see.
    */
   get pending(): boolean {
-    return this.#timer !== undefined || this.#inflight.size > 0;
+    return this.#due.pending;
   }
 
   /** Whether a run of the check is in flight, also after `set` removed it. */
@@ -100,56 +102,36 @@ export class CheckTimer {
       }
       const generation = ++this.#generation;
       this.#entries.set(check.id, { check, generation, running: entry?.running ?? false, waiting: false });
-      this.#due.push(now + spread(check.id, check.every), { id: check.id, generation });
+      this.#due.queue.push(now + spread(check.id, check.every), { id: check.id, generation });
     }
-    this.#arm();
+    this.#due.arm();
   }
 
   start(): void {
-    this.#running = true;
-    this.#arm();
+    this.#due.start();
   }
 
   /** Stops starting runs and waits for the running ones to finish. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await Promise.all([...this.#inflight]);
+  stop(): Promise<void> {
+    return this.#due.stop();
   }
 
   /**
    * Starts every run that is due by the clock's time now and waits for them: what the timer does,
    * callable directly on a manual clock.
    */
-  async runDue(): Promise<number> {
-    const count = this.#startDue();
-    await Promise.all([...this.#inflight]);
-    return count;
+  runDue(): Promise<number> {
+    return this.#due.runDue();
   }
 
-  #arm(): void {
-    if (!this.#running) return;
-    clearTimeout(this.#timer);
-    const next = this.#due.peekDue();
-    if (next === undefined) return;
-    const wait = Math.min(Math.max(0, next - this.#clock.now()), this.#options.maxSleepMs ?? 1_000);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#startDue();
-      this.#arm();
-    }, wait);
-    this.#timer.unref?.();
-  }
-
-  #startDue(): number {
-    const now = this.#clock.now();
+  #startDue(now: number): number {
+    const queue = this.#due.queue;
     let count = 0;
-    for (let top = this.#due.peekDue(); top !== undefined && top <= now; top = this.#due.peekDue()) {
-      const { due, item } = this.#due.pop() as { due: number; item: { id: string; generation: number } };
+    for (let top = queue.peekDue(); top !== undefined && top <= now; top = queue.peekDue()) {
+      const { due, item } = queue.pop() as { due: number; item: { id: string; generation: number } };
       const entry = this.#entries.get(item.id);
       if (!entry || entry.generation !== item.generation) continue;
-      this.#due.push(nextDue(due, entry.check.every, now), item);
+      queue.push(nextDue(due, entry.check.every, now), item);
       // Still running or still waiting from its last due time: this run is skipped, not stacked.
       if (entry.running || entry.waiting) {
         this.#skipped++;
@@ -158,7 +140,7 @@ export class CheckTimer {
       entry.waiting = true;
       this.#waiting.push({ ...item, due });
     }
-    while (this.#waiting.length > 0 && this.#inflight.size < this.#concurrency) {
+    while (this.#waiting.length > 0 && this.#due.inflight < this.#concurrency) {
       const next = this.#waiting.shift() as { id: string; generation: number; due: number };
       const entry = this.#entries.get(next.id);
       if (!entry || entry.generation !== next.generation) continue;
@@ -180,20 +162,22 @@ export class CheckTimer {
     this.#runningIds.set(id, (this.#runningIds.get(id) ?? 0) + 1);
     this.#started++;
     this.lag.record(this.#clock.now() - due);
-    const run = this.#options
-      .run(entry.check)
-      .then((result) => this.#options.onResult(entry.check, result, token))
-      .catch(() => {})
-      .finally(() => {
-        entry.running = false;
-        const left = (this.#runningIds.get(id) ?? 1) - 1;
-        if (left > 0) this.#runningIds.set(id, left);
-        else this.#runningIds.delete(id);
-        this.#inflight.delete(run);
+    this.#due.track(
+      this.#options
+        .run(entry.check)
+        .then((result) => this.#options.onResult(entry.check, result, token))
+        .catch(() => {})
+        .finally(() => {
+          entry.running = false;
+          const left = (this.#runningIds.get(id) ?? 1) - 1;
+          if (left > 0) this.#runningIds.set(id, left);
+          else this.#runningIds.delete(id);
+        }),
+      () => {
         // A finished run frees a slot for a check that was waiting for one.
-        if (this.#waiting.length > 0 && this.#running) this.#startDue();
-      });
-    this.#inflight.add(run);
+        if (this.#waiting.length > 0 && this.#due.running) this.#startDue(this.#clock.now());
+      },
+    );
   }
 }
 

@@ -3,7 +3,7 @@ import type { HeartbeatPings } from '../checks/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { MonitoredCheck } from './configured-checks.js';
-import { DueQueue } from './due-queue.js';
+import { DueTimer } from './due-timer.js';
 import { LagRecorder } from './lag.js';
 
 export interface HeartbeatDeadlinesOptions {
@@ -27,17 +27,19 @@ export interface HeartbeatDeadlinesOptions {
 export class HeartbeatDeadlines {
   readonly #o: HeartbeatDeadlinesOptions;
   readonly #checks = new Map<string, { check: MonitoredCheck; generation: number }>();
-  readonly #due = new DueQueue<{ id: string; generation: number }>();
-  readonly #inflight = new Set<Promise<void>>();
+  readonly #due: DueTimer<{ id: string; generation: number }>;
   readonly #reading = new Set<Promise<void>>();
   /** How long after its deadline each check was run. */
   readonly lag = new LagRecorder();
   #generation = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
 
   constructor(options: HeartbeatDeadlinesOptions) {
     this.#o = options;
+    this.#due = new DueTimer({
+      clock: options.clock,
+      maxSleepMs: options.maxSleepMs,
+      fire: (now) => this.#startDue(now),
+    });
   }
 
   /** Replaces the pushed checks this node runs, and reads each new one's deadline. */
@@ -81,67 +83,45 @@ export class HeartbeatDeadlines {
     entry.generation = ++this.#generation;
     if (deadline === undefined || deadline <= evaluatedAt) return;
     this.#due.push(deadline, { id: checkId, generation: entry.generation });
-    this.#arm();
   }
 
   #retry(checkId: string, at: number): void {
     const entry = this.#checks.get(checkId);
     if (!entry) return;
     this.#due.push(at, { id: checkId, generation: entry.generation });
-    this.#arm();
   }
 
   start(): void {
-    this.#running = true;
-    this.#arm();
+    this.#due.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await Promise.all([...this.#inflight]);
+  stop(): Promise<void> {
+    return this.#due.stop();
   }
 
   /** Runs every check whose deadline has come by the clock's time now, and waits for them. */
-  async runDue(): Promise<number> {
-    const count = this.#startDue();
-    await Promise.all([...this.#inflight]);
-    return count;
+  runDue(): Promise<number> {
+    return this.#due.runDue();
   }
 
-  #arm(): void {
-    if (!this.#running) return;
-    clearTimeout(this.#timer);
-    const next = this.#due.peekDue();
-    if (next === undefined) return;
-    const wait = Math.min(Math.max(0, next - this.#o.clock.now()), this.#o.maxSleepMs ?? 1_000);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#startDue();
-      this.#arm();
-    }, wait);
-    this.#timer.unref?.();
-  }
-
-  #startDue(): number {
-    const now = this.#o.clock.now();
+  #startDue(now: number): number {
+    const queue = this.#due.queue;
     let count = 0;
-    for (let top = this.#due.peekDue(); top !== undefined && top <= now; top = this.#due.peekDue()) {
-      const { due, item } = this.#due.pop() as { due: number; item: { id: string; generation: number } };
+    for (let top = queue.peekDue(); top !== undefined && top <= now; top = queue.peekDue()) {
+      const { due, item } = queue.pop() as { due: number; item: { id: string; generation: number } };
       const entry = this.#checks.get(item.id);
       if (!entry || entry.generation !== item.generation) continue;
       count++;
       this.lag.record(now - due);
-      const run = this.#o
-        .evaluate(entry.check)
-        // A run the node may not make now (its lease is being renewed) is tried again in a second.
-        .then((at) => (at === undefined ? this.#retry(item.id, now + 1_000) : this.refresh(item.id, at)))
-        .catch((error: unknown) => {
-          this.#o.logger.warn({ err: error, check: item.id }, 'a heartbeat deadline run failed');
-        })
-        .finally(() => this.#inflight.delete(run));
-      this.#inflight.add(run);
+      this.#due.track(
+        this.#o
+          .evaluate(entry.check)
+          // A run the node may not make now (its lease is being renewed) is tried again in a second.
+          .then((at) => (at === undefined ? this.#retry(item.id, now + 1_000) : this.refresh(item.id, at)))
+          .catch((error: unknown) => {
+            this.#o.logger.warn({ err: error, check: item.id }, 'a heartbeat deadline run failed');
+          }),
+      );
     }
     return count;
   }
