@@ -92,6 +92,7 @@ export async function deliver(
   const kind = notifierKinds[definition.kind] as NotifierKindDefinition;
   try {
     const receipt = await kind.send(definition.options, notification, {
+      notifier,
       signal: run.signal,
       baseDir: context.baseDir,
       logger: run.logger,

@@ -119,6 +119,7 @@ function kindOf(name: string): NotifierKindDefinition {
 
 const context = (signal = AbortSignal.timeout(10_000)) => ({
   signal,
+  notifier: 'ops',
   baseDir: process.cwd(),
   logger: silentLogger(),
 });
