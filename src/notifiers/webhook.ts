@@ -16,7 +16,7 @@ const options = z
     /** `dayshift`: the versioned payload (docs/webhook-payload.schema.json); `alertmanager`: Alertmanager's. */
     format: z.enum(['dayshift', 'alertmanager']).default('dayshift'),
     /** The dayshift payload's version; 1 is the only one so far. Pinning it keeps it through a later bump. */
-    version: z.literal(1).default(1),
+    version: z.literal(1, { error: 'expected 1, the only payload version so far' }).default(1),
     /** A Mustache template for the whole body, instead of a format. */
     body: z.string().optional(),
     /** The body template's content type. */
