@@ -8,6 +8,7 @@ import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
+import { payloadErrors } from '../helpers/webhook-schema.js';
 import { alertingSettled } from './alert-fixtures.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
@@ -106,6 +107,15 @@ describe.each(STORE_KINDS)(
         expect(r.body).not.toContain(SECRET);
       }
       expect(new Set(bodies.map((b) => b.deliveryId)).size).toBe(2);
+      // What a running node sends is what the published schema describes.
+      for (const b of bodies) expect(payloadErrors(b)).toEqual([]);
+      // The resolve says what recovered; the firing summary rides beside it.
+      const [fired, resolved] = bodies.map(
+        (b) => b.alerts[0] as unknown as { summary: string; firingSummary?: string },
+      );
+      expect(resolved?.summary).toMatch(/^api\.health is healthy again after (less than 1s|\d+s)/);
+      expect(resolved?.firingSummary).toBe(fired?.summary);
+      expect((bodies[1] as unknown as { text: string }).text).toContain(resolved?.summary);
 
       const [alert] = await listAlerts(running.store.db);
       const detail = await alertDetail(running.store.db, alert?.id as number);

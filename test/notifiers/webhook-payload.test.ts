@@ -1,8 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
@@ -10,22 +8,11 @@ import { renderNotification } from '../../src/notifiers/shared/templates.js';
 import { webhookPayload } from '../../src/notifiers/shared/webhook-payload.js';
 import type { Notification, NotifiedAlert, NotifierKindDefinition } from '../../src/notifiers/types.js';
 import { Receiver } from '../helpers/receiver.js';
+import { payloadErrors, webhookSchema } from '../helpers/webhook-schema.js';
 import { alert, digest, single } from './notifications.js';
 
-/** The schema published with the docs: the tests read that very file, never a copy. */
-const SCHEMA_PATH = path.resolve('docs/webhook-payload.schema.json');
-const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as {
-  $schema: string;
-  properties: Record<string, unknown>;
-  $defs: { alert: { properties: Record<string, unknown> } };
-};
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats.default(ajv);
-const validate = ajv.compile(schema);
-
-function errorsOf(payload: unknown): string[] {
-  return validate(payload) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-}
+const schema = webhookSchema;
+const errorsOf = payloadErrors;
 
 const kind = (name: 'webhook' | 'command') => notifierKinds[name] as unknown as NotifierKindDefinition;
 const context = () => ({
