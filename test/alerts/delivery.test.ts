@@ -1,17 +1,21 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsFeature } from '../../src/alerts/feature.js';
 import { alertDetail, listAlerts } from '../../src/alerts/queries.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { CLI } from '../helpers/built-cli.js';
 import { Receiver, signatureOf, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
-import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
 import { payloadErrors } from '../helpers/webhook-schema.js';
 import { alertingSettled } from './alert-fixtures.js';
 
 const SECRET = 'canary-hook-secret-5d1f0c';
+const run = promisify(execFile);
 
 function stackYaml(target: Target, receiver: Receiver, pager: Receiver): string {
   return `
@@ -57,11 +61,15 @@ describe.each(STORE_KINDS)(
       await test.destroy();
     });
 
+    let stackPath = '';
+    const configPath = () => stackPath;
+
     async function start(overrides: { notify?: string } = {}) {
-      let yaml = stackYaml(target, receiver, pager);
+      let yaml = `${storeYaml(test.options)}${stackYaml(target, receiver, pager)}`;
       if (overrides.notify)
         yaml = yaml.replace('severity: high', `severity: high\n        notify: [${overrides.notify}]`);
       const { config, configPath } = stackFrom(yaml, { HOOK_SECRET: SECRET });
+      stackPath = configPath;
       node = await startNode({
         store: test.options,
         listen: '127.0.0.1:0',
@@ -161,6 +169,31 @@ describe.each(STORE_KINDS)(
         .executeTakeFirstOrThrow();
       expect(delivery.status).toBe('sent');
       expect(delivery.attempts).toBeGreaterThanOrEqual(2);
+
+      // The record says it was delivered on that attempt; the outage's error is kept aside, not as current.
+      const [alert] = await listAlerts(running.store.db);
+      const record = (await alertDetail(running.store.db, alert?.id as number))?.notifications[0]?.delivery;
+      expect(record).toMatchObject({
+        status: 'sent',
+        attempts: delivery.attempts,
+        outcome: `delivered on attempt ${delivery.attempts}`,
+        lastError: null,
+        earlierError: expect.stringMatching(/ECONNREFUSED/),
+      });
+      const shown = await run(
+        process.execPath,
+        [CLI, '--config', configPath(), 'alerts', 'show', String(alert?.id)],
+        {
+          env: { ...process.env, HOOK_SECRET: SECRET },
+        },
+      );
+      expect(shown.stdout).not.toContain(SECRET);
+      const row = shown.stdout.split('\n').find((line) => line.startsWith('ops '));
+      expect(row).toMatch(
+        new RegExp(
+          `delivered on attempt ${delivery.attempts}: 200 \\(after: could not reach the webhook: ECONNREFUSED\\)`,
+        ),
+      );
     });
 
     it('a delivery refused for good raises an alert on the fallback notifier', async () => {
