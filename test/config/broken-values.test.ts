@@ -343,7 +343,7 @@ const cases: Case[] = [
     name: 'a webhook body template with an unclosed tag',
     yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      body: '{"text": {{title}'\n`,
     at: '6:13 notifiers.chat.webhook.body',
-    message: 'bad body template: Unclosed tag at 17',
+    message: 'bad body template: Unclosed tag at line 1, column 18 of the template',
   },
   {
     name: 'a JSON webhook body template that does not render JSON',

@@ -159,8 +159,19 @@ export function checkTemplate(text: string): string | undefined {
       return `{{${renamed}}} names the alert's old field source, which is now origin: write {{${renamed.replace(/source$/, 'origin')}}}`;
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // Mustache names a character offset; a template is often a block of several lines in the YAML.
+    return message.replace(
+      / at (\d+)$/,
+      (_, at: string) => ` at ${positionIn(text, Number(at))} of the template`,
+    );
   }
+}
+
+/** `line 2, column 7` of a character offset in a text. */
+function positionIn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
 /** Every name a parsed template reads (variables and sections), nested sections included. */
