@@ -5,6 +5,7 @@ import { alertsFeature } from '../../src/alerts/feature.js';
 import { alertDetail, listAlerts } from '../../src/alerts/queries.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import { AlertmanagerReceiver } from '../helpers/alertmanager-receiver.js';
 import { CLI } from '../helpers/built-cli.js';
 import { Receiver, signatureOf, type WebhookBody } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
@@ -17,7 +18,7 @@ import { alertingSettled } from './alert-fixtures.js';
 const SECRET = 'canary-hook-secret-5d1f0c';
 const run = promisify(execFile);
 
-function stackYaml(target: Target, receiver: Receiver, pager: Receiver): string {
+function stackYaml(target: Target, receiver: Receiver, pager: Receiver, am: AlertmanagerReceiver): string {
   return `
 version: 1
 stack: shop
@@ -34,6 +35,7 @@ alerting: { group_interval: 1s, fallback: pager }
 notifiers:
   ops: { webhook: { url: "${receiver.url}/ops", secret: "\${HOOK_SECRET}" } }
   pager: { webhook: { url: "${pager.url}/pager" } }
+  am: { webhook: { url: "${am.url}", format: alertmanager, external_url: "https://dayshift.example.com" } }
 `;
 }
 
@@ -43,6 +45,7 @@ describe.each(STORE_KINDS)(
     let test: TestStore;
     let receiver: Receiver;
     let pager: Receiver;
+    let am: AlertmanagerReceiver;
     let target: Target;
     let node: RunningNode | undefined;
 
@@ -50,6 +53,7 @@ describe.each(STORE_KINDS)(
       test = await createTestStore(kind);
       receiver = await Receiver.start();
       pager = await Receiver.start();
+      am = await AlertmanagerReceiver.start();
       target = await Target.start();
     });
     afterEach(async () => {
@@ -57,6 +61,7 @@ describe.each(STORE_KINDS)(
       node = undefined;
       await receiver.close();
       await pager.close();
+      await am.close();
       await target.down();
       await test.destroy();
     });
@@ -65,7 +70,7 @@ describe.each(STORE_KINDS)(
     const configPath = () => stackPath;
 
     async function start(overrides: { notify?: string } = {}) {
-      let yaml = `${storeYaml(test.options)}${stackYaml(target, receiver, pager)}`;
+      let yaml = `${storeYaml(test.options)}${stackYaml(target, receiver, pager, am)}`;
       if (overrides.notify)
         yaml = yaml.replace('severity: high', `severity: high\n        notify: [${overrides.notify}]`);
       const { config, configPath } = stackFrom(yaml, { HOOK_SECRET: SECRET });
@@ -124,6 +129,24 @@ describe.each(STORE_KINDS)(
       expect(resolved?.summary).toMatch(/^api\.health is healthy again after (less than 1s|\d+s)/);
       expect(resolved?.firingSummary).toBe(fired?.summary);
       expect((bodies[1] as unknown as { text: string }).text).toContain(resolved?.summary);
+
+      // The Alertmanager-format notifier's receiver, written to Alertmanager's message, took both as they are.
+      await until(
+        () => (am.accepted.length >= 2 ? true : undefined),
+        'both messages at the Alertmanager receiver',
+      );
+      expect(am.refused).toEqual([]);
+      expect(am.accepted.map((m) => [m.receiver, m.status, m.alerts[0]?.labels.alertname])).toEqual([
+        ['am', 'firing', 'api.health unhealthy'],
+        ['am', 'resolved', 'api.health unhealthy'],
+      ]);
+      expect(am.accepted[1]?.alerts[0]?.annotations).toEqual({
+        summary: resolved?.summary,
+        firing_summary: fired?.summary,
+      });
+      expect(am.accepted[0]?.alerts[0]?.generatorURL).toMatch(
+        /^https:\/\/dayshift\.example\.com\/api\/v1\/alerts\/\d+$/,
+      );
 
       const [alert] = await listAlerts(running.store.db);
       const detail = await alertDetail(running.store.db, alert?.id as number);

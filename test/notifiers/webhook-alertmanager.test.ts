@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
 import { renderNotification } from '../../src/notifiers/shared/templates.js';
 import { DeliveryError, type Notification, type NotifierKindDefinition } from '../../src/notifiers/types.js';
-import { AlertmanagerReceiver } from './alertmanager-receiver.js';
+import { AlertmanagerReceiver } from '../helpers/alertmanager-receiver.js';
 import { alert, digest, single } from './notifications.js';
 
 const webhook = notifierKinds.webhook as unknown as NotifierKindDefinition;
