@@ -72,6 +72,10 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     await alerting.engine.pass();
     const [alert] = await listAlerts(store.db, { states: ['firing'] });
     expect(alert).toMatchObject({ key: 'check:worker.backlog:warning', severity: 'low', notify: ['ops'] });
+    clock.advance(MIN);
+    await setState(store.db, 'worker.backlog', 'healthy', clock.now());
+    await alerting.engine.pass();
+    expect(await recoveryLine(store.db, alert?.id)).toBe('worker.backlog is no longer degraded after 1m');
   });
 
   it('a heartbeat that stopped arriving raises a missed alert', async () => {
@@ -90,6 +94,10 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
       name: 'cron.nightly missed',
       summary: expect.stringContaining('no ping'),
     });
+    clock.advance(2 * MIN);
+    await setState(store.db, 'cron.nightly', 'healthy', clock.now());
+    await alerting.engine.pass();
+    expect(await recoveryLine(store.db, alert?.id)).toBe('cron.nightly is on time again after 2m');
   });
 
   it('reminds every repeat until acknowledged; the ack is told and stops the reminders', async () => {
@@ -233,6 +241,9 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     expect(await listAlerts(store.db, { states: ['firing'] })).toEqual([]);
     const all = (await notificationsOf(store.db, open[0]?.id)).filter((n) => n.notifier === 'ops');
     expect(all.map((n) => n.event)).toEqual(['firing', 'resolved']);
+    expect(await recoveryLine(store.db, open[0]?.id)).toMatch(
+      /^backend\.health stopped flapping after \d+m(\d+s)?$/,
+    );
   });
 });
 
