@@ -8,6 +8,8 @@ import { post } from './shared/http-post.js';
 import { webhookPayload } from './shared/webhook-payload.js';
 import { DeliveryError, type NotifierKindDefinition, type SendContext } from './types.js';
 
+const JSON_TYPE = 'application/json';
+
 const options = z
   .strictObject({
     url: secretUrl(['http', 'https']),
@@ -19,8 +21,8 @@ const options = z
     version: z.literal(1, { error: 'expected 1, the only payload version so far' }).default(1),
     /** A Mustache template for the whole body, instead of a format. */
     body: z.string().optional(),
-    /** The body template's content type. */
-    content_type: z.string().min(1).default('application/json'),
+    /** The body template's content type; `application/json` when omitted. */
+    content_type: z.string().min(1).optional(),
     /** Alertmanager format: Dayshift's public URL, sent as `externalURL` and under each `generatorURL`. */
     external_url: httpUrl().optional(),
   })
@@ -32,9 +34,15 @@ const options = z
           path: ['body'],
           message: `body replaces the payload, so it cannot be combined with format: ${o.format}; remove one of them`,
         });
-      const problem = checkBodyTemplate(o.body, o.content_type);
+      const problem = checkBodyTemplate(o.body, o.content_type ?? JSON_TYPE);
       if (problem) ctx.addIssue({ code: 'custom', path: ['body'], message: `bad body template: ${problem}` });
     }
+    if (o.content_type !== undefined && o.body === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['content_type'],
+        message: 'content_type is the body template’s; add body or remove it',
+      });
     if (o.external_url !== undefined && o.format !== 'alertmanager')
       ctx.addIssue({
         code: 'custom',
@@ -53,8 +61,9 @@ function bodyOf(
   context: SendContext,
 ): { body: string; contentType: string } {
   if (o.body !== undefined) {
-    const body = renderBody(o.body, n, o.content_type);
-    if (isJson(o.content_type))
+    const contentType = o.content_type ?? JSON_TYPE;
+    const body = renderBody(o.body, n, contentType);
+    if (isJson(contentType))
       try {
         JSON.parse(body);
       } catch (error) {
@@ -64,13 +73,13 @@ function bodyOf(
           { retryable: false, cause: error },
         );
       }
-    return { body, contentType: o.content_type };
+    return { body, contentType };
   }
   const payload =
     o.format === 'alertmanager'
       ? alertmanagerMessage(n, { receiver: context.notifier, externalUrl: o.external_url })
       : webhookPayload(n);
-  return { body: JSON.stringify(payload), contentType: 'application/json' };
+  return { body: JSON.stringify(payload), contentType: JSON_TYPE };
 }
 
 /**

@@ -364,6 +364,12 @@ const cases: Case[] = [
     message: 'external_url is sent only in the alertmanager format',
   },
   {
+    name: 'a webhook content_type without a body template',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      content_type: text/plain\n`,
+    at: '6:21 notifiers.chat.webhook.content_type',
+    message: 'content_type is the body template’s; add body or remove it',
+  },
+  {
     name: 'a webhook payload version that does not exist',
     yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      version: 2\n`,
     at: '6:16 notifiers.chat.webhook.version',
