@@ -122,7 +122,13 @@ export async function applyStep(
       case 'resolve': {
         const changed = await update(trx, open, now, { state: 'resolved', open_key: null, resolved_at: now });
         if (!changed) return undefined;
-        await addEvent(trx, open.id, now, step.kind === 'drop' ? 'dropped' : 'resolved', null);
+        await addEvent(
+          trx,
+          open.id,
+          now,
+          step.kind === 'drop' ? 'dropped' : 'resolved',
+          step.kind === 'resolve' ? (step.recovery ?? null) : null,
+        );
         if (step.kind === 'resolve' && open.announced)
           await queue(trx, changed, now, { event: 'resolved', notifiers: open.notify, suppressedBy });
         return changed;
@@ -229,6 +235,19 @@ export async function queue(db: Db, alert: AlertRecord, now: number, out: Outgoi
     )
     .onConflict((oc) => oc.column('dedup_key').doNothing())
     .execute();
+}
+
+/** What recovered, by alert id: the detail of each alert's resolved event, where it has one. */
+export async function recoveries(db: Db, alertIds: readonly number[]): Promise<Map<number, string>> {
+  if (alertIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('alert_events')
+    .select(['alert_id', 'detail'])
+    .where('type', '=', 'resolved')
+    .where('alert_id', 'in', [...new Set(alertIds)])
+    .where('detail', 'is not', null)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.alert_id), r.detail as string]));
 }
 
 /** Acknowledges an open alert: reminders stop; whoever was told hears who took it. */

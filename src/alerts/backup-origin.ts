@@ -1,8 +1,9 @@
 import type { StackConfig } from '../config/schema.js';
 import type { Runs } from '../runs/runs.js';
 import { formatDuration } from '../schema/duration.js';
+import { humanSpan, openFor } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertOrigin, DesiredAlert } from './types.js';
+import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
 
 const ENDED = ['succeeded', 'failed'] as const;
 const RUN_KINDS = ['backup', 'drill', 'verify'] as const;
@@ -38,6 +39,8 @@ export class BackupAlertOrigin implements AlertOrigin {
   /** The newest end of a run the last evaluation saw; a newer one means evaluating again now. */
   #lastEnded: number | null = null;
   #answers: DesiredAlert[] = [];
+  /** By alert key, what the last evaluation found good again, for the line a resolve carries. */
+  #cleared = new Map<string, string>();
 
   constructor(config: StackConfig, runs: Runs) {
     this.#runs = runs;
@@ -76,6 +79,12 @@ export class BackupAlertOrigin implements AlertOrigin {
     return lastEnded !== null && (this.#lastEnded === null || lastEnded > this.#lastEnded);
   }
 
+  /** `the restore drill of db passes again (run 12); the alert was open 2d`. */
+  async recovery(alert: AlertRecord, now: number): Promise<string | undefined> {
+    const line = this.#cleared.get(alert.key);
+    return line ? `${line}; the alert was open ${openFor(alert, now)}` : undefined;
+  }
+
   async #alertsOf(backup: BackupAlertSettings, now: number): Promise<DesiredAlert[]> {
     const runs = this.#runs;
     // A cancelled drill or verify proved nothing either way: the newest one that ran to its end counts.
@@ -86,11 +95,18 @@ export class BackupAlertOrigin implements AlertOrigin {
       backup.rpoMs === undefined ? undefined : runs.latest('backup', backup.name, 'succeeded'),
     ]);
     const out: DesiredAlert[] = [];
+    const key = (kind: string) => `backup:${backup.name}:${kind}`;
+    if (drill?.status === 'succeeded')
+      this.#cleared.set(key('drill'), `the restore drill of ${backup.name} passes again (run ${drill.id})`);
+    if (verify?.status === 'succeeded')
+      this.#cleared.set(key('verify'), `verifying ${backup.name} passes again (run ${verify.id})`);
+    if (newest?.status === 'succeeded')
+      this.#cleared.set(key('failed'), `the backup of ${backup.name} succeeds again (run ${newest.id})`);
     // The newest backup that ran to its end failed: told at once, while `missed` waits for the RPO.
     if (newest?.status === 'failed')
       out.push({
         ...this.#base(backup, 'backup'),
-        key: `backup:${backup.name}:failed`,
+        key: key('failed'),
         name: `${backup.name} backup failed`,
         summary: `the backup of ${backup.name} failed: ${reasonsOf(newest.summary)}`,
         since: newest.finishedAt ?? newest.startedAt,
@@ -118,6 +134,11 @@ export class BackupAlertOrigin implements AlertOrigin {
       const first = newest === undefined ? await runs.first('backup', backup.name) : undefined;
       const from =
         newest ?? Math.min(first?.startedAt ?? Number.POSITIVE_INFINITY, this.#watchingSince ?? now);
+      if (newest !== undefined && now - from <= backup.rpoMs)
+        this.#cleared.set(
+          key('missed'),
+          `the newest good snapshot of ${backup.name} is ${humanSpan(now - newest)} old, within its RPO of ${formatDuration(backup.rpoMs)}`,
+        );
       if (now - from > backup.rpoMs)
         out.push({
           ...this.#base(backup, 'missed'),

@@ -3,8 +3,9 @@ import { pushCapabilityOf } from '../checks/registry.js';
 import type { StackConfig } from '../config/schema.js';
 import { formatDuration } from '../schema/duration.js';
 import type { Database } from '../store/schema.js';
+import { openFor, passingNow } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertOrigin, DesiredAlert } from './types.js';
+import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
 
 interface CheckAlertSettings {
   id: string;
@@ -100,6 +101,27 @@ export class CheckAlertOrigin implements AlertOrigin {
       }
     }
     return out;
+  }
+
+  /** What recovered: the check's state now, and the condition that had failed when it passes again. */
+  async recovery(alert: AlertRecord, now: number): Promise<string | undefined> {
+    const id = alert.checkId;
+    if (!id) return undefined;
+    const took = openFor(alert, now);
+    if (!this.#checks.has(id)) return `${id} is no longer in the stack file (after ${took})`;
+    const row = await this.#db
+      .selectFrom('check_states')
+      .select(['state', 'last_result'])
+      .where('check_id', '=', id)
+      .executeTakeFirst();
+    const state = row?.state ?? 'unknown';
+    const nowState = state === 'healthy' ? '' : ` (now ${state})`;
+    if (alert.flapping) return `${id} stopped flapping after ${took}${nowState}`;
+    if (alert.key.endsWith(':warning')) return `${id} is no longer degraded after ${took}${nowState}`;
+    if (alert.origin === 'missed') return `${id} is on time again after ${took}${nowState}`;
+    const passes = passingNow(row?.last_result, alert.summary);
+    const what = state === 'healthy' ? `${id} is healthy again` : `${id} is no longer unhealthy${nowState}`;
+    return `${what} after ${took}${passes ? `: ${passes}` : ''}`;
   }
 
   /**

@@ -8,9 +8,10 @@ import { DeliveryError, type Notification, type NotifierKindDefinition } from '.
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
-import { applyStep, openAlert, openAlerts, toAlert } from './alert-store.js';
+import { applyStep, openAlert, openAlerts, recoveries, toAlert } from './alert-store.js';
 import { notifiedAlert } from './notified.js';
 import { claimDelivery, DELIVERY_KIND, type DeliveryPayload, finishDelivery, type Outbox } from './outbox.js';
+import { openFor } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
 import type { NotificationEvent } from './types.js';
 
@@ -79,7 +80,13 @@ export async function deliver(
     .where('notifications.delivery_id', '=', delivery.id)
     .orderBy('notifications.id')
     .execute();
-  const alerts = rows.map((row) => notifiedAlert(toAlert(row), row.notification_event as NotificationEvent));
+  const recovered = await recoveries(
+    db,
+    rows.filter((r) => r.notification_event === 'resolved').map((r) => Number(r.id)),
+  );
+  const alerts = rows.map((row) =>
+    notifiedAlert(toAlert(row), row.notification_event as NotificationEvent, recovered.get(Number(row.id))),
+  );
   const notification: Notification = renderNotification(
     {
       deliveryId: delivery.id,
@@ -92,6 +99,7 @@ export async function deliver(
   const kind = notifierKinds[definition.kind] as NotifierKindDefinition;
   try {
     const receipt = await kind.send(definition.options, notification, {
+      notifier,
       signal: run.signal,
       baseDir: context.baseDir,
       logger: run.logger,
@@ -158,5 +166,8 @@ async function resolveDeliveryAlert(context: DeliveryContext, notifier: string):
   const [open] = (await openAlerts(context.db, [`delivery:${notifier}`])).filter(
     (a) => a.key === `delivery:${notifier}`,
   );
-  if (open) await applyStep(context.db, { kind: 'resolve' }, open, undefined, context.clock.now(), undefined);
+  if (!open) return;
+  const now = context.clock.now();
+  const recovery = `notifications to ${notifier} are delivered again after ${openFor(open, now)}`;
+  await applyStep(context.db, { kind: 'resolve', recovery }, open, undefined, now, undefined);
 }

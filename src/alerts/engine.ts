@@ -10,9 +10,10 @@ import { applyStep, openAlerts } from './alert-store.js';
 import { planStep } from './lifecycle.js';
 import type { MaintenanceCalendar } from './maintenance.js';
 import { scheduleDeliveries } from './outbox.js';
+import { defaultRecovery } from './recovery.js';
 import type { Silences } from './silences.js';
 import { suppressionAt } from './suppression.js';
-import type { AlertOrigin, DesiredAlert } from './types.js';
+import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
 
 export interface AlertEngineOptions {
   db: Kysely<Database>;
@@ -179,8 +180,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       const suppressedBy = subject
         ? suppression.suppressedBy({ labels: labelsOf(subject), service: subject.service })
         : undefined;
-      const step = planStep(current, wanted, { now, suppressedBy });
+      let step = planStep(current, wanted, { now, suppressedBy });
       if (step.kind === 'none') continue;
+      if (step.kind === 'resolve' && current)
+        step = { ...step, recovery: await recoveryOf(origins, current, now) };
       const applied = await applyStep(db, step, current, wanted, now, suppressedBy);
       if (applied) {
         steps[step.kind] = (steps[step.kind] ?? 0) + 1;
@@ -194,6 +197,13 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, config, now);
     return { at: now, steps, deliveriesScheduled };
   }
+}
+
+/** What recovered, in the words of the alert's origin, or the generic line; an origin that fails says nothing. */
+async function recoveryOf(origins: readonly AlertOrigin[], alert: AlertRecord, now: number): Promise<string> {
+  const origin = origins.find((o) => alert.key.startsWith(o.prefix));
+  const line = await origin?.recovery?.(alert, now).catch(() => undefined);
+  return line ?? defaultRecovery(alert, now);
 }
 
 /** The labels silences match on: the alert's own, plus its name, key, severity and origin. */

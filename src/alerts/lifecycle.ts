@@ -23,7 +23,8 @@ export type AlertStep =
   | { kind: 'remind' }
   | { kind: 'flapping' }
   | { kind: 'steady' }
-  | { kind: 'resolve' };
+  /** `recovery`: what recovered, recorded on the resolved event and sent in place of the firing summary. */
+  | { kind: 'resolve'; recovery?: string };
 
 export interface StepContext {
   now: number;

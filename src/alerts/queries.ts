@@ -35,16 +35,57 @@ export interface NotificationRecord {
   status: string;
   suppressedBy: string | null;
   createdAt: number;
-  delivery: {
-    id: string;
-    status: string;
-    attempts: number;
-    alerts: number;
-    sentAt: number | null;
-    lastError: string | null;
-    receiptStatus: number | null;
-    receiptDetail: string | null;
-  } | null;
+  delivery: DeliveryRecord | null;
+}
+
+/** One delivery as `alerts show` and the API give it. */
+export interface DeliveryRecord {
+  id: string;
+  /** `sending` (being sent or waiting for a retry), `sent`, `failed`. */
+  status: string;
+  /** Attempts made so far; for a sent delivery, the attempt that delivered it. */
+  attempts: number;
+  alerts: number;
+  sentAt: number | null;
+  /** The error that stands now: the last attempt's while it retries or once it failed; null once sent. */
+  lastError: string | null;
+  /** For a delivery sent after retries, the error of the attempt before the one that delivered it. */
+  earlierError: string | null;
+  /** One line: `delivered on attempt 5`, `attempt 2 failed, retrying: …`, `failed after 10 attempts: …`. */
+  outcome: string;
+  receiptStatus: number | null;
+  receiptDetail: string | null;
+}
+
+/**
+ * What a delivery row means now. The row keeps the last failed attempt's error after a retry succeeds;
+ * shown as it is, that error would read as the delivery's state, so a sent delivery moves it aside.
+ */
+export function deliveryRecord(row: {
+  id: string;
+  status: string;
+  attempts: number;
+  alerts: number;
+  sentAt: number | null;
+  lastError: string | null;
+  receiptStatus: number | null;
+  receiptDetail: string | null;
+}): DeliveryRecord {
+  const sent = row.status === 'sent';
+  const n = row.attempts;
+  const outcome = sent
+    ? `delivered on attempt ${n}`
+    : row.status === 'failed'
+      ? `failed after ${n} attempt${n === 1 ? '' : 's'}${row.lastError ? `: ${row.lastError}` : ''}`
+      : row.lastError
+        ? `attempt ${n} failed, retrying: ${row.lastError}`
+        : `sending (attempt ${n})`;
+  return {
+    ...row,
+    lastError: sent ? null : row.lastError,
+    earlierError: sent && n > 1 ? row.lastError : null,
+    outcome,
+  };
 }
 
 export interface AlertDetail {
@@ -93,7 +134,7 @@ export async function alertDetail(db: Kysely<Database>, id: number): Promise<Ale
       suppressedBy: n.suppressed_by,
       createdAt: Number(n.created_at),
       delivery: n.delivery_id
-        ? {
+        ? deliveryRecord({
             id: n.delivery_id,
             status: n.delivery_status ?? 'unknown',
             attempts: Number(n.attempts ?? 0),
@@ -102,7 +143,7 @@ export async function alertDetail(db: Kysely<Database>, id: number): Promise<Ale
             lastError: n.last_error,
             receiptStatus: n.receipt_status === null ? null : Number(n.receipt_status),
             receiptDetail: n.receipt_detail,
-          }
+          })
         : null,
     })),
   };

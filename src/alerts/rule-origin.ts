@@ -5,8 +5,9 @@ import type { Logger } from '../log/logger.js';
 import { evaluateRule, type RuleSeries } from '../rules/evaluate.js';
 import { referencesOf } from '../rules/parse.js';
 import type { Database } from '../store/schema.js';
+import { openFor } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
-import type { AlertOrigin, DesiredAlert } from './types.js';
+import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
 
 type RuleConfig = StackConfig['rules'][string];
 
@@ -24,6 +25,8 @@ export class RuleAlertOrigin implements AlertOrigin {
   readonly #everyMs: number;
   #evaluatedAt = Number.NEGATIVE_INFINITY;
   #answers = new Map<string, DesiredAlert | undefined>();
+  /** Each rule's last values when it did not hold, for the line its resolve carries. */
+  #cleared = new Map<string, string>();
 
   constructor(config: StackConfig, db: Kysely<Database>, logger: Logger, data?: RuleSeries) {
     this.#config = config;
@@ -44,6 +47,8 @@ export class RuleAlertOrigin implements AlertOrigin {
   async #evaluate(name: string, rule: RuleConfig, now: number): Promise<void> {
     try {
       const verdict = await evaluateRule(rule.when.expr, this.#data, now);
+      if (verdict.holds) this.#cleared.delete(name);
+      else this.#cleared.set(name, verdict.summary);
       this.#answers.set(
         name,
         verdict.holds ? this.#alert(name, rule, verdict.summary, verdict.value) : undefined,
@@ -54,6 +59,16 @@ export class RuleAlertOrigin implements AlertOrigin {
         `rule ${name} could not be evaluated; its last answer stands`,
       );
     }
+  }
+
+  /** `api-slow no longer holds after 12m: p95(backend.health.latency, 5m) = 420 ms`. */
+  async recovery(alert: AlertRecord, now: number): Promise<string | undefined> {
+    const name = alert.rule ?? alert.name;
+    const rule = this.#rules.find(([n]) => n === name)?.[1];
+    const took = openFor(alert, now);
+    if (!rule) return `${name} is no longer in the stack file (after ${took})`;
+    const values = this.#cleared.get(name);
+    return `${rule.when.text} no longer holds after ${took}${values ? `: ${values}` : ''}`;
   }
 
   #alert(

@@ -46,6 +46,12 @@ export interface DesiredAlert {
 export interface AlertOrigin {
   readonly prefix: string;
   desired(now: number): Promise<DesiredAlert[]>;
+  /**
+   * One line saying what recovered, for an alert of its prefix that no longer holds ("backend.health is
+   * healthy again after 12m: status == 200 passes"). Its resolve notification carries it instead of
+   * the firing summary; without one, a generic line is used.
+   */
+  recovery?(alert: AlertRecord, now: number): Promise<string | undefined>;
 }
 
 /** An alert as read from the store. Times are epoch milliseconds. */

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { commandOf, programOf, runProcess } from '../process/index.js';
 import { commandLine, timeout } from '../schema/values.js';
 import { clip } from './shared/http-post.js';
+import { webhookPayload } from './shared/webhook-payload.js';
 import { DeliveryError, type NotifierKindDefinition } from './types.js';
 
 const options = z.strictObject({ run: commandLine(), timeout: timeout().prefault('30s') });
 
 /**
- * A program that receives the whole notification as JSON on stdin, run from the stack file's folder.
+ * A program that receives the whole notification on stdin as the webhook's v1 JSON payload, run from the stack file's folder.
  * Exit 0 is a delivery; anything else is retried. It leads its own process group, so a timeout kills
  * everything it started.
  */
@@ -21,7 +22,7 @@ export const commandNotifier: NotifierKindDefinition<typeof options> = {
     const run = await runProcess(command, {
       cwd: resolve(context.baseDir),
       env: { DAYSHIFT_DELIVERY_ID: n.deliveryId },
-      stdin: JSON.stringify(n),
+      stdin: JSON.stringify(webhookPayload(n)),
       signal: context.signal,
       timeoutMs: opts.timeout,
       mergeOutput: true,

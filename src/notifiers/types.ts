@@ -35,8 +35,13 @@ export interface NotifiedAlert {
   service?: string;
   check?: string;
   rule?: string;
-  /** One line: why it fires ("status == 200 failed: got 503", "p95(backend.health.latency, 5m) = 1.4s > 1s"). */
+  /**
+   * One line: why it fires ("status == 200 failed: got 503", "p95(backend.health.latency, 5m) = 1.4s > 1s"),
+   * or, for a `resolved` event, what recovered ("backend.health is healthy again after 12m").
+   */
   summary: string;
+  /** On a `resolved` event: the summary it fired with, so a receiver can show both. */
+  firingSummary?: string;
   description?: string;
   labels: Record<string, string>;
   /** The value that crossed the threshold, when there is one. */
@@ -71,6 +76,8 @@ export interface Notification {
 }
 
 export interface SendContext {
+  /** The notifier's name in dayshift.yaml (Alertmanager's `receiver`). */
+  notifier: string;
   /** Aborts when the delivery times out or the node shuts down. */
   signal: AbortSignal;
   /** The stack file's folder, for relative paths (a `command` notifier's program). */

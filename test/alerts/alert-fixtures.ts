@@ -60,6 +60,7 @@ export async function setState(
   state: string,
   at: number,
   reason = `${state} for the test`,
+  lastResult: unknown = null,
 ): Promise<void> {
   const before = await db
     .selectFrom('check_states')
@@ -77,7 +78,7 @@ export async function setState(
     last_outcome: state === 'healthy' ? 'pass' : 'fail',
     last_latency_ms: 1,
     last_reason: reason,
-    last_result: null,
+    last_result: lastResult === null ? null : JSON.stringify(lastResult),
     updated_at: at,
   };
   await db
@@ -96,6 +97,20 @@ export async function setState(
       node: 'test',
     })
     .execute();
+}
+
+/** What the alert's resolve said had recovered: the detail of its resolved event. */
+export async function recoveryLine(
+  db: Kysely<Database>,
+  alertId: number | undefined,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('alert_events')
+    .select('detail')
+    .where('alert_id', '=', alertId ?? -1)
+    .where('type', '=', 'resolved')
+    .executeTakeFirst();
+  return row?.detail ?? null;
 }
 
 export async function notificationsOf(db: Kysely<Database>, alertId?: number) {

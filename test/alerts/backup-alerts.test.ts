@@ -12,6 +12,7 @@ import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { recoveryLine } from './alert-fixtures.js';
 
 const MIN = 60_000;
 
@@ -109,8 +110,13 @@ backups:
 
       writeFileSync(path.join(dir, 'uploads', 'ready.txt'), 'ready');
       await backups.run('uploads', { trigger: 'test' });
-      expect((await runDrill(backups, 'uploads', { trigger: 'test' })).failures).toEqual([]);
+      const passed = await runDrill(backups, 'uploads', { trigger: 'test' });
+      expect(passed.failures).toEqual([]);
       expect(await pass()).toEqual({ resolve: 1 });
+      const [drillAlert] = await listAlerts(store.db, { states: ['resolved'] });
+      expect(await recoveryLine(store.db, drillAlert?.id)).toMatch(
+        /^the restore drill of uploads passes again \(run \d+\); the alert was open (less than 1s|\d+s)$/,
+      );
     });
 
     it('a verify that finds a changed byte raises an alert naming the damaged file', async () => {
@@ -153,6 +159,11 @@ backups:
       // `quiet` has no rpo: it is never missed.
       await backups.run('nightly', { trigger: 'test' });
       expect(await pass()).toEqual({ resolve: 1 });
+      const [resolved] = await listAlerts(store.db, { states: ['resolved'] });
+      expect(resolved?.key).toBe('backup:nightly:missed');
+      expect(await recoveryLine(store.db, resolved?.id)).toMatch(
+        /^the newest good snapshot of nightly is (less than 1s|\d+s) old, within its RPO of 1h; the alert was open (less than 1s|\d+s)$/,
+      );
       expect((await open()).map((a) => a.key).sort()).toEqual([
         'backup:uploads:missed',
         'backup:uploads:verify',
@@ -174,6 +185,12 @@ backups:
       await backups.run('flaky', { trigger: 'test' });
       clock.advance(1_000);
       expect((await alerting.engine.pass()).steps).toEqual({ resolve: 1 });
+      const resolved = (await listAlerts(store.db, { states: ['resolved'] })).find(
+        (a) => a.key === 'backup:flaky:failed',
+      );
+      expect(await recoveryLine(store.db, resolved?.id)).toMatch(
+        /^the backup of flaky succeeds again \(run \d+\); the alert was open (less than 1s|\d+s)$/,
+      );
     });
   },
 );

@@ -4,7 +4,7 @@ import { parseMatcher } from '../../src/alerts/silences.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
-import { alertingFor, notificationsOf, setState } from './alert-fixtures.js';
+import { alertingFor, notificationsOf, recoveryLine, setState } from './alert-fixtures.js';
 
 const MIN = 60_000;
 
@@ -48,8 +48,14 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     expect(jobs.map((j) => j.unique_key).sort()).toEqual(['notify:oncall', 'notify:ops']);
 
     clock.advance(MIN);
-    await setState(store.db, 'backend.health', 'healthy', clock.now());
+    await setState(store.db, 'backend.health', 'healthy', clock.now(), undefined, {
+      conditions: [{ expr: 'status == 200', ok: true, actual: 200 }],
+    });
     expect((await alerting.engine.pass()).steps).toEqual({ resolve: 1 });
+    // The resolve says what recovered, not why it fired.
+    expect(await recoveryLine(store.db, alert?.id)).toBe(
+      'backend.health is healthy again after 1m: status == 200 passes (actual 200)',
+    );
     const after = await notificationsOf(store.db, alert?.id);
     expect(after.slice(2).map((n) => [n.notifier, n.event])).toEqual([
       ['ops', 'resolved'],
@@ -66,6 +72,10 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     await alerting.engine.pass();
     const [alert] = await listAlerts(store.db, { states: ['firing'] });
     expect(alert).toMatchObject({ key: 'check:worker.backlog:warning', severity: 'low', notify: ['ops'] });
+    clock.advance(MIN);
+    await setState(store.db, 'worker.backlog', 'healthy', clock.now());
+    await alerting.engine.pass();
+    expect(await recoveryLine(store.db, alert?.id)).toBe('worker.backlog is no longer degraded after 1m');
   });
 
   it('a heartbeat that stopped arriving raises a missed alert', async () => {
@@ -84,6 +94,10 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
       name: 'cron.nightly missed',
       summary: expect.stringContaining('no ping'),
     });
+    clock.advance(2 * MIN);
+    await setState(store.db, 'cron.nightly', 'healthy', clock.now());
+    await alerting.engine.pass();
+    expect(await recoveryLine(store.db, alert?.id)).toBe('cron.nightly is on time again after 2m');
   });
 
   it('reminds every repeat until acknowledged; the ack is told and stops the reminders', async () => {
@@ -227,6 +241,9 @@ describe.each(STORE_KINDS)('alert lifecycle from check states (%s)', (kind) => {
     expect(await listAlerts(store.db, { states: ['firing'] })).toEqual([]);
     const all = (await notificationsOf(store.db, open[0]?.id)).filter((n) => n.notifier === 'ops');
     expect(all.map((n) => n.event)).toEqual(['firing', 'resolved']);
+    expect(await recoveryLine(store.db, open[0]?.id)).toMatch(
+      /^backend\.health stopped flapping after \d+m(\d+s)?$/,
+    );
   });
 });
 
@@ -300,6 +317,9 @@ notifiers:
     await samples(120);
     expect((await alerting.engine.pass()).steps).toEqual({ resolve: 1 });
     expect((await notificationsOf(store.db)).map((n) => n.event)).toEqual(['firing', 'resolved']);
+    expect(await recoveryLine(store.db, pending?.id)).toMatch(
+      /^p95\(api\.health\.latency, 5m\) > 1s no longer holds after 6m: p95\(api\.health\.latency, 5m\) = 1\d\d ms$/,
+    );
   });
 
   it('a rule that stops holding before for: is dropped without telling anyone', async () => {

@@ -339,6 +339,42 @@ const cases: Case[] = [
     message:
       "bad template: {{labels.source}} names the alert's old field source, which is now origin: write {{labels.origin}}",
   },
+  {
+    name: 'a webhook body template with an unclosed tag',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      body: '{"text": {{title}'\n`,
+    at: '6:13 notifiers.chat.webhook.body',
+    message: 'bad body template: Unclosed tag at line 1, column 18 of the template',
+  },
+  {
+    name: 'a JSON webhook body template that does not render JSON',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      body: '{"text": {{title}} }'\n`,
+    at: '6:13 notifiers.chat.webhook.body',
+    message: 'it does not render valid JSON',
+  },
+  {
+    name: 'a webhook body with the alertmanager format',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      format: alertmanager\n      body: '{"text": "{{title}}"}'\n`,
+    at: '7:13 notifiers.chat.webhook.body',
+    message: 'cannot be combined with format: alertmanager',
+  },
+  {
+    name: 'a webhook external_url outside the alertmanager format',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      external_url: "https://d.example.com"\n`,
+    at: '6:21 notifiers.chat.webhook.external_url',
+    message: 'external_url is sent only in the alertmanager format',
+  },
+  {
+    name: 'a webhook content_type without a body template',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      content_type: text/plain\n`,
+    at: '6:21 notifiers.chat.webhook.content_type',
+    message: 'content_type is the body template’s; add body or remove it',
+  },
+  {
+    name: 'a webhook payload version that does not exist',
+    yaml: `${v1}notifiers:\n  chat:\n    webhook:\n      url: "http://127.0.0.1/hook"\n      version: 2\n`,
+    at: '6:16 notifiers.chat.webhook.version',
+    message: 'expected 1, the only payload version so far',
+  },
 ];
 
 describe('broken values', () => {

@@ -4,6 +4,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
 import { DeliveryError, type Notification, type NotifierKindDefinition } from '../../src/notifiers/types.js';
 import { Receiver } from '../helpers/receiver.js';
+import { payloadErrors } from '../helpers/webhook-schema.js';
 import { digest, single } from './notifications.js';
 
 const CANARY = 'canary-secret-7f3a9c1e';
@@ -36,6 +37,7 @@ const HTTP_KINDS: Record<
         expect(sent.origin).toBe(n.alerts[i]?.origin);
         expect(sent).not.toHaveProperty('source');
       }
+      expect(payloadErrors(body)).toEqual([]);
       expect(h?.['x-team']).toBe('web');
       expect(h?.['x-dayshift-delivery']).toBe(n.deliveryId);
     },
@@ -119,6 +121,7 @@ function kindOf(name: string): NotifierKindDefinition {
 
 const context = (signal = AbortSignal.timeout(10_000)) => ({
   signal,
+  notifier: 'ops',
   baseDir: process.cwd(),
   logger: silentLogger(),
 });

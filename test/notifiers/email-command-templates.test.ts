@@ -19,6 +19,7 @@ import { alert, digest, single } from './notifications.js';
 const PASSWORD = 'canary-smtp-pass-91c2';
 const context = (signal = AbortSignal.timeout(15_000)) => ({
   signal,
+  notifier: 'ops',
   baseDir: process.cwd(),
   logger: silentLogger(),
 });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { acknowledge } from '../../alerts/alert-store.js';
-import { alertDetail, listAlerts } from '../../alerts/queries.js';
+import { alertDetail, type DeliveryRecord, listAlerts } from '../../alerts/queries.js';
 import { parseMatcher, Silences } from '../../alerts/silences.js';
 import type { AlertRecord } from '../../alerts/types.js';
 import { DayshiftError } from '../../errors.js';
@@ -105,7 +105,7 @@ export function defineAlerts(alerts: Command): void {
         if (detail.notifications.length === 0) process.stdout.write('  none\n');
         else
           printTable(
-            ['NOTIFIER', 'EVENT', 'STATUS', 'DELIVERY', 'ATTEMPTS', 'SENT', 'RECEIVER SAID'],
+            ['NOTIFIER', 'EVENT', 'STATUS', 'DELIVERY', 'ATTEMPTS', 'SENT', 'OUTCOME'],
             detail.notifications.map((n) => [
               n.notifier,
               n.event,
@@ -113,15 +113,23 @@ export function defineAlerts(alerts: Command): void {
               n.delivery ? `${n.delivery.id.slice(0, 8)} ${n.delivery.status}` : '-',
               n.delivery ? String(n.delivery.attempts) : '-',
               formatTime(n.delivery?.sentAt ?? null),
-              n.delivery?.lastError ??
-                n.delivery?.receiptDetail ??
-                (n.delivery?.receiptStatus?.toString() || ''),
+              n.delivery ? outcomeLine(n.delivery) : '',
             ]),
           );
       } finally {
         await store.close();
       }
     });
+}
+
+/** A delivery's outcome with what the receiver said, and for a retried success the error it got past. */
+function outcomeLine(d: DeliveryRecord): string {
+  const said = d.receiptDetail ?? (d.receiptStatus === null ? '' : String(d.receiptStatus));
+  return [
+    d.outcome,
+    said && d.status === 'sent' ? `: ${said}` : '',
+    d.earlierError ? ` (after: ${d.earlierError})` : '',
+  ].join('');
 }
 
 /** `dayshift ack <id>`: acknowledges an open alert. */

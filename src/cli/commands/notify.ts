@@ -56,6 +56,7 @@ export function defineNotify(notify: Command): void {
       const started = Date.now();
       try {
         const receipt = await kind.send(definition.options, notification, {
+          notifier: name,
           signal: AbortSignal.timeout(Number(options.timeout) * 1_000 || 20_000),
           baseDir: baseDirOf(configPath),
           logger: silentLogger(),

@@ -74,14 +74,23 @@ function countsLine(alerts: readonly NotifiedAlert[]): string {
   return [...counts].map(([event, n]) => `${n} ${event}`).join(', ');
 }
 
-/** Renders a notification's title, text and HTML from the templates (the defaults where not given). */
-export function renderNotification(
-  input: { deliveryId: string; stack: string; alerts: NotifiedAlert[]; createdAt: string },
-  template: MessageTemplate = {},
-): Notification {
+/** What a notification is made from, before its messages are rendered. */
+export interface NotificationInput {
+  deliveryId: string;
+  stack: string;
+  alerts: NotifiedAlert[];
+  createdAt: string;
+}
+
+/** The view every message template renders over (docs/notifiers.md#templates lists it). */
+export function messageView(input: NotificationInput): Record<string, unknown> {
   const single = input.alerts.length === 1;
-  const views = input.alerts.map((a) => alertView(a, single));
-  const view: Record<string, unknown> = {
+  const views = input.alerts.map((a, i) => ({
+    ...alertView(a, single),
+    first: i === 0,
+    last: i === input.alerts.length - 1,
+  }));
+  return {
     stack: input.stack,
     deliveryId: input.deliveryId,
     createdAt: input.createdAt,
@@ -92,6 +101,11 @@ export function renderNotification(
     alert: views[0],
     alerts: views,
   };
+}
+
+/** Renders a notification's title, text and HTML from the templates (the defaults where not given). */
+export function renderNotification(input: NotificationInput, template: MessageTemplate = {}): Notification {
+  const view = messageView(input);
   const plain = (text: string) =>
     Mustache.render(text, view, undefined, { escape: (s: string) => String(s) });
   const title = plain(template.title ?? DEFAULT_TEMPLATE.title).trim();
@@ -145,8 +159,19 @@ export function checkTemplate(text: string): string | undefined {
       return `{{${renamed}}} names the alert's old field source, which is now origin: write {{${renamed.replace(/source$/, 'origin')}}}`;
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // Mustache names a character offset; a template is often a block of several lines in the YAML.
+    return message.replace(
+      / at (\d+)$/,
+      (_, at: string) => ` at ${positionIn(text, Number(at))} of the template`,
+    );
   }
+}
+
+/** `line 2, column 7` of a character offset in a text. */
+function positionIn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
 /** Every name a parsed template reads (variables and sections), nested sections included. */
