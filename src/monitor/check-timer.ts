@@ -127,8 +127,7 @@ export class CheckTimer {
   #startDue(now: number): number {
     const queue = this.#due.queue;
     let count = 0;
-    for (let top = queue.peekDue(); top !== undefined && top <= now; top = queue.peekDue()) {
-      const { due, item } = queue.pop() as { due: number; item: { id: string; generation: number } };
+    for (const { due, item } of queue.takeDue(now)) {
       const entry = this.#entries.get(item.id);
       if (!entry || entry.generation !== item.generation) continue;
       queue.push(nextDue(due, entry.check.every, now), item);

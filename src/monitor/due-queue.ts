@@ -54,6 +54,15 @@ export class DueQueue<T> {
     return top;
   }
 
+  /**
+   * Removes and yields, earliest first, every entry due by `now`. An entry pushed meanwhile is yielded
+   * too when it is due by `now` (a check whose next run is already late).
+   */
+  *takeDue(now: number): Generator<{ due: number; item: T }> {
+    for (let top = this.peekDue(); top !== undefined && top <= now; top = this.peekDue())
+      yield this.pop() as { due: number; item: T };
+  }
+
   clear(): void {
     this.#heap.length = 0;
   }
