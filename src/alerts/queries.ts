@@ -61,16 +61,7 @@ export interface DeliveryRecord {
  * What a delivery row means now. The row keeps the last failed attempt's error after a retry succeeds;
  * shown as it is, that error would read as the delivery's state, so a sent delivery moves it aside.
  */
-export function deliveryRecord(row: {
-  id: string;
-  status: string;
-  attempts: number;
-  alerts: number;
-  sentAt: number | null;
-  lastError: string | null;
-  receiptStatus: number | null;
-  receiptDetail: string | null;
-}): DeliveryRecord {
+export function deliveryRecord(row: Omit<DeliveryRecord, 'earlierError' | 'outcome'>): DeliveryRecord {
   const sent = row.status === 'sent';
   const n = row.attempts;
   const outcome = sent
