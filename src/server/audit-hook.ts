@@ -33,27 +33,22 @@ export function installAuditHook(app: FastifyInstance, deps: { store: Store; clo
     if (!action || request.is404) return payload;
     const tokenName = request.token?.name;
     if (!tokenName) return payload;
-    const answer = reply.statusCode < 300 ? parsed(payload) : undefined;
+    const answer = parsed(payload);
+    const ok = reply.statusCode < 300;
     const params = {
       ...asRecord(request.params),
       ...asRecord(request.body),
-      ...(answer?.job?.id !== undefined ? { job: answer.job.id } : {}),
+      ...(ok && answer?.job?.id !== undefined ? { job: answer.job.id } : {}),
     };
-    const failure = failures.get(request);
     try {
       await appendAudit(deps.store.db, {
         at: deps.clock.now(),
         actor: tokenActor(tokenName),
         action,
-        target: targetOf(request, answer),
+        target: targetOf(request, ok ? answer : undefined),
         params,
-        result:
-          failure !== undefined
-            ? resultOf(failure)
-            : reply.statusCode < 300
-              ? 'ok'
-              : `refused: ${reply.statusCode}`,
-        runId: answer?.runId ?? answer?.run?.id,
+        result: resultFrom(reply.statusCode, answer, failures.get(request)),
+        runId: ok ? (answer?.runId ?? answer?.run?.id) : undefined,
       });
     } catch (error) {
       // The action has happened; its answer still goes out, and the lost entry is logged loudly.
@@ -67,10 +62,22 @@ export function installAuditHook(app: FastifyInstance, deps: { store: Store; clo
 }
 
 interface Answer {
+  /** The house error body (src/server/http-errors.ts). */
+  error?: { code?: string; message?: string };
   runId?: number;
   run?: { id?: number };
   job?: { id?: number };
   [key: string]: unknown;
+}
+
+/**
+ * A 4xx is a refusal named by the answer's code, whatever raised it (a schema's 400 included); a 5xx
+ * is a failure with the error's own message, scrubbed.
+ */
+function resultFrom(status: number, answer: Answer | undefined, failure: unknown): string {
+  if (status < 400) return 'ok';
+  if (status < 500) return `refused: ${answer?.error?.code ?? status}`;
+  return resultOf(failure ?? new Error(answer?.error?.message ?? `answered ${status}`));
 }
 
 function parsed(payload: unknown): Answer | undefined {

@@ -110,6 +110,7 @@ notifiers:
       expect(
         (await call('POST', '/api/v1/maintenance', operator, { name: 'planned', duration: '1h' })).status,
       ).toBe(201);
+      expect((await call('POST', '/api/v1/maintenance', operator, { name: 'bad' })).status).toBe(400);
       expect((await call('POST', '/api/v1/alerts/999/ack', operator)).status).toBe(404);
       const queued = await call('POST', '/api/v1/backups/app/verify', operator);
       expect(queued.status).toBe(202);
@@ -134,7 +135,11 @@ notifiers:
         params: { matchers: ['service=app'], duration: '1h' },
       });
       expect(seen('token:op', 'silence.expire')[0]).toMatchObject({ result: 'ok' });
-      expect(seen('token:op', 'maintenance.create')[0]).toMatchObject({ target: 'planned', result: 'ok' });
+      const windows = seen('token:op', 'maintenance.create');
+      expect(windows.map((e) => [e.target, e.result])).toEqual([
+        ['bad', 'refused: BAD_REQUEST'],
+        ['planned', 'ok'],
+      ]);
       expect(seen('token:op', 'alert.ack')[0]).toMatchObject({
         target: '999',
         result: 'refused: ALERT_NOT_FOUND',
