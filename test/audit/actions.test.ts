@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import { CLI } from '../helpers/built-cli.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -31,6 +33,7 @@ describe.each(STORE_KINDS)(
     /** Token values handed out during the test: canaries too. */
     const tokenValues: string[] = [];
     const cliActor = `cli:auditor@${hostname()}`;
+    const queuedJobs: number[] = [];
 
     beforeAll(async () => {
       test = await createTestStore(kind);
@@ -44,6 +47,8 @@ backups:
   app:
     source: { sqlite: { path: app.db } }
     repository: here
+    drill:
+      assert: [ { sql: "select count(*) from notes", expect: "value == 1" } ]
 notifiers:
   hook: { webhook: { url: "\${HOOK_URL}", secret: "\${HOOK_SECRET}" } }
 `,
@@ -107,9 +112,11 @@ notifiers:
       expect((await call('DELETE', `/api/v1/silences/${silence.body.silence.id}`, operator)).status).toBe(
         200,
       );
-      expect(
-        (await call('POST', '/api/v1/maintenance', operator, { name: 'planned', duration: '1h' })).status,
-      ).toBe(201);
+      const window = await call('POST', '/api/v1/maintenance', operator, { name: 'planned', duration: '1h' });
+      expect(window.status).toBe(201);
+      expect((await call('DELETE', `/api/v1/maintenance/${window.body.window.id}`, operator)).status).toBe(
+        200,
+      );
       expect((await call('POST', '/api/v1/maintenance', operator, { name: 'bad' })).status).toBe(400);
       expect((await call('POST', '/api/v1/alerts/999/ack', operator)).status).toBe(404);
       const queued = await call('POST', '/api/v1/backups/app/verify', operator);
@@ -120,6 +127,16 @@ notifiers:
       });
       expect(refused.status).toBeGreaterThanOrEqual(400);
       expect((await call('POST', '/api/v1/jobs/replay', operator)).status).toBe(200);
+      for (const action of ['run', 'drill']) {
+        const job = await call('POST', `/api/v1/backups/app/${action}`, operator);
+        expect(job.status).toBe(202);
+        queuedJobs.push(job.body.job.id);
+      }
+      queuedJobs.push(queued.body.job.id);
+      expect((await call('POST', '/api/v1/jobs/999999/retry', operator)).status).toBe(404);
+      expect((await call('POST', '/api/v1/jobs/999999/cancel', operator)).status).toBe(404);
+      await call('POST', '/api/v1/jobs', operator, { kind: 'selftest', payload: { steps: 1 } });
+      expect((await call('POST', '/api/v1/checks/nope/run', operator)).status).toBe(404);
       expect((await call('POST', '/api/v1/tokens', operator, { name: 'nope', role: 'admin' })).status).toBe(
         403,
       );
@@ -151,10 +168,26 @@ notifiers:
       });
       expect(seen('token:adm', 'backup.restore')[0]?.result).toMatch(/^refused: /);
       expect(seen('token:op', 'job.replay')[0]).toMatchObject({ result: 'ok' });
+      expect(seen('token:op', 'job.retry')[0]).toMatchObject({
+        target: '999999',
+        result: 'refused: JOB_NOT_FOUND',
+      });
+      expect(seen('token:op', 'maintenance.end')[0]).toMatchObject({ result: 'ok' });
+      expect(seen('token:op', 'check.run')[0]).toMatchObject({
+        target: 'nope',
+        result: 'refused: CHECK_NOT_FOUND',
+      });
+      expect(seen('token:op', 'backup.drill')[0]).toMatchObject({ target: 'app', result: 'ok' });
       expect(seen('token:op', 'token.create')[0]).toMatchObject({ result: 'refused: AUTH_FORBIDDEN' });
     });
 
     it('records each CLI action with the operating-system user and host', async () => {
+      // The jobs the API queued finish first, so the CLI's backups do not race them.
+      for (const id of queuedJobs)
+        await until(async () => {
+          const { body } = await call('GET', `/api/v1/jobs/${id}`, operator);
+          return ['completed', 'failed'].includes(body.job.status) ? true : undefined;
+        }, `job ${id} to end`);
       const created = await cli('token', 'create', '--role', 'viewer', '--name', 'ci', '--json');
       expect(created.code, created.stderr).toBe(0);
       tokenValues.push(JSON.parse(created.stdout).token);
@@ -168,6 +201,12 @@ notifiers:
       expect((await cli('backup', 'restore', 'app')).code).toBe(1);
       expect((await cli('backup', 'prune', 'app', '--dry-run')).code).toBe(0);
       expect((await cli('jobs', 'retry', '999999')).code).toBe(2);
+      expect((await cli('backup', 'verify', 'app')).code).toBe(0);
+      const drill = await cli('backup', 'drill', 'app');
+      expect(drill.code, drill.stderr + drill.stdout).toBe(0);
+      expect((await cli('jobs', 'replay', '--failed')).code).toBe(0);
+      const selftest = JSON.parse((await cli('jobs', 'selftest', '--steps', '1', '--json')).stdout);
+      await cli('jobs', 'cancel', String(selftest.id));
       const notify = await cli('notify', 'test', 'hook', '--timeout', '5');
       expect(notify.code).toBe(1);
 
@@ -194,6 +233,22 @@ notifiers:
       });
       expect(seen('job.retry')[0]).toMatchObject({ target: '999999', result: 'refused: JOB_NOT_FOUND' });
       expect(seen('notify.test')[0]?.result).toMatch(/^failed: /);
+    });
+
+    it('holds every action docs/audit.md lists, from the API and from the CLI', async () => {
+      const doc = readFileSync(path.resolve('docs/audit.md'), 'utf8');
+      const table = doc.slice(doc.indexOf('## Actions recorded'), doc.indexOf('Refused and failed'));
+      const documented = [...table.matchAll(/^\| (.+?) \|/gm)]
+        .flatMap((row) => [...(row[1] ?? '').matchAll(/`([a-z]+\.[a-z]+)`/g)].map((m) => m[1] ?? ''))
+        .sort();
+      expect(documented.length).toBeGreaterThan(15);
+      const logged = new Set((await listAudit(node.store.db, { limit: 1000 })).map((e) => e.action));
+      expect(documented.filter((action) => !logged.has(action))).toEqual([]);
+      const cliLogged = new Set(
+        (await listAudit(node.store.db, { actor: cliActor, limit: 1000 })).map((e) => e.action),
+      );
+      expect([...logged].filter((a) => !documented.includes(a))).toEqual([]);
+      expect(cliLogged.size).toBeGreaterThanOrEqual(12);
     });
 
     it('keeps no secret in any entry: passphrase, webhook URL and secret, a password in a target, token values', async () => {
@@ -239,7 +294,13 @@ notifiers:
       const json = await cli('audit', '--action', 'backup.', '--actor', cliActor, '--json');
       expect(json.code, json.stderr).toBe(0);
       const actions = (JSON.parse(json.stdout) as Array<{ action: string }>).map((e) => e.action).sort();
-      expect(actions).toEqual(['backup.prune', 'backup.restore', 'backup.run']);
+      expect(actions).toEqual([
+        'backup.drill',
+        'backup.prune',
+        'backup.restore',
+        'backup.run',
+        'backup.verify',
+      ]);
       const table = await cli('audit', '--target', 'ci', '--since', '1h');
       expect(table.code).toBe(0);
       expect(table.stdout).toMatch(/ID\s+AT\s+ACTOR\s+ACTION\s+TARGET\s+RESULT\s+RUN/);
