@@ -91,7 +91,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   app.post<{ Params: { id: number }; Body: { comment?: string } | undefined }>(
     '/alerts/:id/ack',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'alert.ack' },
       schema: {
         tags: ['alerts'],
         summary: 'Acknowledge an open alert: its reminders stop',
@@ -141,7 +141,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   }>(
     '/silences',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'silence.create' },
       schema: {
         tags: ['alerts'],
         summary:
@@ -195,7 +195,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   app.delete<{ Params: { id: number } }>(
     '/silences/:id',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'silence.expire' },
       schema: {
         tags: ['alerts'],
         summary: 'Expire a silence now',
@@ -239,7 +239,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   }>(
     '/maintenance',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'maintenance.create' },
       schema: {
         tags: ['alerts'],
         summary: 'A one-off maintenance window: notifications for its services (or all) are held back',
@@ -285,7 +285,7 @@ export async function alertRoutes(app: FastifyInstance, options: { alerting: Ale
   app.delete<{ Params: { id: number } }>(
     '/maintenance/:id',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'maintenance.end' },
       schema: {
         tags: ['alerts'],
         summary: 'End a one-off maintenance window now',

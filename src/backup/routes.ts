@@ -193,7 +193,7 @@ export async function backupRoutes(
   app.post<{ Params: { name: string }; Body: { snapshot?: string; to?: string; force?: boolean } | null }>(
     '/backups/:name/restore',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'backup.restore' },
       schema: {
         tags: ['backups'],
         summary:
@@ -269,7 +269,7 @@ export async function backupRoutes(
     app.post<{ Params: { name: string } }>(
       `/backups/:name/${action}`,
       {
-        config: { role: 'operator' },
+        config: { role: 'operator', audit: `backup.${action}` },
         schema: {
           tags: ['backups'],
           summary: `Queue a ${action === 'run' ? 'backup' : action} of this backup now (a \`${kind}\` job)`,

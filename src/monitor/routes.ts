@@ -198,7 +198,7 @@ export async function checkRoutes(app: FastifyInstance, options: CheckRouteOptio
   app.post<{ Params: { id: string } }>(
     '/checks/:id/run',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'check.run' },
       schema: {
         tags: ['checks'],
         summary: 'Run a check now and record the run',

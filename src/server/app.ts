@@ -9,10 +9,12 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { LIMITS } from '../util/input-bounds.js';
+import { installAuditHook } from './audit-hook.js';
 import { challengeWithBasic, installAuth } from './auth.js';
 import { answerClientError, answerUnroutable, installErrorHandler } from './http-errors.js';
 import type { Metrics } from './metrics.js';
 import { QuietProbeLogs } from './request-logging.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes, type ReadinessSources } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -69,6 +71,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
   });
   installErrorHandler(app);
   installAuth(app, { tokens: deps.tokens });
+  installAuditHook(app, { store: deps.store, clock: deps.clock ?? systemClock, logger: deps.logger });
 
   await app.register(swagger, {
     openapi: {
@@ -99,6 +102,7 @@ export async function buildServer(deps: ServerDependencies): Promise<FastifyInst
     requestableKinds: deps.requestableKinds ?? new Set<string>(),
   });
   await app.register(tokenRoutes, { tokens: deps.tokens });
+  await app.register(auditRoutes, { store: deps.store, clock: deps.clock ?? systemClock });
   const storeSeries: StoreSeries[] = [];
   for (const feature of deps.features ?? []) {
     if (feature.routes) await app.register(feature.routes, { prefix: API_PREFIX });

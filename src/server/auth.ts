@@ -51,6 +51,8 @@ export function installAuth(app: FastifyInstance, options: { tokens: TokenServic
         },
       );
     }
+    // Known before the role is checked, so a refused attempt is audited with who made it.
+    request.token = record;
     const needed: Role = config.role ?? 'viewer';
     if (!roleAllows(record.role, needed)) {
       throw new DayshiftError(
@@ -61,7 +63,6 @@ export function installAuth(app: FastifyInstance, options: { tokens: TokenServic
         },
       );
     }
-    request.token = record;
   });
 }
 

@@ -29,6 +29,11 @@ export interface StoreCapabilities {
    * decide (per-key concurrency limits), where SKIP LOCKED alone would let two nodes pick one slot.
    */
   exclusive<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Makes a table append-only in the database itself: a trigger refuses every UPDATE and DELETE, so
+   * no code path (nor a hand-written query) can rewrite what was recorded.
+   */
+  refuseChanges(db: Kysely<unknown>, table: string): Promise<void>;
   /** Runs the migrations under a lock, so two processes starting at once apply them once. */
   withMigrationLock<T>(db: Kysely<Database>, fn: () => Promise<T>): Promise<T>;
 }

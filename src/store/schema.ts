@@ -28,6 +28,7 @@ export interface Database {
   silences: SilencesTable;
   maintenance_windows: MaintenanceWindowsTable;
   backup_manifests: BackupManifestsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface JobsTable {
@@ -349,4 +350,20 @@ export interface BackupManifestsTable {
   created_at: number;
   /** The snapshot's manifest as JSON (src/backup/repository.ts Snapshot). */
   manifest: string;
+}
+
+/** One action someone took (src/audit/): append-only, a trigger refuses UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** `token:<name>` or `cli:<os user>@<host>`. */
+  actor: string;
+  /** `token.create`, `silence.create`, `backup.restore`, ... */
+  action: string;
+  target: string | null;
+  /** The action's parameters as JSON, scrubbed of secrets. */
+  params: string;
+  /** `ok`, `failed: <message>` or `refused: <code>`. */
+  result: string;
+  run_id: number | null;
 }

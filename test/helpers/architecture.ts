@@ -14,7 +14,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
     paths: ['checks', 'notifiers', 'backup/sources', 'backup/repositories', 'drivers', 'steps'],
   },
   { name: 'config', paths: ['config'] },
-  { name: 'runs', paths: ['runs'] },
+  { name: 'runs', paths: ['runs', 'audit'] },
   {
     name: 'features',
     paths: ['monitor', 'history', 'alerts', 'backup', 'smoke', 'env-contract', 'access', 'features'],

@@ -51,6 +51,7 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/jobs/:id/events': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/jobs/replay': { POST: 'operator' },
   '/api/v1/queue': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/audit': { GET: 'admin', HEAD: 'admin' },
   '/api/v1/tokens': { GET: 'admin', HEAD: 'admin', POST: 'admin' },
   '/api/v1/tokens/:name': { DELETE: 'admin' },
   '/api/v1/alerts': { GET: 'viewer', HEAD: 'viewer' },
@@ -325,13 +326,29 @@ function concrete(pattern: string, served: Served): string {
 }
 
 /** Every row of every table, to prove that the refused requests changed nothing. */
+/** Every table but the audit log, which records refused attempts on purpose (see auditedRefusals). */
 function dump(stateDb: string): string {
   const db = new Database(stateDb, { readonly: true });
   try {
     const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not in ('nodes') order by name")
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not in ('nodes', 'audit_log', 'sqlite_sequence') order by name",
+      )
       .all() as { name: string }[];
     return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`select * from "${name}"`).all()]));
+  } finally {
+    db.close();
+  }
+}
+
+function auditedSince(stateDb: string, skip: number): Array<{ actor: string; result: string }> {
+  const db = new Database(stateDb, { readonly: true });
+  try {
+    const rows = db.prepare('select actor, result from audit_log order by id').all() as Array<{
+      actor: string;
+      result: string;
+    }>;
+    return rows.slice(skip);
   } finally {
     db.close();
   }
@@ -460,6 +477,7 @@ describe('access is decided on the matched route', () => {
 
   it('refuses every route that is not public, in every spelling, with no token, a garbage token or a weaker role', async () => {
     const before = dump(served.stateDb);
+    const auditBefore = auditedSince(served.stateDb, 0).length;
     const guarded = [...routes].filter((entry): entry is [string, Role] => entry[1] !== 'public');
     const { failures, sent } = await refusals(served, agent, guarded);
     expect(
@@ -468,6 +486,13 @@ describe('access is decided on the matched route', () => {
     ).toEqual([]);
     expect(sent).toBeGreaterThan(5_000);
     expect(dump(served.stateDb), 'a refused request changed the store').toBe(before);
+    // What a refused request may add is its audit entry, when a valid token of a weaker role made it:
+    // refused, never ok, and never for a request without a valid token.
+    const audited = auditedSince(served.stateDb, auditBefore);
+    expect(audited.length).toBeGreaterThan(0);
+    expect(
+      audited.filter((e) => e.result !== 'refused: AUTH_FORBIDDEN' || !/^token:[vo]$/.test(e.actor)),
+    ).toEqual([]);
     for (const [route] of guarded) exercised.add(route);
     // About 7,000 requests: seconds on an idle machine, far more while the suite's other files run.
   }, 300_000);

@@ -8,6 +8,7 @@ import { DayshiftError } from '../../errors.js';
 import { describeDuration, parseDuration } from '../../schema/duration.js';
 import { checkDuration, checkName } from '../../util/input-bounds.js';
 import { colorsOn, tone } from '../../util/terminal.js';
+import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStack } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -141,21 +142,32 @@ export function defineAck(ack: Command): void {
     .action(async (id: string, options: { comment?: string; by?: string }, cmd: Command) => {
       const { store } = await openCliStack(cmd);
       try {
-        const result = await acknowledge(
-          store.db,
-          idOf(id, 'an alert'),
-          checkName(options.by ?? whoAmI(), '--by'),
-          Date.now(),
-          options.comment,
+        const result = await cliAudited(
+          store,
+          {
+            action: 'alert.ack',
+            target: id.replace(/^#/, ''),
+            params: { comment: options.comment, by: options.by },
+          },
+          async () => {
+            const acked = await acknowledge(
+              store.db,
+              idOf(id, 'an alert'),
+              checkName(options.by ?? whoAmI(), '--by'),
+              Date.now(),
+              options.comment,
+            );
+            if (acked === undefined)
+              throw new DayshiftError('ALERT_NOT_FOUND', `no alert #${id}`, {
+                hint: 'dayshift alerts lists them',
+              });
+            if (acked === 'not-open')
+              throw new DayshiftError('ALERT_STATE_CONFLICT', `alert #${id} is resolved`, {
+                hint: 'only open alerts can be acknowledged',
+              });
+            return acked;
+          },
         );
-        if (result === undefined)
-          throw new DayshiftError('ALERT_NOT_FOUND', `no alert #${id}`, {
-            hint: 'dayshift alerts lists them',
-          });
-        if (result === 'not-open')
-          throw new DayshiftError('ALERT_STATE_CONFLICT', `alert #${id} is resolved`, {
-            hint: 'only open alerts can be acknowledged',
-          });
         if (globalOptions(cmd).json) return print(result);
         process.stdout.write(`acknowledged #${result.id} ${result.name} as ${result.ackedBy}\n`);
       } finally {
@@ -187,11 +199,15 @@ export function defineSilence(silence: Command): void {
           const now = Date.now();
           const json = globalOptions(cmd).json;
           if (options.expire) {
-            const id = idOf(options.expire, 'a silence');
-            if (!(await silences.expire(id, now)))
-              throw new DayshiftError('NOT_FOUND', `no active silence #${id}`, {
-                hint: 'dayshift silence --list shows them',
-              });
+            const target = options.expire;
+            const id = await cliAudited(store, { action: 'silence.expire', target }, async () => {
+              const id = idOf(target, 'a silence');
+              if (!(await silences.expire(id, now)))
+                throw new DayshiftError('NOT_FOUND', `no active silence #${id}`, {
+                  hint: 'dayshift silence --list shows them',
+                });
+              return id;
+            });
             process.stdout.write(`silence #${id} expired\n`);
             return;
           }
@@ -213,21 +229,29 @@ export function defineSilence(silence: Command): void {
               );
             return;
           }
-          const length = parseDuration(options.for);
-          if (length === undefined || length <= 0)
-            throw new DayshiftError('BAD_REQUEST', `--for "${options.for}" is not a duration`, {
-              hint: 'e.g. --for 2h',
-            });
-          checkDuration(length, `--for "${options.for}"`);
-          const silence = await silences.create(
-            {
-              matchers: matchers.map(parseMatcher),
-              startsAt: now,
-              endsAt: now + length,
-              createdBy: whoAmI(),
-              comment: options.comment,
+          const { silence, length } = await cliAudited(
+            store,
+            { action: 'silence.create', params: { matchers, for: options.for, comment: options.comment } },
+            async () => {
+              const length = parseDuration(options.for);
+              if (length === undefined || length <= 0)
+                throw new DayshiftError('BAD_REQUEST', `--for "${options.for}" is not a duration`, {
+                  hint: 'e.g. --for 2h',
+                });
+              checkDuration(length, `--for "${options.for}"`);
+              const silence = await silences.create(
+                {
+                  matchers: matchers.map(parseMatcher),
+                  startsAt: now,
+                  endsAt: now + length,
+                  createdBy: whoAmI(),
+                  comment: options.comment,
+                },
+                now,
+              );
+              return { silence, length };
             },
-            now,
+            ({ silence }) => ({ target: String(silence.id) }),
           );
           if (json) return print(silence);
           process.stdout.write(

@@ -8,7 +8,9 @@ import type { Snapshot } from '../../backup/repositories/types.js';
 import { restoreBackup } from '../../backup/restore.js';
 import { EXIT } from '../../errors.js';
 import { describeDuration } from '../../schema/duration.js';
+import type { Store } from '../../store/index.js';
 import { colorsOn, paint, tone } from '../../util/terminal.js';
+import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -19,14 +21,14 @@ const print = (value: unknown): void => {
 /** Opens the stack and its backups for one verb, and closes the store after. */
 async function withBackups<T>(
   cmd: Command,
-  work: (backups: Backups, signal: AbortSignal) => Promise<T>,
+  work: (backups: Backups, signal: AbortSignal, store: Store) => Promise<T>,
 ): Promise<T> {
   const stack = await openCliStack(cmd);
   try {
     const backups = openBackups(stack.config, stack.configPath, stack.store.db, {
       onProgress: process.stderr.isTTY && !globalOptions(cmd).json ? drawProgress : undefined,
     });
-    return await untilInterrupted((signal) => work(backups, signal));
+    return await untilInterrupted((signal) => work(backups, signal, stack.store));
   } finally {
     await stack.store.close();
   }
@@ -63,9 +65,14 @@ export function defineBackup(backup: Command): void {
     .description('take a snapshot now: hooks, dump streamed into the repository, retention')
     .argument('<name>', 'a backup under backups: in the stack file')
     .action(async (name: string, _o: unknown, cmd: Command) =>
-      withBackups(cmd, async (backups, signal) => {
+      withBackups(cmd, async (backups, signal, store) => {
         await settleKilled(backups, name);
-        const result = await backups.run(name, { trigger: 'cli', signal });
+        const result = await cliAudited(
+          store,
+          { action: 'backup.run', target: name },
+          () => backups.run(name, { trigger: 'cli', signal }),
+          (r) => ({ runId: r.runId }),
+        );
         if (globalOptions(cmd).json) return print(result);
         const s = result.snapshot;
         process.stdout.write(
@@ -135,13 +142,19 @@ export function defineBackup(backup: Command): void {
     .argument('[snapshot]', 'one snapshot; all of them when omitted')
     .option('--read-data <percent>', 'restic: the share of data to re-read')
     .action(async (name: string, id: string | undefined, o: { readData?: string }, cmd: Command) =>
-      withBackups(cmd, async (backups) => {
+      withBackups(cmd, async (backups, _signal, store) => {
         await settleKilled(backups, name);
-        const result = await backups.verify(name, {
-          snapshot: id,
-          trigger: 'cli',
-          readDataPercent: o.readData ? Number(o.readData.replace('%', '')) : undefined,
-        });
+        const result = await cliAudited(
+          store,
+          { action: 'backup.verify', target: name, params: { snapshot: id, readData: o.readData } },
+          () =>
+            backups.verify(name, {
+              snapshot: id,
+              trigger: 'cli',
+              readDataPercent: o.readData ? Number(o.readData.replace('%', '')) : undefined,
+            }),
+          (r) => ({ runId: r.runId, result: r.ok ? 'ok' : 'failed: damaged snapshot(s)' }),
+        );
         if (globalOptions(cmd).json) print(result);
         else {
           const colour = colorsOn(process.stdout);
@@ -172,15 +185,15 @@ export function defineBackup(backup: Command): void {
       'restore over a target that holds data; over the original, a safety snapshot is taken first',
     )
     .action(async (name: string, id: string, o: { to?: string; force?: boolean }, cmd: Command) =>
-      withBackups(cmd, async (backups, signal) => {
+      withBackups(cmd, async (backups, signal, store) => {
         await settleKilled(backups, name);
-        const result = await restoreBackup(backups, name, {
-          snapshot: id,
-          to: o.to,
-          force: o.force,
-          trigger: 'cli',
-          signal,
-        });
+        const result = await cliAudited(
+          store,
+          { action: 'backup.restore', target: name, params: { snapshot: id, to: o.to, force: o.force } },
+          () =>
+            restoreBackup(backups, name, { snapshot: id, to: o.to, force: o.force, trigger: 'cli', signal }),
+          (r) => ({ runId: r.runId }),
+        );
         if (globalOptions(cmd).json) return print(result);
         if (result.safetySnapshot)
           process.stdout.write(`safety snapshot of the current state: ${result.safetySnapshot}\n`);
@@ -197,9 +210,17 @@ export function defineBackup(backup: Command): void {
     )
     .argument('<name>', 'a backup under backups:')
     .action(async (name: string, _o: unknown, cmd: Command) =>
-      withBackups(cmd, async (backups, signal) => {
+      withBackups(cmd, async (backups, signal, store) => {
         await settleKilled(backups, name);
-        const report = await runDrill(backups, name, { trigger: 'cli', signal });
+        const report = await cliAudited(
+          store,
+          { action: 'backup.drill', target: name },
+          () => runDrill(backups, name, { trigger: 'cli', signal }),
+          (r) => ({
+            runId: r.runId,
+            result: r.ok ? 'ok' : `failed: ${r.failures.join('; ') || 'the drill failed'}`,
+          }),
+        );
         if (globalOptions(cmd).json) print(report);
         else printDrill(report);
         if (!report.ok) process.exitCode = EXIT.failed;
@@ -212,8 +233,12 @@ export function defineBackup(backup: Command): void {
     .argument('<name>', 'a backup under backups:')
     .option('--dry-run', 'show what would be removed, remove nothing')
     .action(async (name: string, o: { dryRun?: boolean }, cmd: Command) =>
-      withBackups(cmd, async (backups) => {
-        const result = await backups.prune(name, { dryRun: o.dryRun });
+      withBackups(cmd, async (backups, _signal, store) => {
+        const result = await cliAudited(
+          store,
+          { action: 'backup.prune', target: name, params: { dryRun: o.dryRun } },
+          () => backups.prune(name, { dryRun: o.dryRun }),
+        );
         if (globalOptions(cmd).json) return print(result);
         printTable(
           ['SNAPSHOT', 'DECISION'],

@@ -112,4 +112,10 @@ export const VERBS: readonly Verb[] = [
     description: 'manage API tokens',
     load: async () => (await import('./token.js')).defineToken,
   },
+  {
+    name: 'audit',
+    usage: '[options]',
+    description: 'the audit log: who did what, to what, and how it ended',
+    load: async () => (await import('./audit.js')).defineAudit,
+  },
 ];

@@ -6,6 +6,7 @@ import { JOB_STATUSES, type Job, parseJobStatuses } from '../../jobs/types.js';
 import { BUILTIN_JOB_KINDS } from '../../runtime/job-kinds.js';
 import type { Store } from '../../store/index.js';
 import { colorsOn, tone } from '../../util/terminal.js';
+import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -71,8 +72,10 @@ export function defineJobs(jobs: Command): void {
     .command('retry <id>')
     .description('put a failed or cancelled job back in the queue')
     .action(async (id: string, _options: unknown, cmd: Command) => {
-      await withQueue(cmd, async (queue) => {
-        const job = await queue.retry(positiveInt(id, 'id'));
+      await withQueue(cmd, async (queue, store) => {
+        const job = await cliAudited(store, { action: 'job.retry', target: id }, () =>
+          queue.retry(positiveInt(id, 'id')),
+        );
         if (globalOptions(cmd).json) return printJson(job);
         process.stdout.write(`job ${job.id} is queued again\n`);
       });
@@ -84,8 +87,10 @@ export function defineJobs(jobs: Command): void {
     .requiredOption('--failed', 'replay failed jobs (required, so nothing is replayed by accident)')
     .option('--kind <kind>', 'only this kind')
     .action(async (options: { kind?: string }, cmd: Command) => {
-      await withQueue(cmd, async (queue) => {
-        const report = await queue.replayFailed({ kind: options.kind });
+      await withQueue(cmd, async (queue, store) => {
+        const report = await cliAudited(store, { action: 'job.replay', target: options.kind }, () =>
+          queue.replayFailed({ kind: options.kind }),
+        );
         if (globalOptions(cmd).json) return printJson(report);
         printReplay(report);
       });
@@ -95,8 +100,10 @@ export function defineJobs(jobs: Command): void {
     .command('cancel <id>')
     .description('cancel a queued or running job')
     .action(async (id: string, _options: unknown, cmd: Command) => {
-      await withQueue(cmd, async (queue) => {
-        const job = await queue.cancel(positiveInt(id, 'id'));
+      await withQueue(cmd, async (queue, store) => {
+        const job = await cliAudited(store, { action: 'job.cancel', target: id }, () =>
+          queue.cancel(positiveInt(id, 'id')),
+        );
         if (globalOptions(cmd).json) return printJson(job);
         process.stdout.write(`job ${job.id} cancelled\n`);
       });
@@ -114,9 +121,17 @@ export function defineJobs(jobs: Command): void {
       0,
     )
     .action(async (options: { steps: number; stepMs: number; failAttempts: number }, cmd: Command) => {
-      await withQueue(cmd, async (queue) => {
-        const job = await queue.enqueue('selftest', options);
-        if (!job) throw new DayshiftError('INTERNAL', 'the selftest job was not queued');
+      await withQueue(cmd, async (queue, store) => {
+        const job = await cliAudited(
+          store,
+          { action: 'job.create', target: 'selftest', params: options },
+          async () => {
+            const job = await queue.enqueue('selftest', options);
+            if (!job) throw new DayshiftError('INTERNAL', 'the selftest job was not queued');
+            return job;
+          },
+          (job) => ({ params: { ...options, job: job.id } }),
+        );
         if (globalOptions(cmd).json) return printJson(job);
         process.stdout.write(`queued selftest job ${job.id}; a running \`dayshift serve\` will run it\n`);
       });

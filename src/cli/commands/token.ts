@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TokenService } from '../../access/tokens.js';
+import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStore } from '../context.js';
 import { formatTime, printTable } from '../table.js';
 
@@ -13,7 +14,11 @@ export function defineToken(token: Command): void {
     .action(async (options: { role: string; name: string }, cmd: Command) => {
       const store = await openCliStore(cmd);
       try {
-        const { token: value, record } = await new TokenService(store).create(options);
+        const { token: value, record } = await cliAudited(
+          store,
+          { action: 'token.create', target: options.name, params: { role: options.role } },
+          () => new TokenService(store).create(options),
+        );
         if (globalOptions(cmd).json) {
           process.stdout.write(`${JSON.stringify({ token: value, record })}\n`);
         } else {
@@ -61,7 +66,9 @@ export function defineToken(token: Command): void {
     .action(async (nameOrId: string, _options: unknown, cmd: Command) => {
       const store = await openCliStore(cmd);
       try {
-        const record = await new TokenService(store).revoke(nameOrId);
+        const record = await cliAudited(store, { action: 'token.revoke', target: nameOrId }, () =>
+          new TokenService(store).revoke(nameOrId),
+        );
         if (globalOptions(cmd).json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else process.stdout.write(`revoked token "${record.name}"\n`);
       } finally {

@@ -67,7 +67,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
   }>(
     '/api/v1/jobs',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'job.create' },
       schema: {
         tags: ['jobs'],
         summary: 'Queue a job of a kind operators may request directly (e.g. `selftest`)',
@@ -150,7 +150,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
   app.post<{ Params: { id: number } }>(
     '/api/v1/jobs/:id/retry',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'job.retry' },
       schema: {
         tags: ['jobs'],
         summary: 'Put a failed or cancelled job back in the queue',
@@ -168,7 +168,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
   app.post<{ Params: { id: number } }>(
     '/api/v1/jobs/:id/cancel',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'job.cancel' },
       schema: {
         tags: ['jobs'],
         summary: 'Cancel a queued or running job',
@@ -186,7 +186,7 @@ export async function jobRoutes(app: FastifyInstance, options: JobRouteOptions):
   app.post<{ Body: { kind?: string } | undefined }>(
     '/api/v1/jobs/replay',
     {
-      config: { role: 'operator' },
+      config: { role: 'operator', audit: 'job.replay' },
       schema: {
         tags: ['jobs'],
         summary: 'Put every failed job (optionally of one kind) back in the queue',

@@ -27,7 +27,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
   app.post<{ Body: { name: string; role: string } }>(
     '/api/v1/tokens',
     {
-      config: { role: 'admin' },
+      config: { role: 'admin', audit: 'token.create' },
       schema: {
         tags: ['access'],
         summary: 'Create an API token; the response is the only place its value appears',
@@ -56,7 +56,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { tokens: Token
   app.delete<{ Params: { name: string } }>(
     '/api/v1/tokens/:name',
     {
-      config: { role: 'admin' },
+      config: { role: 'admin', audit: 'token.revoke' },
       schema: {
         tags: ['access'],
         summary: 'Revoke a token by name or id',

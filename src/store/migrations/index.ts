@@ -13,6 +13,7 @@ import * as m010 from './010-history-compact-kind.js';
 import * as m011 from './011-alert-origin.js';
 import * as m012 from './012-served-config.js';
 import * as m013 from './013-heartbeat-pings.js';
+import * as m014 from './014-audit-log.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '011-alert-origin': m011,
   '012-served-config': m012,
   '013-heartbeat-pings': m013,
+  '014-audit-log': m014,
 };

@@ -17,6 +17,24 @@ export const postgresCapabilities: StoreCapabilities = {
       return fn(trx);
     });
   },
+  async refuseChanges(db, table) {
+    await sql
+      .raw(
+        `create function ${table}_refuse_change() returns trigger language plpgsql as $$ begin raise exception '${table} is append-only: % refused', lower(tg_op); end $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create trigger ${table}_refuse_change before update or delete on ${table} for each row execute function ${table}_refuse_change()`,
+      )
+      .execute(db);
+    // TRUNCATE skips row triggers; a statement trigger refuses it too.
+    await sql
+      .raw(
+        `create trigger ${table}_refuse_truncate before truncate on ${table} for each statement execute function ${table}_refuse_change()`,
+      )
+      .execute(db);
+  },
   async withMigrationLock(db, fn) {
     // Kysely's migrator locks once its own tables exist; this session lock, held on one pooled
     // connection while the migrator works on others, also covers creating them on a fresh database.

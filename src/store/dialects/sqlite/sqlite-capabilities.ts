@@ -26,6 +26,14 @@ export const sqliteCapabilities: StoreCapabilities = {
       }
     });
   },
+  async refuseChanges(db, table) {
+    for (const op of ['update', 'delete'])
+      await sql
+        .raw(
+          `create trigger ${table}_refuse_${op} before ${op} on ${table} begin select raise(abort, '${table} is append-only: ${op} refused'); end`,
+        )
+        .execute(db);
+  },
   async withMigrationLock(_db, fn) {
     for (let attempt = 1; ; attempt++) {
       try {
