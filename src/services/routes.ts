@@ -13,6 +13,8 @@ const CHANGES = ['restart', 'stop', 'start', 'rebuild', 'redeploy', 'scale'] as 
 /** The stack file the node runs now (reloaded on SIGHUP), and where its relative paths start. */
 export interface ServicesSource {
   current(): { config: StackConfig; baseDir: string };
+  /** Aborts when the node stops. */
+  signal: AbortSignal;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
     name: h.name,
     driver: h.driver,
     supports: h.supports,
-    status: await h.status(),
+    status: await h.status(source.signal),
   });
 
   app.get(
@@ -92,6 +94,7 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
       async (request) => {
         const outcome = await handle(request.params.name).act(action as ServiceAction, {
           replicas: request.body?.replicas,
+          signal: source.signal,
         });
         return { service: request.params.name, ...outcome };
       },
@@ -118,7 +121,7 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
       const sinceMs = since === undefined ? undefined : parseDuration(since);
       if (since !== undefined && (sinceMs === undefined || sinceMs <= 0))
         throw new DayshiftError('BAD_REQUEST', `since must be a duration such as 15m, got ${since}`);
-      const outcome = await handle(request.params.name).act('logs', { sinceMs, tail });
+      const outcome = await handle(request.params.name).act('logs', { sinceMs, tail, signal: source.signal });
       return { service: request.params.name, ...outcome };
     },
   );
@@ -134,6 +137,9 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
         response: { 200: anyObject, ...errors },
       },
     },
-    async (request) => ({ service: request.params.name, ...(await handle(request.params.name).act('env')) }),
+    async (request) => ({
+      service: request.params.name,
+      ...(await handle(request.params.name).act('env', { signal: source.signal })),
+    }),
   );
 }

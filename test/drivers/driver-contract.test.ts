@@ -121,6 +121,13 @@ function shellCase(): void {
     groups.push(group(status.pid as number));
   });
 
+  it('does not start a second server while the first runs', async () => {
+    const { pid } = await handle.status();
+    const again = await handle.act('start', { timeoutMs });
+    expect(again.action === 'start' && again.result.detail).toBe(`start: already running as pid ${pid}`);
+    expect((await handle.status()).pid).toBe(pid);
+  });
+
   it('restarts it: a new pid that answers', async () => {
     const before = (await handle.status()).pid;
     await handle.act('restart', { timeoutMs });
@@ -158,6 +165,21 @@ function shellCase(): void {
       expect(error.message).toBe(`service \`app\` (shell driver) has no command for \`${action}\``);
       expect(error.hint).toContain(`\`${action}:\``);
     }
+  });
+
+  it('runs the commands it is given, with the service and the replica count in their environment', async () => {
+    const commands = handleFor(
+      `{ shell: { status: 'test -f up', start: 'touch up', stop: 'rm up', scale: 'echo "$$DAYSHIFT_SERVICE x$$DAYSHIFT_REPLICAS"' } }`,
+      'commands',
+    );
+    expect(commands.supports).toEqual(['status', 'restart', 'stop', 'start', 'scale']);
+    expect((await commands.status()).state).toBe('stopped');
+    await commands.act('start', { timeoutMs });
+    expect((await commands.status()).state).toBe('running');
+    const scaled = await commands.act('scale', { replicas: 3, timeoutMs });
+    expect(scaled.action === 'scale' && scaled.result.output).toBe('app x3\n');
+    await commands.act('stop', { timeoutMs });
+    expect((await commands.status()).state).toBe('stopped');
   });
 
   it('fails a start whose server dies, pointing at its log file', async () => {

@@ -107,8 +107,13 @@ export function shellControl(target: ServiceTarget, o: ShellOptions): ServiceCon
       : { state: 'stopped', detail: `pid ${known} from ${o.pidfile} is not running` };
   };
 
-  const start = async (options: ActionOptions) =>
-    untilRunning('start', options, await ran('start', o.start as string, options, {}, true));
+  const start = async (options: ActionOptions): Promise<ActionResult> => {
+    // A second server would fight the first for its port and take over its pidfile.
+    const running = pid();
+    if (running !== undefined && isAlive(running))
+      return { detail: `start: already running as pid ${running}`, output: '' };
+    return untilRunning('start', options, await ran('start', o.start as string, options, {}, true));
+  };
 
   const stop = async (options: ActionOptions): Promise<ActionResult> => {
     const before = pid();
