@@ -84,7 +84,7 @@ export const VERBS: readonly Verb[] = [
   },
   {
     name: 'svc',
-    usage: '[options] <action> <service>',
+    usage: '[options] <action> <name>',
     description:
       'act on a service through its driver: status, restart, stop, start, rebuild, redeploy, scale, logs, env',
     load: async () => (await import('./svc.js')).defineSvc,

@@ -22,7 +22,7 @@ interface SvcOptions {
 export function defineSvc(svc: Command): void {
   svc
     .argument('<action>', SERVICE_ACTIONS.join(', '))
-    .argument('<service>', 'a service under services: in the stack file')
+    .argument('<name>', 'a service under services: in the stack file')
     .option('--replicas <n>', 'for scale: the number of replicas')
     .option(
       '--since <duration>',
