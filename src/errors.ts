@@ -153,6 +153,17 @@ export const ERROR_TABLE = {
   REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
+  SERVICE_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no service of this name in the stack file' },
+  ACTION_UNSUPPORTED: {
+    http: 400,
+    exit: EXIT.input,
+    means: "the service's driver cannot do this action with its settings (or the service has no driver)",
+  },
+  SERVICE_ACTION_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means: "the driver's action on the service failed; the message says how and shows its output",
+  },
   PORT_IN_USE: {
     http: 400,
     exit: EXIT.input,

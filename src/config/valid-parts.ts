@@ -2,10 +2,13 @@ import { checkKinds } from '../checks/registry.js';
 import { ConditionSyntaxError, type ParsedCondition } from '../conditions/index.js';
 import type { PluginDefinition } from '../schema/plugin.js';
 import type { Reference, Referring } from '../schema/references.js';
+import type { ActionUse, StepKindDefinition } from '../steps/types.js';
 import { ownValue } from '../util/own.js';
 import { parseConditionOnce } from './condition-schema.js';
 import type { ParsedSections } from './schema.js';
 import { smokeStepKinds } from './sections/operations.js';
+
+type Acting = Pick<StepKindDefinition, 'actions'>;
 
 // The parts of the file the cross-checks (names, condition fields, restore targets) read. They read
 // them item by item, from the raw data where a section failed the schema, so one mistake does not hide
@@ -27,8 +30,8 @@ export function list(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** A plugin definition that may name other parts of the file. */
-type Definition = PluginDefinition & Partial<Referring>;
+/** A plugin definition that may name other parts of the file, and ask actions of services' drivers. */
+type Definition = PluginDefinition & Partial<Referring> & Partial<Acting>;
 
 /** An item holding one kind key (a step, a gate, a smoke step) whose options are valid. */
 export interface KindedPart {
@@ -36,6 +39,8 @@ export interface KindedPart {
   options: unknown;
   /** What its options name, as its kind declares; each `at` is relative to the options. */
   references: readonly Reference[];
+  /** The driver actions its options ask of services; each `at` is relative to the options. */
+  actions: readonly ActionUse[];
 }
 
 /** The item's kind and parsed options, or undefined unless it holds exactly one kind key and it parses. */
@@ -50,7 +55,12 @@ export function kindedPart(
   const definition = kinds[kind] as Definition;
   const parsed = definition.options.safeParse(item[kind]);
   if (!parsed.success) return undefined;
-  return { kind, options: parsed.data, references: definition.references?.(parsed.data) ?? [] };
+  return {
+    kind,
+    options: parsed.data,
+    references: definition.references?.(parsed.data) ?? [],
+    actions: definition.actions?.(parsed.data) ?? [],
+  };
 }
 
 /** A condition that parses, and where it is written. */

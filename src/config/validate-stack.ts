@@ -5,6 +5,7 @@ import { checkTimeouts } from './check-timing.js';
 import { checkConditionFields } from './condition-fields.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
+import { checkDriverActions } from './driver-actions.js';
 import { type ConfigIssue, dottedPath, type Report } from './issues.js';
 import { checkPingSlugs } from './ping-slugs.js';
 import { usesIn } from './references-in.js';
@@ -96,6 +97,7 @@ export function validateStack(
   checkTimeouts(raw, valid, report);
   checkPingSlugs(checks, report);
   checkRestoreTargets(uses.restoreTargets, valid, raw, context.dir, report);
+  checkDriverActions(raw, valid, report);
   if (errors.length > 0) return { errors };
 
   const config = finishStack(parsed as ParsedSections);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentOptions } from './shared/agent-options.js';
-import type { DriverDefinition } from './types.js';
+import { notYetActing } from './shared/not-yet.js';
+import { type DriverDefinition, SERVICE_ACTIONS } from './types.js';
 
 /** Docker Compose: acts on the Compose service of the Dayshift service's name (or `service`). */
 export const composeDriver = {
@@ -14,4 +15,5 @@ export const composeDriver = {
     service: z.string().optional(),
     agent: agentOptions().optional(),
   }),
+  ...notYetActing('compose', SERVICE_ACTIONS),
 } satisfies DriverDefinition;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentOptions } from './shared/agent-options.js';
-import type { DriverDefinition } from './types.js';
+import { notYetActing } from './shared/not-yet.js';
+import { type DriverDefinition, SERVICE_ACTIONS } from './types.js';
 
 /** A Docker container through the Engine API, the container of the service's name unless `container` says. */
 export const dockerDriver = {
@@ -11,4 +12,5 @@ export const dockerDriver = {
     socket: z.string().optional(),
     agent: agentOptions().optional(),
   }),
+  ...notYetActing('docker', SERVICE_ACTIONS),
 } satisfies DriverDefinition;

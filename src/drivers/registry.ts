@@ -1,7 +1,7 @@
 import { composeDriver } from './compose.js';
 import { dockerDriver } from './docker.js';
 import { noneDriver } from './none.js';
-import { shellDriver } from './shell.js';
+import { shellDriver } from './shell/index.js';
 import { systemdDriver } from './systemd.js';
 
 import type { DriverDefinition } from './types.js';

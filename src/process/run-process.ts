@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { PassThrough, pipeline, Readable } from 'node:stream';
 import { coerceError } from '../errors.js';
 import { scrubSecrets } from '../schema/secret.js';
@@ -77,6 +77,17 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
+  let outputFd: number | undefined;
+  let outputFrom = 0;
+  if (options.leaveRunning) {
+    try {
+      outputFd = openSync(options.leaveRunning.outputFile, 'a');
+      outputFrom = statSync(options.leaveRunning.outputFile).size;
+    } catch (error) {
+      if (outputFd !== undefined) closeSync(outputFd);
+      return notStarted(coerceError(error));
+    }
+  }
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
@@ -84,15 +95,18 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
       env,
       // Its own group, so one kill reaches everything it starts.
       detached: true,
-      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', outputFd ?? 'pipe', outputFd ?? 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
   } catch (error) {
     // Some failures (a uid it may not take, an argument holding a NUL) are thrown at once.
     return notStarted(startErrorOf(error, file, options.cwd));
+  } finally {
+    // The child holds its own copy; what it leaves running writes to the file, never to Dayshift.
+    if (outputFd !== undefined) closeSync(outputFd);
   }
-  let stdout = child.stdout as Readable;
+  let stdout = child.stdout ?? Readable.from([]);
   if (!streamStdout) stdout.on('data', (chunk: Buffer) => stdoutTail.push(chunk));
   else {
     // Node throws away the output of a child that exits while nobody listens to its stdout; through a
@@ -140,8 +154,10 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
     child.once('exit', (code, signal) => {
       exit = { code, signal };
       // Reaped just now, so the group id cannot have been reused yet: whatever the program left
-      // running (and still holding its stdout open) goes with it.
-      killGroup(child.pid, 'SIGKILL');
+      // running (and still holding its stdout open) goes with it, unless it was asked to stay.
+      if (options.leaveRunning) {
+        readAppended(options.leaveRunning.outputFile, outputFrom, stdoutTail);
+      } else killGroup(child.pid, 'SIGKILL');
       exited = true;
       // It ended on its own or was stopped: a timeout or abort while its last output is still being
       // read (a streamed dump) says nothing about how it ended.
@@ -161,6 +177,27 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
     });
   });
   return { stdout, outcome };
+}
+
+/** What a run appended to its output file, into its tail (read once, when the program exits). */
+function readAppended(file: string, from: number, tail: OutputTail): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = statSync(file).size;
+    const buffer = Buffer.alloc(64 * 1024);
+    // The tail keeps the end only; what would be dropped at once is not read.
+    for (let at = Math.max(from, size - 1024 * 1024); at < size; ) {
+      const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - at), at);
+      if (read <= 0) break;
+      tail.push(Buffer.from(buffer.subarray(0, read)));
+      at += read;
+    }
+  } catch {
+    // The file was removed or truncated meanwhile: the tail stays as far as it was read.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Feeds stdin. A program that exits without reading it is not an error (its exit says the rest). */

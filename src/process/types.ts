@@ -40,6 +40,13 @@ export interface ProcessOptions {
    * as written, unscrubbed, since a scrubbed value would change the data. It must never be shown as is.
    */
   rawStdout?: boolean;
+  /**
+   * The program's group is left running when the program exits (a start command that backgrounds a
+   * server): stdout and stderr are appended to `outputFile` instead of kept in memory, since what it
+   * leaves running keeps writing to them after the run. A timeout or abort still kills the group.
+   * The outcome's `stdout` is then the tail of what was appended during the run.
+   */
+  leaveRunning?: { outputFile: string };
   /** Runs as this user and group (Dayshift must run as root for another user's). */
   uid?: number;
   gid?: number;

@@ -3,6 +3,7 @@ import { backupsFeature } from '../backup/feature.js';
 import type { FeatureDefinition } from '../features/types.js';
 import { historyFeature } from '../history/feature.js';
 import { monitorFeature } from '../monitor/feature.js';
+import { servicesFeature } from '../services/feature.js';
 
 /**
  * The features every node runs, in the order they open and start; they stop in the reverse order. A
@@ -14,4 +15,5 @@ export const FEATURES: readonly FeatureDefinition<unknown>[] = [
   historyFeature,
   alertsFeature,
   backupsFeature,
+  servicesFeature,
 ];

@@ -20,4 +20,8 @@ export const logsStep = {
     typeof o === 'string'
       ? [{ to: 'service', name: o, at: [] }]
       : [{ to: 'service', name: o.service, at: ['service'] }],
+  actions: (o) =>
+    typeof o === 'string'
+      ? [{ service: o, action: 'logs', at: [] }]
+      : [{ service: o.service, action: 'logs', at: ['service'] }],
 } satisfies StepKindDefinition<z.output<typeof options>>;

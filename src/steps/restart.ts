@@ -7,4 +7,5 @@ export const restartStep = {
   description: 'restart a service through its driver',
   options: name(),
   references: (service) => [{ to: 'service', name: service, at: [] }],
+  actions: (service) => [{ service, action: 'restart', at: [] }],
 } satisfies StepKindDefinition<string>;

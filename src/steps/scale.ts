@@ -10,4 +10,5 @@ export const scaleStep = {
   description: "set a service's number of replicas",
   options,
   references: (o) => [{ to: 'service', name: o.service, at: ['service'] }],
+  actions: (o) => [{ service: o.service, action: 'scale', at: ['service'] }],
 } satisfies StepKindDefinition<z.output<typeof options>>;

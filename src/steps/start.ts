@@ -7,4 +7,5 @@ export const startStep = {
   description: 'start a service through its driver',
   options: name(),
   references: (service) => [{ to: 'service', name: service, at: [] }],
+  actions: (service) => [{ service, action: 'start', at: [] }],
 } satisfies StepKindDefinition<string>;

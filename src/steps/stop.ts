@@ -7,4 +7,5 @@ export const stopStep = {
   description: 'stop a service through its driver',
   options: name(),
   references: (service) => [{ to: 'service', name: service, at: [] }],
+  actions: (service) => [{ service, action: 'stop', at: [] }],
 } satisfies StepKindDefinition<string>;

@@ -9,13 +9,16 @@ import { scratch } from './fixtures.js';
 const tmp = scratch('declared');
 afterAll(tmp.cleanup);
 
-/** One of each thing a step or gate can name: service web (check web.health), backup db, smoke suite after, notifier ops. */
+/**
+ * One of each thing a step or gate can name: service web (check web.health), with a driver that can do
+ * every action a step asks, backup db, smoke suite after, notifier ops.
+ */
 const defined = [
   'version: 1',
   'services:',
   '  web:',
-  '    checks:',
-  '      health: { http: { url: "http://127.0.0.1/health" } }',
+  '    driver: compose',
+  '    checks: { health: { http: { url: "http://127.0.0.1/health" } } }',
   'repositories:',
   '  local: { local: { path: ./b } }',
   'backups:',

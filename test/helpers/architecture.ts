@@ -17,7 +17,17 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
   { name: 'runs', paths: ['runs', 'audit'] },
   {
     name: 'features',
-    paths: ['monitor', 'history', 'alerts', 'backup', 'smoke', 'env-contract', 'access', 'features'],
+    paths: [
+      'monitor',
+      'history',
+      'alerts',
+      'backup',
+      'smoke',
+      'env-contract',
+      'access',
+      'features',
+      'services',
+    ],
   },
   { name: 'server', paths: ['server'] },
   { name: 'runtime', paths: ['runtime'] },

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -95,6 +95,26 @@ describe('the process runner', () => {
     const outcome = await runProcess({ shell: 'sleep 120 >/dev/null 2>&1 & echo $!' });
     expect(outcome.exitCode).toBe(0);
     await gone(Number(outcome.stdout.trim()));
+  });
+
+  it('leaves the group running when asked, its output appended to the file it names', async () => {
+    const log = path.join(dir, 'left-running.log');
+    writeFileSync(log, 'before\n');
+    const outcome = await runProcess(
+      { shell: 'echo started; (sleep 0.2; echo later; exec sleep 120) & echo $! > "$PIDFILE"' },
+      { leaveRunning: { outputFile: log }, env: { PIDFILE: path.join(dir, 'left.pid') } },
+    );
+    expect(outcome.exitCode).toBe(0);
+    // The tail is what this run appended, not what the file held before.
+    expect(outcome.stdout).toBe('started\n');
+    const pid = readPid(path.join(dir, 'left.pid'));
+    try {
+      expect(alive(pid)).toBe(true);
+      await until(() => (readFileSync(log, 'utf8').includes('later') ? true : undefined), 'the later line');
+      expect(readFileSync(log, 'utf8')).toBe('before\nstarted\nlater\n');
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('stops the group when its signal aborts, and does not start once aborted', async () => {

@@ -75,6 +75,16 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/checks/:id': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/checks/:id/history': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/checks/:id/run': { POST: 'operator' },
+  '/api/v1/services': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/services/:name': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/services/:name/restart': { POST: 'operator' },
+  '/api/v1/services/:name/stop': { POST: 'operator' },
+  '/api/v1/services/:name/start': { POST: 'operator' },
+  '/api/v1/services/:name/rebuild': { POST: 'operator' },
+  '/api/v1/services/:name/redeploy': { POST: 'operator' },
+  '/api/v1/services/:name/scale': { POST: 'operator' },
+  '/api/v1/services/:name/logs': { GET: 'operator', HEAD: 'operator' },
+  '/api/v1/services/:name/env': { GET: 'admin', HEAD: 'admin' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */
@@ -85,6 +95,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/maintenance': { name: 'bypass', duration: '1h' },
   'POST /api/v1/backups/:name/restore': { to: 'restored.db' },
   'POST /api/v1/alerts/:id/ack': { comment: 'bypass' },
+  'POST /api/v1/services/:name/scale': { replicas: 2 },
 };
 
 const NOT_FOUND = {

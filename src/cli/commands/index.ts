@@ -83,6 +83,13 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./env.js')).defineEnv,
   },
   {
+    name: 'svc',
+    usage: '[options] <action> <name>',
+    description:
+      'act on a service through its driver: status, restart, stop, start, rebuild, redeploy, scale, logs, env',
+    load: async () => (await import('./svc.js')).defineSvc,
+  },
+  {
     name: 'smoke',
     usage: '<suite>',
     description: 'run a smoke suite now; exit 1 if a step fails; the run is recorded',

@@ -1,0 +1,145 @@
+import type { FastifyInstance } from 'fastify';
+import type { StackConfig } from '../config/schema.js';
+import type { ServiceAction } from '../drivers/types.js';
+import { DayshiftError } from '../errors.js';
+import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
+import { anyObjectSchema as anyObject, durationSchema, nameParams } from '../http/schemas.js';
+import { parseDuration } from '../schema/duration.js';
+import { ServiceHandle } from './service-control.js';
+
+/** The actions that change a service: each a POST of its own, for an operator. */
+const CHANGES = ['restart', 'stop', 'start', 'rebuild', 'redeploy', 'scale'] as const;
+
+/** The stack file the node runs now (reloaded on SIGHUP), and where its relative paths start. */
+export interface ServicesSource {
+  current(): { config: StackConfig; baseDir: string };
+  /** Aborts when the node stops. */
+  signal: AbortSignal;
+}
+
+/**
+ * `/api/v1/services`: each service with its driver, what it supports and its status; acting on one
+ * (operator); its logs (operator: an application's logs can hold what a viewer should not read) and its
+ * environment (admin: masked, but it still shows how the service is configured). Actions run in this
+ * node's process, bounded by their timeouts.
+ */
+export async function serviceRoutes(app: FastifyInstance, source: ServicesSource): Promise<void> {
+  const errors = { ...errorResponses, 409: errorResponseSchema, 502: errorResponseSchema };
+  const handle = (name: string) => {
+    const { config, baseDir } = source.current();
+    return new ServiceHandle(config, baseDir, name);
+  };
+  const describe = async (h: ServiceHandle) => ({
+    name: h.name,
+    driver: h.driver,
+    supports: h.supports,
+    status: await h.status(source.signal),
+  });
+
+  app.get(
+    '/services',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'Every service with its driver, the actions it supports and its status',
+        response: {
+          200: { type: 'object', properties: { services: { type: 'array', items: anyObject } } },
+          ...errors,
+        },
+      },
+    },
+    async () => {
+      const { config } = source.current();
+      return { services: await Promise.all(Object.keys(config.services).map((n) => describe(handle(n)))) };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/services/:name',
+    {
+      schema: {
+        tags: ['services'],
+        summary: "One service's driver, the actions it supports and its status",
+        params: nameParams,
+        response: { 200: { type: 'object', properties: { service: anyObject } }, ...errors },
+      },
+    },
+    async (request) => ({ service: await describe(handle(request.params.name)) }),
+  );
+
+  for (const action of CHANGES)
+    app.post<{ Params: { name: string }; Body: { replicas?: number } | null }>(
+      `/services/:name/${action}`,
+      {
+        config: { role: 'operator', audit: `service.${action}` },
+        schema: {
+          tags: ['services'],
+          summary:
+            action === 'scale'
+              ? 'Set the number of replicas through the driver (`replicas` in the body)'
+              : `${action[0]?.toUpperCase()}${action.slice(1)} the service through its driver, and answer when it is done`,
+          params: nameParams,
+          body:
+            action === 'scale'
+              ? {
+                  type: 'object',
+                  properties: { replicas: { type: 'integer', minimum: 0, maximum: 10_000 } },
+                  required: ['replicas'],
+                  additionalProperties: false,
+                }
+              : { type: ['object', 'null'], additionalProperties: false },
+          response: { 200: anyObject, ...errors },
+        },
+      },
+      async (request) => {
+        const outcome = await handle(request.params.name).act(action as ServiceAction, {
+          replicas: request.body?.replicas,
+          signal: source.signal,
+        });
+        return { service: request.params.name, ...outcome };
+      },
+    );
+
+  app.get<{ Params: { name: string }; Querystring: { since?: string; tail?: number } }>(
+    '/services/:name/logs',
+    {
+      config: { role: 'operator' },
+      schema: {
+        tags: ['services'],
+        summary: "The service's recent logs through its driver: the last `tail` lines (200), since `since`",
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          properties: { since: durationSchema, tail: { type: 'integer', minimum: 1, maximum: 10_000 } },
+          additionalProperties: false,
+        },
+        response: { 200: anyObject, ...errors },
+      },
+    },
+    async (request) => {
+      const { since, tail } = request.query;
+      const sinceMs = since === undefined ? undefined : parseDuration(since);
+      if (since !== undefined && (sinceMs === undefined || sinceMs <= 0))
+        throw new DayshiftError('BAD_REQUEST', `since must be a duration such as 15m, got ${since}`);
+      const outcome = await handle(request.params.name).act('logs', { sinceMs, tail, signal: source.signal });
+      return { service: request.params.name, ...outcome };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/services/:name/env',
+    {
+      config: { role: 'admin', audit: 'service.env' },
+      schema: {
+        tags: ['services'],
+        summary: "The service's environment through its driver, secret values masked",
+        params: nameParams,
+        response: { 200: anyObject, ...errors },
+      },
+    },
+    async (request) => ({
+      service: request.params.name,
+      ...(await handle(request.params.name).act('env', { signal: source.signal })),
+    }),
+  );
+}

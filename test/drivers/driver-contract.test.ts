@@ -1,0 +1,198 @@
+/**
+ * The contract every service driver keeps, keyed by the registry (`driverKinds`): each driver has a case
+ * here or a written reason to be skipped, and a driver with neither fails the suite.
+ *
+ * - an action the driver does not support with its options is refused before anything runs, with a
+ *   message that says what is missing (for `none`, every action: the service has no driver);
+ * - the shell driver starts, restarts and stops a local HTTP server the test owns, tracked by its
+ *   pidfile: the server answers while it runs, a restart gives it a new pid, a stop closes its port and
+ *   leaves no process of its group; its logs are read from the log file its start wrote to.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { type DriverKind, driverKinds } from '../../src/drivers/registry.js';
+import { groupMembers } from '../../src/drivers/shared/pids.js';
+import { SERVICE_ACTIONS } from '../../src/drivers/types.js';
+import { DayshiftError } from '../../src/errors.js';
+import { ServiceHandle } from '../../src/services/service-control.js';
+import { until } from '../helpers/wait.js';
+
+/** Why a driver has no case yet; a driver in neither map fails the suite. */
+const SKIPPED: Partial<Record<DriverKind, string>> = {
+  compose: 'acting arrives with its own change (Docker Compose through the agent or the socket)',
+  docker: 'acting arrives with its own change (the Engine API through the agent or the socket)',
+  systemd: 'acting arrives with its own change (systemctl, which these machines do not run)',
+};
+const CASES: Partial<Record<DriverKind, () => void>> = { shell: shellCase, none: noneCase };
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-drivers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stack file with one service `app` whose driver is the given YAML, loaded as the CLI loads it. */
+function handleFor(driver: string, name: string): ServiceHandle {
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, `version: 1\nservices:\n  app:\n    driver: ${driver}\n`);
+  return new ServiceHandle(loadConfigOrThrow(file).config, dir, 'app');
+}
+
+async function refused(promise: Promise<unknown>): Promise<DayshiftError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DayshiftError);
+  expect((error as DayshiftError).code).toBe('ACTION_UNSUPPORTED');
+  return error as DayshiftError;
+}
+
+describe('every driver has a contract case or a written reason to skip', () => {
+  it.each(Object.keys(driverKinds) as DriverKind[])('%s', (kind) => {
+    const skip = SKIPPED[kind];
+    expect(CASES[kind] !== undefined || (skip !== undefined && skip.length > 10)).toBe(true);
+  });
+});
+
+for (const [kind, reason] of Object.entries(SKIPPED)) describe.skip(`${kind}: ${reason}`, () => {});
+for (const [kind, run] of Object.entries(CASES)) describe(kind, () => run?.());
+
+function noneCase(): void {
+  it('refuses every action, saying the service has no driver and how to give it one', async () => {
+    const handle = handleFor('none', 'none');
+    expect(handle.supports).toEqual([]);
+    for (const action of SERVICE_ACTIONS) {
+      const error = await refused(handle.act(action, { replicas: 1 }));
+      expect(error.message).toContain('service `app` has no driver');
+      expect(error.hint).toContain('driver:');
+    }
+    expect((await handle.status()).state).toBe('unknown');
+  });
+}
+
+/** A small HTTP server that answers with its pid, writes its pidfile once it listens, and logs to stdout. */
+const SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const { spawn } = require('node:child_process');
+// A helper of its own, in its group: a stop must leave nothing of the group behind.
+spawn('sleep', ['600'], { stdio: 'ignore' });
+const server = http.createServer((req, res) => res.end(String(process.pid)));
+server.listen(0, '127.0.0.1', () => {
+  fs.writeFileSync('server.port', String(server.address().port));
+  fs.writeFileSync('server.pid.tmp', String(process.pid));
+  fs.renameSync('server.pid.tmp', 'server.pid');
+  console.log('listening as ' + process.pid + ' for ' + process.env.DAYSHIFT_SERVICE);
+});
+process.on('SIGTERM', () => { console.log('stopping ' + process.pid); process.exit(0); });
+`;
+
+function shellCase(): void {
+  const timeoutMs = 20_000;
+  const port = () => Number(readFileSync(path.join(dir, 'server.port'), 'utf8'));
+  const answer = async () => (await fetch(`http://127.0.0.1:${port()}/`)).text();
+  let handle: ServiceHandle;
+  const group = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  };
+  const groups: number[] = [];
+
+  afterAll(() => {
+    // Whatever a failed assertion left running goes with the test.
+    for (const g of groups) for (const pid of groupMembers(g)) process.kill(pid, 'SIGKILL');
+  });
+
+  it('starts a server that outlives its start command, tracked by its pidfile', async () => {
+    writeFileSync(path.join(dir, 'server.cjs'), SERVER);
+    handle = handleFor(
+      `{ shell: { start: '"${process.execPath}" server.cjs &', pidfile: server.pid, log_file: server.log } }`,
+      'shell',
+    );
+    expect(handle.supports).toEqual(['status', 'restart', 'stop', 'start', 'logs']);
+    expect((await handle.status()).state).toBe('stopped');
+
+    const started = await handle.act('start', { timeoutMs });
+    expect(started.action === 'start' && started.result.detail).toMatch(/running as pid \d+/);
+    const status = await handle.status();
+    expect(status.state).toBe('running');
+    expect(await answer()).toBe(String(status.pid));
+    groups.push(group(status.pid as number));
+  });
+
+  it('does not start a second server while the first runs', async () => {
+    const { pid } = await handle.status();
+    const again = await handle.act('start', { timeoutMs });
+    expect(again.action === 'start' && again.result.detail).toBe(`start: already running as pid ${pid}`);
+    expect((await handle.status()).pid).toBe(pid);
+  });
+
+  it('restarts it: a new pid that answers', async () => {
+    const before = (await handle.status()).pid;
+    await handle.act('restart', { timeoutMs });
+    const after = await handle.status();
+    expect(after.state).toBe('running');
+    expect(after.pid).not.toBe(before);
+    expect(await answer()).toBe(String(after.pid));
+    groups.push(group(after.pid as number));
+  });
+
+  it('reads its logs from the log file its start wrote to', async () => {
+    const outcome = await handle.act('logs', { tail: 2, timeoutMs });
+    expect(outcome.action).toBe('logs');
+    if (outcome.action !== 'logs') return;
+    const lines = outcome.logs.text.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^stopping \d+$/);
+    expect(lines[1]).toMatch(/^listening as \d+ for app$/);
+  });
+
+  it('stops it: stopped, its port closed, nothing of its group left', async () => {
+    const { pid } = await handle.status();
+    const portWas = port();
+    const g = group(pid as number);
+    expect(groupMembers(g).length).toBeGreaterThan(1);
+    await handle.act('stop', { timeoutMs });
+    expect((await handle.status()).state).toBe('stopped');
+    await expect(fetch(`http://127.0.0.1:${portWas}/`)).rejects.toThrow();
+    await until(() => (groupMembers(g).length === 0 ? true : undefined), `group ${g} to be empty`);
+  });
+
+  it('refuses an action it has no command for, naming what to add', async () => {
+    for (const action of ['scale', 'rebuild', 'redeploy', 'env'] as const) {
+      const error = await refused(handle.act(action, { replicas: 2 }));
+      expect(error.message).toBe(`service \`app\` (shell driver) has no command for \`${action}\``);
+      expect(error.hint).toContain(`\`${action}:\``);
+    }
+  });
+
+  it('runs the commands it is given, with the service and the replica count in their environment', async () => {
+    const commands = handleFor(
+      `{ shell: { status: 'test -f up', start: 'touch up', stop: 'rm up', scale: 'echo "$$DAYSHIFT_SERVICE x$$DAYSHIFT_REPLICAS"' } }`,
+      'commands',
+    );
+    expect(commands.supports).toEqual(['status', 'restart', 'stop', 'start', 'scale']);
+    expect((await commands.status()).state).toBe('stopped');
+    await commands.act('start', { timeoutMs });
+    expect((await commands.status()).state).toBe('running');
+    const scaled = await commands.act('scale', { replicas: 3, timeoutMs });
+    expect(scaled.action === 'scale' && scaled.result.output).toBe('app x3\n');
+    await commands.act('stop', { timeoutMs });
+    expect((await commands.status()).state).toBe('stopped');
+  });
+
+  it('fails a start whose server dies, pointing at its log file', async () => {
+    const broken = handleFor(
+      `{ shell: { start: 'echo "no config" >&2; exit 0', pidfile: gone.pid, log_file: gone.log } }`,
+      'broken',
+    );
+    const error = await broken.act('start', { timeoutMs: 500 }).then(
+      () => undefined,
+      (e: unknown) => e as DayshiftError,
+    );
+    expect(error?.code).toBe('SERVICE_ACTION_FAILED');
+    expect(error?.message).toContain('no live pid appeared in gone.pid');
+    expect(error?.hint).toContain('gone.log');
+  });
+}
