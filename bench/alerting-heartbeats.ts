@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { quantile } from './quantile.js';
 
 const HEARTBEATS = Number(process.env.BENCH_HEARTBEATS ?? 1_000);
 const SILENT = Number(process.env.BENCH_HEARTBEATS_SILENT ?? 100);
@@ -21,10 +22,6 @@ const GRACE_S = 10;
 const CONCURRENCY = 16;
 
 const tokenOf = (i: number) => `bench-heartbeat-${String(i).padStart(6, '0')}`;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
 
 async function serve(dir: string, yaml: string): Promise<{ child: ChildProcess; base: string }> {
   const configPath = path.join(dir, 'dayshift.yaml');

@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { heartbeatCase } from './alerting-heartbeats.js';
+import { quantile } from './quantile.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 200);
 const LANES = Number(process.env.BENCH_LANES ?? 20);
@@ -86,10 +87,6 @@ class Target {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => server?.close(() => r()));
   }
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
 async function startServe(dir: string, yaml: string): Promise<ChildProcess> {
