@@ -14,7 +14,9 @@ export type AlertEvent =
   /** It is no longer true. */
   | 'resolved'
   /** `dayshift notify test <notifier>`. */
-  | 'test';
+  | 'test'
+  /** A runbook's `notify:` step: its message, about its run. */
+  | 'message';
 
 /** One alert as a notification carries it: plain data, already free of secrets. */
 export interface NotifiedAlert {
@@ -26,7 +28,7 @@ export interface NotifiedAlert {
   /** A short name: the rule's name, or `backend.health` for a check. */
   name: string;
   /** Where it comes from: its origin (`test` for `dayshift notify test`). */
-  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test';
+  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test' | 'runbook';
   severity: string;
   /** The alert's state when the notification was made. */
   state: 'pending' | 'firing' | 'resolved';

@@ -17,6 +17,7 @@ const EVENT_LABEL: Record<AlertEvent, string> = {
   acknowledged: 'ACKNOWLEDGED',
   resolved: 'RESOLVED',
   test: 'TEST',
+  message: 'MESSAGE',
 };
 
 export const DEFAULT_TEMPLATE: Required<MessageTemplate> = {
