@@ -167,7 +167,7 @@ export const ERROR_TABLE = {
   PARAM_INVALID: {
     http: 400,
     exit: EXIT.input,
-    means: "a runbook parameter is missing, unknown, or not of its type or bounds; the message lists each",
+    means: 'a runbook parameter is missing, unknown, or not of its type or bounds; the message lists each',
   },
   RUNBOOK_BUSY: {
     http: 409,

@@ -25,8 +25,23 @@ export interface RunPlan {
 
 /** Something that happened in a run, as a terminal or an event stream shows it live. */
 export type RunEvent =
-  | { type: 'step'; position: number; name: string; kind: string; outcome: string; detail: string; durationMs: number }
-  | { type: 'waiting'; position: number; name: string; message: string; approvers?: readonly string[]; deadline: number }
+  | {
+      type: 'step';
+      position: number;
+      name: string;
+      kind: string;
+      outcome: string;
+      detail: string;
+      durationMs: number;
+    }
+  | {
+      type: 'waiting';
+      position: number;
+      name: string;
+      message: string;
+      approvers?: readonly string[];
+      deadline: number;
+    }
   | { type: 'approved'; name: string; by: string }
   | { type: 'end'; status: 'succeeded' | 'failed' | 'cancelled'; detail: string };
 
@@ -78,7 +93,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
   const watcher = setInterval(() => {
     void runs.state(runId).then(
       (state) => {
-        if (state?.status === 'cancelled' && !run.signal.aborted) run.abort(new Cancelled(cancelReason(state.summary)));
+        if (state?.status === 'cancelled' && !run.signal.aborted)
+          run.abort(new Cancelled(cancelReason(state.summary)));
       },
       () => {},
     );
@@ -89,14 +105,16 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
   const summary = { params: plan.params };
   try {
     const failure = await runSteps(plan.definition.steps, 'steps');
-    if (run.signal.reason instanceof Cancelled) return end({ status: 'cancelled', detail: run.signal.reason.message });
+    if (run.signal.reason instanceof Cancelled)
+      return end({ status: 'cancelled', detail: run.signal.reason.message });
     if (!failure) {
       await recorder.finish('succeeded', { ...summary, steps: position });
       return end({ status: 'succeeded', detail: `${plan.runbook}: ${position} steps done` });
     }
     // The failure's steps run even when the run was stopped (a timeout): they are how it cleans up.
     if (plan.definition.on_failure.length > 0) await runSteps(plan.definition.on_failure, 'on_failure', true);
-    if (run.signal.reason instanceof Cancelled) return end({ status: 'cancelled', detail: run.signal.reason.message });
+    if (run.signal.reason instanceof Cancelled)
+      return end({ status: 'cancelled', detail: run.signal.reason.message });
     await recorder.finish('failed', { ...summary, failedStep: failure.name, error: failure.detail });
     return end({ status: 'failed', detail: `${failure.name}: ${failure.detail}` });
   } catch (error) {
@@ -134,7 +152,9 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       const startedAt = clock.now();
       position++;
       if (step.when && !evaluateCondition(step.when, { run: { params: plan.params, steps: done } }).ok) {
-        await record(position, name, step.kind, 'skipped', startedAt, { detail: `skipped: ${step.when.source} does not hold` });
+        await record(position, name, step.kind, 'skipped', startedAt, {
+          detail: `skipped: ${step.when.source} does not hold`,
+        });
         done[key] = { outcome: 'skipped', detail: 'skipped', result: null };
         continue;
       }
@@ -171,11 +191,23 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       startedAt,
       result: kept ? { ...rest, output: kept.text, outputBytes: kept.bytes } : rest,
     });
-    emit({ type: 'step', position: at, name, kind, outcome, detail: result.detail, durationMs: clock.now() - startedAt });
+    emit({
+      type: 'step',
+      position: at,
+      name,
+      kind,
+      outcome,
+      detail: result.detail,
+      durationMs: clock.now() - startedAt,
+    });
   }
 
   /** One step with its retries, each try under the step's timeout. */
-  async function attempt(definition: StepKindDefinition, step: RunbookStep, at: number): Promise<StepOutcome> {
+  async function attempt(
+    definition: StepKindDefinition,
+    step: RunbookStep,
+    at: number,
+  ): Promise<StepOutcome> {
     if (!definition.run)
       return { ok: false, detail: `${step.kind} steps cannot run yet: they arrive with their own feature` };
     const options = fillParams(step.options, plan.params);
@@ -199,7 +231,11 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       if (outcome.ok || run.signal.aborted) break;
     }
     if (step.retries === 0) return outcome;
-    return { ...outcome, detail: `${outcome.detail} (attempt ${attempts} of ${step.retries + 1})`, result: { ...(outcome.result as object), attempts } };
+    return {
+      ...outcome,
+      detail: `${outcome.detail} (attempt ${attempts} of ${step.retries + 1})`,
+      result: { ...(outcome.result as object), attempts },
+    };
   }
 
   /** One try of a step under its timeout; a throw is a failed outcome saying why. */
@@ -232,7 +268,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       // A step that does not stop at its signal is left behind (its programs are killed by the signal).
       work.catch(() => {});
       const outcome = await Promise.race([work, rejectOnAbort(signal)]);
-      if (signal.aborted && outcome.ok === false) return { ...outcome, detail: `${outcome.detail} (${reasonOf(signal)})` };
+      if (signal.aborted && outcome.ok === false)
+        return { ...outcome, detail: `${outcome.detail} (${reasonOf(signal)})` };
       return outcome;
     } catch (error) {
       return { ok: false, detail: signal.aborted ? reasonOf(signal) : describeError(error).error };
@@ -248,12 +285,27 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     name: string,
     at: number,
   ): Promise<StepOutcome> {
-    const asked = (definition.pause as NonNullable<StepKindDefinition['pause']>)(fillParams(step.options, plan.params));
+    const asked = (definition.pause as NonNullable<StepKindDefinition['pause']>)(
+      fillParams(step.options, plan.params),
+    );
     const waitMs = step.timeout ?? asked.timeoutMs;
     const until = clock.now() + waitMs;
-    const waitingFor = { step: name, position: at, message: asked.message, approvers: asked.approvers ?? null, deadline: until };
+    const waitingFor = {
+      step: name,
+      position: at,
+      message: asked.message,
+      approvers: asked.approvers ?? null,
+      deadline: until,
+    };
     await recorder.wait({ ...summary, waitingFor });
-    emit({ type: 'waiting', position: at, name, message: asked.message, approvers: asked.approvers, deadline: until });
+    emit({
+      type: 'waiting',
+      position: at,
+      name,
+      message: asked.message,
+      approvers: asked.approvers,
+      deadline: until,
+    });
     for (;;) {
       const state = await runs.state(runId);
       if (!state || state.status === 'cancelled') {
@@ -270,7 +322,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
           result: { approvedBy: by, approvedAt: approval.approvedAt ?? clock.now() },
         };
       }
-      if (state.status !== 'waiting') return { ok: false, detail: `the run became ${state.status} while waiting` };
+      if (state.status !== 'waiting')
+        return { ok: false, detail: `the run became ${state.status} while waiting` };
       const late = clock.now() >= until;
       if (late || run.signal.aborted) {
         // Back to running, so the failure and the on_failure steps are recorded as any other.

@@ -33,7 +33,9 @@ export function resolveParams(
     else out[name] = value;
   }
   if (problems.length > 0) {
-    const list = Object.entries(declared).map(([n, p]) => `${n} (${p.type}${p.default === undefined ? ', required' : `, default ${p.default}`})`);
+    const list = Object.entries(declared).map(
+      ([n, p]) => `${n} (${p.type}${p.default === undefined ? ', required' : `, default ${p.default}`})`,
+    );
     throw new DayshiftError('PARAM_INVALID', `runbook ${runbook}: ${problems.join('; ')}`, {
       hint: list.length > 0 ? `its parameters: ${list.join(', ')}` : `${runbook} takes no parameters`,
     });
@@ -59,7 +61,7 @@ function outOfBounds(value: ParamValue, param: RunbookParam): string | undefined
     if (param.min !== undefined && value < param.min) return `must be at least ${param.min}`;
     if (param.max !== undefined && value > param.max) return `must be at most ${param.max}`;
   }
-  if (typeof value === "string" && param.pattern && !new RegExp(param.pattern).test(value))
+  if (typeof value === 'string' && param.pattern && !new RegExp(param.pattern).test(value))
     return `must match ${param.pattern}`;
   return undefined;
 }

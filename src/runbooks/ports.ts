@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { openBackups } from '../backup/open.js';
 import { restoreBackup } from '../backup/restore.js';
 import type { CheckKind } from '../checks/registry.js';
-import { reasonOf, type RunEnvironment, type RunnableCheck, runCheck } from '../checks/run.js';
+import { type RunEnvironment, type RunnableCheck, reasonOf, runCheck } from '../checks/run.js';
 import type { CheckResult } from '../checks/types.js';
 import { parseCondition } from '../conditions/index.js';
 import type { StackConfig } from '../config/schema.js';
@@ -35,7 +35,6 @@ export interface PortsEnv {
 }
 
 export type Ports = Pick<StepContext, 'services' | 'checks' | 'backups' | 'smoke' | 'notify'>;
-
 
 /**
  * The ports a run's steps act through, over one stack file. Each step gets its own services port (the
@@ -96,9 +95,17 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
         name,
         // Over the original, a runbook's restore is what its author asked for: it goes ahead, after a
         // safety snapshot of what the target holds now, as `dayshift backup restore --force` does.
-        { snapshot: options.snapshot, to: options.to, force: options.to === undefined, trigger, signal: options.signal },
+        {
+          snapshot: options.snapshot,
+          to: options.to,
+          force: options.to === undefined,
+          trigger,
+          signal: options.signal,
+        },
       );
-      const safety = result.safetySnapshot ? `; what it held is kept as snapshot ${result.safetySnapshot}` : '';
+      const safety = result.safetySnapshot
+        ? `; what it held is kept as snapshot ${result.safetySnapshot}`
+        : '';
       return {
         detail: `snapshot ${result.snapshot.id} of ${name} restored into ${result.target} (run ${result.runId})${safety}`,
       };
@@ -124,12 +131,16 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
         const definition = ownValue(env.config.notifiers, name);
         if (!definition) throw new DayshiftError('NOT_FOUND', `no notifier "${name}" in the stack file`);
         const kind = notifierKinds[definition.kind] as NotifierKindDefinition;
-        await kind.send(definition.options, runMessage(env.config.stack, runId, message, definition.template), {
-          notifier: name,
-          signal,
-          baseDir: env.baseDir,
-          logger: silentLogger(),
-        });
+        await kind.send(
+          definition.options,
+          runMessage(env.config.stack, runId, message, definition.template),
+          {
+            notifier: name,
+            signal,
+            baseDir: env.baseDir,
+            logger: silentLogger(),
+          },
+        );
         sent.push(name);
       }
       return { detail: `sent to ${sent.join(', ')}` };
@@ -205,7 +216,12 @@ function runMessage(
     startedAt: now.toISOString(),
   };
   return renderNotification(
-    { deliveryId: `run-${runId}-${now.getTime()}`, stack: stack ?? 'dayshift', alerts: [alert], createdAt: now.toISOString() },
+    {
+      deliveryId: `run-${runId}-${now.getTime()}`,
+      stack: stack ?? 'dayshift',
+      alerts: [alert],
+      createdAt: now.toISOString(),
+    },
     template,
   );
 }

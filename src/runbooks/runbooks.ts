@@ -103,7 +103,10 @@ export class Runbooks {
       }
       return runs.start(RUNBOOK_RUN_KIND, name, trigger);
     });
-    return { recorder: RunRecorder.attach(this.runs, clock, runId, 0), plan: { runbook: name, definition, params } };
+    return {
+      recorder: RunRecorder.attach(this.runs, clock, runId, 0),
+      plan: { runbook: name, definition, params },
+    };
   }
 
   /** Carries out an open run to its end in this process. */
@@ -113,7 +116,10 @@ export class Runbooks {
     options: Pick<EngineEnv, 'signal' | 'onEvent' | 'pollMs'> = {},
   ): Promise<RunEnd> {
     const { config, configPath, baseDir, store, clock } = this.env;
-    const ports = openPorts({ config, configPath, baseDir, db: store.db, runs: this.runs, clock }, recorder.runId);
+    const ports = openPorts(
+      { config, configPath, baseDir, db: store.db, runs: this.runs, clock },
+      recorder.runId,
+    );
     return executeRun(recorder, plan, { runs: this.runs, clock, baseDir, ports, ...options });
   }
 
@@ -126,17 +132,28 @@ export class Runbooks {
     const run = await this.#runbookRun(runId);
     const waiting = (run.summary as { waitingFor?: WaitingFor } | null)?.waitingFor;
     if (run.status !== 'waiting' || !waiting)
-      throw new DayshiftError('RUN_STATE_CONFLICT', `run ${runId} is ${run.status}, not waiting for an approval`, {
-        hint: run.status === 'running' ? 'it has not reached an approve step yet' : 'only a waiting run can be approved',
-      });
+      throw new DayshiftError(
+        'RUN_STATE_CONFLICT',
+        `run ${runId} is ${run.status}, not waiting for an approval`,
+        {
+          hint:
+            run.status === 'running'
+              ? 'it has not reached an approve step yet'
+              : 'only a waiting run can be approved',
+        },
+      );
     if (this.env.clock.now() >= waiting.deadline)
       throw new DayshiftError('RUN_STATE_CONFLICT', `run ${runId}'s approval timed out; it is failing`, {
         hint: `start a new run: dayshift run ${run.name}`,
       });
     if (waiting.approvers && !waiting.approvers.includes(by))
-      throw new DayshiftError('APPROVER_NOT_ALLOWED', `${by} may not approve step ${waiting.step} of run ${runId}`, {
-        hint: `its approvers: ${waiting.approvers.join(', ')}`,
-      });
+      throw new DayshiftError(
+        'APPROVER_NOT_ALLOWED',
+        `${by} may not approve step ${waiting.step} of run ${runId}`,
+        {
+          hint: `its approvers: ${waiting.approvers.join(', ')}`,
+        },
+      );
     await this.runs.approve(runId, {
       params: (run.summary as { params?: unknown } | null)?.params,
       approvedBy: by,

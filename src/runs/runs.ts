@@ -240,7 +240,11 @@ export class Runs {
    * The runs still marked running (and waiting, with `waiting`), of the given kinds (and name), with
    * the process holding each.
    */
-  async running(filter: { kinds: readonly string[]; name?: string; waiting?: boolean }): Promise<RunningRun[]> {
+  async running(filter: {
+    kinds: readonly string[];
+    name?: string;
+    waiting?: boolean;
+  }): Promise<RunningRun[]> {
     let query = this.#db
       .selectFrom('runs')
       .selectAll()
