@@ -18,7 +18,7 @@ export const DEFAULTS = {
    */
   runbook: {
     retryDelay: '5s',
-    timeout: '1h',
+    timeout: '2h',
     stepTimeout: '10m',
     approvalTimeout: '1h',
     outputBytes: 64 * 1024,

@@ -16,7 +16,9 @@ export type AlertEvent =
   /** `dayshift notify test <notifier>`. */
   | 'test'
   /** A runbook's `notify:` step: its message, about its run. */
-  | 'message';
+  | 'message'
+  /** The runbook started for it failed: the alert needs a person now. */
+  | 'escalated';
 
 /** One alert as a notification carries it: plain data, already free of secrets. */
 export interface NotifiedAlert {
@@ -54,6 +56,11 @@ export interface NotifiedAlert {
   resolvedAt?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /**
+   * The runbooks started for it (`on: { alert }`): each run's id (null when it was refused), its
+   * status (`running`, `succeeded`, `failed`, `cancelled`, `refused: ...`) and where the API shows it.
+   */
+  remediation?: Array<{ runbook: string; runId: number | null; status: string; url: string | null }>;
 }
 
 /**
