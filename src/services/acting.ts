@@ -123,7 +123,9 @@ export function describeCapture(outcome: CaptureOutcome): string {
   if (!outcome.kept) return `logs not kept: ${outcome.reason}`;
   const e = outcome.evidence;
   const cut = e.truncated ? ' (their end kept: the rest is over the bound)' : '';
-  return `logs kept as evidence ${e.id}: ${e.size} bytes${cut}, sha256 ${e.sha256}`;
+  // What the driver itself left out before what it gave (the shell driver reads a log file's end).
+  const unread = outcome.leftOut > 0 ? `, after ${outcome.leftOut} older bytes not read` : '';
+  return `logs kept as evidence ${e.id}: ${e.size} bytes${cut}${unread}, sha256 ${e.sha256}`;
 }
 
 async function readLogs(
