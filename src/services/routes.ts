@@ -98,18 +98,32 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
       },
       async (request) => {
         const { name } = request.params;
-        const { runId, outcome } = await recordServiceAction(
-          source,
-          handle(name),
-          action,
-          { replicas: request.body?.replicas, signal: source.signal },
-          {
-            trigger: 'api',
-            capture: captureOptionsOf(source.current().config, name),
-            opened: (id) => noteRequestRun(request, id),
-          },
-        );
-        return { service: name, runId, ...outcome };
+        let opened: number | undefined;
+        try {
+          const { runId, outcome } = await recordServiceAction(
+            source,
+            handle(name),
+            action,
+            { replicas: request.body?.replicas, signal: source.signal },
+            {
+              trigger: 'api',
+              capture: captureOptionsOf(source.current().config, name),
+              opened: (id) => {
+                opened = id;
+                noteRequestRun(request, id);
+              },
+            },
+          );
+          return { service: name, runId, ...outcome };
+        } catch (error) {
+          // The error answer has no room for the run; its hint says where the logs kept before are.
+          if (opened === undefined || !(error instanceof DayshiftError)) throw error;
+          const where = `run ${opened} records it: GET /api/v1/services/${name}/runs/${opened}`;
+          throw new DayshiftError(error.code, error.message, {
+            hint: error.hint ? `${error.hint}\n${where}` : where,
+            cause: error,
+          });
+        }
       },
     );
 

@@ -194,6 +194,9 @@ describe('/api/v1/services', () => {
     const audit = await call('GET', '/audit?action=service.restart&target=broken', 'admin');
     const entry = audit.body.entries[0];
     expect(entry).toMatchObject({ result: expect.stringMatching(/^failed: /), runId: expect.any(Number) });
+    expect(failed.body.error.hint).toBe(
+      `cannot restart\nrun ${entry.runId} records it: GET /api/v1/services/broken/runs/${entry.runId}`,
+    );
     const run = await call('GET', `/services/broken/runs/${entry.runId}`, 'viewer');
     expect(run.body.run).toMatchObject({ status: 'failed', trigger: 'api' });
     const [kept] = (await call('GET', `/services/broken/runs/${entry.runId}/evidence`, 'viewer')).body
