@@ -63,6 +63,9 @@ services:
         env: "printf 'MODE=prod\\\\nRELAY=\${RELAY_TOKEN}\\\\n'"
   broken:
     driver: { shell: { restart: "echo cannot restart; exit 5", log_file: broken.log } }
+  chatty:
+    driver: { shell: { restart: "true", log_file: chatty.log } }
+    logs_before_acting: { max_bytes: 4096 }
 `,
     );
     writeFileSync(path.join(dir, 'broken.log'), 'queue full, giving up\n');
@@ -142,6 +145,27 @@ services:
     expect((await runs.evidenceItem(runId, item?.id as number))?.content).toContain('queue full, giving up');
     const [entry] = await listAudit(store.db, { action: 'service.restart', target: 'broken' });
     expect(entry).toMatchObject({ result: expect.stringMatching(/^failed: /), runId });
+  });
+
+  it("keeps the end of a log longer than the service's max_bytes, with the size and hash of all of it", async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `request ${i} took ${i % 97}ms`);
+    lines.push('the newest line');
+    writeFileSync(path.join(dir, 'chatty.log'), `${lines.join('\n')}\n`);
+    const whole = lines.join('\n');
+    const restart = svc('restart', 'chatty', '--json');
+    expect(restart.code).toBe(0);
+    const { runId, logsBeforeActing } = JSON.parse(restart.out);
+    expect(logsBeforeActing).toMatchObject({
+      kept: true,
+      evidence: {
+        truncated: true,
+        size: Buffer.byteLength(whole),
+        sha256: createHash('sha256').update(whole).digest('hex'),
+      },
+    });
+    const kept = await runs.evidenceItem(runId, logsBeforeActing.evidence.id);
+    expect(Buffer.byteLength(kept?.content as string)).toBeLessThanOrEqual(4096);
+    expect(kept?.content.endsWith('request 1999 took 59ms\nthe newest line')).toBe(true);
   });
 
   it('opens no run for a reading: status, logs and env are not runs', async () => {
