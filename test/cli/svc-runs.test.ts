@@ -76,6 +76,13 @@ services:
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The process group of the server in the pidfile (its start command's shell leads it). */
+  function groupOfServer(): number {
+    const pid = Number(readFileSync(path.join(dir, 'web.pid'), 'utf8'));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  }
+
   function svc(...args: string[]) {
     const result = spawnSync(process.execPath, [CLI, 'svc', ...args, '--config', configPath], {
       encoding: 'utf8',
@@ -91,8 +98,7 @@ services:
     const started = JSON.parse(start.out);
     expect(started).toMatchObject({ service: 'web', action: 'start', runId: expect.any(Number) });
     expect(started.logsBeforeActing).toBeUndefined();
-    const pid = Number(readFileSync(path.join(dir, 'web.pid'), 'utf8'));
-    groups.push(pid);
+    groups.push(groupOfServer());
     const log = path.join(dir, 'web.log');
     await until(
       () => (existsSync(log) && readFileSync(log, 'utf8').includes('worker stuck') ? true : undefined),
@@ -106,7 +112,7 @@ services:
     expect(restart.out).toMatch(/^logs kept as evidence \d+: \d+ bytes, sha256 [0-9a-f]{64}$/m);
     const runId = Number(/^run (\d+)$/m.exec(restart.out)?.[1]);
     expect(runId).toBeGreaterThan(started.runId);
-    groups.push(Number(readFileSync(path.join(dir, 'web.pid'), 'utf8')));
+    groups.push(groupOfServer());
 
     const run = await runs.get(runId);
     expect(run).toMatchObject({ kind: 'service', name: 'web', trigger: 'cli', status: 'succeeded' });
