@@ -56,25 +56,39 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
 export type AuditOutcome = Partial<Pick<AuditEntry, 'runId' | 'target' | 'result' | 'params'>>;
 
 /**
+ * What `work` may tell its entry while it runs: the run it opened, named in the entry however the
+ * work ends (a failed action's entry still points at the run that recorded how it failed).
+ */
+export interface AuditNote {
+  run(id: number): void;
+}
+
+/**
  * Runs `work` and records it with its result, failed and refused attempts included; the work's own
  * error is rethrown untouched. `outcome` reads the run the work started (or the thing it created)
- * from what it returned.
+ * from what it returned; the work may name its run sooner through the note it is handed.
  */
 export async function audited<T>(
   db: Kysely<Database>,
   clock: Clock,
   action: AuditAction,
-  work: () => Promise<T>,
+  work: (note: AuditNote) => Promise<T>,
   outcome?: (value: T) => AuditOutcome,
 ): Promise<T> {
+  let runId: number | undefined;
+  const noted = () => (runId === undefined ? {} : { runId });
   let value: T;
   try {
-    value = await work();
+    value = await work({
+      run: (id) => {
+        runId = id;
+      },
+    });
   } catch (error) {
-    await appendAudit(db, { ...action, at: clock.now(), result: resultOf(error) });
+    await appendAudit(db, { ...action, ...noted(), at: clock.now(), result: resultOf(error) });
     throw error;
   }
-  await appendAudit(db, { ...action, result: 'ok', ...outcome?.(value), at: clock.now() });
+  await appendAudit(db, { ...action, ...noted(), result: 'ok', ...outcome?.(value), at: clock.now() });
   return value;
 }
 

@@ -3,6 +3,7 @@ export {
   AUDIT_DEFAULT_LIMIT,
   AUDIT_MAX_LIMIT,
   type AuditFilter,
+  type AuditNote,
   type AuditOutcome,
   type AuditRecord,
   appendAudit,

@@ -1,4 +1,4 @@
-import { type AuditAction, type AuditOutcome, audited, cliActor } from '../audit/index.js';
+import { type AuditAction, type AuditNote, type AuditOutcome, audited, cliActor } from '../audit/index.js';
 import type { Store } from '../store/index.js';
 import { systemClock } from '../util/clock.js';
 
@@ -9,7 +9,7 @@ import { systemClock } from '../util/clock.js';
 export function cliAudited<T>(
   store: Store,
   action: Omit<AuditAction, 'actor'>,
-  work: () => Promise<T>,
+  work: (note: AuditNote) => Promise<T>,
   outcome?: (value: T) => AuditOutcome,
 ): Promise<T> {
   return audited(store.db, systemClock, { ...action, actor: cliActor() }, work, outcome);

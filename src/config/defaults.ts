@@ -33,4 +33,10 @@ export const DEFAULTS = {
     groupInterval: '30s',
     flapping: { changes: 6, window: '10m' },
   },
+  /**
+   * The logs kept as evidence before a restart, stop, rebuild or redeploy: the last `since` of them,
+   * at most `maxBytes` kept (the evidence layer's own bound, 256 KiB, is the most), read within
+   * `timeout` so that an emergency restart is never held up for long by a slow or hung log reader.
+   */
+  evidence: { logsBeforeActing: { since: '15m', maxBytes: 256 * 1024, timeout: '10s' } },
 } as const;

@@ -4,6 +4,7 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import {
   boundContent,
+  EVIDENCE_MAX_BYTES,
   type EvidenceInput,
   type EvidenceItem,
   type EvidenceKind,
@@ -22,7 +23,8 @@ export class EvidenceRows {
 
   /** Keeps one item: the content goes through boundContent, so nothing else decides what is stored. */
   async add(runId: number, input: EvidenceInput): Promise<EvidenceSummary> {
-    const bounded = boundContent(input.content);
+    const bound = Math.min(input.maxBytes ?? EVIDENCE_MAX_BYTES, EVIDENCE_MAX_BYTES);
+    const bounded = boundContent(input.content, bound, input.keep);
     const row = await this.#db
       .insertInto('run_evidence')
       .values({

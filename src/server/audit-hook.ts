@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { appendAudit } from '../audit/audit-log.js';
 import { resultOf, tokenActor } from '../audit/entry.js';
+import { requestRun } from '../http/request-run.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -21,7 +22,8 @@ const failures = new WeakMap<FastifyRequest, unknown>();
 /**
  * One place records every API action: a route declares `config: { audit: '<action>' }` and this hook
  * appends the entry before the answer leaves, with the token as actor, the route's parameters and
- * body as params (scrubbed), the result, and the run or job the answer names. A request without a
+ * body as params (scrubbed), the result, and the run or job the answer names (or the run the route
+ * noted with `noteRequestRun`, which a failed action's error answer does not carry). A request without a
  * valid token is not recorded: anyone could fill the log with those.
  */
 export function installAuditHook(app: FastifyInstance, deps: { store: Store; clock: Clock; logger: Logger }) {
@@ -48,7 +50,8 @@ export function installAuditHook(app: FastifyInstance, deps: { store: Store; clo
         target: targetOf(request, ok ? answer : undefined),
         params,
         result: resultFrom(reply.statusCode, answer, failures.get(request)),
-        runId: ok ? (answer?.runId ?? answer?.run?.id) : undefined,
+        // A run the route noted names the entry also when the action failed after opening it.
+        runId: (ok ? (answer?.runId ?? answer?.run?.id) : undefined) ?? requestRun(request),
       });
     } catch (error) {
       // The action has happened; its answer still goes out, and the lost entry is logged loudly.

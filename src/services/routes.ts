@@ -1,27 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import type { StackConfig } from '../config/schema.js';
-import type { ServiceAction } from '../drivers/types.js';
 import { DayshiftError } from '../errors.js';
 import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
+import { noteRequestRun } from '../http/request-run.js';
 import { anyObjectSchema as anyObject, durationSchema, nameParams } from '../http/schemas.js';
+import type { Runs } from '../runs/runs.js';
 import { parseDuration } from '../schema/duration.js';
+import type { Clock } from '../util/clock.js';
+import { captureOptionsOf } from './acting.js';
+import { RECORDED_ACTIONS, recordServiceAction } from './recorded-action.js';
+import { serviceRunRoutes } from './run-routes.js';
 import { ServiceHandle } from './service-control.js';
-
-/** The actions that change a service: each a POST of its own, for an operator. */
-const CHANGES = ['restart', 'stop', 'start', 'rebuild', 'redeploy', 'scale'] as const;
 
 /** The stack file the node runs now (reloaded on SIGHUP), and where its relative paths start. */
 export interface ServicesSource {
   current(): { config: StackConfig; baseDir: string };
   /** Aborts when the node stops. */
   signal: AbortSignal;
+  /** Where each action is recorded as a run. */
+  runs: Runs;
+  clock: Clock;
 }
 
 /**
  * `/api/v1/services`: each service with its driver, what it supports and its status; acting on one
- * (operator); its logs (operator: an application's logs can hold what a viewer should not read) and its
- * environment (admin: masked, but it still shows how the service is configured). Actions run in this
- * node's process, bounded by their timeouts.
+ * (operator), each action recorded as a run; its logs (operator: an application's logs can hold what a
+ * viewer should not read) and its environment (admin: masked, but it still shows how the service is
+ * configured); the runs of its actions. Actions run in this node's process, bounded by their timeouts.
  */
 export async function serviceRoutes(app: FastifyInstance, source: ServicesSource): Promise<void> {
   const errors = { ...errorResponses, 409: errorResponseSchema, 502: errorResponseSchema };
@@ -67,7 +72,7 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
     async (request) => ({ service: await describe(handle(request.params.name)) }),
   );
 
-  for (const action of CHANGES)
+  for (const action of RECORDED_ACTIONS)
     app.post<{ Params: { name: string }; Body: { replicas?: number } | null }>(
       `/services/:name/${action}`,
       {
@@ -77,7 +82,7 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
           summary:
             action === 'scale'
               ? 'Set the number of replicas through the driver (`replicas` in the body)'
-              : `${action[0]?.toUpperCase()}${action.slice(1)} the service through its driver, and answer when it is done`,
+              : `${action[0]?.toUpperCase()}${action.slice(1)} the service through its driver, recorded as a run (with its logs kept first when it ends what the service runs), and answer when it is done`,
           params: nameParams,
           body:
             action === 'scale'
@@ -92,11 +97,33 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
         },
       },
       async (request) => {
-        const outcome = await handle(request.params.name).act(action as ServiceAction, {
-          replicas: request.body?.replicas,
-          signal: source.signal,
-        });
-        return { service: request.params.name, ...outcome };
+        const { name } = request.params;
+        let opened: number | undefined;
+        try {
+          const { runId, outcome } = await recordServiceAction(
+            source,
+            handle(name),
+            action,
+            { replicas: request.body?.replicas, signal: source.signal },
+            {
+              trigger: 'api',
+              capture: captureOptionsOf(source.current().config, name),
+              opened: (id) => {
+                opened = id;
+                noteRequestRun(request, id);
+              },
+            },
+          );
+          return { service: name, runId, ...outcome };
+        } catch (error) {
+          // The error answer has no room for the run; its hint says where the logs kept before are.
+          if (opened === undefined || !(error instanceof DayshiftError)) throw error;
+          const where = `run ${opened} records it: GET /api/v1/services/${name}/runs/${opened}`;
+          throw new DayshiftError(error.code, error.message, {
+            hint: error.hint ? `${error.hint}\n${where}` : where,
+            cause: error,
+          });
+        }
       },
     );
 
@@ -142,4 +169,6 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
       ...(await handle(request.params.name).act('env', { signal: source.signal })),
     }),
   );
+
+  await serviceRunRoutes(app, { runs: source.runs, exists: (name) => handle(name).name });
 }

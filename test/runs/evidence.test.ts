@@ -55,6 +55,18 @@ describe('bounding one item of evidence', () => {
     expect(kept.size).toBe(bytes(content));
   });
 
+  it.each([
+    ['a two-byte character', 'é', 1],
+    ['a three-byte character', '€', 2],
+    ['a four-byte character', '🦆', 3],
+  ])('keeps the end of a log kept by its end, starting after %s the bound splits', (_what, char, over) => {
+    const content = `head${char}${'z'.repeat(1000 - over)}`;
+    const kept = boundContent(content, 1000, 'end');
+    expect(kept.content).toBe('z'.repeat(1000 - over));
+    expect(kept).toMatchObject({ truncated: true, size: bytes(content), sha256: sha256(content) });
+    expect(boundContent('short', 1000, 'end')).toMatchObject({ content: 'short', truncated: false });
+  });
+
   it('scrubs a secret before hashing and cutting, also one the bound would split', () => {
     const content = `${'a'.repeat(EVIDENCE_MAX_BYTES - 6)}${PASSWORD}${'b'.repeat(100)}`;
     const kept = boundContent(content);

@@ -93,6 +93,11 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/runs/:id/evidence/:item': { GET: 'operator', HEAD: 'operator' },
   '/api/v1/runs/:id/approve': { POST: 'operator' },
   '/api/v1/runs/:id/cancel': { POST: 'operator' },
+  '/api/v1/services/:name/runs': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/services/:name/runs/:id': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/services/:name/runs/:id/evidence': { GET: 'viewer', HEAD: 'viewer' },
+  // The content is the service's own logs, which a viewer may not read (like /logs).
+  '/api/v1/services/:name/runs/:id/evidence/:item': { GET: 'operator', HEAD: 'operator' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */

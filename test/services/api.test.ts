@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,9 +21,13 @@ const server = http.createServer((req, res) => res.end('ok'));
 server.listen(0, '127.0.0.1', () => {
   fs.writeFileSync('web.pid', String(process.pid));
   console.log('listening');
+  console.log('relay token ' + process.env.RELAY_TOKEN);
 });
 process.on('SIGTERM', () => process.exit(0));
 `;
+
+/** A secret of the stack file, which the service writes to its log. */
+const CANARY = 'canary-api-relay-52e8';
 
 let node: RunningNode;
 let dir: string;
@@ -30,20 +35,28 @@ const token = { viewer: '', operator: '', admin: '' };
 const groups: number[] = [];
 
 beforeAll(async () => {
-  const stack = stackFrom(`version: 1
+  const stack = stackFrom(
+    `version: 1
+notifiers:
+  ops: { ntfy: { topic: ops, token: "\${RELAY_TOKEN}" } }
 services:
   web:
     driver:
       shell:
-        start: '"${process.execPath}" server.cjs &'
+        start: 'RELAY_TOKEN="\${RELAY_TOKEN}" "${process.execPath}" server.cjs &'
         pidfile: web.pid
         log_file: web.log
         env: "printf 'MODE=prod\\nAPI_TOKEN=canary-api-9d1e\\n'"
   db:
     driver: none
-`);
+  broken:
+    driver: { shell: { restart: "echo cannot restart; exit 5", log_file: broken.log } }
+`,
+    { RELAY_TOKEN: CANARY },
+  );
   dir = stack.dir;
   writeFileSync(path.join(dir, 'server.cjs'), SERVER);
+  writeFileSync(path.join(dir, 'broken.log'), 'queue full, giving up\n');
   node = await startNode({
     store: { sqlitePath: path.join(dir, 'state.db') },
     listen: '127.0.0.1:0',
@@ -89,6 +102,12 @@ describe('/api/v1/services', () => {
         supports: [],
         status: { state: 'unknown', detail: expect.stringContaining('has no driver') },
       },
+      {
+        name: 'broken',
+        driver: 'shell',
+        supports: ['restart', 'logs'],
+        status: { state: 'unknown', detail: expect.stringContaining('has no command for `status`') },
+      },
     ]);
   });
 
@@ -107,8 +126,8 @@ describe('/api/v1/services', () => {
 
   it('gives logs to an operator and the masked environment to an admin only', async () => {
     expect((await call('GET', '/services/web/logs', 'viewer')).status).toBe(403);
-    const logs = await call('GET', '/services/web/logs?tail=1', 'operator');
-    expect(logs.body.logs.text).toBe('listening');
+    const logs = await call('GET', '/services/web/logs?tail=2', 'operator');
+    expect(logs.body.logs.text).toBe('listening\nrelay token [redacted]');
     expect((await call('GET', '/services/web/env', 'operator')).status).toBe(403);
     const env = await call('GET', '/services/web/env', 'admin');
     expect(env.status).toBe(200);
@@ -117,6 +136,73 @@ describe('/api/v1/services', () => {
       { name: 'API_TOKEN', value: '[masked]', masked: true },
     ]);
     expect(JSON.stringify(env.body)).not.toContain('canary-api-9d1e');
+  });
+
+  it('restarts it as a run: the answer names the run, which keeps the logs written before the restart', async () => {
+    const restart = await call('POST', '/services/web/restart', 'operator');
+    expect(restart.status).toBe(200);
+    expect(restart.body).toMatchObject({
+      service: 'web',
+      action: 'restart',
+      runId: expect.any(Number),
+      result: { detail: expect.stringMatching(/running as pid \d+/) },
+      logsBeforeActing: { kept: true, evidence: { kind: 'log', name: 'logs of web before restart' } },
+    });
+    const { runId } = restart.body;
+    const pid = Number(readFileSync(path.join(dir, 'web.pid'), 'utf8'));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    groups.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+
+    const run = await call('GET', `/services/web/runs/${runId}`, 'viewer');
+    expect(run.body.run).toMatchObject({ kind: 'service', name: 'web', trigger: 'api', status: 'succeeded' });
+    expect(run.body.run.steps).toEqual([
+      expect.objectContaining({
+        name: 'restart',
+        outcome: 'pass',
+        result: expect.objectContaining({ logs: expect.stringMatching(/^logs kept/) }),
+      }),
+    ]);
+    expect(
+      (await call('GET', '/services/web/runs', 'viewer')).body.runs.map((r: { id: number }) => r.id),
+    ).toContain(runId);
+    const evidence = await call('GET', `/services/web/runs/${runId}/evidence`, 'viewer');
+    expect(evidence.body.evidence).toEqual([
+      expect.objectContaining({ step: 1, kind: 'log', name: 'logs of web before restart', truncated: false }),
+    ]);
+    const itemUrl = `/services/web/runs/${runId}/evidence/${evidence.body.evidence[0].id}`;
+    // The content is the service's own logs: an operator's to read, like GET /services/:name/logs.
+    expect((await call('GET', itemUrl, 'viewer')).status).toBe(403);
+    const item = await call('GET', itemUrl, 'operator');
+    expect(item.body.evidence.content).toContain('listening');
+    expect(item.body.evidence.content).toContain('relay token [redacted]');
+    expect(item.body.evidence.sha256).toBe(
+      createHash('sha256').update(item.body.evidence.content).digest('hex'),
+    );
+    expect((await call('GET', `/services/db/runs/${runId}`, 'viewer')).status).toBe(404);
+
+    const audit = await call('GET', '/audit?action=service.restart&target=web', 'admin');
+    expect(audit.body.entries[0]).toMatchObject({ actor: 'token:operator', result: 'ok', runId });
+    for (const answer of [restart, run, evidence, item, audit])
+      expect(JSON.stringify(answer.body)).not.toContain(CANARY);
+    expect(readFileSync(path.join(dir, 'web.log'), 'utf8')).toContain(CANARY);
+  });
+
+  it('records a restart that fails as a failed run, which its audit entry names', async () => {
+    const failed = await call('POST', '/services/broken/restart', 'operator');
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.message).toContain('restart of service `broken` failed');
+    const audit = await call('GET', '/audit?action=service.restart&target=broken', 'admin');
+    const entry = audit.body.entries[0];
+    expect(entry).toMatchObject({ result: expect.stringMatching(/^failed: /), runId: expect.any(Number) });
+    expect(failed.body.error.hint).toBe(
+      `cannot restart\nrun ${entry.runId} records it: GET /api/v1/services/broken/runs/${entry.runId}`,
+    );
+    const run = await call('GET', `/services/broken/runs/${entry.runId}`, 'viewer');
+    expect(run.body.run).toMatchObject({ status: 'failed', trigger: 'api' });
+    const [kept] = (await call('GET', `/services/broken/runs/${entry.runId}/evidence`, 'viewer')).body
+      .evidence;
+    const item = await call('GET', `/services/broken/runs/${entry.runId}/evidence/${kept.id}`, 'operator');
+    expect(item.body.evidence.content).toBe('queue full, giving up');
   });
 
   it('stops it', async () => {

@@ -3,8 +3,16 @@ import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
 import { SERVICE_ACTIONS, type ServiceAction } from '../../drivers/types.js';
 import { DayshiftError } from '../../errors.js';
+import { Runs } from '../../runs/runs.js';
 import { parseDuration } from '../../schema/duration.js';
-import { type ActionOutcome, ServiceHandle } from '../../services/service-control.js';
+import { captureOptionsOf, describeCapture } from '../../services/acting.js';
+import {
+  isRecordedAction,
+  type RecordedAction,
+  recordServiceAction,
+} from '../../services/recorded-action.js';
+import { type ActionOutcome, type ActionRequest, ServiceHandle } from '../../services/service-control.js';
+import { systemClock } from '../../util/clock.js';
 import { colorsOn, tone } from '../../util/terminal.js';
 import { cliAudited } from '../audited.js';
 import { configPathOf, globalOptions, openCliStack, untilInterrupted } from '../context.js';
@@ -45,18 +53,33 @@ export function defineSvc(svc: Command): void {
       };
       const act = () =>
         untilInterrupted((signal) => handle.act(action as ServiceAction, { ...request, signal }));
-      // What changes a service, or shows its environment, is an action for the audit log; reading its
-      // status or logs is not, and needs no store.
+      // What changes a service is recorded as a run and in the audit log; showing its environment is
+      // an action for the audit log; reading its status or logs is neither, and needs no store.
+      const json = globalOptions(cmd).json;
+      if (isRecordedAction(action)) {
+        const { runId, outcome } = await recordedAct(cmd, handle, action, request);
+        if (json)
+          process.stdout.write(
+            `${JSON.stringify({ service, driver: handle.driver, runId, ...outcome }, null, 2)}\n`,
+          );
+        else {
+          print(service, outcome);
+          if (outcome.logsBeforeActing)
+            process.stdout.write(`${describeCapture(outcome.logsBeforeActing)}\n`);
+          process.stdout.write(`run ${runId}\n`);
+        }
+        return;
+      }
       const outcome = AUDITED.has(action)
         ? await auditedAct(cmd, action, service, request, act)
         : await act();
-      if (globalOptions(cmd).json)
+      if (json)
         process.stdout.write(`${JSON.stringify({ service, driver: handle.driver, ...outcome }, null, 2)}\n`);
       else print(service, outcome);
     });
 }
 
-const AUDITED = new Set(['restart', 'stop', 'start', 'rebuild', 'redeploy', 'scale', 'env']);
+const AUDITED = new Set(['env']);
 
 async function auditedAct(
   cmd: Command,
@@ -67,11 +90,61 @@ async function auditedAct(
 ): Promise<ActionOutcome> {
   const { store } = await openCliStack(cmd);
   try {
-    const params = request.replicas === undefined ? {} : { replicas: request.replicas };
-    return await cliAudited(store, { action: `service.${action}`, target: service, params }, act);
+    return await cliAudited(
+      store,
+      { action: `service.${action}`, target: service, params: paramsOf(request) },
+      act,
+    );
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A change, as a run (kind `service`, trigger `cli`) whose id its audit entry names, whatever the end.
+ * A failed action says its run on stderr before the error, so the logs kept before it can be found.
+ */
+async function recordedAct(
+  cmd: Command,
+  handle: ServiceHandle,
+  action: ServiceAction,
+  request: ActionRequest,
+): Promise<RecordedAction> {
+  const { config, store } = await openCliStack(cmd);
+  let opened: number | undefined;
+  try {
+    const env = { runs: new Runs(store.db, systemClock), clock: systemClock };
+    return await cliAudited(
+      store,
+      { action: `service.${action}`, target: handle.name, params: paramsOf(request) },
+      (note) =>
+        untilInterrupted((signal) =>
+          recordServiceAction(
+            env,
+            handle,
+            action,
+            { ...request, signal },
+            {
+              trigger: 'cli',
+              capture: captureOptionsOf(config, handle.name),
+              opened: (runId) => {
+                opened = runId;
+                note.run(runId);
+              },
+            },
+          ),
+        ),
+    );
+  } catch (error) {
+    if (opened !== undefined && !globalOptions(cmd).json) process.stderr.write(`run ${opened}: failed\n`);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+function paramsOf(request: { replicas?: number }): Record<string, unknown> {
+  return request.replicas === undefined ? {} : { replicas: request.replicas };
 }
 
 function print(service: string, outcome: ActionOutcome): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkKinds, isPushed } from '../../checks/registry.js';
 import { driverKinds } from '../../drivers/registry.js';
 import { kinded, optionsOf } from '../../schema/plugin.js';
-import { count, duration, interval, name, timeout } from '../../schema/values.js';
+import { count, duration, interval, name, span, timeout } from '../../schema/values.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { alertLabels } from './alert-labels.js';
@@ -56,11 +56,32 @@ export const driverSchema = z.union([
   driverObject,
 ]);
 
+const keep = DEFAULTS.evidence.logsBeforeActing;
+
+/**
+ * The logs kept as evidence before a restart, stop, rebuild or redeploy of the service: how far back,
+ * and how much of them a run keeps (at most the 256 KiB any item of evidence keeps).
+ */
+export const logsBeforeActingSchema = z
+  .strictObject({
+    since: span(1)
+      .prefault(keep.since)
+      .describe('how far back the logs kept reach, where the driver can tell'),
+    max_bytes: count(1024)
+      .max(keep.maxBytes, `expected at most ${keep.maxBytes} (256 KiB), what a run keeps of one item`)
+      .default(keep.maxBytes)
+      .describe('the most of them a run keeps; the rest is cut, and its size and SHA-256 are kept'),
+  })
+  .prefault({});
+
 export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   /** Without one, the service uses `runtime:`, or no driver at all. */
   driver: driverSchema.optional(),
   checks: z.record(name(), checkSchema).default({}),
+  logs_before_acting: logsBeforeActingSchema.describe(
+    'the logs kept as evidence of the run before a restart, stop, rebuild or redeploy',
+  ),
 });
 
 export const servicesSchema = z.record(name(), serviceSchema).default({});
