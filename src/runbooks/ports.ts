@@ -16,7 +16,7 @@ import { renderNotification } from '../notifiers/shared/templates.js';
 import type { NotifiedAlert, NotifierKindDefinition } from '../notifiers/types.js';
 import type { StepScope } from '../runs/recorder.js';
 import type { Runs } from '../runs/runs.js';
-import { performAction } from '../services/acting.js';
+import { captureOptionsOf, describeCapture, performAction } from '../services/acting.js';
 import { ServiceHandle } from '../services/service-control.js';
 import { runSmokeSuite } from '../smoke/run-suite.js';
 import type { CheckVerdict, StepContext } from '../steps/types.js';
@@ -154,7 +154,13 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
     services: {
       async act(service, action, request) {
         const handle = handleOf(service);
-        const outcome = await performAction(handle, action as ServiceAction, request, scope);
+        const outcome = await performAction(
+          handle,
+          action as ServiceAction,
+          request,
+          scope,
+          captureOptionsOf(env.config, service),
+        );
         switch (outcome.action) {
           case 'status':
             return { detail: outcome.status.detail, status: outcome.status };
@@ -162,8 +168,10 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
             return { detail: `${outcome.logs.text.length} characters of logs`, logs: outcome.logs.text };
           case 'env':
             return { detail: `${outcome.env.length} variables` };
-          default:
-            return { detail: outcome.result.detail, output: outcome.result.output };
+          default: {
+            const logs = outcome.logsBeforeActing ? `; ${describeCapture(outcome.logsBeforeActing)}` : '';
+            return { detail: `${outcome.result.detail}${logs}`, output: outcome.result.output };
+          }
         }
       },
       async status(service, signal) {
