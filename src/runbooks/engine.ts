@@ -181,8 +181,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     startedAt: number,
     result: StepOutcome | { detail: string },
   ): Promise<void> {
-    const { output, ...rest } = result as StepOutcome;
-    const kept = output === undefined ? undefined : tail(output);
+    const { output, outputBytes, ...rest } = result as StepOutcome;
+    const kept = output === undefined ? undefined : tail(output, outputBytes);
     await recorder.record({
       position: at,
       name,
@@ -376,11 +376,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The end of a step's output, cut to OUTPUT_BYTES on a character boundary, with the whole size. */
-function tail(output: string): { text: string; bytes: number } {
+/** The end of a step's output, cut to OUTPUT_BYTES on a character boundary, with the whole size (`total`, when the step cut it already). */
+function tail(output: string, total?: number): { text: string; bytes: number } {
   const whole = Buffer.from(output, 'utf8');
-  if (whole.length <= OUTPUT_BYTES) return { text: output, bytes: whole.length };
+  const bytes = Math.max(total ?? 0, whole.length);
+  if (whole.length <= OUTPUT_BYTES) return { text: output, bytes };
   let from = whole.length - OUTPUT_BYTES;
   while (from < whole.length && ((whole[from] as number) & 0xc0) === 0x80) from++;
-  return { text: whole.subarray(from).toString('utf8'), bytes: whole.length };
+  return { text: whole.subarray(from).toString('utf8'), bytes };
 }

@@ -38,12 +38,11 @@ export const shellStep = {
       mergeOutput: true,
     });
     const ok = outcome.exitCode === 0;
-    const cut =
-      outcome.truncated.stdout > 0 ? `[${outcome.truncated.stdout} bytes before this were not kept]\n` : '';
     return {
       ok,
       detail: `the command ${describeEnd(outcome)}`,
-      output: cut + outcome.stdout,
+      output: outcome.stdout,
+      outputBytes: Buffer.byteLength(outcome.stdout) + outcome.truncated.stdout,
       result: { exit_code: outcome.exitCode, pid: outcome.pid },
     };
   },

@@ -49,6 +49,8 @@ export interface StepOutcome {
   result?: unknown;
   /** Text the step produced (a command's output); the run keeps the end of it, capped. */
   output?: string;
+  /** How many bytes it produced in all, when `output` is already only their end. */
+  outputBytes?: number;
 }
 
 /** What an `approve` step waits for. */

@@ -57,7 +57,13 @@ const stepRows: StepRow[] = [
     '`web`',
   ],
   ['wait', 'wait: { healthy: wbe }', '17:26 wait.healthy', 'unknown service `wbe`', 'did you mean `web`?'],
-  ['wait', 'wait: { unhealthy: wbe }', '17:28 wait.unhealthy', 'unknown service `wbe`', 'did you mean `web`?'],
+  [
+    'wait',
+    'wait: { unhealthy: wbe }',
+    '17:28 wait.unhealthy',
+    'unknown service `wbe`',
+    'did you mean `web`?',
+  ],
   [
     'wait',
     'wait: { check: web.helth, until: "status == 200" }',

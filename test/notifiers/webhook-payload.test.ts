@@ -37,7 +37,12 @@ function everyField(): NotifiedAlert {
     acknowledgedBy: 'alice',
     remediation: [
       { runbook: 'worker-stuck', runId: 42, status: 'succeeded', url: '/api/v1/runs/42' },
-      { runbook: 'page-db', runId: null, status: 'refused: runbook page-db is already running: run 41', url: null },
+      {
+        runbook: 'page-db',
+        runId: null,
+        status: 'refused: runbook page-db is already running: run 41',
+        url: null,
+      },
     ],
   });
 }
