@@ -5,11 +5,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenService } from '../../src/access/tokens.js';
 import { listAudit } from '../../src/audit/index.js';
 import { signedHeaders } from '../../src/drivers/shared/agent-signature.js';
 import { groupMembers } from '../../src/drivers/shared/pids.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startNode } from '../../src/runtime/node.js';
 import type { Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/built-cli.js';
+import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
 import { until, within } from '../helpers/wait.js';
 
@@ -287,6 +291,41 @@ describe.each(STORE_KINDS)('dayshift agent (%s store)', (kind) => {
     expect(agentOut).not.toContain(token);
   });
 
+  it("sends serve's services API actions to the agent too", async () => {
+    const stack = stackFrom(
+      `version: 1\nruntime: { docker: { agent: { url: "unix:${socket}", token: "\${AGENT_TOKEN}" } } }\nservices:\n  web: {}\n`,
+      { AGENT_TOKEN: token },
+    );
+    const node = await startNode({
+      store: { sqlitePath: path.join(stack.dir, 'state.db') },
+      listen: '127.0.0.1:0',
+      logger: silentLogger(),
+      stack,
+    });
+    try {
+      const operator = (await new TokenService(node.store).create({ name: 'op', role: 'operator' })).token;
+      const before = webPid();
+      const response = await fetch(new URL('/api/v1/services/web/restart', node.address), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}` },
+      });
+      expect(response.status).toBe(200);
+      const after = webPid();
+      servers.push(after);
+      expect(after).not.toBe(before);
+      expect(await answer()).toBe(String(after));
+      // Each side records its own entry: the node who asked, the agent what it did.
+      expect((await listAudit(node.store.db, { action: 'service.restart' }))[0]).toMatchObject({
+        actor: 'token:op',
+        result: 'ok',
+      });
+      const agentSide = (await entries()).filter((e) => e.action === 'agent.restart' && e.result === 'ok');
+      expect(agentSide.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await node.stop('test over');
+    }
+  });
+
   it('says when no agent answers at the url', () => {
     const nobody = svc(['status', 'web'], token, 'elsewhere.yaml');
     expect(nobody.code).toBe(3);
@@ -302,7 +341,7 @@ describe.each(STORE_KINDS)('dayshift agent (%s store)', (kind) => {
   });
 });
 
-describe('dayshift agent refuses to listen where others can reach it', () => {
+describe('dayshift agent listens on loopback only', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-agent-listen-'));
   beforeAll(() => writeFileSync(path.join(dir, 'dayshift.yaml'), 'version: 1\n'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -322,6 +361,42 @@ describe('dayshift agent refuses to listen where others can reach it', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`the agent will not listen on ${listen}`);
     expect(result.stderr).toContain('unix:');
+  });
+
+  it('listens on a loopback port, where a driver with an http:// url reaches it', async () => {
+    writeFileSync(
+      path.join(dir, 'agent.yaml'),
+      'version: 1\nservices:\n  up:\n    driver: { shell: { status: "true" } }\n',
+    );
+    const token = randomBytes(32).toString('hex');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'agent', '--config', path.join(dir, 'agent.yaml'), '--listen', '127.0.0.1:0'],
+      { env: { ...process.env, DAYSHIFT_AGENT_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const url = await until(
+        () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out)?.[1],
+        () => `the agent's url in its log: ${out}`,
+      );
+      writeFileSync(
+        path.join(dir, 'client.yaml'),
+        `version: 1\nservices:\n  up:\n    driver: { docker: { agent: { url: "${url}", token: "\${AGENT_TOKEN}" } } }\n`,
+      );
+      const status = spawnSync(
+        process.execPath,
+        [CLI, 'svc', 'status', 'up', '--json', '--config', path.join(dir, 'client.yaml')],
+        { encoding: 'utf8', env: { ...process.env, AGENT_TOKEN: token }, timeout: 20_000 },
+      );
+      expect(status.status, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).status.state).toBe('running');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('and starts nothing without a token', () => {
