@@ -14,7 +14,7 @@
  *   stand-in (test/fixtures/unit-manager/), put first on PATH, that keeps unit state in a temp folder
  *   and really runs the unit's program, so the server answers, changes pid and closes its port.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,7 +258,21 @@ function systemdCase(): void {
     process.env.DAYSHIFT_UNITS_DIR = units;
   });
   afterAll(() => {
-    for (const pid of pids)
+    // Whatever a failed assertion left running goes with the test: the servers and their supervisors.
+    for (const scope of ['system', 'user'])
+      for (const file of readdirSync(path.join(units, scope)).filter((f) => f.endsWith('.state.json'))) {
+        const state = JSON.parse(readFileSync(path.join(units, scope, file), 'utf8'));
+        pids.push(state.pid, state.supervisor);
+      }
+    // Only what is still ours: a pid that ended long ago may belong to someone else now.
+    const ours = (pid: number) => {
+      try {
+        return /unit-(server|manager)\.cjs/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    for (const pid of pids.filter((p) => p > 1 && ours(p)))
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
