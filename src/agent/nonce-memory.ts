@@ -24,7 +24,7 @@ export class NonceMemory {
   #forget(now: number): void {
     // Insertion order is close to expiry order (timestamps within the window), so stop at the first live one.
     for (const [nonce, until] of this.#until) {
-      if (until > now) break;
+      if (until >= now) break;
       this.#until.delete(nonce);
     }
   }

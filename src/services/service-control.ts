@@ -80,11 +80,6 @@ export class ServiceHandle {
     this.supports = this.#definition.supports(this.#options);
   }
 
-  /** Where its actions run: `agent <url>` when a dayshift agent performs them, else `local`. */
-  get via(): string {
-    return this.#agent ? `agent ${this.#agent.url}` : 'local';
-  }
-
   /** Refuses an action the driver cannot do, with what the driver says is missing. */
   refuseUnlessSupported(action: ServiceAction): void {
     if (this.supports.includes(action) && (this.#agent || this.#definition.open)) return;
