@@ -49,10 +49,14 @@ export interface RunningAgent {
 export async function startAgent(settings: AgentSettings, address: AgentAddress): Promise<RunningAgent> {
   const nonces = new NonceMemory();
   const stopping = new AbortController();
+  /** Requests being served: a close waits for their audit entries before the store closes. */
+  const inFlight = new Set<Promise<void>>();
   const server = createServer(
     { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 },
     (req, res) => {
-      void serve(settings, nonces, stopping.signal, req, res);
+      const served = serve(settings, nonces, stopping.signal, req, res);
+      inFlight.add(served);
+      void served.finally(() => inFlight.delete(served));
     },
   );
   if ('socketPath' in address) await clearStaleSocket(address.socketPath);
@@ -90,6 +94,7 @@ export async function startAgent(settings: AgentSettings, address: AgentAddress)
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.allSettled([...inFlight]);
       if ('socketPath' in address) rmSync(address.socketPath, { force: true });
     },
   };
@@ -153,20 +158,20 @@ async function serve(
     });
     answer = { outcome };
   } catch (error) {
-    const known = error instanceof DayshiftError ? error : undefined;
-    if (!known) settings.logger.error({ err: error, action: entry.action }, 'agent request failed');
-    const code = known?.code ?? 'INTERNAL';
+    const coded = error instanceof DayshiftError ? error : undefined;
+    if (!coded) settings.logger.error({ err: error, action: entry.action }, 'agent request failed');
+    const code = coded?.code ?? 'INTERNAL';
     status = ERROR_TABLE[code].http;
     answer = {
       error: {
         code,
-        message: known?.message ?? 'the agent failed; its log has the details',
-        ...(known?.hint ? { hint: known.hint } : {}),
+        message: coded?.message ?? 'the agent failed; its log has the details',
+        ...(coded?.hint ? { hint: coded.hint } : {}),
       },
     };
-    result = resultOf(known ?? error);
+    result = resultOf(coded ?? error);
     // A refusal's reason (a replay, a wrong token, a stale timestamp) is what a reader of the log needs.
-    if (known && status < 500) entry.params = { ...entry.params, reason: known.message };
+    if (coded && status < 500) entry.params = { ...entry.params, reason: coded.message };
   }
   settings.logger.info(
     { actor: entry.actor, action: entry.action, target: entry.target, result },
