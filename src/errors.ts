@@ -164,6 +164,34 @@ export const ERROR_TABLE = {
     exit: EXIT.failed,
     means: "the driver's action on the service failed; the message says how and shows its output",
   },
+  SYSTEMD_UNAVAILABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      'systemctl or journalctl is missing, or no systemd answers them (PID 1 is not systemd, no user manager)',
+  },
+  AGENT_AUTH_FAILED: {
+    http: 401,
+    exit: EXIT.input,
+    means:
+      "a request to `dayshift agent` is unsigned, signed with another token, outside the agent's 30 s window, or replayed",
+  },
+  AGENT_ACTION_REFUSED: {
+    http: 403,
+    exit: EXIT.input,
+    means: '`dayshift agent` takes only the typed service actions in its list (`--allow`); this is not one',
+  },
+  AGENT_LISTEN_REFUSED: {
+    http: 400,
+    exit: EXIT.input,
+    means: '`dayshift agent` listens on a unix socket or a loopback address only; the one given is neither',
+  },
+  AGENT_UNAVAILABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      "the `dayshift agent` a service's `agent:` names does not answer, or answers something that is not the agent",
+  },
   PORT_IN_USE: {
     http: 400,
     exit: EXIT.input,
