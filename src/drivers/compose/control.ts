@@ -35,6 +35,11 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     ...(o.project_name ? ['-p', o.project_name] : []),
   ];
   let engine: Promise<Engine> | undefined;
+  // Compose reaches the Engine that $DOCKER_HOST names, or the default socket: so does the driver.
+  const theEngine = () => {
+    engine ??= openEngine(undefined);
+    return engine;
+  };
 
   /** Runs Compose with `args`; a failure is worded by what it says (no Engine, no such service). */
   const compose = async (
@@ -78,8 +83,21 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
           cause: outcome.startError,
         },
       );
-    if (NO_DAEMON.test(said))
-      return dockerUnreachable(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', lastLines(said, 1));
+    // Compose words an absent Engine in many ways (v1 may print a Python traceback): ask the Engine.
+    if (!outcome.timedOut && !outcome.aborted) {
+      const e = await theEngine();
+      const ping = e.docker.ping.bind(e.docker) as (o: { abortSignal: AbortSignal }) => Promise<unknown>;
+      const answer = await ping({ abortSignal: AbortSignal.timeout(5_000) }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (answer !== undefined || NO_DAEMON.test(said))
+        return dockerUnreachable(
+          e.where,
+          answer === undefined ? lastLines(said, 1) : messageOf(answer),
+          answer,
+        );
+    }
     const missing = NO_SERVICE.exec(said);
     if (missing && outcome.exitCode !== null) {
       const services = await projectServices(program, options);
@@ -122,8 +140,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);
-    engine ??= openEngine(undefined);
-    const e = await engine;
+    const e = await theEngine();
     const infos: Docker.ContainerInspectInfo[] = [];
     for (const id of ids) {
       try {
