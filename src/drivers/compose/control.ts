@@ -12,7 +12,7 @@ import {
   statusCodeOf,
 } from '../shared/docker-engine.js';
 import { envOfList } from '../shared/env-lines.js';
-import { LOG_BYTES, recentLines } from '../shared/log-lines.js';
+import { DEFAULT_TAIL_LINES, LOG_BYTES, lastLines, recentLines } from '../shared/log-lines.js';
 import type { ActionOptions, ActionResult, ServiceAction, ServiceControl, ServiceTarget } from '../types.js';
 import type { ComposeOptions } from './options.js';
 import { type ComposeProgram, composeProgram } from './program.js';
@@ -129,6 +129,8 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     action: ServiceAction,
     options: ActionOptions,
   ): Promise<Docker.ContainerInspectInfo[]> => {
+    const deadline = Date.now() + options.timeoutMs;
+    const left = () => ({ ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
     const program = await composeProgram(options);
     const { outcome } = await compose(
       action,
@@ -145,7 +147,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     for (const id of ids) {
       try {
         infos.push(
-          await engineCall(e, options, `${action} of service \`${target.service}\``, (signal) =>
+          await engineCall(e, left(), `${action} of service \`${target.service}\``, (signal) =>
             e.docker.getContainer(id).inspect({ abortSignal: signal }),
           ),
         );
@@ -221,17 +223,10 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
           : program.plugin
             ? ['--since', `${Math.ceil(options.sinceMs / 1000)}s`]
             : [];
-      const tail = options.tail ?? undefined;
+      const tail = options.tail ?? DEFAULT_TAIL_LINES;
       const { outcome } = await compose(
         'logs',
-        [
-          'logs',
-          '--no-color',
-          '--timestamps',
-          ...(tail === undefined ? ['--tail', '200'] : ['--tail', String(tail)]),
-          ...since,
-          service,
-        ],
+        ['logs', '--no-color', '--timestamps', ...['--tail', String(tail)], ...since, service],
         options,
         'stdout',
       );
@@ -257,10 +252,4 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
       return envOfList(chosen.Config.Env ?? []);
     },
   };
-}
-
-/** The last `count` lines of a text. */
-function lastLines(text: string, count: number): string {
-  const lines = text.replace(/\n$/, '').split('\n');
-  return lines.slice(Math.max(0, lines.length - count)).join('\n');
 }

@@ -67,13 +67,13 @@ export async function engineCall<T>(
 ): Promise<T> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const ended = () =>
+  const ended = (cause?: unknown) =>
     new DayshiftError(
       'SERVICE_ACTION_FAILED',
       timeout.aborted
         ? `${what} was stopped at its timeout (${options.timeoutMs} ms)`
         : `${what} was stopped before it finished`,
-      { hint: 'the Docker Engine may be busy; try again, or give the action more time' },
+      { hint: 'the Docker Engine may be busy; try again, or give the action more time', cause },
     );
   if (signal.aborted) throw ended();
   let onAbort = () => {};
@@ -89,7 +89,7 @@ export async function engineCall<T>(
     return await Promise.race([running, aborted]);
   } catch (error) {
     if (error instanceof DayshiftError) throw error;
-    if (signal.aborted) throw ended();
+    if (signal.aborted) throw ended(error);
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== undefined && UNREACHABLE.has(code))
       throw dockerUnreachable(engine.where, messageOf(error), error);

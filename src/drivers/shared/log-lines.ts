@@ -4,6 +4,12 @@ import type { ServiceLogs } from '../types.js';
 export const LOG_BYTES = 256 * 1024;
 export const DEFAULT_TAIL_LINES = 200;
 
+/** The last `count` lines of a text. */
+export function lastLines(text: string, count: number): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  return lines.slice(Math.max(0, lines.length - count)).join('\n');
+}
+
 /**
  * A log line as Docker writes it with timestamps, behind Compose's `web-1  | ` prefix when it has one:
  * the RFC 3339 time with up to nine digits of fraction.
