@@ -216,6 +216,8 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
         options,
       ),
     logs: async (options) => {
+      // `since` counts back from when the logs were asked for, not from when Compose finished.
+      const now = Date.now();
       const program = await composeProgram(options);
       const since =
         options.sinceMs === undefined
@@ -236,6 +238,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
         sinceMs: options.sinceMs,
         tail,
         truncated: outcome.truncated.stdout,
+        now,
       });
     },
     env: async (options) => {

@@ -150,10 +150,11 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
     redeploy: unsupported(target.service, 'redeploy'),
     scale: unsupported(target.service, 'scale'),
     logs: async (options) => {
+      // `since` counts back from when the logs were asked for, not from when the Engine answered.
+      const now = Date.now();
       const infos = await needed('logs', options);
       const tail = options.tail ?? DEFAULT_TAIL_LINES;
-      const since =
-        options.sinceMs === undefined ? undefined : Math.floor((Date.now() - options.sinceMs) / 1000);
+      const since = options.sinceMs === undefined ? undefined : Math.floor((now - options.sinceMs) / 1000);
       const texts: string[] = [];
       for (const info of infos) {
         const data = await call('logs', options, (docker, signal) =>
@@ -179,7 +180,7 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
             : text,
         );
       }
-      const logs = recentLines(texts.join('\n'), { sinceMs: options.sinceMs, tail });
+      const logs = recentLines(texts.join('\n'), { sinceMs: options.sinceMs, tail, now });
       return { ...logs, text: scrubSecrets(logs.text) };
     },
     env: async (options) => {
