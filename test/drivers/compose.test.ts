@@ -5,7 +5,8 @@
  * - `web` serves /health and /version with `busybox httpd`, has a wget healthcheck, and prints a
  *   secret (the canary, a secret of the stack file) to its log;
  * - `worker` replicas each take the first free port of a range, so scaled ones answer on distinct ports;
- * - `flaky` fails its first start and is restarted by its `on-failure` policy: Docker's restart count.
+ * - `flaky` fails its first start and is restarted by its `on-failure` policy: Docker's restart count;
+ * - `extra` is in a profile, so `up` without it leaves it out.
  *
  * Each traps SIGTERM (a shell as a container's first process ignores it otherwise), so stops are quick.
  * The canary never appears in what the driver gives back: env, logs, results or errors.
@@ -29,8 +30,7 @@ let webPort = 0;
 let workerBase = 0;
 
 function composeFile(image: string): string {
-  return `version: "2.4"
-services:
+  return `services:
   web:
     build: ./web
     network_mode: host
@@ -56,6 +56,11 @@ services:
     network_mode: host
     restart: on-failure
     command: ["sh", "-c", "trap 'exit 0' TERM; [ -f /once ] || { touch /once; echo failing once; exit 3; }; echo up again; sleep 3600 & wait"]
+  extra:
+    image: ${image}
+    network_mode: host
+    profiles: [extra]
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo extra; sleep 3600 & wait"]
 `;
 }
 
@@ -82,6 +87,7 @@ beforeAll(async () => {
       '  worker: {}',
       '  flaky: {}',
       '  ghost: {}',
+      `  extra: { driver: { compose: { project_name: ${sandbox.project}, profiles: [extra] } } }`,
       // The canary is a secret Dayshift knows: a notifier's secret, from the same .env.
       'notifiers:',
       '  ops: { webhook: { url: "http://127.0.0.1:9/hook", secret: "${CANARY}" } }',
@@ -289,6 +295,16 @@ describe('compose driver on a real Compose project', () => {
     expect(error.message).toContain('has no service `ghost`');
     expect(error.hint).toContain('its services: web, worker, flaky');
     expect(error.hint).toContain('`service:`');
+  });
+
+  it('enables the profiles it is given: a service only in a profile is created by its redeploy', async () => {
+    const none = await status('extra');
+    expect(none).toMatchObject({ state: 'stopped', replicas: 0 });
+    expect(none.detail).toBe(
+      'Compose service `extra` has no container: `dayshift svc redeploy extra` creates it',
+    );
+    await act('extra', 'redeploy');
+    expect(await status('extra')).toMatchObject({ state: 'running', replicas: 1 });
   });
 
   it('never gives the canary back: not in env, logs, results or errors', () => {

@@ -59,6 +59,7 @@ beforeAll(async () => {
       `  pair: { driver: { docker: { label: { dayshift.test.id: "${sandbox.id}", dayshift.test.role: pair } } } }`,
       `  gone: { driver: { docker: { container: ${web}-gone } } }`,
       `  far: { driver: { docker: { container: ${web}, socket: ${path.join(dir, 'none.sock')} } } }`,
+      `  delegated: { driver: { docker: { container: ${web}, agent: { url: "http://127.0.0.1:9", token: "\${CANARY}" } } } }`,
       'notifiers:',
       '  ops: { webhook: { url: "http://127.0.0.1:9/hook", secret: "${CANARY}" } }',
       '',
@@ -224,6 +225,13 @@ describe('docker driver on real containers', () => {
     expect(error.code).toBe('DOCKER_UNREACHABLE');
     expect(error.message).toContain(`the Docker Engine at ${path.join(dir, 'none.sock')} does not answer`);
     expect(error.hint).toContain('start the Docker daemon');
+  });
+
+  it('refuses to act for a service delegated to an agent, rather than use the socket itself', async () => {
+    const error = await failure(handle('delegated').act('status'));
+    expect(error.code).toBe('ACTION_UNSUPPORTED');
+    expect(error.message).toContain('sends its docker actions to a dayshift agent');
+    expect(error.hint).toContain('remove `agent:`');
   });
 
   it('honours the timeout and the abort signal', async () => {

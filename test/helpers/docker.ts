@@ -170,6 +170,14 @@ export class ComposeSandbox {
 
   async cleanup(): Promise<void> {
     await this.compose('down', '-v', '--rmi', 'local', '--remove-orphans', '-t', '1').catch(() => '');
+    // `down` leaves the containers of profiles it was not given.
+    const left = await docker(
+      'ps',
+      '-aq',
+      '--filter',
+      `label=com.docker.compose.project=${this.project}`,
+    ).catch(() => '');
+    if (left) await docker('rm', '-f', '-v', ...left.split('\n')).catch(() => '');
     await this.docker.cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }
