@@ -307,6 +307,21 @@ describe('compose driver on a real Compose project', () => {
     expect(await status('extra')).toMatchObject({ state: 'running', replicas: 1 });
   });
 
+  it('stops Compose when the action is aborted or its time is up', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await failure(handle('web').act('logs', { signal: controller.signal }));
+    expect(aborted.code).toBe('SERVICE_ACTION_FAILED');
+    expect(aborted.message).toMatch(
+      /^logs of service `web` failed: `docker.compose logs .*` was stopped before it finished$/,
+    );
+    // Compose takes far longer than a millisecond just to start.
+    const late = await failure(handle('web').act('logs', { timeoutMs: 1 }));
+    expect(late.message).toMatch(
+      /^logs of service `web` failed: `docker.compose logs .*` was stopped at its timeout$/,
+    );
+  });
+
   it('never gives the canary back: not in env, logs, results or errors', () => {
     expect(said.length).toBeGreaterThan(10);
     for (const text of said) expect(text).not.toContain(CANARY);
