@@ -22,7 +22,7 @@ export const EXIT = {
   failed: 1,
   /** The input was wrong: the stack file, an argument, a name that does not exist, a refused target. */
   input: 2,
-  /** A dependency was unreachable: the store could not be opened or migrated. */
+  /** A dependency was unreachable: the store could not be opened or migrated, the Docker Engine did not answer. */
   unreachable: 3,
   /** A bug in Dayshift (EX_SOFTWARE): please report it with the output. */
   bug: 70,
@@ -153,11 +153,21 @@ export const ERROR_TABLE = {
   REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
-  SERVICE_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no service of this name in the stack file' },
+  SERVICE_NOT_FOUND: {
+    http: 404,
+    exit: EXIT.input,
+    means: 'no service of this name in the stack file, or in the Compose project its driver acts on',
+  },
   ACTION_UNSUPPORTED: {
     http: 400,
     exit: EXIT.input,
     means: "the service's driver cannot do this action with its settings (or the service has no driver)",
+  },
+  DOCKER_UNREACHABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      'the Docker Engine does not answer on its socket (`socket:`, $DOCKER_HOST or /var/run/docker.sock), so a compose or docker driver cannot act',
   },
   SERVICE_ACTION_FAILED: {
     http: 502,

@@ -1,5 +1,5 @@
-import { composeDriver } from './compose.js';
-import { dockerDriver } from './docker.js';
+import { composeDriver } from './compose/index.js';
+import { dockerDriver } from './docker/index.js';
 import { noneDriver } from './none.js';
 import { shellDriver } from './shell/index.js';
 import { systemdDriver } from './systemd/index.js';

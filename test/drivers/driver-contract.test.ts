@@ -6,7 +6,10 @@
  *   message that says what is missing (for `none`, every action: the service has no driver);
  * - the shell driver starts, restarts and stops a local HTTP server the test owns, tracked by its
  *   pidfile: the server answers while it runs, a restart gives it a new pid, a stop closes its port and
- *   leaves no process of its group; its logs are read from the log file its start wrote to.
+ *   leaves no process of its group; its logs are read from the log file its start wrote to;
+ * - the compose and docker drivers act on a real container (a Compose service, a container by name):
+ *   status with Docker's health, a restart that starts it again, stop and start, the last lines of its
+ *   logs; the docker driver refuses what a bare container cannot do (scale, rebuild, redeploy);
  * - the systemd driver starts, restarts and stops a unit through `systemctl`, reads its journal through
  *   `journalctl` and its environment through `systemctl show`. These machines' PID 1 is not systemd
  *   (`systemctl is-system-running` says `offline`; every other verb says "System has not been booted
@@ -24,17 +27,18 @@ import { groupMembers } from '../../src/drivers/shared/pids.js';
 import { SERVICE_ACTIONS } from '../../src/drivers/types.js';
 import { DayshiftError } from '../../src/errors.js';
 import { ServiceHandle } from '../../src/services/service-control.js';
+import { ComposeSandbox, DockerSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { until } from '../helpers/wait.js';
 
 /** Why a driver has no case yet; a driver in neither map fails the suite. */
 const SKIPPED: Partial<Record<DriverKind, string>> = {
-  compose: 'acting arrives with its own change (Docker Compose through the agent or the socket)',
-  docker: 'acting arrives with its own change (the Engine API through the agent or the socket)',
 };
 const CASES: Partial<Record<DriverKind, () => void>> = {
   shell: shellCase,
   none: noneCase,
   systemd: systemdCase,
+  compose: composeCase,
+  docker: dockerCase,
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-drivers-'));
@@ -409,5 +413,128 @@ function systemdCase(): void {
     expect(offline?.code).toBe('SYSTEMD_UNAVAILABLE');
     expect(offline?.message).toContain('System has not been booted with systemd');
     expect(offline?.hint).toContain('PID 1');
+
+/** A busybox httpd on `port` that logs its starts, with a healthcheck; quick to stop on SIGTERM. */
+const httpd = (port: number) =>
+  `trap 'exit 0' TERM; echo "app starting"; httpd -f -p 127.0.0.1:${port} -h /www & wait`;
+
+/** What the compose and docker cases share: one container the driver acts on, seen from outside. */
+interface ContainerSetup {
+  driver: string;
+  port: number;
+  container: () => Promise<string>;
+}
+
+function containerCase(kind: 'compose' | 'docker', setup: () => Promise<ContainerSetup>): void {
+  const timeoutMs = 120_000;
+  let s: ContainerSetup;
+  let handle: ServiceHandle;
+  const answers = async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${s.port}/health`)).ok ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const startedAt = async () => docker('inspect', '-f', '{{.State.StartedAt}}', await s.container());
+
+  beforeAll(async () => {
+    s = await setup();
+    handle = handleFor(s.driver, kind);
+  }, 300_000);
+
+  it("reads its status with Docker's health", async () => {
+    const status = await until(
+      async () => {
+        const now = await handle.status();
+        return now.health === 'healthy' ? now : undefined;
+      },
+      'the container to be healthy',
+      60_000,
+      250,
+    );
+    expect(status).toMatchObject({ state: 'running', replicas: 1, restarts: 0 });
+  });
+
+  it('restarts it: started again, answering', async () => {
+    const before = await startedAt();
+    await handle.act('restart', { timeoutMs });
+    expect(await startedAt()).not.toBe(before);
+    await until(answers, 'the container to answer after its restart');
+  });
+
+  it('stops it, its port closed, and starts it again', async () => {
+    await handle.act('stop', { timeoutMs });
+    expect((await handle.status()).state).toBe('stopped');
+    expect(await answers()).toBeUndefined();
+    await handle.act('start', { timeoutMs });
+    expect((await handle.status()).state).toBe('running');
+    await until(answers, 'the container to answer after its start');
+  });
+
+  it('gives the last lines of its logs', async () => {
+    const outcome = await handle.act('logs', { tail: 2, timeoutMs });
+    if (outcome.action !== 'logs') throw new Error('not logs');
+    const lines = outcome.logs.text.split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/\S+Z app starting$/);
+  });
+}
+
+function composeCase(): void {
+  const sandbox = new ComposeSandbox();
+  afterAll(() => sandbox.cleanup(), 120_000);
+  containerCase('compose', async () => {
+    const port = await freePort();
+    await sandbox.create({});
+    sandbox.write({
+      'docker-compose.yml': [
+        'services:',
+        '  app:',
+        `    image: ${sandbox.docker.image}`,
+        '    network_mode: host',
+        `    command: ["sh", "-c", ${JSON.stringify(httpd(port))}]`,
+        '    healthcheck:',
+        `      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${port}/health"]`,
+        '      interval: 1s',
+        '',
+      ].join('\n'),
+    });
+    await sandbox.compose('up', '-d');
+    return {
+      driver: `{ compose: { project_dir: "${sandbox.dir}", project_name: ${sandbox.project} } }`,
+      port,
+      container: async () => (await sandbox.ids('app'))[0] as string,
+    };
+  });
+  it('does every action', () => {
+    expect(handleFor('compose', 'compose-default').supports).toEqual(SERVICE_ACTIONS);
+  });
+}
+
+function dockerCase(): void {
+  const sandbox = new DockerSandbox();
+  afterAll(() => sandbox.cleanup(), 60_000);
+  containerCase('docker', async () => {
+    await requireDocker();
+    await sandbox.build();
+    const port = await freePort();
+    const health = [
+      '--health-cmd',
+      `wget -q -O /dev/null http://127.0.0.1:${port}/health`,
+      '--health-interval',
+      '1s',
+    ];
+    const name = await sandbox.start('app', health, ['sh', '-c', httpd(port)]);
+    return { driver: `{ docker: { container: ${name} } }`, port, container: async () => name };
+  });
+  it('refuses what a bare container cannot do, saying the compose driver can', async () => {
+    const handle = handleFor('docker', 'docker-refusals');
+    expect(handle.supports).toEqual(['status', 'restart', 'stop', 'start', 'logs', 'env']);
+    for (const action of ['scale', 'rebuild', 'redeploy'] as const) {
+      const error = await refused(handle.act(action, { replicas: 2 }));
+      expect(error.message).toContain('a bare container has no build');
+      expect(error.hint).toContain(`the compose driver can ${action}`);
+    }
   });
 }
