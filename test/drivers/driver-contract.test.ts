@@ -31,8 +31,7 @@ import { ComposeSandbox, DockerSandbox, docker, freePort, requireDocker } from '
 import { until } from '../helpers/wait.js';
 
 /** Why a driver has no case yet; a driver in neither map fails the suite. */
-const SKIPPED: Partial<Record<DriverKind, string>> = {
-};
+const SKIPPED: Partial<Record<DriverKind, string>> = {};
 const CASES: Partial<Record<DriverKind, () => void>> = {
   shell: shellCase,
   none: noneCase,
@@ -413,6 +412,8 @@ function systemdCase(): void {
     expect(offline?.code).toBe('SYSTEMD_UNAVAILABLE');
     expect(offline?.message).toContain('System has not been booted with systemd');
     expect(offline?.hint).toContain('PID 1');
+  });
+}
 
 /** A busybox httpd on `port` that logs its starts, with a healthcheck; quick to stop on SIGTERM. */
 const httpd = (port: number) =>
