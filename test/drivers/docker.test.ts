@@ -227,11 +227,16 @@ describe('docker driver on real containers', () => {
     expect(error.hint).toContain('start the Docker daemon');
   });
 
-  it('refuses to act for a service delegated to an agent, rather than use the socket itself', async () => {
-    const error = await failure(handle('delegated').act('status'));
+  it('sends a delegated service to its agent, never to the socket, and an agent does not forward it', async () => {
+    // Nothing listens on the agent's address: the action fails there rather than going to the socket.
+    const unanswered = await failure(handle('delegated').act('status'));
+    expect(unanswered.code).toBe('AGENT_UNAVAILABLE');
+    const config = loadConfigOrThrow(path.join(dir, 'dayshift.yaml')).config;
+    const inAgent = new ServiceHandle(config, dir, 'delegated', { local: true });
+    const error = await failure(inAgent.act('status'));
     expect(error.code).toBe('ACTION_UNSUPPORTED');
-    expect(error.message).toContain('sends its docker actions to a dayshift agent');
-    expect(error.hint).toContain('remove `agent:`');
+    expect(error.message).toContain('this is an agent: it does not forward them');
+    expect(error.hint).toContain('no `agent:`');
   });
 
   it('honours the timeout and the abort signal', async () => {

@@ -25,15 +25,16 @@ export function lazyControl(load: () => Promise<ServiceControl>): ServiceControl
 }
 
 /**
- * A service whose driver sends its actions to a `dayshift agent`: until the agent's transport exists,
- * every action is refused rather than taken through the Docker socket the agent is there to keep away.
+ * A service whose driver names a `dayshift agent`, opened inside an agent (ServiceHandle sends every
+ * other caller's actions to the agent itself): an agent never forwards to another one, and never takes
+ * the action through the Docker socket on the word of a stack file meant for its clients.
  */
 export function throughAgent(kind: string, service: string): ServiceControl {
   const refuse = async (): Promise<never> => {
     throw new DayshiftError(
       'ACTION_UNSUPPORTED',
-      `service \`${service}\` sends its ${kind} actions to a dayshift agent, which Dayshift cannot reach yet`,
-      { hint: `remove \`agent:\` from its ${kind} driver to act through the Docker socket directly` },
+      `service \`${service}\` sends its ${kind} actions to a dayshift agent, and this is an agent: it does not forward them`,
+      { hint: `give the agent a stack file whose ${kind} driver has no \`agent:\`: the agent is what holds the Docker socket` },
     );
   };
   return Object.fromEntries(SERVICE_ACTIONS.map((action) => [action, refuse])) as unknown as ServiceControl;
