@@ -22,7 +22,7 @@ export const EXIT = {
   failed: 1,
   /** The input was wrong: the stack file, an argument, a name that does not exist, a refused target. */
   input: 2,
-  /** A dependency was unreachable: the store could not be opened or migrated. */
+  /** A dependency was unreachable: the store could not be opened or migrated, the Docker Engine did not answer. */
   unreachable: 3,
   /** A bug in Dayshift (EX_SOFTWARE): please report it with the output. */
   bug: 70,
@@ -152,11 +152,21 @@ export const ERROR_TABLE = {
   },
   REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
-  SERVICE_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no service of this name in the stack file' },
+  SERVICE_NOT_FOUND: {
+    http: 404,
+    exit: EXIT.input,
+    means: 'no service of this name in the stack file, or in the Compose project its driver acts on',
+  },
   ACTION_UNSUPPORTED: {
     http: 400,
     exit: EXIT.input,
     means: "the service's driver cannot do this action with its settings (or the service has no driver)",
+  },
+  DOCKER_UNREACHABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      'the Docker Engine does not answer on its socket (`socket:`, $DOCKER_HOST or /var/run/docker.sock), so a compose or docker driver cannot act',
   },
   SERVICE_ACTION_FAILED: {
     http: 502,
@@ -183,6 +193,34 @@ export const ERROR_TABLE = {
     http: 403,
     exit: EXIT.input,
     means: 'the approve step names who may approve, and this token or user is not one of them',
+  },
+  SYSTEMD_UNAVAILABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      'systemctl or journalctl is missing, or no systemd answers them (PID 1 is not systemd, no user manager)',
+  },
+  AGENT_AUTH_FAILED: {
+    http: 401,
+    exit: EXIT.input,
+    means:
+      "a request to `dayshift agent` is unsigned, signed with another token, outside the agent's 30 s window, or replayed",
+  },
+  AGENT_ACTION_REFUSED: {
+    http: 403,
+    exit: EXIT.input,
+    means: '`dayshift agent` takes only the typed service actions in its list (`--allow`); this is not one',
+  },
+  AGENT_LISTEN_REFUSED: {
+    http: 400,
+    exit: EXIT.input,
+    means: '`dayshift agent` listens on a unix socket or a loopback address only; the one given is neither',
+  },
+  AGENT_UNAVAILABLE: {
+    http: 503,
+    exit: EXIT.unreachable,
+    means:
+      "the `dayshift agent` a service's `agent:` names does not answer, or answers something that is not the agent",
   },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {

@@ -1,8 +1,8 @@
-import { composeDriver } from './compose.js';
-import { dockerDriver } from './docker.js';
+import { composeDriver } from './compose/index.js';
+import { dockerDriver } from './docker/index.js';
 import { noneDriver } from './none.js';
 import { shellDriver } from './shell/index.js';
-import { systemdDriver } from './systemd.js';
+import { systemdDriver } from './systemd/index.js';
 
 import type { DriverDefinition } from './types.js';
 

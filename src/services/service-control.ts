@@ -1,5 +1,7 @@
 import type { StackConfig } from '../config/schema.js';
 import { driverKinds } from '../drivers/registry.js';
+import { agentControl } from '../drivers/shared/agent-client.js';
+import { type AgentOptions, agentOf } from '../drivers/shared/agent-options.js';
 import type {
   ActionResult,
   DriverDefinition,
@@ -53,9 +55,15 @@ export class ServiceHandle {
   readonly #definition: DriverDefinition;
   readonly #options: unknown;
   readonly #baseDir: string;
+  /** The agent its actions go to, when the driver's options have `agent:` (and this is not the agent). */
+  readonly #agent: AgentOptions | undefined;
   #control: ServiceControl | undefined;
 
-  constructor(config: StackConfig, baseDir: string, name: string) {
+  /**
+   * `local: true` acts through the driver here even when its options name an agent: the agent itself
+   * does, since it is the process those options delegate to.
+   */
+  constructor(config: StackConfig, baseDir: string, name: string, options: { local?: boolean } = {}) {
     const service = ownValue(config.services, name);
     if (!service) {
       const names = Object.keys(config.services);
@@ -68,12 +76,13 @@ export class ServiceHandle {
     this.#definition = driverKinds[service.driver.kind] as DriverDefinition;
     this.#options = service.driver.options;
     this.#baseDir = baseDir;
+    this.#agent = options.local ? undefined : agentOf(this.#options);
     this.supports = this.#definition.supports(this.#options);
   }
 
   /** Refuses an action the driver cannot do, with what the driver says is missing. */
   refuseUnlessSupported(action: ServiceAction): void {
-    if (this.supports.includes(action) && this.#definition.open) return;
+    if (this.supports.includes(action) && (this.#agent || this.#definition.open)) return;
     const refusal = this.#definition.refusal(this.name, action, this.#options);
     throw new DayshiftError('ACTION_UNSUPPORTED', refusal.message, { hint: refusal.hint });
   }
@@ -117,6 +126,8 @@ export class ServiceHandle {
   }
 
   #open(): ServiceControl {
+    if (!this.#control && this.#agent)
+      this.#control = agentControl({ service: this.name, baseDir: this.#baseDir }, this.#agent);
     if (!this.#control) {
       const open = this.#definition.open as NonNullable<DriverDefinition['open']>;
       this.#control = open({ service: this.name, baseDir: this.#baseDir }, this.#options);

@@ -108,6 +108,13 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./svc.js')).defineSvc,
   },
   {
+    name: 'agent',
+    usage: '[options]',
+    description:
+      'take signed service actions from serve and the CLI, on a unix socket or loopback (the one process holding the Docker socket)',
+    load: async () => (await import('./agent.js')).defineAgent,
+  },
+  {
     name: 'smoke',
     usage: '<suite>',
     description: 'run a smoke suite now; exit 1 if a step fails; the run is recorded',

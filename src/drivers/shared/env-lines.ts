@@ -22,6 +22,20 @@ export function envVariables(text: string): EnvVariable[] {
   return out;
 }
 
+/**
+ * A container's environment as Docker gives it (`Config.Env`: one `NAME=value` string each, a value
+ * may hold newlines), masked as `envVariables` masks.
+ */
+export function envOfList(list: readonly string[]): EnvVariable[] {
+  const out: EnvVariable[] = [];
+  for (const entry of list) {
+    const at = entry.indexOf('=');
+    if (at <= 0) continue;
+    out.push(masked(entry.slice(0, at), entry.slice(at + 1)));
+  }
+  return out;
+}
+
 function masked(name: string, value: string): EnvVariable {
   if (value === '') return { name, value, masked: false };
   if (SECRET_NAME.test(name) || scrubSecrets(value) !== value) return { name, value: MASK, masked: true };
