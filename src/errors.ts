@@ -152,7 +152,6 @@ export const ERROR_TABLE = {
   },
   REQUEST_TIMEOUT: { http: 408, exit: EXIT.input, means: 'the request took too long to arrive' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: EXIT.input, means: "the body's content type is not JSON" },
-  /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   SERVICE_NOT_FOUND: {
     http: 404,
     exit: EXIT.input,
@@ -173,6 +172,27 @@ export const ERROR_TABLE = {
     http: 502,
     exit: EXIT.failed,
     means: "the driver's action on the service failed; the message says how and shows its output",
+  },
+  RUNBOOK_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no runbook of this name in the stack file' },
+  PARAM_INVALID: {
+    http: 400,
+    exit: EXIT.input,
+    means: 'a runbook parameter is missing, unknown, or not of its type or bounds; the message lists each',
+  },
+  RUNBOOK_BUSY: {
+    http: 409,
+    exit: EXIT.failed,
+    means: 'the runbook already has as many runs going as its concurrency allows; the message names them',
+  },
+  RUNBOOK_RATE_LIMITED: {
+    http: 429,
+    exit: EXIT.failed,
+    means: "the runbook started its max_runs in the last hour; no more start until the hour's first ages out",
+  },
+  APPROVER_NOT_ALLOWED: {
+    http: 403,
+    exit: EXIT.input,
+    means: 'the approve step names who may approve, and this token or user is not one of them',
   },
   SYSTEMD_UNAVAILABLE: {
     http: 503,
@@ -202,6 +222,7 @@ export const ERROR_TABLE = {
     means:
       "the `dayshift agent` a service's `agent:` names does not answer, or answers something that is not the agent",
   },
+  /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {
     http: 400,
     exit: EXIT.input,

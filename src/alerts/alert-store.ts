@@ -2,7 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertsTable, Database } from '../store/schema.js';
 import { checkText } from '../util/input-bounds.js';
 import type { AlertStep } from './lifecycle.js';
-import type { AlertRecord, DesiredAlert, NotificationEvent } from './types.js';
+import type { AlertRecord, AlertRemediation, DesiredAlert, NotificationEvent } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,6 +32,7 @@ export function toAlert(row: Selectable<AlertsTable>): AlertRecord {
     announced: Number(row.announced) === 1,
     version: Number(row.version),
     updatedAt: Number(row.updated_at),
+    remediation: row.remediation ? (JSON.parse(row.remediation) as AlertRemediation[]) : [],
   };
 }
 
@@ -134,6 +135,68 @@ export async function applyStep(
         return changed;
       }
     }
+  });
+}
+
+/** Records the runbooks started for an alert that just fired, with an event on its timeline. */
+export async function recordRemediation(
+  db: Kysely<Database>,
+  alert: AlertRecord,
+  remediation: readonly AlertRemediation[],
+  now: number,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('alerts')
+      .set({
+        remediation: JSON.stringify(remediation),
+        updated_at: now,
+        version: (eb) => eb('version', '+', 1),
+      })
+      .where('id', '=', alert.id)
+      .execute();
+    for (const r of remediation)
+      await addEvent(
+        trx,
+        alert.id,
+        now,
+        'remediation',
+        r.runId === null
+          ? `runbook ${r.runbook} not started: ${r.status}`
+          : `runbook ${r.runbook} started: run ${r.runId}`,
+      );
+  });
+}
+
+/**
+ * Records how the runs started for an alert ended. When one failed (or was cancelled) while the alert
+ * still fires, the alert is escalated: an `escalated` notification to its notifiers says the
+ * remediation did not work, so a failed runbook never hides the alert.
+ */
+export async function settleRemediation(
+  db: Kysely<Database>,
+  alert: AlertRecord,
+  remediation: readonly AlertRemediation[],
+  now: number,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const changed = await update(trx, alert, now, { remediation: JSON.stringify(remediation) });
+    if (!changed) return false;
+    const ended = remediation.filter((r, i) => r.status !== alert.remediation[i]?.status);
+    for (const r of ended)
+      await addEvent(trx, alert.id, now, 'remediation', `runbook ${r.runbook}: run ${r.runId} ${r.status}`);
+    const failed = ended.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+    if (failed.length > 0 && changed.state === 'firing') {
+      await addEvent(
+        trx,
+        alert.id,
+        now,
+        'escalated',
+        failed.map((r) => `run ${r.runId} of ${r.runbook} ${r.status}`).join('; '),
+      );
+      await queue(trx, changed, now, { event: 'escalated', notifiers: changed.notify });
+    }
+    return true;
   });
 }
 

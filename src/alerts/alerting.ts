@@ -12,6 +12,7 @@ import { CheckAlertOrigin } from './check-origin.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
 import { Outbox } from './outbox.js';
+import { type RemediationPort, Remediations } from './remediation.js';
 import { RuleAlertOrigin } from './rule-origin.js';
 import { Silences } from './silences.js';
 import type { AlertOrigin } from './types.js';
@@ -27,6 +28,8 @@ export interface AlertingOptions {
   tickMs?: number;
   /** The node's outbox, which its delivery jobs report to; a new one when omitted. */
   outbox?: Outbox;
+  /** Starts the runbooks an alert asks for when it fires (the runbooks feature); none when absent. */
+  remediation?: RemediationPort;
 }
 
 /** Alerting on one node: its origins, the engine, silences and maintenance, as the API and CLI use them. */
@@ -71,6 +74,9 @@ export class Alerting {
       silences: this.silences,
       calendar,
       tickMs: options.tickMs,
+      remediations: options.remediation
+        ? new Remediations(options.db, options.clock, options.remediation, options.logger)
+        : undefined,
     });
     this.#monitor = options.monitor;
   }

@@ -11,6 +11,7 @@ import { planStep } from './lifecycle.js';
 import type { MaintenanceCalendar } from './maintenance.js';
 import { scheduleDeliveries } from './outbox.js';
 import { defaultRecovery } from './recovery.js';
+import type { Remediations } from './remediation.js';
 import type { Silences } from './silences.js';
 import { suppressionAt } from './suppression.js';
 import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
@@ -26,6 +27,8 @@ export interface AlertEngineOptions {
   calendar: MaintenanceCalendar;
   /** How often open alerts are reconciled with their origins; a check transition also triggers a pass. */
   tickMs?: number;
+  /** Starts and follows the runbooks an alert asks for (`on: { alert }`); none when absent. */
+  remediations?: Remediations;
 }
 
 /** What one pass did, for tests and logs. */
@@ -185,6 +188,11 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (step.kind === 'resolve' && current)
         step = { ...step, recovery: await recoveryOf(origins, current, now) };
       const applied = await applyStep(db, step, current, wanted, now, suppressedBy);
+      // A runbook is started for an alert as it fires and is told (not while silenced or in maintenance).
+      const fired =
+        step.kind === 'fire' || step.kind === 'announce' || (step.kind === 'open' && step.state === 'firing');
+      if (applied && fired && !suppressedBy && applied.state === 'firing')
+        await this.#o.remediations?.fired(applied, labelsOf(applied));
       if (applied) {
         steps[step.kind] = (steps[step.kind] ?? 0) + 1;
         if (step.kind !== 'remind')
@@ -194,6 +202,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           );
       }
     }
+    await this.#o.remediations?.follow(openList);
     const deliveriesScheduled = await scheduleDeliveries(db, this.#o.queue, config, now);
     return { at: now, steps, deliveriesScheduled };
   }

@@ -1,5 +1,6 @@
 import type { FeatureDefinition } from '../features/types.js';
 import { monitorFeature } from '../monitor/feature.js';
+import { runbooksFeature } from '../runbooks/feature.js';
 import { Alerting } from './alerting.js';
 import { deliveryJobKind } from './delivery-job.js';
 import { alertRoutes } from './routes.js';
@@ -22,6 +23,7 @@ export const alertsFeature: FeatureDefinition<Alerting> = {
       logger: logger.child({ component: 'alerts' }),
       monitor: context.use(monitorFeature),
       tickMs: settings.alertTickMs,
+      remediation: context.use(runbooksFeature),
     });
     const { outbox } = alerting;
     // Read by each delivery as it runs, so a reload's notifiers and fallback apply to the next one.

@@ -37,5 +37,10 @@ export function notifiedAlert(alert: AlertRecord, event: AlertEvent, recovery?: 
   const acked = iso(alert.ackedAt);
   if (acked) out.acknowledgedAt = acked;
   if (alert.ackedBy) out.acknowledgedBy = alert.ackedBy;
+  if (alert.remediation.length > 0)
+    out.remediation = alert.remediation.map((r) => ({
+      ...r,
+      url: r.runId === null ? null : `/api/v1/runs/${r.runId}`,
+    }));
   return out;
 }

@@ -80,9 +80,19 @@ export interface AlertRecord {
   announced: boolean;
   version: number;
   updatedAt: number;
+  /** The runbooks started for it (`on: { alert }`) and how their runs went; empty when none. */
+  remediation: AlertRemediation[];
 }
 
-export type NotificationEvent = 'firing' | 'reminder' | 'acknowledged' | 'resolved';
+/** A runbook started for an alert: its run (null when it was refused) and how it stands. */
+export interface AlertRemediation {
+  runbook: string;
+  runId: number | null;
+  /** `running`, `succeeded`, `failed`, `cancelled`, or `refused: <why>`. */
+  status: string;
+}
+
+export type NotificationEvent = 'firing' | 'reminder' | 'acknowledged' | 'resolved' | 'escalated';
 
 export interface Matcher {
   name: string;

@@ -29,6 +29,12 @@ export const FIELDS = [
   'connected',
 ] as const;
 
+/**
+ * What a runbook step's `when:` reads, beside nothing else: `params.<name>` (the run's parameters) and
+ * `steps.<name>.<field>` (an earlier step's outcome and result). They take a path, like `json`.
+ */
+export const RUN_VARIABLES = ['params', 'steps'] as const;
+
 /** A value read from a check's result: `json.items[0].id` is name `json`, path `['items', 0, 'id']`. */
 export interface FieldRef {
   type: 'field';

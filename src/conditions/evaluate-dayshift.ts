@@ -59,6 +59,9 @@ export function read(ref: FieldRef, subject: ConditionSubject): Value {
       return has(subject.stdout);
     case 'connected':
       return has(subject.connected);
+    case 'params':
+    case 'steps':
+      return subject.run ? walk(subject.run[ref.name], ref.path) : MISSING;
     default:
       return has(subject.values?.[ref.name]);
   }

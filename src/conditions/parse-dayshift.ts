@@ -5,6 +5,7 @@ import {
   FIELDS,
   type FieldRef,
   type Literal,
+  RUN_VARIABLES,
 } from './ast.js';
 import { type Token, tokenize } from './tokenize.js';
 
@@ -122,6 +123,14 @@ export function parseDayshift(text: string): DayshiftExpr {
 function checkField(ref: FieldRef, at: number): void {
   const depth = ref.path.length;
   const known = (FIELDS as readonly string[]).includes(ref.name);
+  if ((RUN_VARIABLES as readonly string[]).includes(ref.name)) {
+    if (depth === 0)
+      throw new ConditionSyntaxError(
+        `${ref.name} needs a name: ${ref.name === 'params' ? 'params.replicas' : 'steps.restart.outcome'}`,
+        at,
+      );
+    return;
+  }
   if (ref.name === 'header' && depth !== 1)
     throw new ConditionSyntaxError('header needs a name: header.content-type', at);
   if (ref.name === 'cert' && (depth !== 1 || !['expires_in', 'issuer'].includes(String(ref.path[0]))))

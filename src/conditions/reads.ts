@@ -23,7 +23,9 @@ export type ResultField =
 export type ConditionRead =
   | { type: 'field'; field: ResultField | 'latency'; as: string }
   | { type: 'value'; name: string }
-  | { type: 'context'; name: string };
+  | { type: 'context'; name: string }
+  /** A runbook step's `when:` reading the run: `params.replicas`, `steps.restart.outcome`. */
+  | { type: 'run'; scope: 'params' | 'steps'; name: string };
 
 const BUILT_IN: Readonly<Record<string, ResultField | 'latency'>> = {
   status: 'status',
@@ -52,6 +54,8 @@ const PLACEHOLDER_FIELD: Readonly<Record<GatusPlaceholder, ResultField | 'latenc
 export function readsOf(expr: ConditionExpr): ConditionRead[] {
   if (expr.type !== 'gatus') {
     const name = expr.left.name;
+    if (name === 'params' || name === 'steps')
+      return [{ type: 'run', scope: name, name: String(expr.left.path[0]) }];
     const field = BUILT_IN[name];
     return [field ? { type: 'field', field, as: name } : { type: 'value', name }];
   }

@@ -19,6 +19,8 @@ export interface ConditionSubject {
   domainExpiresInMs?: number;
   /** What earlier steps of a smoke suite captured, by name: Gatus's `[CONTEXT]` reads it. */
   context?: Record<string, string>;
+  /** What a runbook step's `when:` reads: `params` and `steps`, each an object it walks by path. */
+  run?: { params: Record<string, unknown>; steps: Record<string, unknown> };
   /** `value` is the number a sql/redis/command/host check yields; named values sit beside it. */
   values?: Record<string, number | string | boolean | null>;
 }

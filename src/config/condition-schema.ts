@@ -25,6 +25,8 @@ export function parseConditionOnce(text: string, severity: 'fail' | 'warn'): Par
 /** Where a condition is written: only a smoke step has earlier steps whose captures it can read. */
 interface Place {
   suite?: boolean;
+  /** A runbook step's `when:`, which reads the run (`params.*`, `steps.*`) and nothing else. */
+  when?: boolean;
 }
 
 function parsed(
@@ -50,6 +52,26 @@ function parsed(
       });
       return z.NEVER;
     }
+    const reads = readsOf(condition.expr);
+    const wrong = place.when ? reads.find((r) => r.type !== 'run') : reads.find((r) => r.type === 'run');
+    if (wrong) {
+      const name = wrong.type === 'field' ? wrong.as : wrong.name;
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: place.when
+          ? `bad condition: a step's when: reads the run (params.<name>, steps.<step>.<field>), not ${name}`
+          : "bad condition: params.* and steps.* are read only by a runbook step's when:",
+        params: {
+          column: 0,
+          hint: place.when
+            ? 'write for example when: params.force == true, or when: steps.restart.outcome == "fail"'
+            : 'a check reads its own result: status, body, json.<path>, value, ...',
+          got: false,
+        },
+      });
+      return z.NEVER;
+    }
     return condition;
   } catch (error) {
     if (!(error instanceof ConditionSyntaxError)) throw error;
@@ -70,6 +92,16 @@ export const condition = () =>
     .string({ error: 'expected a condition such as "status == 200"' })
     .meta({ description: 'a condition: "status == 200", "latency < 1s", or Gatus syntax "[STATUS] == 200"' })
     .transform((text, ctx): ParsedCondition => parsed(text, 'fail', ctx, []));
+
+/** A runbook step's `when:`: a condition on the run's `params.*` and earlier `steps.*`. */
+export const whenCondition = () =>
+  z
+    .string({ error: 'expected a condition such as "params.force == true"' })
+    .meta({
+      description:
+        "run the step only when this holds: params.<name> (the run's parameters) or steps.<step>.outcome / .result.<path>",
+    })
+    .transform((text, ctx): ParsedCondition => parsed(text, 'fail', ctx, [], { when: true }));
 
 /**
  * An `expect:` item: a condition, or `{ warn: condition }` for one that only makes the check degraded.

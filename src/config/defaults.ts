@@ -12,6 +12,17 @@ export const DEFAULTS = {
   /** The environment variable that points every command at a shared PostgreSQL store. */
   databaseUrlVariable: 'DAYSHIFT_DATABASE_URL',
   deploy: { healthyWithin: '2m', keepReleases: 10 },
+  /**
+   * Runbooks: the pause before a step's retry, the longest a whole run or one step may take where it
+   * does not say, how long an approval waits, and how much of a step's output a run keeps.
+   */
+  runbook: {
+    retryDelay: '5s',
+    timeout: '2h',
+    stepTimeout: '10m',
+    approvalTimeout: '1h',
+    outputBytes: 64 * 1024,
+  },
   envFile: '.env',
   /** How long check history is kept: raw samples, then minute, hour and day rollups. */
   history: { raw: '48h', minute: '48h', hour: '14d', day: '400d' },

@@ -4,7 +4,15 @@ import type { NameTarget } from '../schema/references.js';
 import { CHECK_REF_PATTERN, NAME_PATTERN } from '../schema/values.js';
 import { stepKinds } from '../steps/registry.js';
 import { gateKinds } from './sections/deploy-gates.js';
-import { type KindedPart, kindedPart, list, mapping, type Path, type SmokeStepPart } from './valid-parts.js';
+import {
+  type KindedPart,
+  kindedPart,
+  list,
+  mapping,
+  type Path,
+  runbookSteps,
+  type SmokeStepPart,
+} from './valid-parts.js';
 
 /** What a name written in the file must name: what plugins refer to, and the file's own lists. */
 export type Target = NameTarget | 'severity' | 'repository';
@@ -106,10 +114,7 @@ export function usesIn(raw: Record<string, unknown>, smokeSteps: readonly SmokeS
       declared(['deploys', d, 'before', i], kindedPart(gate, gateKinds));
     });
   }
-  for (const [r, runbook] of Object.entries(mapping(raw.runbooks)))
-    list(mapping(runbook).steps).forEach((step, i) => {
-      declared(['runbooks', r, 'steps', i], kindedPart(step, stepKinds));
-    });
+  for (const { at, step } of runbookSteps(raw)) declared(at, kindedPart(step, stepKinds));
   return uses;
 }
 

@@ -45,7 +45,7 @@ export function unfilledReader(
     const out: UnfilledRead[] = [];
     for (const read of readsOf(condition.expr)) {
       // A captured value is the suite's, not the check's: the smoke schema judges those reads.
-      if (read.type === 'context') continue;
+      if (read.type === 'context' || read.type === 'run') continue;
       const name = read.type === 'field' ? read.as : read.name;
       if (read.type === 'field' && (read.field === 'latency' || shape.fields.includes(read.field))) continue;
       if (read.type === 'value' && (shape.openValues || shape.values.includes(read.name))) continue;

@@ -10,8 +10,9 @@ import {
 } from './sections/alerting.js';
 import { backupsSchema, repositoriesSchema, restoreSchema } from './sections/backups.js';
 import { historySchema } from './sections/history.js';
-import { deploysSchema, envSchema, runbooksSchema, smokeSchema } from './sections/operations.js';
+import { deploysSchema, envSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
+import { runbooksSchema } from './sections/runbooks.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
 
 /** Every top-level section and its schema; the loader validates them one by one. */

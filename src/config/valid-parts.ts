@@ -30,6 +30,17 @@ export function list(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** Every step of every runbook (its `steps`, then its `on_failure`), with where it is written. */
+export function runbookSteps(raw: Record<string, unknown>): Array<{ at: Path; step: unknown }> {
+  const out: Array<{ at: Path; step: unknown }> = [];
+  for (const [r, runbook] of Object.entries(mapping(raw.runbooks)))
+    for (const key of ['steps', 'on_failure'])
+      list(mapping(runbook)[key]).forEach((step, i) => {
+        out.push({ at: ['runbooks', r, key, i], step });
+      });
+  return out;
+}
+
 /** A plugin definition that may name other parts of the file, and ask actions of services' drivers. */
 type Definition = PluginDefinition & Partial<Referring> & Partial<Acting>;
 

@@ -14,7 +14,11 @@ export type AlertEvent =
   /** It is no longer true. */
   | 'resolved'
   /** `dayshift notify test <notifier>`. */
-  | 'test';
+  | 'test'
+  /** A runbook's `notify:` step: its message, about its run. */
+  | 'message'
+  /** The runbook started for it failed: the alert needs a person now. */
+  | 'escalated';
 
 /** One alert as a notification carries it: plain data, already free of secrets. */
 export interface NotifiedAlert {
@@ -26,7 +30,7 @@ export interface NotifiedAlert {
   /** A short name: the rule's name, or `backend.health` for a check. */
   name: string;
   /** Where it comes from: its origin (`test` for `dayshift notify test`). */
-  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test';
+  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'test' | 'runbook';
   severity: string;
   /** The alert's state when the notification was made. */
   state: 'pending' | 'firing' | 'resolved';
@@ -52,6 +56,11 @@ export interface NotifiedAlert {
   resolvedAt?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /**
+   * The runbooks started for it (`on: { alert }`): each run's id (null when it was refused), its
+   * status (`running`, `succeeded`, `failed`, `cancelled`, `refused: ...`) and where the API shows it.
+   */
+  remediation?: Array<{ runbook: string; runId: number | null; status: string; url: string | null }>;
 }
 
 /**

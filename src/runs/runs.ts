@@ -102,16 +102,87 @@ export class Runs {
   }
 
   /**
+   * Moves a waiting run back to running because someone approved it: the process that paused it
+   * (still holding it) sees the approval and goes on. `summary` records who and when.
+   */
+  approve(runId: number, summary: unknown): Promise<void> {
+    return this.#move(runId, 'running', { summary: JSON.stringify(summary) });
+  }
+
+  /**
+   * Takes over a running run opened by another process (an API request that queued its job): this
+   * process (and `job`) holds it from now on. Returns false when the run is no longer running.
+   */
+  async adopt(runId: number, job?: number): Promise<boolean> {
+    const holder = currentHolder();
+    const result = await this.#db
+      .updateTable('runs')
+      .set({
+        holder_host: holder.host,
+        holder_pid: holder.pid,
+        holder_started: holder.started,
+        holder_job: job ?? null,
+      })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** A run's status, or NOT_FOUND. */
+  status(runId: number): Promise<RunStatus> {
+    return this.#statusOf(runId);
+  }
+
+  /** A run's status and summary, as the process holding it polls them (a cancel, an approval). */
+  async state(runId: number): Promise<{ status: RunStatus; summary: unknown } | undefined> {
+    const row = await this.#db
+      .selectFrom('runs')
+      .select(['status', 'summary'])
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    return row
+      ? { status: row.status as RunStatus, summary: row.summary ? JSON.parse(row.summary) : null }
+      : undefined;
+  }
+
+  /** The runs of a kind and name not finished yet (running or waiting), oldest first. */
+  async unfinished(kind: string, name: string): Promise<RunSummary[]> {
+    const rows = await this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .where('status', 'in', ['running', 'waiting'])
+      .orderBy('id')
+      .execute();
+    return rows.map(summaryOf);
+  }
+
+  /** How many runs of a kind and name started at or after `since` (ms). */
+  async startedSince(kind: string, name: string, since: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .where('started_at', '>=', since)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
    * Closes a run its process never finished (killed mid-run) as failed, with the reason as its summary.
    * Only a run still marked running is changed (a waiting run is held by no process, and a finished
-   * one never changes); returns whether it was.
+   * one never changes), or also a waiting one with `waiting` (a runbook's run paused on an approval is
+   * held by the process that waits for it); returns whether it was.
    */
-  async interrupt(runId: number, reason: string): Promise<boolean> {
+  async interrupt(runId: number, reason: string, options: { waiting?: boolean } = {}): Promise<boolean> {
     const result = await this.#db
       .updateTable('runs')
       .set({ status: 'failed', finished_at: this.#clock.now(), summary: JSON.stringify({ error: reason }) })
       .where('id', '=', runId)
-      .where('status', '=', 'running')
+      .where('status', 'in', options.waiting ? ['running', 'waiting'] : ['running'])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
@@ -165,12 +236,19 @@ export class Runs {
     return this.#evidence.get(runId, itemId);
   }
 
-  /** The runs still marked running, of the given kinds (and name), with the process holding each. */
-  async running(filter: { kinds: readonly string[]; name?: string }): Promise<RunningRun[]> {
+  /**
+   * The runs still marked running (and waiting, with `waiting`), of the given kinds (and name), with
+   * the process holding each.
+   */
+  async running(filter: {
+    kinds: readonly string[];
+    name?: string;
+    waiting?: boolean;
+  }): Promise<RunningRun[]> {
     let query = this.#db
       .selectFrom('runs')
       .selectAll()
-      .where('status', '=', 'running')
+      .where('status', 'in', filter.waiting ? ['running', 'waiting'] : ['running'])
       .where('kind', 'in', [...filter.kinds]);
     if (filter.name !== undefined) query = query.where('name', '=', filter.name);
     const rows = await query.orderBy('id').execute();

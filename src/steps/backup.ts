@@ -7,4 +7,8 @@ export const backupStep = {
   description: 'run a backup now and wait for its snapshot',
   options: name(),
   references: (backup) => [{ to: 'backup', name: backup, at: [] }],
+  run: async (backup, ctx) => {
+    const done = await ctx.backups.run(backup, ctx.signal);
+    return { ok: true, detail: done.detail, result: { snapshot: done.snapshot } };
+  },
 } satisfies StepKindDefinition<string>;

@@ -11,6 +11,9 @@ const options = z.union([
   }),
 ]);
 
+/** Lines kept when a logs step gives neither `since` nor `tail`. */
+const DEFAULT_TAIL = 500;
+
 /** Captures a service's recent logs into the run's evidence (preserve logs before a restart). */
 export const logsStep = {
   kind: 'logs',
@@ -24,4 +27,24 @@ export const logsStep = {
     typeof o === 'string'
       ? [{ service: o, action: 'logs', at: [] }]
       : [{ service: o.service, action: 'logs', at: ['service'] }],
+  run: async (o, ctx) => {
+    const service = typeof o === 'string' ? o : o.service;
+    const since = typeof o === 'string' ? undefined : o.since;
+    const tail =
+      typeof o === 'string' ? DEFAULT_TAIL : (o.tail ?? (since === undefined ? DEFAULT_TAIL : undefined));
+    const report = await ctx.services.act(service, 'logs', {
+      sinceMs: since,
+      tail,
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+    });
+    const text = report.logs ?? '';
+    await ctx.evidence({ name: `logs of ${service}`, kind: 'log', content: text });
+    const lines = text === '' ? 0 : text.replace(/\n$/, '').split('\n').length;
+    return {
+      ok: true,
+      detail: `kept ${lines} line${lines === 1 ? '' : 's'} of ${service}'s logs`,
+      result: { lines },
+    };
+  },
 } satisfies StepKindDefinition<z.output<typeof options>>;

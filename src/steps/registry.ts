@@ -2,8 +2,11 @@ import { approveStep } from './approve.js';
 import { backupStep } from './backup.js';
 import { checkStep } from './check.js';
 import { deployStep } from './deploy.js';
+import { httpStep } from './http.js';
 import { logsStep } from './logs.js';
 import { notifyStep } from './notify.js';
+import { rebuildStep } from './rebuild.js';
+import { redeployStep } from './redeploy.js';
 import { restartStep } from './restart.js';
 import { restoreStep } from './restore.js';
 import { rollbackStep } from './rollback.js';
@@ -22,12 +25,15 @@ export const stepKinds = {
   restart: restartStep,
   stop: stopStep,
   start: startStep,
+  rebuild: rebuildStep,
+  redeploy: redeployStep,
   scale: scaleStep,
   wait: waitStep,
   backup: backupStep,
   restore: restoreStep,
   smoke: smokeStep,
   shell: shellStep,
+  http: httpStep,
   approve: approveStep,
   notify: notifyStep,
   deploy: deployStep,

@@ -1,11 +1,7 @@
-import { name } from '../schema/values.js';
-import type { StepKindDefinition } from './types.js';
+import { serviceActionStep } from './shared/service-action.js';
 
-/** Restart a service through its driver. */
-export const restartStep = {
-  kind: 'restart',
-  description: 'restart a service through its driver',
-  options: name(),
-  references: (service) => [{ to: 'service', name: service, at: [] }],
-  actions: (service) => [{ service, action: 'restart', at: [] }],
-} satisfies StepKindDefinition<string>;
+/** Restart a service through its driver (its recent logs are kept first). */
+export const restartStep = serviceActionStep(
+  'restart',
+  'restart a service through its driver (its recent logs are kept first)',
+);

@@ -33,4 +33,11 @@ export const restoreStep = {
     if (o.to === undefined) return [backup];
     return [backup, { to: 'restore-target', name: o.to, at: ['to'], backup: o.backup }];
   },
+  run: async (o, ctx) => {
+    const backup = typeof o === 'string' ? o : o.backup;
+    const snapshot = typeof o === 'string' ? 'latest' : o.snapshot;
+    const to = typeof o === 'string' ? undefined : o.to;
+    const done = await ctx.backups.restore(backup, { snapshot, to, signal: ctx.signal });
+    return { ok: true, detail: done.detail, result: { backup, snapshot, ...(to ? { to } : {}) } };
+  },
 } satisfies StepKindDefinition<z.output<typeof options>>;

@@ -1,11 +1,7 @@
-import { name } from '../schema/values.js';
-import type { StepKindDefinition } from './types.js';
+import { serviceActionStep } from './shared/service-action.js';
 
-/** Stop a service through its driver. */
-export const stopStep = {
-  kind: 'stop',
-  description: 'stop a service through its driver',
-  options: name(),
-  references: (service) => [{ to: 'service', name: service, at: [] }],
-  actions: (service) => [{ service, action: 'stop', at: [] }],
-} satisfies StepKindDefinition<string>;
+/** Stop a service through its driver (its recent logs are kept first). */
+export const stopStep = serviceActionStep(
+  'stop',
+  'stop a service through its driver (its recent logs are kept first)',
+);

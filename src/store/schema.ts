@@ -280,6 +280,8 @@ export interface AlertsTable {
   /** Bumped by every change; a change applies only where the version is the one read. */
   version: number;
   updated_at: number;
+  /** JSON list of the runbooks started for it: `{ runbook, runId, status }` (015); null when none. */
+  remediation: string | null;
 }
 
 export interface AlertEventsTable {

@@ -46,6 +46,7 @@ function open(overrides: Partial<AlertRecord> = {}): AlertRecord {
     announced: true,
     version: 1,
     updatedAt: T0,
+    remediation: [],
     ...overrides,
   };
 }

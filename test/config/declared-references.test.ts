@@ -45,6 +45,8 @@ const stepRows: StepRow[] = [
   ['restart', 'restart: wbe', '17:18 restart', 'unknown service `wbe`', 'did you mean `web`?'],
   ['stop', 'stop: wbe', '17:15 stop', 'unknown service `wbe`', 'did you mean `web`?'],
   ['start', 'start: wbe', '17:16 start', 'unknown service `wbe`', 'did you mean `web`?'],
+  ['rebuild', 'rebuild: wbe', '17:18 rebuild', 'unknown service `wbe`', 'did you mean `web`?'],
+  ['redeploy', 'redeploy: wbe', '17:19 redeploy', 'unknown service `wbe`', 'did you mean `web`?'],
   ['rollback', 'rollback: wbe', '17:19 rollback', 'unknown service `wbe`', 'did you mean `web`?'],
   ['scale', 'scale: { service: wbe, replicas: 2 }', '17:27 scale.service', 'unknown service `wbe`', '`web`'],
   [
@@ -55,6 +57,20 @@ const stepRows: StepRow[] = [
     '`web`',
   ],
   ['wait', 'wait: { healthy: wbe }', '17:26 wait.healthy', 'unknown service `wbe`', 'did you mean `web`?'],
+  [
+    'wait',
+    'wait: { unhealthy: wbe }',
+    '17:28 wait.unhealthy',
+    'unknown service `wbe`',
+    'did you mean `web`?',
+  ],
+  [
+    'wait',
+    'wait: { check: web.helth, until: "status == 200" }',
+    '17:24 wait.check',
+    'unknown check `web.helth`',
+    'did you mean `web.health`?',
+  ],
   ['backup', 'backup: bd', '17:17 backup', 'unknown backup `bd`', 'did you mean `db`?'],
   ['restore', 'restore: bd', '17:18 restore', 'unknown backup `bd`', 'did you mean `db`?'],
   ['restore', 'restore: { backup: bd }', '17:28 restore.backup', 'unknown backup `bd`', 'did you mean `db`?'],
@@ -69,7 +85,7 @@ const stepRows: StepRow[] = [
 ];
 
 /** Step kinds whose options name nothing in the file. */
-const NAMES_NOTHING = ['approve', 'shell'];
+const NAMES_NOTHING = ['approve', 'shell', 'http'];
 
 const asCases = (rows: StepRow[], prefix: string, yaml: (text: string) => string): Case[] =>
   rows.map(([kind, text, at, message, hint]) => {

@@ -27,6 +27,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
       'access',
       'features',
       'services',
+      'runbooks',
       'agent',
     ],
   },

@@ -7,6 +7,16 @@ const FIXTURE = path.resolve('test/fixtures/alerting-node.ts');
 /** When each node process last reported an alert pass that found nothing to do (when it began). */
 const quietPasses = new WeakMap<ChildProcess, number>();
 
+/** Where each node process serves its API (`http://127.0.0.1:port`), as it printed it. */
+const addresses = new WeakMap<ChildProcess, string>();
+
+/** The API address a node process started by startNodeProcess serves. */
+export function addressOf(child: ChildProcess): string {
+  const address = addresses.get(child);
+  if (!address) throw new Error('this process did not print its address');
+  return address;
+}
+
 /** True once the node process has reported a quiet alert pass begun after `at` (epoch ms). */
 export function quietPassSince(child: ChildProcess, at: number): boolean {
   return (quietPasses.get(child) ?? 0) > at;
@@ -37,7 +47,11 @@ export async function startNodeProcess(
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('ready')) resolve();
+        if (line.startsWith('ready')) {
+          const address = line.split(' ')[2];
+          if (address) addresses.set(child, address);
+          resolve();
+        }
         const quiet = /^alerts quiet (\d+)$/.exec(line);
         if (quiet) quietPasses.set(child, Number(quiet[1]));
       }

@@ -35,6 +35,15 @@ function everyField(): NotifiedAlert {
     resolvedAt: '2026-11-20T10:12:00.000Z',
     acknowledgedAt: '2026-11-20T10:05:00.000Z',
     acknowledgedBy: 'alice',
+    remediation: [
+      { runbook: 'worker-stuck', runId: 42, status: 'succeeded', url: '/api/v1/runs/42' },
+      {
+        runbook: 'page-db',
+        runId: null,
+        status: 'refused: runbook page-db is already running: run 41',
+        url: null,
+      },
+    ],
   });
 }
 

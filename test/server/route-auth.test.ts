@@ -85,6 +85,14 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/services/:name/scale': { POST: 'operator' },
   '/api/v1/services/:name/logs': { GET: 'operator', HEAD: 'operator' },
   '/api/v1/services/:name/env': { GET: 'admin', HEAD: 'admin' },
+  '/api/v1/runbooks': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/runbooks/:name/runs': { POST: 'operator' },
+  '/api/v1/runs': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/runs/:id': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/runs/:id/events': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/runs/:id/evidence/:item': { GET: 'operator', HEAD: 'operator' },
+  '/api/v1/runs/:id/approve': { POST: 'operator' },
+  '/api/v1/runs/:id/cancel': { POST: 'operator' },
   '/api/v1/services/:name/runs': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/services/:name/runs/:id': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/services/:name/runs/:id/evidence': { GET: 'viewer', HEAD: 'viewer' },
@@ -101,6 +109,8 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/backups/:name/restore': { to: 'restored.db' },
   'POST /api/v1/alerts/:id/ack': { comment: 'bypass' },
   'POST /api/v1/services/:name/scale': { replicas: 2 },
+  'POST /api/v1/runbooks/:name/runs': { params: {} },
+  'POST /api/v1/runs/:id/cancel': { reason: 'bypass' },
 };
 
 const NOT_FOUND = {

@@ -83,6 +83,24 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./env.js')).defineEnv,
   },
   {
+    name: 'run',
+    usage: '[options] <runbook> | show <id> | cancel <id>',
+    description: 'carry out a runbook here, step by step; show or cancel a run',
+    load: async () => (await import('./run.js')).defineRun,
+  },
+  {
+    name: 'runs',
+    usage: '[options]',
+    description: 'list runs (runbooks, service actions, backups, drills, smoke suites), newest first',
+    load: async () => (await import('./run.js')).defineRuns,
+  },
+  {
+    name: 'approve',
+    usage: '<run>',
+    description: 'approve the step a run waits on; the run goes on',
+    load: async () => (await import('./run.js')).defineApprove,
+  },
+  {
     name: 'svc',
     usage: '[options] <action> <name>',
     description:

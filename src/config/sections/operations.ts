@@ -5,7 +5,6 @@ import { kinded, optionsOf, type PluginDefinition } from '../../schema/plugin.js
 import type { Referring } from '../../schema/references.js';
 import { isSecret } from '../../schema/secret.js';
 import { checkRef, count, name, regex, timeout } from '../../schema/values.js';
-import { stepKinds } from '../../steps/registry.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
 import { gateKinds } from './deploy-gates.js';
@@ -127,15 +126,6 @@ export const envSchema = z.strictObject({
     )
     .default({}),
 });
-
-const stepSchema = kinded('step kind', optionsOf(stepKinds), {
-  name: z.string().optional(),
-  timeout: timeout().optional(),
-  continue_on_error: z.boolean().default(false),
-});
-export const runbooksSchema = z
-  .record(name(), z.strictObject({ description: z.string().optional(), steps: z.array(stepSchema).min(1) }))
-  .default({});
 
 const gateObject = kinded('deploy gate', optionsOf(gateKinds), {});
 /** `env` alone is short for `{ env: true }`. */

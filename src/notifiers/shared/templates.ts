@@ -17,6 +17,8 @@ const EVENT_LABEL: Record<AlertEvent, string> = {
   acknowledged: 'ACKNOWLEDGED',
   resolved: 'RESOLVED',
   test: 'TEST',
+  message: 'MESSAGE',
+  escalated: 'ESCALATED',
 };
 
 export const DEFAULT_TEMPLATE: Required<MessageTemplate> = {
@@ -28,13 +30,16 @@ export const DEFAULT_TEMPLATE: Required<MessageTemplate> = {
     '{{#single}}',
     '  since {{started_human}}{{#acknowledgedBy}}, acknowledged by {{acknowledgedBy}}{{/acknowledgedBy}}{{#resolved_human}}, resolved {{resolved_human}}{{/resolved_human}}',
     '{{/single}}',
+    '{{#remediation}}',
+    '  runbook {{runbook}}: {{#runId}}run {{runId}} {{status}} (dayshift run show {{runId}}){{/runId}}{{^runId}}{{status}}{{/runId}}',
+    '{{/remediation}}',
     '{{/alerts}}',
   ].join('\n'),
   html: [
     '<p><strong>{{title}}</strong></p>',
     '<ul>',
     '{{#alerts}}',
-    '<li><strong>[{{event_label}}] {{name}}</strong> ({{severity}}): {{summary}}<br><small>since {{started_human}}{{#acknowledgedBy}}, acknowledged by {{acknowledgedBy}}{{/acknowledgedBy}}</small></li>',
+    '<li><strong>[{{event_label}}] {{name}}</strong> ({{severity}}): {{summary}}<br><small>since {{started_human}}{{#acknowledgedBy}}, acknowledged by {{acknowledgedBy}}{{/acknowledgedBy}}</small>{{#remediation}}<br><small>runbook {{runbook}}: {{#runId}}run {{runId}} {{status}}{{/runId}}{{^runId}}{{status}}{{/runId}}</small>{{/remediation}}</li>',
     '{{/alerts}}',
     '</ul>',
     '<p><small>{{stack}} · delivery {{deliveryId}}</small></p>',

@@ -31,6 +31,7 @@ export interface WebhookAlertV1 {
   resolvedAt?: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  remediation?: Array<{ runbook: string; runId: number | null; status: string; url: string | null }>;
 }
 
 export interface WebhookPayloadV1 {
@@ -67,6 +68,7 @@ function alertV1(a: NotifiedAlert): WebhookAlertV1 {
   if (a.resolvedAt !== undefined) out.resolvedAt = a.resolvedAt;
   if (a.acknowledgedAt !== undefined) out.acknowledgedAt = a.acknowledgedAt;
   if (a.acknowledgedBy !== undefined) out.acknowledgedBy = a.acknowledgedBy;
+  if (a.remediation !== undefined) out.remediation = a.remediation.map((r) => ({ ...r }));
   return out;
 }
 

@@ -11,10 +11,10 @@ import {
   nameSchema,
   queueHealthSchema,
 } from '../../http/schemas.js';
+import { openEventStream } from '../../http/sse.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import { type JobStatus, parseJobStatuses } from '../../jobs/types.js';
 import { checkJsonDepth, checkTime, LIMITS } from '../../util/input-bounds.js';
-import { openEventStream } from '../sse.js';
 
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
 

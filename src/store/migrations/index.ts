@@ -14,6 +14,7 @@ import * as m011 from './011-alert-origin.js';
 import * as m012 from './012-served-config.js';
 import * as m013 from './013-heartbeat-pings.js';
 import * as m014 from './014-audit-log.js';
+import * as m015 from './015-alert-remediation.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '012-served-config': m012,
   '013-heartbeat-pings': m013,
   '014-audit-log': m014,
+  '015-alert-remediation': m015,
 };

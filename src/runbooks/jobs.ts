@@ -1,0 +1,152 @@
+import { DayshiftError } from '../errors.js';
+import type { FeatureSchedule } from '../features/types.js';
+import type { JobKind } from '../jobs/kinds.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { RunRecorder } from '../runs/recorder.js';
+import type { ParamValue } from '../steps/types.js';
+import type { RunEvent } from './engine.js';
+import type { Runbooks } from './runbooks.js';
+
+export const RUNBOOK_JOB_KIND = 'runbook.run';
+export const RUNBOOK_SCHEDULE_KIND = 'runbook.scheduled';
+
+/** A run opened elsewhere (an API request, an alert), carried out by whichever node claims it. */
+interface RunPayload {
+  runId: number;
+  runbook: string;
+  params: Record<string, ParamValue>;
+}
+
+/** A schedule's turn: the run is opened when the job runs, under the runbook's limits. */
+interface SchedulePayload {
+  runbook: string;
+  params?: Record<string, ParamValue>;
+}
+
+/** A whole run may take its runbook's timeout; the job gives it this much more to record its end. */
+const JOB_GRACE_MS = 60_000;
+
+/**
+ * The job kinds that carry out runbook runs. A run is never retried: its steps act on services, and
+ * acting twice is not what anyone asked. When the node carrying a run dies, its job's lease runs out
+ * and `ended` (on whichever node notices) closes the run as interrupted.
+ */
+export function runbookJobKinds(
+  source: () => Runbooks,
+  options: {
+    signal: AbortSignal;
+    onEvent?: (runId: number, event: RunEvent) => void;
+    longestMs: () => number;
+  },
+): JobKind[] {
+  const execute = async (
+    runbooks: Runbooks,
+    recorder: RunRecorder,
+    plan: Parameters<Runbooks['execute']>[1],
+    signal: AbortSignal,
+  ) =>
+    runbooks.execute(recorder, plan, {
+      signal: AbortSignal.any([signal, options.signal]),
+      onEvent: options.onEvent ? (event) => options.onEvent?.(recorder.runId, event) : undefined,
+    });
+  const run: JobKind<RunPayload> = {
+    kind: RUNBOOK_JOB_KIND,
+    retry: { maxAttempts: 1 },
+    timeoutMs: options.longestMs() + JOB_GRACE_MS,
+    concurrency: { perProcess: 8 },
+    handler: async ({ job, signal }) => {
+      const runbooks = source();
+      const { runId, runbook, params } = job.payload;
+      // The request that opened the run may have been another node's; this process holds it now.
+      if (!(await runbooks.runs.adopt(runId, job.id)))
+        return { runId, skipped: 'the run was no longer running' };
+      const recorder = RunRecorder.attach(runbooks.runs, runbooks.env.clock, runId, 0);
+      let definition: ReturnType<Runbooks['definition']>;
+      try {
+        definition = runbooks.definition(runbook);
+      } catch (error) {
+        await recorder.fail(error);
+        throw error;
+      }
+      const end = await execute(runbooks, recorder, { runbook, definition, params }, signal);
+      return { runId, status: end.status, detail: end.detail };
+    },
+    ended: async (job) => {
+      await source().runs.interrupt(
+        job.payload.runId,
+        'interrupted: the node carrying this run stopped before it finished; its job was not retried',
+        { waiting: true },
+      );
+    },
+  };
+  const scheduled: JobKind<SchedulePayload> = {
+    kind: RUNBOOK_SCHEDULE_KIND,
+    retry: { maxAttempts: 1 },
+    timeoutMs: options.longestMs() + JOB_GRACE_MS,
+    concurrency: { perProcess: 8 },
+    handler: async ({ job, signal, progress }) => {
+      const runbooks = source();
+      const { recorder, plan } = await runbooks.open(
+        job.payload.runbook,
+        job.payload.params ?? {},
+        'schedule',
+      );
+      await progress({ runId: recorder.runId });
+      await runbooks.runs.adopt(recorder.runId, job.id);
+      const end = await execute(runbooks, recorder, plan, signal);
+      return { runId: recorder.runId, status: end.status, detail: end.detail };
+    },
+    ended: async (job) => {
+      const runId = (job.progress as { runId?: number } | null)?.runId;
+      if (typeof runId === 'number')
+        await source().runs.interrupt(
+          runId,
+          'interrupted: the node carrying this run stopped before it finished',
+          {
+            waiting: true,
+          },
+        );
+    },
+  };
+  return [run, scheduled];
+}
+
+/** Each runbook's `on: { schedule }`, as the node's scheduler defines them. */
+export function runbookSchedules(runbooks: Runbooks): FeatureSchedule[] {
+  const out: FeatureSchedule[] = [];
+  for (const name of runbooks.names())
+    (runbooks.definition(name).on ?? []).forEach((trigger, i) => {
+      if (!('schedule' in trigger)) return;
+      out.push({
+        name: `runbook:${name}:${i}`,
+        kind: RUNBOOK_SCHEDULE_KIND,
+        cron: trigger.schedule,
+        payload: { runbook: name, params: trigger.params ?? {} },
+      });
+    });
+  return out;
+}
+
+/** Opens a run now and queues its job: the caller answers with the run's id at once. */
+export async function startQueued(
+  runbooks: Runbooks,
+  queue: JobQueue,
+  name: string,
+  params: Readonly<Record<string, unknown>>,
+  trigger: string,
+): Promise<{ runId: number; jobId: number }> {
+  const { recorder, plan } = await runbooks.open(name, params, trigger);
+  try {
+    const job = await queue.enqueue(RUNBOOK_JOB_KIND, {
+      runId: recorder.runId,
+      runbook: name,
+      params: plan.params,
+    } satisfies RunPayload);
+    if (!job) throw new DayshiftError('INTERNAL', `the run ${recorder.runId} of ${name} could not be queued`);
+    return { runId: recorder.runId, jobId: job.id };
+  } catch (error) {
+    // A run no job will carry out is closed now, with why.
+    await recorder.fail(error);
+    throw error;
+  }
+}
