@@ -72,10 +72,9 @@ export function runbookJobKinds(
       return { runId, status: end.status, detail: end.detail };
     },
     ended: async (job) => {
-      await source().runs.interrupt(
+      await source().interrupt(
         job.payload.runId,
-        'interrupted: the node carrying this run stopped before it finished; its job was not retried',
-        { waiting: true },
+        'the node carrying this run stopped before it finished; its job was not retried',
       );
     },
   };

@@ -129,6 +129,20 @@ export class Runs {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Replaces a running run's summary with what it is doing now (a runbook's step processes), for the
+   * process that settles it should this one die. Returns false when the run is no longer running.
+   */
+  async noteRunning(runId: number, summary: unknown): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('runs')
+      .set({ summary: JSON.stringify(summary) })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** A run's status, or NOT_FOUND. */
   status(runId: number): Promise<RunStatus> {
     return this.#statusOf(runId);

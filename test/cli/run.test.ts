@@ -83,7 +83,10 @@ const runIdIn = (text: string) => Number(/run (\d+) of /.exec(text)?.[1]);
 describe('dayshift run', () => {
   it('waits on an approval, refuses a second run, and goes on when another terminal approves', async () => {
     const first = background('gated');
-    await until(() => (first.seen.out.includes('waiting for approval') ? true : undefined), () => `the run to wait: ${JSON.stringify(first.seen)}`);
+    await until(
+      () => (first.seen.out.includes('waiting for approval') ? true : undefined),
+      () => `the run to wait: ${JSON.stringify(first.seen)}`,
+    );
     const runId = runIdIn(first.seen.err);
     expect(first.seen.out).toContain(`approve with \`dayshift approve ${runId}\``);
 
@@ -115,7 +118,10 @@ describe('dayshift run', () => {
   it('is cancelled from another terminal: the step and its child are killed, and the run exits 1', async () => {
     const run = background('long');
     const pidFile = path.join(dir, 'sleeper.pid');
-    const child = await until(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined), 'the step to start');
+    const child = await until(
+      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined),
+      'the step to start',
+    );
     const group = Number(readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
     expect(groupMembers(group).length).toBeGreaterThanOrEqual(2);
     const runId = runIdIn(run.seen.err);
@@ -123,7 +129,11 @@ describe('dayshift run', () => {
     expect(cancel.code).toBe(0);
     expect(await within(run.exited, 'the cancelled run to end')).toBe(1);
     expect(run.seen.out).toContain(`run ${runId} cancelled`);
-    await until(() => (groupMembers(group).length === 0 ? true : undefined), `process group ${group} to be empty`, 10_000);
+    await until(
+      () => (groupMembers(group).length === 0 ? true : undefined),
+      `process group ${group} to be empty`,
+      10_000,
+    );
     expect(cli('run', 'cancel', String(runId)).code).toBe(1);
   });
 
@@ -133,7 +143,12 @@ describe('dayshift run', () => {
     expect(runs.out).toMatch(/runbook\s+gated\s+succeeded/);
     const audit = cli('audit', '--json');
     expect(audit.code).toBe(0);
-    const entries = JSON.parse(audit.out) as Array<{ action: string; target: string; result: string; runId: number | null }>;
+    const entries = JSON.parse(audit.out) as Array<{
+      action: string;
+      target: string;
+      result: string;
+      runId: number | null;
+    }>;
     const actions = entries.map((e) => `${e.action} ${e.result.split(':')[0]}`);
     expect(actions).toEqual(
       expect.arrayContaining(['runbook.run ok', 'run.approve ok', 'run.cancel ok', 'runbook.run refused']),
