@@ -24,8 +24,11 @@ export const DEFAULTS = {
     outputBytes: 64 * 1024,
   },
   envFile: '.env',
-  /** How long check history is kept: raw samples, then minute, hour and day rollups. */
-  history: { raw: '48h', minute: '48h', hour: '14d', day: '400d' },
+  /**
+   * How long check history is kept: raw samples, then minute, hour and day rollups; and how long the
+   * finished runs of runbooks and service actions are kept, with their steps and evidence.
+   */
+  history: { raw: '48h', minute: '48h', hour: '14d', day: '400d', runs: '90d' },
   /** Alert behaviour where a check or rule does not say (Alertmanager's repeat is 4h, its group interval 5m). */
   alerting: {
     evaluateEvery: '15s',

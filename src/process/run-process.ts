@@ -106,6 +106,7 @@ function start(command: ProcessCommand, options: ProcessOptions, streamStdout: b
     // The child holds its own copy; what it leaves running writes to the file, never to Dayshift.
     if (outputFd !== undefined) closeSync(outputFd);
   }
+  if (child.pid !== undefined) options.onStart?.(child.pid);
   let stdout = child.stdout ?? Readable.from([]);
   if (!streamStdout) stdout.on('data', (chunk: Buffer) => stdoutTail.push(chunk));
   else {

@@ -47,6 +47,11 @@ export interface ProcessOptions {
    * The outcome's `stdout` is then the tail of what was appended during the run.
    */
   leaveRunning?: { outputFile: string };
+  /**
+   * Told the program's pid (its process group) as soon as it started, so a caller can record where
+   * it runs (a runbook step, whose group another process must kill should this one die).
+   */
+  onStart?(pid: number): void;
   /** Runs as this user and group (Dayshift must run as root for another user's). */
   uid?: number;
   gid?: number;

@@ -1,6 +1,7 @@
 import { evaluateCondition } from '../conditions/index.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { type RunbookDefinition, type RunbookStep, stepNames } from '../config/sections/runbooks.js';
+import { currentHolder, startTimeOf } from '../runs/holder.js';
 import type { RunRecorder, StepScope } from '../runs/recorder.js';
 import type { Runs } from '../runs/runs.js';
 import { describeError } from '../runs/scrubbed.js';
@@ -56,6 +57,14 @@ export interface EngineEnv {
   onEvent?: (event: RunEvent) => void;
   /** How often the run's record is read for a cancel or an approval (ms). */
   pollMs?: number;
+}
+
+/** A process group a step started, as the run's record keeps it while it runs. */
+export interface RunningGroup {
+  pid: number;
+  /** Its start time (/proc), so a pid reused later is never taken for it. */
+  started: string | null;
+  host: string;
 }
 
 /** How a run ended. */
@@ -251,6 +260,17 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       stepTimeout,
     );
     const signal = AbortSignal.any([run.signal, timer.signal]);
+    // The step's process groups, kept in the run's record while they run (see `Runbooks.settleOrphans`).
+    const groups: RunningGroup[] = [];
+    let noted = Promise.resolve();
+    const note = () => {
+      noted = noted
+        .then(() => runs.noteRunning(runId, { ...summary, groups }))
+        .then(
+          () => {},
+          () => {},
+        );
+    };
     const ctx: StepContext = {
       runId,
       params: plan.params,
@@ -261,6 +281,10 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
         await scope.evidence(item);
       },
       sleep: (ms) => sleep(ms, signal),
+      processStarted: (pid) => {
+        groups.push({ pid, started: startTimeOf(pid), host: currentHolder().host });
+        note();
+      },
       ...env.ports(scope),
     };
     try {
@@ -275,6 +299,11 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       return { ok: false, detail: signal.aborted ? reasonOf(signal) : describeError(error).error };
     } finally {
       clearTimeout(timeout);
+      if (groups.length > 0) {
+        groups.length = 0;
+        note();
+        await noted;
+      }
     }
   }
 

@@ -1,6 +1,12 @@
 import { DayshiftError } from '../errors.js';
 import type { FeatureDefinition, StackContext } from '../features/types.js';
-import { runbookJobKinds, runbookSchedules, startQueued } from './jobs.js';
+import {
+  runbookJobKinds,
+  runbookSchedules,
+  runsPruneJobKind,
+  runsPruneSchedule,
+  startQueued,
+} from './jobs.js';
 import { runbookRoutes } from './routes.js';
 import { Runbooks } from './runbooks.js';
 import { alertMatches, type FiringAlert } from './triggers.js';
@@ -72,8 +78,11 @@ export const runbooksFeature: FeatureDefinition<RunbooksApi> = {
     };
     return {
       api,
-      jobKinds: runbookJobKinds(() => runbooks, { signal: stopping.signal, longestMs: longest }),
-      schedules: runbookSchedules(runbooks),
+      jobKinds: [
+        ...runbookJobKinds(() => runbooks, { signal: stopping.signal, longestMs: longest }),
+        runsPruneJobKind(() => runbooks),
+      ],
+      schedules: [...runbookSchedules(runbooks), runsPruneSchedule],
       routes: (app) => runbookRoutes(app, { runbooks: () => runbooks, queue }),
       start() {
         sweep = setInterval(() => {

@@ -9,6 +9,39 @@ import type { Runbooks } from './runbooks.js';
 
 export const RUNBOOK_JOB_KIND = 'runbook.run';
 export const RUNBOOK_SCHEDULE_KIND = 'runbook.scheduled';
+export const RUNS_PRUNE_KIND = 'runs.prune';
+
+/** The runs `history.runs` keeps for a while and then deletes: those of runbooks and service actions. */
+export const PRUNED_RUN_KINDS = ['runbook', 'service'] as const;
+
+/**
+ * Deletes the finished runs of runbooks and service actions older than `history.runs`, with their
+ * steps and evidence, a thousand at a time, every hour. Backup, drill and restore runs are kept: a
+ * snapshot's evidence and the backup alerts read them.
+ */
+export function runsPruneJobKind(source: () => Runbooks): JobKind {
+  return {
+    kind: RUNS_PRUNE_KIND,
+    retry: { maxAttempts: 1 },
+    timeoutMs: 600_000,
+    handler: async () => {
+      const runbooks = source();
+      const before = runbooks.env.clock.now() - runbooks.env.config.history.runs;
+      let removed = 0;
+      for (;;) {
+        const n = await runbooks.runs.prune(PRUNED_RUN_KINDS, before);
+        removed += n;
+        if (n < 1_000) return { removed };
+      }
+    },
+  };
+}
+
+export const runsPruneSchedule: FeatureSchedule = {
+  name: RUNS_PRUNE_KIND,
+  every: 3_600_000,
+  kind: RUNS_PRUNE_KIND,
+};
 
 /** A run opened elsewhere (an API request, an alert), carried out by whichever node claims it. */
 interface RunPayload {
@@ -72,10 +105,9 @@ export function runbookJobKinds(
       return { runId, status: end.status, detail: end.detail };
     },
     ended: async (job) => {
-      await source().runs.interrupt(
+      await source().interrupt(
         job.payload.runId,
-        'interrupted: the node carrying this run stopped before it finished; its job was not retried',
-        { waiting: true },
+        'the node carrying this run stopped before it finished; its job was not retried',
       );
     },
   };

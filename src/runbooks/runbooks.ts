@@ -1,14 +1,15 @@
 import type { StackConfig } from '../config/schema.js';
 import type { RunbookDefinition } from '../config/sections/runbooks.js';
 import { DayshiftError } from '../errors.js';
-import { holderGone } from '../runs/holder.js';
+import { killGroup } from '../process/kill-group.js';
+import { currentHolder, holderGone, startTimeOf } from '../runs/holder.js';
 import { RunRecorder } from '../runs/recorder.js';
 import { Runs } from '../runs/runs.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
-import { type EngineEnv, executeRun, type RunEnd, type RunPlan } from './engine.js';
+import { type EngineEnv, executeRun, type RunEnd, type RunningGroup, type RunPlan } from './engine.js';
 import { resolveParams } from './params.js';
 import { openPorts } from './ports.js';
 
@@ -185,10 +186,24 @@ export class Runbooks {
     const settled: number[] = [];
     for (const run of going) {
       if (!run.holder || !holderGone(run.holder)) continue;
-      const reason = `interrupted: the process running this runbook (pid ${run.holder.pid} on ${run.holder.host}) stopped before it finished`;
-      if (await this.runs.interrupt(run.id, reason, { waiting: true })) settled.push(run.id);
+      const why = `the process running this runbook (pid ${run.holder.pid} on ${run.holder.host}) stopped before it finished`;
+      if (await this.interrupt(run.id, why)) settled.push(run.id);
     }
     return settled;
+  }
+
+  /**
+   * Closes a run whose process died (found by the sweep, or by its job's lease running out) as failed,
+   * `interrupted: <why>`, after killing the process groups its step left running on this host.
+   * Returns whether it was still open.
+   */
+  async interrupt(runId: number, why: string): Promise<boolean> {
+    const state = await this.runs.state(runId);
+    if (!state || (state.status !== 'running' && state.status !== 'waiting')) return false;
+    const killed = killLeftGroups(state.summary);
+    const left =
+      killed.length > 0 ? `; the processes its step left (group ${killed.join(', ')}) were killed` : '';
+    return this.runs.interrupt(runId, `interrupted: ${why}${left}`, { waiting: true });
   }
 
   async #runbookRun(runId: number) {
@@ -199,4 +214,23 @@ export class Runbooks {
       });
     return run;
   }
+}
+
+/**
+ * Kills the process groups a dead process's step left running (its summary lists them while a step
+ * runs), when they are on this host. A group whose leader's pid now belongs to a process started at
+ * another time is left alone; a leader that is gone leaves its group id unusable by any new group while
+ * a member lives, so its members are still the step's. Returns the groups signalled.
+ */
+function killLeftGroups(summary: unknown): number[] {
+  const groups = (summary as { groups?: RunningGroup[] } | null)?.groups ?? [];
+  const here = currentHolder().host;
+  const killed: number[] = [];
+  for (const group of groups) {
+    const now = startTimeOf(group.pid);
+    if (group.host !== here || (now !== null && now !== group.started)) continue;
+    killGroup(group.pid, 'SIGKILL');
+    killed.push(group.pid);
+  }
+  return killed;
 }

@@ -13,8 +13,11 @@ export interface RunHolder {
   started: string | null;
 }
 
-/** Field 22 of /proc/<pid>/stat (starttime). The command name (field 2) may hold spaces and ')'. */
-function startTimeOf(pid: number | 'self'): string | null {
+/**
+ * When a process started: field 22 of /proc/<pid>/stat (starttime, clock ticks since boot), as text;
+ * null where there is no /proc or no such process. The command name (field 2) may hold spaces and ')'.
+ */
+export function startTimeOf(pid: number | 'self'): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

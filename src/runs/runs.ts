@@ -129,6 +129,44 @@ export class Runs {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Replaces a running run's summary with what it is doing now (a runbook's step processes), for the
+   * process that settles it should this one die. Returns false when the run is no longer running.
+   */
+  async noteRunning(runId: number, summary: unknown): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('runs')
+      .set({ summary: JSON.stringify(summary) })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Deletes finished runs of these kinds that ended before `before`, with their steps and evidence, at
+   * most `limit` at a time, oldest first. Returns how many went.
+   */
+  async prune(kinds: readonly string[], before: number, limit = 1_000): Promise<number> {
+    const rows = await this.#db
+      .selectFrom('runs')
+      .select('id')
+      .where('kind', 'in', [...kinds])
+      .where('status', 'in', [...FINISHED_RUN_STATUSES])
+      .where('finished_at', '<', before)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    const ids = rows.map((r) => Number(r.id));
+    if (ids.length === 0) return 0;
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('run_evidence').where('run_id', 'in', ids).execute();
+      await trx.deleteFrom('run_steps').where('run_id', 'in', ids).execute();
+      await trx.deleteFrom('runs').where('id', 'in', ids).execute();
+    });
+    return ids.length;
+  }
+
   /** A run's status, or NOT_FOUND. */
   status(runId: number): Promise<RunStatus> {
     return this.#statusOf(runId);

@@ -36,6 +36,7 @@ export const shellStep = {
       timeoutMs: ctx.timeoutMs,
       signal: ctx.signal,
       mergeOutput: true,
+      onStart: ctx.processStarted,
     });
     const ok = outcome.exitCode === 0;
     return {

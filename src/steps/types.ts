@@ -78,6 +78,11 @@ export interface StepContext {
   baseDir: string;
   /** Keeps an item of evidence with this step: scrubbed, bounded and hashed by the run. */
   evidence(item: { name: string; kind: 'log' | 'output' | 'file'; content: string }): Promise<void>;
+  /**
+   * Tells the run a program the step started (its pid, which leads its process group), so that
+   * should this process die mid-step, the one that closes the run kills that group too.
+   */
+  processStarted(pid: number): void;
   /** Waits this long, or less when the signal aborts (then rejects with its reason). */
   sleep(ms: number): Promise<void>;
   services: ServicesPort;

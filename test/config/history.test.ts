@@ -12,21 +12,39 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 describe('the history section', () => {
-  it('defaults to 48h of raw samples and minutes, 14d of hours and 400d of days', () => {
+  it('defaults to 48h of raw samples and minutes, 14d of hours, 400d of days and 90d of runs', () => {
     const { config } = loadConfigOrThrow(tmp.write('default.yaml', v1), { env: {} });
-    expect(config.history).toEqual({ raw: 48 * HOUR, minute: 48 * HOUR, hour: 14 * DAY, day: 400 * DAY });
-    expect(config.history).toEqual(DEFAULT_RETENTION);
+    expect(config.history).toEqual({
+      raw: 48 * HOUR,
+      minute: 48 * HOUR,
+      hour: 14 * DAY,
+      day: 400 * DAY,
+      runs: 90 * DAY,
+    });
+    expect(config.history).toEqual({ ...DEFAULT_RETENTION, runs: 90 * DAY });
   });
 
   it('takes each retention as a duration, the others keeping their defaults', () => {
     const file = tmp.write('custom.yaml', `${v1}history:\n  raw: 6h\n  day: 730d\n`);
     const { config } = loadConfigOrThrow(file, { env: {} });
-    expect(config.history).toEqual({ raw: 6 * HOUR, minute: 48 * HOUR, hour: 14 * DAY, day: 730 * DAY });
+    expect(config.history).toEqual({
+      raw: 6 * HOUR,
+      minute: 48 * HOUR,
+      hour: 14 * DAY,
+      day: 730 * DAY,
+      runs: 90 * DAY,
+    });
   });
 
   it('is in the JSON Schema', () => {
     const properties = jsonSchema().properties as Record<string, { properties?: object }>;
-    expect(Object.keys(properties.history?.properties ?? {})).toEqual(['raw', 'minute', 'hour', 'day']);
+    expect(Object.keys(properties.history?.properties ?? {})).toEqual([
+      'raw',
+      'minute',
+      'hour',
+      'day',
+      'runs',
+    ]);
   });
 });
 

@@ -311,3 +311,45 @@ it('writes nothing for a runbook the file does not define, and says which exist'
   expect(error.hint).toBeDefined();
   writeFileSync(path.join(stack.dir, 'unused'), '');
 });
+
+describe('run history', () => {
+  it('deletes finished runbook and service runs older than history.runs, with their steps and evidence, and keeps the rest', async () => {
+    const own = await createTestStore('sqlite');
+    try {
+      const db = await own.open();
+      const later = { now: () => Date.now() + 91 * 86_400_000 };
+      const here = new Runbooks({
+        config: stack.config,
+        configPath: stack.configPath,
+        baseDir: stack.dir,
+        store: db,
+        clock: systemClock,
+      });
+      const { end, runId } = await (async () => {
+        const { recorder, plan } = await here.open('basics', {}, 'test');
+        await recorder.evidence({ name: 'note', kind: 'output', content: 'kept for a while' });
+        return { end: await here.execute(recorder, plan), runId: recorder.runId };
+      })();
+      expect(end.status).toBe('succeeded');
+      const backupRun = await here.runs.start('backup', 'db', 'test');
+      await here.runs.finish(backupRun, 'succeeded', {});
+      const going = await here.open('long', {}, 'test');
+      const { runsPruneJobKind } = await import('../../src/runbooks/jobs.js');
+      const aged = new Runbooks({ ...here.env, clock: later });
+      const job = runsPruneJobKind(() => aged);
+      const result = await job.handler({} as never);
+      expect(result).toEqual({ removed: 1 });
+      expect(await here.runs.get(runId)).toBeUndefined();
+      expect(await here.runs.evidence(runId)).toEqual([]);
+      expect(
+        (await db.db.selectFrom('run_steps').selectAll().where('run_id', '=', runId).execute()).length,
+      ).toBe(0);
+      expect((await here.runs.get(backupRun))?.status).toBe('succeeded');
+      expect((await here.runs.get(going.recorder.runId))?.status).toBe('running');
+      // Within history.runs, nothing goes.
+      expect(await runsPruneJobKind(() => here).handler({} as never)).toEqual({ removed: 0 });
+    } finally {
+      await own.destroy();
+    }
+  });
+});

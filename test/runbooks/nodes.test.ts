@@ -2,7 +2,8 @@
  * Runbooks on whole nodes, each in its own process, sharing one PostgreSQL store:
  * - the API starts a run (202 with its id), streams its steps as server-sent events, refuses a second
  *   run naming the first, and cancels it;
- * - a node killed with SIGKILL mid-run leaves its run to another node, which closes it as interrupted;
+ * - a node killed with SIGKILL mid-run leaves its run to another node, which closes it as interrupted
+ *   and kills the process group the killed node's step left running;
  * - an alert that fires starts the runbook that asks for it: a Redis list grows, the backlog check
  *   fires, the runbook drains the list and waits for the check; the alert resolves; the firing
  *   notification names the run; a runbook that fails escalates its alert with a second notification.
@@ -32,7 +33,7 @@ let redis: Redis;
 let token: string;
 let stack: ReturnType<typeof stackFrom>;
 const nodes: ChildProcess[] = [];
-/** Process groups of steps whose node was killed: nothing is left to stop them (see the note below). */
+/** Process groups of steps whose node was killed, killed at the end should the test fail before. */
 const orphans: number[] = [];
 
 beforeAll(async () => {
@@ -114,14 +115,22 @@ async function node(): Promise<ChildProcess> {
 async function api(child: ChildProcess, method: string, url: string, body?: unknown) {
   const response = await fetch(`${addressOf(child)}/api/v1${url}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
 interface Hooked {
-  alerts: Array<{ id: number; key: string; event: string; remediation?: Array<{ runbook: string; runId: number | null; status: string; url: string | null }> }>;
+  alerts: Array<{
+    id: number;
+    key: string;
+    event: string;
+    remediation?: Array<{ runbook: string; runId: number | null; status: string; url: string | null }>;
+  }>;
 }
 
 const hooks = (): Hooked[] => receiver.received.map((r) => JSON.parse(r.body) as Hooked);
@@ -156,7 +165,15 @@ describe('runbooks over the API, across nodes', () => {
     const pidFile = path.join(stack.dir, 'sleeper.pid');
     await until(() => (existsSync(pidFile) ? true : undefined), 'the sleeper step to start');
     const firstSleeper = readFileSync(pidFile, 'utf8').trim();
-    orphans.push(pgidOf(Number(firstSleeper)) ?? -1);
+    const firstGroup = pgidOf(Number(firstSleeper)) ?? -1;
+    orphans.push(firstGroup);
+    // The run's record names the step's process group while it runs.
+    await until(async () => {
+      const { body } = await api(a, 'GET', `/runs/${runId}`);
+      return (body.run.summary?.groups ?? []).some((g: { pid: number }) => g.pid === firstGroup)
+        ? true
+        : undefined;
+    }, 'the run to record its step group');
     const b = await node();
     await killNodeProcess(a);
     const closed = await until(
@@ -170,6 +187,15 @@ describe('runbooks over the API, across nodes', () => {
     );
     expect(closed.status).toBe('failed');
     expect(JSON.stringify(closed.summary)).toContain('interrupted');
+    // The killed node's step left `sleep 600` and its child behind; the node that closed the run killed them.
+    expect(JSON.stringify(closed.summary)).toContain(
+      `the processes its step left (group ${firstGroup}) were killed`,
+    );
+    await until(
+      () => (groupMembers(firstGroup).length === 0 ? true : undefined),
+      `group ${firstGroup} to be gone`,
+      10_000,
+    );
     // A new run can start now that the dead one is closed; cancelled, it stops its step's processes.
     const again = await api(b, 'POST', '/runbooks/long/runs', {});
     expect(again.status).toBe(202);
@@ -180,7 +206,11 @@ describe('runbooks over the API, across nodes', () => {
     const group = pgidOf(Number(readFileSync(pidFile, 'utf8')));
     const cancelled = await api(b, 'POST', `/runs/${again.body.runId}/cancel`, { reason: 'test' });
     expect(cancelled.status).toBe(200);
-    await until(() => (group !== undefined && groupMembers(group).length === 0 ? true : undefined), 'the cancelled step group to be gone', 10_000);
+    await until(
+      () => (group !== undefined && groupMembers(group).length === 0 ? true : undefined),
+      'the cancelled step group to be gone',
+      10_000,
+    );
     await stopNodeProcess(b);
   });
 });
@@ -191,7 +221,10 @@ describe('a runbook started by the alert it remedies', () => {
     const n = await node();
     await redis.rpush(BACKLOG, ...Array.from({ length: 20 }, (_, i) => `job-${i}`));
     const firing = await until(
-      () => hooks().flatMap((h) => h.alerts).find((a) => a.key === 'check:worker.backlog' && a.event === 'firing'),
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.backlog' && a.event === 'firing'),
       'the firing notification of the backlog alert',
       30_000,
     );
@@ -200,7 +233,10 @@ describe('a runbook started by the alert it remedies', () => {
     const runId = remediation?.runId as number;
     expect(remediation?.url).toBe(`/api/v1/runs/${runId}`);
     await until(
-      () => hooks().flatMap((h) => h.alerts).find((a) => a.key === 'check:worker.backlog' && a.event === 'resolved'),
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.backlog' && a.event === 'resolved'),
       'the backlog alert to resolve',
       30_000,
     );
@@ -220,7 +256,10 @@ describe('a runbook started by the alert it remedies', () => {
     // A runbook that fails does not hide its alert: it is escalated to the same notifiers.
     await redis.rpush(STUCK, 'job');
     const escalated = await until(
-      () => hooks().flatMap((h) => h.alerts).find((a) => a.key === 'check:worker.stuck' && a.event === 'escalated'),
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.stuck' && a.event === 'escalated'),
       'the escalation of the stuck alert',
       30_000,
     );

@@ -21,8 +21,13 @@ export const historySchema = z
     minute: kept(DEFAULTS.history.minute, 60_000, 'minute rollups').describe('per-minute rollups (48h)'),
     hour: kept(DEFAULTS.history.hour, 3_600_000, 'hour rollups').describe('per-hour rollups (14d)'),
     day: kept(DEFAULTS.history.day, 86_400_000, 'day rollups').describe('per-day rollups (400d)'),
+    runs: span(3_600_000)
+      .prefault(DEFAULTS.history.runs)
+      .describe('finished runs of runbooks and service actions, with their steps and evidence (90d)'),
   })
   .prefault({})
-  .describe('how long check history is kept: raw samples, then minute, hour and day rollups');
+  .describe(
+    'how long history is kept: check samples, then minute, hour and day rollups; runs of runbooks and service actions',
+  );
 
 export type HistoryConfig = z.output<typeof historySchema>;

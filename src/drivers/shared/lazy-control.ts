@@ -34,7 +34,9 @@ export function throughAgent(kind: string, service: string): ServiceControl {
     throw new DayshiftError(
       'ACTION_UNSUPPORTED',
       `service \`${service}\` sends its ${kind} actions to a dayshift agent, and this is an agent: it does not forward them`,
-      { hint: `give the agent a stack file whose ${kind} driver has no \`agent:\`: the agent is what holds the Docker socket` },
+      {
+        hint: `give the agent a stack file whose ${kind} driver has no \`agent:\`: the agent is what holds the Docker socket`,
+      },
     );
   };
   return Object.fromEntries(SERVICE_ACTIONS.map((action) => [action, refuse])) as unknown as ServiceControl;
