@@ -51,6 +51,11 @@ backups:
       assert: [ { sql: "select count(*) from notes", expect: "value == 1" } ]
 notifiers:
   hook: { webhook: { url: "\${HOOK_URL}", secret: "\${HOOK_SECRET}" } }
+runbooks:
+  gated:
+    steps: [ { approve: "go on?" } ]
+  quick:
+    steps: [ { shell: "true" } ]
 `,
         { PASSPHRASE, HOOK_URL, HOOK_SECRET },
       );
@@ -140,6 +145,10 @@ notifiers:
       expect((await call('POST', '/api/v1/tokens', operator, { name: 'nope', role: 'admin' })).status).toBe(
         403,
       );
+      const started = await call('POST', '/api/v1/runbooks/gated/runs', operator);
+      expect(started.status).toBe(202);
+      expect((await call('POST', `/api/v1/runs/${started.body.runId}/cancel`, operator)).status).toBe(200);
+      expect((await call('POST', '/api/v1/runs/999999/approve', operator)).status).toBe(404);
 
       const entries = await listAudit(node.store.db, { limit: 1000 });
       const seen = (actor: string, action: string) =>
@@ -179,6 +188,19 @@ notifiers:
       });
       expect(seen('token:op', 'backup.drill')[0]).toMatchObject({ target: 'app', result: 'ok' });
       expect(seen('token:op', 'token.create')[0]).toMatchObject({ result: 'refused: AUTH_FORBIDDEN' });
+      expect(seen('token:op', 'runbook.run')[0]).toMatchObject({
+        target: 'gated',
+        result: 'ok',
+        runId: started.body.runId,
+      });
+      expect(seen('token:op', 'run.cancel')[0]).toMatchObject({
+        target: String(started.body.runId),
+        result: 'ok',
+      });
+      expect(seen('token:op', 'run.approve')[0]).toMatchObject({
+        target: '999999',
+        result: 'refused: NOT_FOUND',
+      });
     });
 
     it('records each CLI action with the operating-system user and host', async () => {
@@ -209,6 +231,11 @@ notifiers:
       await cli('jobs', 'cancel', String(selftest.id));
       const notify = await cli('notify', 'test', 'hook', '--timeout', '5');
       expect(notify.code).toBe(1);
+      const quick = await cli('run', 'quick', '--json');
+      expect(quick.code, quick.stderr).toBe(0);
+      const runbookRun = JSON.parse(quick.stdout).id as number;
+      expect((await cli('approve', '999999')).code).toBe(2);
+      expect((await cli('run', 'cancel', String(runbookRun))).code).toBe(1);
 
       const entries = await listAudit(node.store.db, { actor: cliActor, limit: 1000 });
       const seen = (action: string) => entries.filter((e) => e.action === action);
@@ -233,6 +260,13 @@ notifiers:
       });
       expect(seen('job.retry')[0]).toMatchObject({ target: '999999', result: 'refused: JOB_NOT_FOUND' });
       expect(seen('notify.test')[0]?.result).toMatch(/^failed: /);
+      expect(seen('runbook.run')[0]).toMatchObject({ target: 'quick', result: 'ok', runId: runbookRun });
+      expect(seen('run.approve')[0]).toMatchObject({ target: '999999', result: 'refused: NOT_FOUND' });
+      expect(seen('run.cancel')[0]).toMatchObject({
+        target: String(runbookRun),
+        result: 'refused: RUN_STATE_CONFLICT',
+        runId: runbookRun,
+      });
     });
 
     it('holds every action docs/audit.md lists, from the API and from the CLI', async () => {
