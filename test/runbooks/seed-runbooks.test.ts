@@ -30,7 +30,7 @@ import { Runs } from '../../src/runs/runs.js';
 import type { Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { CLI } from '../helpers/built-cli.js';
-import { ComposeSandbox, freePort } from '../helpers/docker.js';
+import { ComposeSandbox, docker, freePort } from '../helpers/docker.js';
 import { addressOf, killNodeProcess, startNodeProcess, stopNodeProcess } from '../helpers/node-process.js';
 import { Receiver } from '../helpers/receiver.js';
 import { createTestStore, storeYaml, type TestStore } from '../helpers/stores.js';
@@ -248,6 +248,10 @@ function dayshift(...args: string[]) {
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
+async function startedAt(container: string): Promise<string> {
+  return docker('inspect', '--format', '{{.State.StartedAt}}', container);
+}
+
 async function served(file: string): Promise<{ status: number; body: string } | undefined> {
   try {
     const response = await fetch(`http://127.0.0.1:${chatbotPort}/${file}`);
@@ -353,6 +357,8 @@ describe('runbook 004: stop, restore uploads and exports, start, verify', () => 
     const backup = dayshift('backup', 'run', 'chatbot-files');
     expect(backup.err).toBe('');
     expect(backup.code).toBe(0);
+    const [container] = await sandbox.ids('chatbot');
+    const startedBefore = await startedAt(container as string);
 
     // The damage: an upload deleted, an export overwritten.
     rmSync(path.join(sandbox.dir, 'uploads/a.txt'));
@@ -386,10 +392,30 @@ describe('runbook 004: stop, restore uploads and exports, start, verify', () => 
       'wait:pass',
       'http:pass',
     ]);
-    // Over the original: the runbook's restore goes ahead after a safety snapshot of the damaged files.
-    expect(steps[1]?.result.detail).toMatch(
-      /^snapshot \S+ of chatbot-files restored into directory .* \(run \d+\); what it held is kept as snapshot \S+$/,
-    );
+    // The same container was stopped and started again around the restore.
+    expect(await sandbox.ids('chatbot')).toEqual([container]);
+    expect(await startedAt(container as string)).not.toBe(startedBefore);
+
+    // Over the original, the runbook's restore goes ahead (force) after a safety snapshot of what the
+    // directories held: the damaged export, and no deleted upload.
+    const detail =
+      /^snapshot (\S+) of chatbot-files restored into directory (.*) \(run \d+\); what it held is kept as snapshot (\S+)$/.exec(
+        steps[1]?.result.detail ?? '',
+      );
+    expect(detail, steps[1]?.result.detail).not.toBeNull();
+    expect(detail?.[2]).toBe(sandbox.dir);
+    const list = dayshift('backup', 'list', 'chatbot-files', '--json');
+    expect(list.code, list.err).toBe(0);
+    const snapshots = JSON.parse(list.out) as Array<{
+      id: string;
+      source: { files: Array<{ path: string; size: number }> };
+    }>;
+    expect(snapshots.map((s) => s.id).sort()).toEqual([detail?.[1], detail?.[3]].sort());
+    const safety = snapshots.find((s) => s.id === detail?.[3]);
+    expect(safety?.source.files.map((f) => `${f.path}:${f.size}`).sort()).toEqual([
+      'exports/report.csv:9',
+      'uploads/avatars/b.txt:30',
+    ]);
 
     // The stop step kept the chatbot's logs from before it stopped.
     const stop = steps[0];
