@@ -315,7 +315,7 @@ describe('runbook 001: jobs remain pending, remedied by the alert', () => {
       'wait:pass',
     ]);
     // The check failed for the reason the runbook runs: the backlog.
-    expect(JSON.stringify(steps[0]?.result)).toMatch(/value/);
+    expect(steps[0]?.result.detail).toMatch(/^worker\.backlog fails: value < 5 \(actual (\d\d|[5-9])\)$/);
 
     // The restart kept the worker's logs from before it: the line the stuck worker printed, and not
     // yet the line of the start that drained.
