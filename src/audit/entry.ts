@@ -33,14 +33,20 @@ export function tokenActor(name: string): string {
 
 /** The operating-system user and host a CLI action ran as. */
 export function cliActor(): string {
-  let user = process.env.USER;
+  return `cli:${cliUser()}@${os.hostname()}`;
+}
+
+/**
+ * The operating-system user running the dayshift program, from its uid (never `$USER`, which anyone
+ * can set: an approve step's `approvers:` and the audit log must not take a name on trust).
+ */
+export function cliUser(): string {
   try {
-    user ||= os.userInfo().username;
+    return os.userInfo().username;
   } catch {
     // No passwd entry for this uid (some containers): the uid still says who.
-    user ||= `uid${process.getuid?.() ?? '?'}`;
+    return `uid${process.getuid?.() ?? '?'}`;
   }
-  return `cli:${user}@${os.hostname()}`;
 }
 
 /** Params as stored: secret-named keys masked at any depth, then every known secret value scrubbed. */

@@ -10,5 +10,13 @@ export {
   audited,
   listAudit,
 } from './audit-log.js';
-export { type AuditAction, type AuditEntry, cliActor, resultOf, scrubParams, tokenActor } from './entry.js';
+export {
+  type AuditAction,
+  type AuditEntry,
+  cliActor,
+  cliUser,
+  resultOf,
+  scrubParams,
+  tokenActor,
+} from './entry.js';
 export { timeOf } from './time-filter.js';

@@ -98,12 +98,19 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     () => run.abort(new Error(`the run passed its timeout of ${formatDuration(timeoutMs)}`)),
     timeoutMs,
   );
+  // A cancel stops everything, the on_failure steps too; a timeout or a stop (`run`) stops the steps,
+  // and the on_failure steps still run, each under its own timeout, to clean up.
+  const cancel = new AbortController();
+  const cancelWith = (summary: unknown) => {
+    const reason = new Cancelled(cancelReason(summary));
+    if (!cancel.signal.aborted) cancel.abort(reason);
+    run.abort(reason);
+  };
   // A cancel is another process finishing the run: read the record now and then, and stop at once.
   const watcher = setInterval(() => {
     void runs.state(runId).then(
       (state) => {
-        if (state?.status === 'cancelled' && !run.signal.aborted)
-          run.abort(new Cancelled(cancelReason(state.summary)));
+        if (state?.status === 'cancelled' && !cancel.signal.aborted) cancelWith(state.summary);
       },
       () => {},
     );
@@ -114,16 +121,14 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
   const summary = { params: plan.params };
   try {
     const failure = await runSteps(plan.definition.steps, 'steps');
-    if (run.signal.reason instanceof Cancelled)
-      return end({ status: 'cancelled', detail: run.signal.reason.message });
+    if (cancel.signal.aborted) return end({ status: 'cancelled', detail: reasonOf(cancel.signal) });
     if (!failure) {
       await recorder.finish('succeeded', { ...summary, steps: position });
       return end({ status: 'succeeded', detail: `${plan.runbook}: ${position} steps done` });
     }
     // The failure's steps run even when the run was stopped (a timeout): they are how it cleans up.
     if (plan.definition.on_failure.length > 0) await runSteps(plan.definition.on_failure, 'on_failure', true);
-    if (run.signal.reason instanceof Cancelled)
-      return end({ status: 'cancelled', detail: run.signal.reason.message });
+    if (cancel.signal.aborted) return end({ status: 'cancelled', detail: reasonOf(cancel.signal) });
     await recorder.finish('failed', { ...summary, failedStep: failure.name, error: failure.detail });
     return end({ status: 'failed', detail: `${failure.name}: ${failure.detail}` });
   } catch (error) {
@@ -153,8 +158,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       const name = list === 'on_failure' ? `on_failure.${names[i]}` : (names[i] as string);
       const key = names[i] as string;
       // A cancel stops everything; a timeout or a stop stops the steps, not the cleanup after them.
-      if (run.signal.reason instanceof Cancelled || (!cleanup && run.signal.aborted)) {
-        if (!failure && !(run.signal.reason instanceof Cancelled))
+      if (cancel.signal.aborted || (!cleanup && run.signal.aborted)) {
+        if (!failure && !cancel.signal.aborted)
           failure = { name, detail: describeError(run.signal.reason).error };
         break;
       }
@@ -170,8 +175,8 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       const definition = stepKinds[step.kind as keyof typeof stepKinds] as StepKindDefinition;
       const outcome = definition.pause
         ? await pause(definition, step, name, position)
-        : await attempt(definition, step, position);
-      const label = outcome.ok ? 'pass' : run.signal.reason instanceof Cancelled ? 'cancelled' : 'fail';
+        : await attempt(definition, step, position, cleanup ? cancel.signal : run.signal);
+      const label = outcome.ok ? 'pass' : cancel.signal.aborted ? 'cancelled' : 'fail';
       await record(position, name, step.kind, label, startedAt, outcome);
       done[key] = { outcome: label, detail: outcome.detail, result: outcome.result ?? null };
       if (!outcome.ok && !step.continue_on_error && !failure) {
@@ -216,6 +221,7 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     definition: StepKindDefinition,
     step: RunbookStep,
     at: number,
+    base: AbortSignal,
   ): Promise<StepOutcome> {
     if (!definition.run)
       return { ok: false, detail: `${step.kind} steps cannot run yet: they arrive with their own feature` };
@@ -230,14 +236,14 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     for (let n = 0; n <= step.retries; n++) {
       if (n > 0) {
         try {
-          await sleep(step.retry_delay, run.signal);
+          await sleep(step.retry_delay, base);
         } catch {
           break;
         }
       }
       attempts++;
-      outcome = await once(definition, options, stepTimeout, scope);
-      if (outcome.ok || run.signal.aborted) break;
+      outcome = await once(definition, options, stepTimeout, scope, base);
+      if (outcome.ok || base.aborted) break;
     }
     if (step.retries === 0) return outcome;
     return {
@@ -253,13 +259,14 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     options: unknown,
     stepTimeout: number,
     scope: Pick<StepScope, 'evidence'>,
+    base: AbortSignal,
   ): Promise<StepOutcome> {
     const timer = new AbortController();
     const timeout = setTimeout(
       () => timer.abort(new Error(`the step passed its timeout of ${formatDuration(stepTimeout)}`)),
       stepTimeout,
     );
-    const signal = AbortSignal.any([run.signal, timer.signal]);
+    const signal = AbortSignal.any([base, timer.signal]);
     // The step's process groups, kept in the run's record while they run (see `Runbooks.settleOrphans`).
     const groups: RunningGroup[] = [];
     let noted = Promise.resolve();
@@ -338,7 +345,7 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     for (;;) {
       const state = await runs.state(runId);
       if (!state || state.status === 'cancelled') {
-        if (!run.signal.aborted) run.abort(new Cancelled(cancelReason(state?.summary)));
+        cancelWith(state?.summary);
         return { ok: false, detail: 'cancelled while waiting for approval' };
       }
       if (state.status === 'running') {

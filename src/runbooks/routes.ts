@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { roleAllows } from '../access/roles.js';
 import { DayshiftError } from '../errors.js';
 import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
+import { noteRequestRun } from '../http/request-run.js';
 import { anyObjectSchema as anyObject, idParams, idSchema, nameParams, nameSchema } from '../http/schemas.js';
 import { openEventStream } from '../http/sse.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -85,8 +87,19 @@ export async function runbookRoutes(app: FastifyInstance, options: RunbookRoutes
       },
     },
     async (request, reply) => {
+      const runbooks = options.runbooks();
+      // Restoring over live data is an admin's call (as POST /backups/:name/restore without `to`): a
+      // runbook that does it needs an admin token to start, whatever role starting it otherwise needs.
+      const overLive = runbooks.restoresOverLiveData(request.params.name);
+      const role = request.token?.role;
+      if (overLive.length > 0 && role !== undefined && !roleAllows(role, 'admin'))
+        throw new DayshiftError(
+          'AUTH_FORBIDDEN',
+          `runbook ${request.params.name} restores ${overLive.join(', ')} over live data, which needs the admin role; the token "${request.token?.name}" is ${role}`,
+          { hint: 'start it with an admin token, or restore into a scratch target with `to:`' },
+        );
       const started = await startQueued(
-        options.runbooks(),
+        runbooks,
         queue,
         request.params.name,
         request.body?.params ?? {},
@@ -231,6 +244,8 @@ export async function runbookRoutes(app: FastifyInstance, options: RunbookRoutes
       },
     },
     async (request) => {
+      // The entry of a refused approval names the run it was for.
+      noteRequestRun(request, request.params.id);
       const by = actorName(request);
       const waiting = await options.runbooks().approve(request.params.id, by);
       return { runId: request.params.id, approved: waiting.step, by };
@@ -255,6 +270,7 @@ export async function runbookRoutes(app: FastifyInstance, options: RunbookRoutes
       },
     },
     async (request) => {
+      noteRequestRun(request, request.params.id);
       await options.runbooks().cancel(request.params.id, actorName(request), request.body?.reason);
       return { runId: request.params.id, status: 'cancelled' };
     },

@@ -65,6 +65,16 @@ export class Runbooks {
     });
   }
 
+  /** The backups a runbook's steps restore over the live data (a `restore` step without `to`). */
+  restoresOverLiveData(name: string): string[] {
+    const definition = this.definition(name);
+    return [...definition.steps, ...definition.on_failure]
+      .filter((step) => step.kind === 'restore')
+      .map((step) => step.options as string | { backup: string; to?: string })
+      .filter((o) => typeof o === 'string' || o.to === undefined)
+      .map((o) => (typeof o === 'string' ? o : o.backup));
+  }
+
   /**
    * Opens a run of a runbook, held by this process: parameters checked first (PARAM_INVALID), then,
    * in one exclusive transaction, its concurrency (RUNBOOK_BUSY, naming the runs going) and its

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -32,7 +32,8 @@ describe.each(STORE_KINDS)(
     let admin: string;
     /** Token values handed out during the test: canaries too. */
     const tokenValues: string[] = [];
-    const cliActor = `cli:auditor@${hostname()}`;
+    // The user is read from the process's uid, not from $USER, which the CLI below is given as a decoy.
+    const cliActor = `cli:${userInfo().username}@${hostname()}`;
     const queuedJobs: number[] = [];
 
     beforeAll(async () => {

@@ -83,6 +83,15 @@ runbooks:
     concurrency: 5
     steps:
       - shell: "true"
+  overdue:
+    timeout: 1s
+    steps:
+      - shell: sleep 30
+      - name: never
+        shell: echo never
+    on_failure:
+      - name: cleanup
+        shell: echo cleaned-after-timeout > overdue-cleaned
   long:
     steps:
       - name: sleeper
@@ -205,6 +214,18 @@ describe('a run of a runbook', () => {
     const third = await runbooks.open('limited', {}, 'test').catch((e) => e);
     expect(third.code).toBe('RUNBOOK_RATE_LIMITED');
     for (const opened of [first, second]) await runbooks.execute(opened.recorder, opened.plan);
+  });
+});
+
+describe("a run's own timeout", () => {
+  it('stops the step running, skips the rest, and still runs on_failure to clean up', async () => {
+    const { end, run } = await carryOut('overdue');
+    expect(end.status).toBe('failed');
+    expect(run.steps.map((s) => `${s.name}:${s.outcome}`)).toEqual(['shell:fail', 'on_failure.cleanup:pass']);
+    expect(JSON.stringify(run.steps[0]?.result)).toContain('the run passed its timeout of 1s');
+    expect(readFileSync(path.join(stack.dir, 'overdue-cleaned'), 'utf8').trim()).toBe(
+      'cleaned-after-timeout',
+    );
   });
 });
 

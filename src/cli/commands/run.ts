@@ -1,6 +1,5 @@
-import os from 'node:os';
 import type { Command } from 'commander';
-import { cliActor } from '../../audit/index.js';
+import { cliUser } from '../../audit/index.js';
 import { DayshiftError, EXIT } from '../../errors.js';
 import { baseDirOf } from '../../monitor/configured-checks.js';
 import type { RunEvent } from '../../runbooks/engine.js';
@@ -15,15 +14,6 @@ import { colorsOn, paint, tone } from '../../util/terminal.js';
 import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStack, untilInterrupted } from '../context.js';
 import { formatTime, printTable } from '../table.js';
-
-/** The name an approve step's `approvers:` lists for whoever runs the dayshift program: the OS user. */
-export function cliUser(): string {
-  return (
-    cliActor()
-      .replace(/^cli:/, '')
-      .replace(/@[^@]*$/, '') || os.hostname()
-  );
-}
 
 /** `--param k=v`, repeated. */
 function collectParam(text: string, into: Record<string, string>): Record<string, string> {
