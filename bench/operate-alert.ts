@@ -21,7 +21,7 @@ import Database from 'better-sqlite3';
 import { CLI } from '../test/helpers/built-cli.js';
 import { Target } from '../test/helpers/target.js';
 import { until, within } from '../test/helpers/wait.js';
-import { benchEnv } from './operate-timing.js';
+import { benchEnv, undoOnInterrupt } from './operate-timing.js';
 
 const TRIALS = Number(process.env.BENCH_ALERT_TRIALS ?? 10);
 /** How often `dayshift serve` reconciles alerts: the alert engine's default (src/alerts/engine.ts). */
@@ -84,6 +84,11 @@ export async function alertCase(): Promise<AlertResult> {
   const target = await Target.start();
   let node: ChildProcess | undefined;
   let db: Database.Database | undefined;
+  const forget = undoOnInterrupt(async () => {
+    node?.kill('SIGTERM');
+    await target.down();
+    rmSync(dir, { recursive: true, force: true });
+  });
   try {
     const configPath = path.join(dir, 'dayshift.yaml');
     writeFileSync(configPath, stackFile(target.port));
@@ -143,6 +148,7 @@ export async function alertCase(): Promise<AlertResult> {
     }
     return { trials: TRIALS, alertTickMs: ALERT_TICK_MS, toFirstStep, toFired };
   } finally {
+    forget();
     db?.close();
     if (node) await stop(node);
     await target.down();

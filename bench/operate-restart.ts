@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { CLI } from '../test/helpers/built-cli.js';
 import { ComposeSandbox, freePort } from '../test/helpers/docker.js';
 import { until } from '../test/helpers/wait.js';
-import { alternate, benchEnv, timed } from './operate-timing.js';
+import { alternate, benchEnv, timed, undoOnInterrupt } from './operate-timing.js';
 
 const ROUNDS = Number(process.env.BENCH_RESTARTS ?? 8);
 const LOG_LINES = 200;
@@ -89,6 +89,7 @@ async function healthyAgain(container: string, before: string): Promise<void> {
 
 export async function restartCase(): Promise<RestartResult> {
   const sandbox = new ComposeSandbox();
+  const forget = undoOnInterrupt(() => sandbox.cleanup());
   try {
     await sandbox.create({});
     const port = await freePort();
@@ -129,6 +130,7 @@ export async function restartCase(): Promise<RestartResult> {
     );
     return { rounds: ROUNDS, compose: times.a, dayshift: times.b, trace };
   } finally {
+    forget();
     await sandbox.cleanup();
   }
 }

@@ -11,6 +11,7 @@
  *   node's start, the stack file and opening the store included;
  * - CLI, per added step: the same for a one-step runbook, so that
  *   ((dayshift ten − dayshift one) − (script ten − script one)) / (STEPS − 1) leaves the start out;
+ *   `node -e 0` is timed beside the one-step runbook, to show how much of the start is node's own;
  * - in process: the engine alone (`Runbooks.open` and `execute` on a SQLite store, from src/ through
  *   tsx) against STEPS spawns of `/bin/sh -c true` from node, one after the other.
  */
@@ -19,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI } from '../test/helpers/built-cli.js';
-import { alternate, benchEnv, timed } from './operate-timing.js';
+import { alternate, benchEnv, rotate, timed, undoOnInterrupt } from './operate-timing.js';
 
 const RUNS = Number(process.env.BENCH_RUNBOOK_RUNS ?? 15);
 export const STEPS = 10;
@@ -27,7 +28,14 @@ export const STEPS = 10;
 export interface RunbookResult {
   runs: number;
   steps: number;
-  cli: { dayshift: number[]; script: number[]; dayshiftOne: number[]; scriptOne: number[] };
+  cli: {
+    dayshift: number[];
+    script: number[];
+    dayshiftOne: number[];
+    scriptOne: number[];
+    /** `node -e 0`: what any node program's start costs on this machine now. */
+    node: number[];
+  };
   inProcess: { engine: number[]; spawns: number[] };
 }
 
@@ -51,6 +59,7 @@ function spawnTrue(): Promise<void> {
 
 export async function runbookCase(): Promise<RunbookResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-bench-operate-'));
+  const forget = undoOnInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   try {
     const stack = path.join(dir, 'dayshift.yaml');
     writeFileSync(stack, stackFile());
@@ -62,14 +71,19 @@ export async function runbookCase(): Promise<RunbookResult> {
     await dayshift('one')();
     await shell(1)();
     const ten = await alternate(RUNS, dayshift('ten'), shell(STEPS));
-    const one = await alternate(RUNS, dayshift('one'), shell(1));
+    const [dayshiftOne = [], scriptOne = [], node = []] = await rotate(RUNS, [
+      dayshift('one'),
+      shell(1),
+      () => timed(process.execPath, ['-e', '0'], { env }),
+    ]);
     return {
       runs: RUNS,
       steps: STEPS,
-      cli: { dayshift: ten.a, script: ten.b, dayshiftOne: one.a, scriptOne: one.b },
+      cli: { dayshift: ten.a, script: ten.b, dayshiftOne, scriptOne, node },
       inProcess: await inProcess(dir, stack),
     };
   } finally {
+    forget();
     rmSync(dir, { recursive: true, force: true });
   }
 }

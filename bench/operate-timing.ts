@@ -52,23 +52,46 @@ export function ms(value: number): number {
 }
 
 /**
- * Runs `a` and `b` `rounds` times each, alternating which goes first (a b, b a, a b, ...), so a drift
- * of the machine during the run weighs on both alike. Returns the times of each.
+ * Runs each of `runs` `rounds` times, rotating which goes first (a b c, b c a, c a b, ...; for two:
+ * a b, b a), so a drift of the machine during the run weighs on all alike. Returns the times of each.
  */
+export async function rotate<T>(rounds: number, runs: ReadonlyArray<() => Promise<T>>): Promise<T[][]> {
+  const out = runs.map(() => [] as T[]);
+  for (let round = 0; round < rounds; round++)
+    for (let i = 0; i < runs.length; i++) {
+      const which = (round + i) % runs.length;
+      out[which]?.push(await (runs[which] as () => Promise<T>)());
+    }
+  return out;
+}
+
+/** `rotate` for a candidate and its baseline. */
 export async function alternate<T>(
   rounds: number,
   a: () => Promise<T>,
   b: () => Promise<T>,
 ): Promise<{ a: T[]; b: T[] }> {
-  const out = { a: [] as T[], b: [] as T[] };
-  for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      out.a.push(await a());
-      out.b.push(await b());
-    } else {
-      out.b.push(await b());
-      out.a.push(await a());
-    }
-  }
-  return out;
+  const [first = [], second = []] = await rotate(rounds, [a, b]);
+  return { a: first, b: second };
+}
+
+const undos = new Set<() => unknown>();
+
+/**
+ * Registers what must be undone when the bench is interrupted (Ctrl-C, SIGTERM) before its own
+ * `finally` runs: containers, a server, temporary folders. Returns the function that unregisters it.
+ */
+export function undoOnInterrupt(undo: () => unknown): () => void {
+  undos.add(undo);
+  return () => undos.delete(undo);
+}
+
+/** On SIGINT or SIGTERM: every registered undo, then exit 130. */
+export function handleInterrupts(): void {
+  const stop = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void Promise.allSettled([...undos].map(async (undo) => undo())).then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

@@ -19,7 +19,7 @@ import { buildCliIfStale } from '../test/helpers/built-cli.js';
 import type { AlertResult } from './operate-alert.js';
 import type { RestartResult } from './operate-restart.js';
 import type { RunbookResult } from './operate-runbook.js';
-import { median, ms } from './operate-timing.js';
+import { handleInterrupts, median, ms } from './operate-timing.js';
 
 const PARTS = (process.env.BENCH_PARTS ?? 'restart,runbook,alert').split(',').map((p) => p.trim());
 const RESTART_GOAL = 1.15;
@@ -30,6 +30,7 @@ type Row = [measure: string, dayshift: string, baseline: string, figure: string,
 
 export async function main(): Promise<void> {
   buildCliIfStale();
+  handleInterrupts();
   const load = loadavg()[0] ?? 0;
   process.stderr.write(
     `operate bench: ${PARTS.join(', ')}; load average ${load.toFixed(2)} on ${availableParallelism()} cores\n`,
@@ -102,6 +103,7 @@ function runbookFigures(r: RunbookResult, rows: Row[]) {
   const s1 = median(r.cli.scriptOne);
   const e10 = median(r.inProcess.engine);
   const b10 = median(r.inProcess.spawns);
+  const node = median(r.cli.node);
   const perStep = (d10 - s10) / r.steps;
   const perAddedStep = (d10 - d1 - (s10 - s1)) / (r.steps - 1);
   const inProcessPerStep = (e10 - b10) / r.steps;
@@ -120,12 +122,25 @@ function runbookFigures(r: RunbookResult, rows: Row[]) {
       `${perAddedStep.toFixed(1)} ms/step`,
       '',
     ],
+    [
+      '  CLI start: 1-step runbook vs node -e 0',
+      m(d1),
+      `${m(node)} node -e 0`,
+      `${m(d1 - s1 - node)} more than node`,
+      '',
+    ],
     ['  engine in process', m(e10), `${m(b10)} node spawns`, `${inProcessPerStep.toFixed(1)} ms/step`, ''],
   );
   return {
     runs: r.runs,
     steps: r.steps,
-    cli: { dayshiftMs: ms(d10), scriptMs: ms(s10), dayshiftOneStepMs: ms(d1), scriptOneStepMs: ms(s1) },
+    cli: {
+      dayshiftMs: ms(d10),
+      scriptMs: ms(s10),
+      dayshiftOneStepMs: ms(d1),
+      scriptOneStepMs: ms(s1),
+      nodeMs: ms(node),
+    },
     perStepMs: ms(perStep),
     goalMs: STEP_GOAL_MS,
     pass: perStep < STEP_GOAL_MS,
