@@ -9,9 +9,10 @@
  * - CLI: `dayshift run ten` (the built CLI, a fresh embedded SQLite store in a temporary directory)
  *   against the script; (dayshift − script) / STEPS is the overhead per step the goal is on (< 20 ms),
  *   node's start, the stack file and opening the store included;
- * - CLI, per added step: the same for a one-step runbook, so that
- *   ((dayshift ten − dayshift one) − (script ten − script one)) / (STEPS − 1) leaves the start out;
- *   `node -e 0` is timed beside the one-step runbook, to show how much of the start is node's own;
+ * - CLI, per added step: the same for a one-step and a LONG-step runbook, so that
+ *   ((dayshift long − dayshift one) − (script long − script one)) / (LONG − 1) leaves the start out
+ *   (LONG steps, not STEPS, so that the steps weigh more than the noise of node's start on a busy
+ *   machine); `node -e 0` is timed beside them, to show how much of the start is node's own;
  * - in process: the engine alone (`Runbooks.open` and `execute` on a SQLite store, from src/ through
  *   tsx) against STEPS spawns of `/bin/sh -c true` from node, one after the other.
  */
@@ -24,15 +25,19 @@ import { alternate, benchEnv, rotate, timed, undoOnInterrupt } from './operate-t
 
 const RUNS = Number(process.env.BENCH_RUNBOOK_RUNS ?? 15);
 export const STEPS = 10;
+const LONG = 50;
 
 export interface RunbookResult {
   runs: number;
   steps: number;
+  longSteps: number;
   cli: {
     dayshift: number[];
     script: number[];
     dayshiftOne: number[];
     scriptOne: number[];
+    dayshiftLong: number[];
+    scriptLong: number[];
     /** `node -e 0`: what any node program's start costs on this machine now. */
     node: number[];
   };
@@ -41,7 +46,8 @@ export interface RunbookResult {
 
 function stackFile(): string {
   const steps = (n: number) => Array.from({ length: n }, () => '      - shell: "true"').join('\n');
-  return `version: 1\nrunbooks:\n  ten:\n    steps:\n${steps(STEPS)}\n  one:\n    steps:\n${steps(1)}\n`;
+  const runbook = (name: string, n: number) => `  ${name}:\n    steps:\n${steps(n)}\n`;
+  return `version: 1\nrunbooks:\n${runbook('ten', STEPS)}${runbook('one', 1)}${runbook('long', LONG)}`;
 }
 
 /** `n` shells each running `true`, from one shell: what the runbook's steps do, without Dayshift. */
@@ -71,15 +77,21 @@ export async function runbookCase(): Promise<RunbookResult> {
     await dayshift('one')();
     await shell(1)();
     const ten = await alternate(RUNS, dayshift('ten'), shell(STEPS));
-    const [dayshiftOne = [], scriptOne = [], node = []] = await rotate(RUNS, [
-      dayshift('one'),
-      shell(1),
-      () => timed(process.execPath, ['-e', '0'], { env }),
-    ]);
+    const [dayshiftOne = [], scriptOne = [], dayshiftLong = [], scriptLong = [], node = []] = await rotate(
+      RUNS,
+      [
+        dayshift('one'),
+        shell(1),
+        dayshift('long'),
+        shell(LONG),
+        () => timed(process.execPath, ['-e', '0'], { env }),
+      ],
+    );
     return {
       runs: RUNS,
       steps: STEPS,
-      cli: { dayshift: ten.a, script: ten.b, dayshiftOne, scriptOne, node },
+      longSteps: LONG,
+      cli: { dayshift: ten.a, script: ten.b, dayshiftOne, scriptOne, dayshiftLong, scriptLong, node },
       inProcess: await inProcess(dir, stack),
     };
   } finally {
