@@ -136,7 +136,7 @@ export async function alertCase(): Promise<AlertResult> {
         30_000,
         20,
       );
-      await until(
+      const ended = await until(
         () => {
           const status = runStatus.get(step.run_id)?.status;
           return status && status !== 'running' && status !== 'waiting' ? status : undefined;
@@ -145,6 +145,8 @@ export async function alertCase(): Promise<AlertResult> {
         30_000,
         20,
       );
+      // A run that failed measured something else than a remediation that works.
+      if (ended !== 'succeeded') throw new Error(`run ${step.run_id} of the runbook ended ${ended}`);
     }
     return { trials: TRIALS, alertTickMs: ALERT_TICK_MS, toFirstStep, toFired };
   } finally {

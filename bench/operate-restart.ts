@@ -15,6 +15,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { CLI } from '../test/helpers/built-cli.js';
 import { ComposeSandbox, freePort } from '../test/helpers/docker.js';
 import { until } from '../test/helpers/wait.js';
@@ -36,6 +37,8 @@ export interface RestartResult {
   compose: Restart[];
   dayshift: Restart[];
   trace: Trace;
+  /** What the last restart kept of the service's logs before acting, as its run's evidence records it. */
+  logsKept: { name: string; size: number };
 }
 
 /** Where one `dayshift svc restart` spent its time: each docker and Compose program it ran. */
@@ -128,7 +131,13 @@ export async function restartCase(): Promise<RestartResult> {
         }),
       ),
     );
-    return { rounds: ROUNDS, compose: times.a, dayshift: times.b, trace };
+    return {
+      rounds: ROUNDS,
+      compose: times.a,
+      dayshift: times.b,
+      trace,
+      logsKept: lastEvidence(sandbox.dir),
+    };
   } finally {
     forget();
     await sandbox.cleanup();
@@ -166,5 +175,20 @@ async function traced(dir: string, restart: (bin: string) => Promise<Restart>): 
     return { totalMs: commandMs, beforeFirstMs: programs[0]?.atMs ?? commandMs, programs };
   } finally {
     rmSync(bin, { recursive: true, force: true });
+  }
+}
+
+/** The last evidence item `dayshift svc` recorded in the stack file's store: the logs it kept. */
+function lastEvidence(dir: string): { name: string; size: number } {
+  const db = new Database(path.join(dir, '.dayshift', 'state.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('select name, size from run_evidence order by id desc limit 1').get() as
+      | { name: string; size: number }
+      | undefined;
+    if (!row)
+      throw new Error('dayshift svc restart recorded no evidence: the logs before acting are missing');
+    return row;
+  } finally {
+    db.close();
   }
 }

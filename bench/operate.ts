@@ -88,6 +88,7 @@ function restartFigures(r: RestartResult, rows: Row[]) {
     commandMedianMs: { dayshift: ms(dayshiftCommand), compose: ms(composeCommand) },
     dayshiftMs: r.dayshift.map((x) => ms(x.healthyMs)),
     composeMs: r.compose.map((x) => ms(x.healthyMs)),
+    logsKept: r.logsKept,
     trace: {
       totalMs: ms(r.trace.totalMs),
       beforeFirstMs: ms(r.trace.beforeFirstMs),
@@ -198,6 +199,7 @@ function printTrace(r: RestartResult): void {
     `one traced dayshift svc restart, ${m(trace.totalMs)} to return:`,
     `  ${m(trace.beforeFirstMs).padStart(8)}  before the first program (node, the stack file, the store)`,
     ...trace.programs.map((p) => `  ${m(p.ms).padStart(8)}  ${p.command} (at ${m(p.atMs)})`),
+    `logs kept before the last restart: ${r.logsKept.name}, ${r.logsKept.size} bytes`,
   ];
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
