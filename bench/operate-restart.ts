@@ -124,13 +124,16 @@ export async function restartCase(): Promise<RestartResult> {
     await compose();
     await dayshift();
     const times = await alternate(ROUNDS, compose, dayshift);
-    const trace = await traced(sandbox.dir, (bin) =>
-      measure(() =>
-        timed(process.execPath, [CLI, '--config', stack, 'svc', 'restart', 'web'], {
+    const trace = await traced(sandbox.dir, async (bin) => {
+      let spawnedAt = 0;
+      const { commandMs } = await measure(() => {
+        spawnedAt = Date.now();
+        return timed(process.execPath, [CLI, '--config', stack, 'svc', 'restart', 'web'], {
           env: { ...env, PATH: `${bin}:${env.PATH ?? ''}` },
-        }),
-      ),
-    );
+        });
+      });
+      return { spawnedAt, commandMs };
+    });
     return {
       rounds: ROUNDS,
       compose: times.a,
@@ -148,7 +151,10 @@ export async function restartCase(): Promise<RestartResult> {
  * One more, untimed, `dayshift svc restart` with `docker` and `docker-compose` wrapped by scripts that
  * note when each call began and ended: which programs the restart ran, and how long each took.
  */
-async function traced(dir: string, restart: (bin: string) => Promise<Restart>): Promise<Trace> {
+async function traced(
+  dir: string,
+  restart: (bin: string) => Promise<{ spawnedAt: number; commandMs: number }>,
+): Promise<Trace> {
   const bin = mkdtempSync(path.join(tmpdir(), 'dayshift-bench-trace-'));
   try {
     const log = path.join(bin, 'calls.log');
@@ -161,14 +167,13 @@ async function traced(dir: string, restart: (bin: string) => Promise<Restart>): 
       );
       chmodSync(wrapper, 0o755);
     }
-    const startedAt = Date.now();
-    const { commandMs } = await restart(bin);
+    const { spawnedAt, commandMs } = await restart(bin);
     const programs = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
       .map((line) => {
         const [from = '0', to = '0', ...command] = line.split(' ');
-        const at = Number(BigInt(from) / 1_000_000n) - startedAt;
+        const at = Number(BigInt(from) / 1_000_000n) - spawnedAt;
         return { command: command.join(' '), atMs: at, ms: Number((BigInt(to) - BigInt(from)) / 1_000_000n) };
       })
       .sort((a, b) => a.atMs - b.atMs);
