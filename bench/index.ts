@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<void>> = {
   alerting: async () => (await import('./alerting.js')).main(),
   backup: async () => (await import('./backup.js')).main(),
   startup: async () => (await import('./startup.js')).main(),
+  operate: async () => (await import('./operate.js')).main(),
 };
 
 const name = process.argv[2];

@@ -56,6 +56,9 @@ interface SchedulePayload {
   params?: Record<string, ParamValue>;
 }
 
+/** Why a scheduled turn opens no run and is not a failure: the runbook's own limits said no. */
+const SKIPPED_TURN: ReadonlySet<string> = new Set(['RUNBOOK_BUSY', 'RUNBOOK_RATE_LIMITED']);
+
 /** A whole run may take its runbook's timeout; the job gives it this much more to record its end. */
 const JOB_GRACE_MS = 60_000;
 
@@ -116,13 +119,20 @@ export function runbookJobKinds(
     retry: { maxAttempts: 1 },
     timeoutMs: options.longestMs() + JOB_GRACE_MS,
     concurrency: { perProcess: 8 },
-    handler: async ({ job, signal, progress }) => {
+    handler: async ({ job, signal, progress, logger }) => {
       const runbooks = source();
-      const { recorder, plan } = await runbooks.open(
-        job.payload.runbook,
-        job.payload.params ?? {},
-        'schedule',
-      );
+      let opened: Awaited<ReturnType<Runbooks['open']>>;
+      try {
+        opened = await runbooks.open(job.payload.runbook, job.payload.params ?? {}, 'schedule');
+      } catch (error) {
+        // A turn that finds the last run still going, or the hour's runs used, is skipped, not failed.
+        if (error instanceof DayshiftError && SKIPPED_TURN.has(error.code)) {
+          logger.warn({ runbook: job.payload.runbook }, `scheduled run skipped: ${error.message}`);
+          return { skipped: error.message };
+        }
+        throw error;
+      }
+      const { recorder, plan } = opened;
       await progress({ runId: recorder.runId });
       await runbooks.runs.adopt(recorder.runId, job.id);
       const end = await execute(runbooks, recorder, plan, signal);

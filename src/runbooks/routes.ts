@@ -27,7 +27,7 @@ const paramsBody = {
   properties: {
     params: {
       type: 'object',
-      additionalProperties: { type: ['string', 'number', 'boolean'] },
+      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
     },
   },
   additionalProperties: false,

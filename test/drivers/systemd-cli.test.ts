@@ -70,7 +70,8 @@ describe('dayshift svc on a systemd unit', () => {
   it('starts it, shows it running with its pid, reads its journal and its masked environment, stops it', async () => {
     const start = svc('start', 'api');
     expect(start.err).toBe('');
-    expect(start.out).toMatch(/^api: start: api\.service is active \(running\) as pid \d+\n$/);
+    // A change is recorded as a run, which the command names last.
+    expect(start.out).toMatch(/^api: start: api\.service is active \(running\) as pid \d+\nrun \d+\n$/);
     const status = JSON.parse(svc('status', 'api', '--json').out);
     expect(status).toMatchObject({ driver: 'systemd', status: { state: 'running', restarts: 0 } });
     const port = readFileSync(path.join(dir, 'api.port'), 'utf8');

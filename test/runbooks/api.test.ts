@@ -42,6 +42,13 @@ runbooks:
   put-back:
     steps:
       - restore: notes
+  ticker:
+    on: { schedule: "* * * * * *", params: { note: scheduled } }
+    max_runs: 1
+    params:
+      note: { type: string, default: by-hand }
+    steps:
+      - shell: echo "tick {{ params.note }}"
 `);
   writeFileSync(path.join(stack.dir, 'notes'), 'x');
   node = await startNode({
@@ -87,7 +94,9 @@ describe('the runbooks API', () => {
       'gated',
       'long',
       'put-back',
+      'ticker',
     ]);
+    expect(body.runbooks[4].on).toEqual([{ schedule: '* * * * * *' }]);
     expect(body.runbooks[0].params.who).toMatchObject({ type: 'string', default: 'ops' });
   });
 
@@ -102,7 +111,8 @@ describe('the runbooks API', () => {
     expect(run.status).toBe('succeeded');
     expect(run.trigger).toBe('api:operator');
     expect(run.steps[0].result.output).toBe('hello api\n');
-    expect((await call('GET', '/runs?kind=runbook', token.viewer)).body.runs[0].id).toBe(started.body.runId);
+    const listed = (await call('GET', '/runs?name=hello', token.viewer)).body.runs;
+    expect(listed[0].id).toBe(started.body.runId);
   });
 
   it('takes an approval from the token the step names, and refuses another', async () => {
@@ -151,6 +161,26 @@ describe('the runbooks API', () => {
     const run = await ended(started.body.runId);
     // There is no snapshot yet: the step fails saying so, and the run with it.
     expect(run.status).toBe('failed');
+  });
+
+  it("starts a runbook on its schedule with the trigger's parameters, and skips turns past max_runs", async () => {
+    const runs = await until(async () => {
+      const { body } = await call('GET', '/runs?name=ticker', token.viewer);
+      return body.runs.length > 0 && body.runs[0].status === 'succeeded' ? body.runs : undefined;
+    }, 'the scheduled run to end');
+    const run = (await call('GET', `/runs/${runs[0].id}`, token.viewer)).body.run;
+    expect(run.trigger).toBe('schedule');
+    expect(run.steps[0].result.output).toBe('tick scheduled\n');
+    // Later turns within the hour open no run: max_runs is 1.
+    const jobs = await until(async () => {
+      const { body } = await call('GET', '/jobs?kind=runbook.scheduled&status=completed', token.viewer);
+      const skipped = (body.jobs as Array<{ result: { skipped?: string } | null }>).filter(
+        (j) => j.result?.skipped,
+      );
+      return skipped.length > 0 ? skipped : undefined;
+    }, 'a skipped turn');
+    expect(jobs[0]?.result?.skipped).toContain('max_runs');
+    expect((await call('GET', '/runs?name=ticker', token.viewer)).body.runs).toHaveLength(1);
   });
 
   it('records who started, approved and cancelled which run in the audit log', async () => {

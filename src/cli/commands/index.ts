@@ -84,8 +84,8 @@ export const VERBS: readonly Verb[] = [
   },
   {
     name: 'run',
-    usage: '[options] <runbook> | show <id> | cancel <id>',
-    description: 'carry out a runbook here, step by step; show or cancel a run',
+    usage: '[options] [runbook]',
+    description: 'carry out a runbook here, step by step; `run show <id>` and `run cancel <id>` for a run',
     load: async () => (await import('./run.js')).defineRun,
   },
   {

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { DayshiftError } from '../../errors.js';
 import { runProcess } from '../../process/index.js';
 import type { ActionOptions } from '../types.js';
@@ -36,6 +38,12 @@ export function composeProgram(options: ActionOptions): Promise<ComposeProgram> 
 
 async function find(options: ActionOptions): Promise<ComposeProgram> {
   for (const candidate of CANDIDATES) {
+    // The standalone program is a Python start of a second or more: found on the PATH, it is taken
+    // without running it (should it not work, the action that runs it says how).
+    if (!candidate.plugin) {
+      if (onPath(candidate.file)) return candidate;
+      continue;
+    }
     const outcome = await runProcess(
       { file: candidate.file, args: [...candidate.prefix, 'version'] },
       { timeoutMs: Math.min(options.timeoutMs, 30_000), signal: options.signal },
@@ -49,9 +57,23 @@ async function find(options: ActionOptions): Promise<ComposeProgram> {
   }
   throw new DayshiftError(
     'SERVICE_ACTION_FAILED',
-    'Docker Compose is not installed: neither `docker compose version` nor `docker-compose version` runs',
+    'Docker Compose is not installed: `docker compose version` does not run and there is no `docker-compose` on the PATH',
     {
       hint: 'install the Compose plugin (the docker-compose-plugin package) or docker-compose (`apt-get install docker-compose`), on the PATH of the process that runs Dayshift',
     },
   );
+}
+
+/** Whether an executable of this name is in one of the PATH's folders. */
+function onPath(name: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return false;
 }
