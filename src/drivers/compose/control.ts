@@ -2,6 +2,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { DayshiftError } from '../../errors.js';
 import { describeEnd, type ProcessOutcome, runProcess } from '../../process/index.js';
+import { containerLogs } from '../shared/container-logs.js';
 import { statusOfContainers } from '../shared/container-status.js';
 import {
   dockerUnreachable,
@@ -13,7 +14,15 @@ import {
 } from '../shared/docker-engine.js';
 import { envOfList } from '../shared/env-lines.js';
 import { DEFAULT_TAIL_LINES, LOG_BYTES, lastLines, recentLines } from '../shared/log-lines.js';
-import type { ActionOptions, ActionResult, ServiceAction, ServiceControl, ServiceTarget } from '../types.js';
+import type {
+  ActionOptions,
+  ActionResult,
+  LogsOptions,
+  ServiceAction,
+  ServiceControl,
+  ServiceLogs,
+  ServiceTarget,
+} from '../types.js';
 import type { ComposeOptions } from './options.js';
 import { type ComposeProgram, composeProgram } from './program.js';
 
@@ -34,6 +43,16 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     ...(o.profiles ?? []).flatMap((profile) => ['--profile', profile]),
     ...(o.project_name ? ['-p', o.project_name] : []),
   ];
+  // The name Compose labels the project's containers with: `-p`, $COMPOSE_PROJECT_NAME, else the
+  // folder's name as Compose normalizes it. A compose file's own `name:` is not read: the labels then
+  // match nothing, and the driver asks Compose (`ps`) instead.
+  const project =
+    o.project_name ??
+    process.env.COMPOSE_PROJECT_NAME ??
+    path
+      .basename(cwd)
+      .toLowerCase()
+      .replace(/[^-_a-z0-9]/g, '');
   let engine: Promise<Engine> | undefined;
   // Compose reaches the Engine that $DOCKER_HOST names, or the default socket: so does the driver.
   const theEngine = () => {
@@ -124,13 +143,25 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     return outcome.exitCode === 0 ? outcome.stdout.trim().split('\n').filter(Boolean).join(', ') : '';
   };
 
-  /** The service's containers, stopped ones too, as the Engine describes them. */
-  const containers = async (
-    action: ServiceAction,
-    options: ActionOptions,
-  ): Promise<Docker.ContainerInspectInfo[]> => {
-    const deadline = Date.now() + options.timeoutMs;
-    const left = () => ({ ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
+  /**
+   * The ids of the service's containers, stopped ones too, found by the labels Compose puts on them
+   * (`com.docker.compose.project` and `.service`): one Engine call instead of a Compose start, which is
+   * a second with docker-compose v1. None found, Compose itself is asked (`ps -q`).
+   */
+  const containerIds = async (action: ServiceAction, options: ActionOptions): Promise<string[]> => {
+    const e = await theEngine();
+    const listed = await engineCall(e, options, `${action} of service \`${target.service}\``, (signal) =>
+      e.docker.listContainers({
+        all: true,
+        filters: {
+          label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`],
+        },
+        abortSignal: signal,
+      } as Docker.ContainerListOptions),
+    ).catch((error: unknown) => {
+      throw engineFailure(action, error);
+    });
+    if (listed.length > 0) return listed.map((c) => c.Id);
     const program = await composeProgram(options);
     const { outcome } = await compose(
       action,
@@ -138,10 +169,48 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
       options,
       'stdout',
     );
-    const ids = outcome.stdout
+    return outcome.stdout
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);
+  };
+
+  /** The logs as Compose prints them: for a service the Engine shows no container of. */
+  const composeLogs = async (options: LogsOptions): Promise<ServiceLogs> => {
+    // `since` counts back from when the logs were asked for, not from when Compose finished.
+    const now = Date.now();
+    const program = await composeProgram(options);
+    const since =
+      options.sinceMs === undefined
+        ? []
+        : program.plugin
+          ? ['--since', `${Math.ceil(options.sinceMs / 1000)}s`]
+          : [];
+    const tail = options.tail ?? DEFAULT_TAIL_LINES;
+    const { outcome } = await compose(
+      'logs',
+      ['logs', '--no-color', '--timestamps', ...['--tail', String(tail)], ...since, service],
+      options,
+      'stdout',
+    );
+    // v1 has no --since: the timestamps tell which lines are recent; with several replicas, each
+    // container's tail comes whole, so the lines are ordered and cut again.
+    return recentLines(outcome.stdout, {
+      sinceMs: options.sinceMs,
+      tail,
+      truncated: outcome.truncated.stdout,
+      now,
+    });
+  };
+
+  /** The service's containers, stopped ones too, as the Engine describes them. */
+  const containers = async (
+    action: ServiceAction,
+    options: ActionOptions,
+  ): Promise<Docker.ContainerInspectInfo[]> => {
+    const deadline = Date.now() + options.timeoutMs;
+    const left = () => ({ ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
+    const ids = await containerIds(action, options);
     const e = await theEngine();
     const infos: Docker.ContainerInspectInfo[] = [];
     for (const id of ids) {
@@ -216,30 +285,25 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
         options,
       ),
     logs: async (options) => {
-      // `since` counts back from when the logs were asked for, not from when Compose finished.
-      const now = Date.now();
-      const program = await composeProgram(options);
-      const since =
-        options.sinceMs === undefined
-          ? []
-          : program.plugin
-            ? ['--since', `${Math.ceil(options.sinceMs / 1000)}s`]
-            : [];
-      const tail = options.tail ?? DEFAULT_TAIL_LINES;
-      const { outcome } = await compose(
-        'logs',
-        ['logs', '--no-color', '--timestamps', ...['--tail', String(tail)], ...since, service],
+      // Read through the Engine, as `docker compose logs` does, without starting Compose; lines keep
+      // Compose's `web_1 | ` prefix and Docker's timestamps.
+      const deadline = Date.now() + options.timeoutMs;
+      const left = () => ({ ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
+      const infos = await containers('logs', options);
+      if (infos.length === 0) return composeLogs(left());
+      const e = await theEngine();
+      return containerLogs(
+        infos,
         options,
-        'stdout',
+        (id, request) =>
+          engineCall(e, left(), `logs of service \`${target.service}\``, (signal) =>
+            e.docker.getContainer(id).logs({ ...request, abortSignal: signal } as typeof request),
+          ).catch((error: unknown) => {
+            throw engineFailure('logs', error);
+          }),
+        (info) =>
+          `${info.Config.Labels?.['com.docker.compose.service'] ?? service}_${info.Config.Labels?.['com.docker.compose.container-number'] ?? '1'} | `,
       );
-      // v1 has no --since: the timestamps tell which lines are recent; with several replicas, each
-      // container's tail comes whole, so the lines are ordered and cut again.
-      return recentLines(outcome.stdout, {
-        sinceMs: options.sinceMs,
-        tail,
-        truncated: outcome.truncated.stdout,
-        now,
-      });
     },
     env: async (options) => {
       const infos = await containers('env', options);

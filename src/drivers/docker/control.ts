@@ -1,10 +1,9 @@
 import type Docker from 'dockerode';
 import { DayshiftError } from '../../errors.js';
-import { scrubSecrets } from '../../schema/secret.js';
+import { containerLogs } from '../shared/container-logs.js';
 import { statusOfContainers } from '../shared/container-status.js';
 import { type Engine, engineCall, messageOf, openEngine, statusCodeOf } from '../shared/docker-engine.js';
 import { envOfList } from '../shared/env-lines.js';
-import { DEFAULT_TAIL_LINES, demultiplex, recentLines } from '../shared/log-lines.js';
 import type { ActionOptions, ActionResult, ServiceAction, ServiceControl, ServiceTarget } from '../types.js';
 import type { DockerOptions } from './options.js';
 
@@ -150,38 +149,17 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
     redeploy: unsupported(target.service, 'redeploy'),
     scale: unsupported(target.service, 'scale'),
     logs: async (options) => {
-      // `since` counts back from when the logs were asked for, not from when the Engine answered.
-      const now = Date.now();
       const infos = await needed('logs', options);
-      const tail = options.tail ?? DEFAULT_TAIL_LINES;
-      const since = options.sinceMs === undefined ? undefined : Math.floor((now - options.sinceMs) / 1000);
-      const texts: string[] = [];
-      for (const info of infos) {
-        const data = await call('logs', options, (docker, signal) =>
-          docker.getContainer(info.Id).logs({
-            follow: false,
-            stdout: true,
-            stderr: true,
-            timestamps: true,
-            tail,
-            ...(since === undefined ? {} : { since }),
-            abortSignal: signal,
-          } as Docker.ContainerLogsOptions & { follow: false }),
-        );
-        const text = info.Config.Tty ? data.toString('utf8') : demultiplex(data);
+      return containerLogs(
+        infos,
+        options,
+        (id, request) =>
+          call('logs', options, (docker, signal) =>
+            docker.getContainer(id).logs({ ...request, abortSignal: signal } as typeof request),
+          ),
         // Several containers' lines are told apart as Compose does, by a prefix with the name.
-        const prefix = infos.length > 1 ? `${info.Name.replace(/^\//, '')} | ` : '';
-        texts.push(
-          prefix
-            ? text
-                .split('\n')
-                .map((line) => (line ? prefix + line : line))
-                .join('\n')
-            : text,
-        );
-      }
-      const logs = recentLines(texts.join('\n'), { sinceMs: options.sinceMs, tail, now });
-      return { ...logs, text: scrubSecrets(logs.text) };
+        (info) => (infos.length > 1 ? `${info.Name.replace(/^\//, '')} | ` : ''),
+      );
     },
     env: async (options) => {
       const infos = await needed('env', options);
