@@ -372,7 +372,8 @@ describe('dayshift svc on a compose service', () => {
   });
 
   it('exits 1 saying Compose is not installed when neither program is on the PATH', () => {
-    const result = svc(['restart', 'web'], { PATH: path.join(sandbox.dir, 'no-bin') });
+    // A redeploy needs Compose itself (a restart goes to the Engine and would not).
+    const result = svc(['redeploy', 'web'], { PATH: path.join(sandbox.dir, 'no-bin') });
     expect(result.code).toBe(1);
     expect(result.err).toContain('Docker Compose is not installed');
     expect(result.err).toContain('apt-get install docker-compose');
