@@ -11,7 +11,7 @@
  * before acting, the restart, and the run and audit entry it records.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -168,9 +168,11 @@ async function traced(
       chmodSync(wrapper, 0o755);
     }
     const { spawnedAt, commandMs } = await restart(bin);
-    const programs = readFileSync(log, 'utf8')
+    // A restart that runs no program (the compose driver asks the Engine itself) leaves no log.
+    const programs = (existsSync(log) ? readFileSync(log, 'utf8') : '')
       .trim()
       .split('\n')
+      .filter(Boolean)
       .map((line) => {
         const [from = '0', to = '0', ...command] = line.split(' ');
         const at = Number(BigInt(from) / 1_000_000n) - spawnedAt;

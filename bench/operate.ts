@@ -197,7 +197,9 @@ function printTrace(r: RestartResult): void {
   const lines = [
     '',
     `one traced dayshift svc restart, ${m(trace.totalMs)} to return:`,
-    `  ${m(trace.beforeFirstMs).padStart(8)}  before the first program (node, the stack file, the store)`,
+    trace.programs.length === 0
+      ? '  no docker or docker-compose program run: the driver asked the Engine API itself'
+      : `  ${m(trace.beforeFirstMs).padStart(8)}  before the first program (node, the stack file, the store)`,
     ...trace.programs.map((p) => `  ${m(p.ms).padStart(8)}  ${p.command} (at ${m(p.atMs)})`),
     `logs kept before the last restart: ${r.logsKept.name}, ${r.logsKept.size} bytes`,
   ];

@@ -324,7 +324,11 @@ function systemdCase(): void {
     }, 'the unit to run again under a new pid');
     pids.push(again.pid as number);
     expect(again.restarts).toBe(1);
-    expect(await answer()).toBe(String(again.pid));
+    // Running is not yet listening: the new program answers once it has written its port.
+    await until(
+      async () => ((await answer().catch(() => undefined)) === String(again.pid) ? true : undefined),
+      'the restarted program to answer with its pid',
+    );
   });
 
   it('reads its journal through journalctl: the last lines, with the unit pid', async () => {

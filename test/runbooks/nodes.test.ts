@@ -1,5 +1,7 @@
 /**
  * Runbooks on whole nodes, each in its own process, sharing one PostgreSQL store:
+ * (The alert scenario runs first: a node killed with SIGKILL counts as alive for the membership lease,
+ * 30 s, and may hold the checks a later node needs until then.)
  * - the API starts a run (202 with its id), streams its steps as server-sent events, refuses a second
  *   run naming the first, and cancels it;
  * - a node killed with SIGKILL mid-run leaves its run to another node, which closes it as interrupted
@@ -135,6 +137,60 @@ interface Hooked {
 
 const hooks = (): Hooked[] => receiver.received.map((r) => JSON.parse(r.body) as Hooked);
 
+describe('a runbook started by the alert it remedies', () => {
+  it('drains the backlog, names its run in the firing notification, and the alert resolves', async () => {
+    receiver.received.length = 0;
+    const n = await node();
+    await redis.rpush(BACKLOG, ...Array.from({ length: 20 }, (_, i) => `job-${i}`));
+    const firing = await until(
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.backlog' && a.event === 'firing'),
+      'the firing notification of the backlog alert',
+      30_000,
+    );
+    const remediation = firing.remediation?.[0];
+    expect(remediation).toMatchObject({ runbook: 'drain', status: 'running' });
+    const runId = remediation?.runId as number;
+    expect(remediation?.url).toBe(`/api/v1/runs/${runId}`);
+    await until(
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.backlog' && a.event === 'resolved'),
+      'the backlog alert to resolve',
+      30_000,
+    );
+    const run = await until(async () => {
+      const { body } = await api(n, 'GET', `/runs/${runId}`);
+      return body.run.status === 'running' ? undefined : body.run;
+    }, 'the run to end');
+    expect(run.status).toBe('succeeded');
+    expect(run.trigger).toMatch(/^alert:check:worker\.backlog#\d+$/);
+    expect(run.steps.map((s: { name: string; outcome: string }) => `${s.name}:${s.outcome}`)).toEqual([
+      'check:fail',
+      'shell:pass',
+      'wait:pass',
+    ]);
+    expect(await redis.llen(BACKLOG)).toBe(0);
+
+    // A runbook that fails does not hide its alert: it is escalated to the same notifiers.
+    await redis.rpush(STUCK, 'job');
+    const escalated = await until(
+      () =>
+        hooks()
+          .flatMap((h) => h.alerts)
+          .find((a) => a.key === 'check:worker.stuck' && a.event === 'escalated'),
+      'the escalation of the stuck alert',
+      30_000,
+    );
+    expect(escalated.remediation?.[0]).toMatchObject({ runbook: 'hopeless', status: 'failed' });
+    await redis.del(STUCK);
+    await stopNodeProcess(n);
+  });
+});
+
 describe('runbooks over the API, across nodes', () => {
   it('starts a run, streams its steps, refuses a second, and the run survives its node only as interrupted', async () => {
     const a = await node();
@@ -212,59 +268,5 @@ describe('runbooks over the API, across nodes', () => {
       10_000,
     );
     await stopNodeProcess(b);
-  });
-});
-
-describe('a runbook started by the alert it remedies', () => {
-  it('drains the backlog, names its run in the firing notification, and the alert resolves', async () => {
-    receiver.received.length = 0;
-    const n = await node();
-    await redis.rpush(BACKLOG, ...Array.from({ length: 20 }, (_, i) => `job-${i}`));
-    const firing = await until(
-      () =>
-        hooks()
-          .flatMap((h) => h.alerts)
-          .find((a) => a.key === 'check:worker.backlog' && a.event === 'firing'),
-      'the firing notification of the backlog alert',
-      30_000,
-    );
-    const remediation = firing.remediation?.[0];
-    expect(remediation).toMatchObject({ runbook: 'drain', status: 'running' });
-    const runId = remediation?.runId as number;
-    expect(remediation?.url).toBe(`/api/v1/runs/${runId}`);
-    await until(
-      () =>
-        hooks()
-          .flatMap((h) => h.alerts)
-          .find((a) => a.key === 'check:worker.backlog' && a.event === 'resolved'),
-      'the backlog alert to resolve',
-      30_000,
-    );
-    const run = await until(async () => {
-      const { body } = await api(n, 'GET', `/runs/${runId}`);
-      return body.run.status === 'running' ? undefined : body.run;
-    }, 'the run to end');
-    expect(run.status).toBe('succeeded');
-    expect(run.trigger).toMatch(/^alert:check:worker\.backlog#\d+$/);
-    expect(run.steps.map((s: { name: string; outcome: string }) => `${s.name}:${s.outcome}`)).toEqual([
-      'check:fail',
-      'shell:pass',
-      'wait:pass',
-    ]);
-    expect(await redis.llen(BACKLOG)).toBe(0);
-
-    // A runbook that fails does not hide its alert: it is escalated to the same notifiers.
-    await redis.rpush(STUCK, 'job');
-    const escalated = await until(
-      () =>
-        hooks()
-          .flatMap((h) => h.alerts)
-          .find((a) => a.key === 'check:worker.stuck' && a.event === 'escalated'),
-      'the escalation of the stuck alert',
-      30_000,
-    );
-    expect(escalated.remediation?.[0]).toMatchObject({ runbook: 'hopeless', status: 'failed' });
-    await redis.del(STUCK);
-    await stopNodeProcess(n);
   });
 });

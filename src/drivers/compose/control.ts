@@ -237,6 +237,46 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
           { cause: error },
         );
 
+  /**
+   * Starts, stops or restarts the service's containers through the Engine, as Compose itself does
+   * (`docker compose start|stop|restart` asks the Engine the same of each container), without a
+   * Compose start. The Engine stops a container with the signal and grace period Compose gave it
+   * (`stop_signal`, `stop_grace_period`, kept in the container's config). A service with no container
+   * is left to Compose, which says so.
+   */
+  const throughEngine = async (
+    action: 'start' | 'stop' | 'restart',
+    options: ActionOptions,
+  ): Promise<ActionResult> => {
+    const deadline = Date.now() + options.timeoutMs;
+    const left = () => ({ ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
+    const infos = await containers(action, options);
+    if (infos.length === 0) return ran(action, [[action, service]], left());
+    const e = await theEngine();
+    const done = await Promise.all(
+      infos.map(async (info) => {
+        const name = info.Name.replace(/^\//, '');
+        // Already as asked: the Engine answers 304, which is no failure.
+        if (action === 'start' && info.State.Running) return `${name} already running`;
+        if (action === 'stop' && !info.State.Running) return `${name} already stopped`;
+        await engineCall(e, left(), `${action} of service \`${target.service}\``, (signal) => {
+          const container = e.docker.getContainer(info.Id);
+          const request = { abortSignal: signal } as object;
+          return action === 'start'
+            ? container.start(request)
+            : action === 'stop'
+              ? container.stop(request)
+              : container.restart(request);
+        }).catch((error: unknown) => {
+          if (statusCodeOf(error) === 304) return;
+          throw engineFailure(action, error);
+        });
+        return `${name} ${action === 'stop' ? 'stopped' : action === 'start' ? 'started' : 'restarted'}`;
+      }),
+    );
+    return { detail: `${action}: ${done.join(', ')}`, output: '' };
+  };
+
   const ran = async (
     action: ServiceAction,
     steps: readonly (readonly string[])[],
@@ -265,9 +305,9 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
         await containers('status', options),
         `Compose service \`${service}\` has no container: \`dayshift svc redeploy ${target.service}\` creates it`,
       ),
-    start: (options) => ran('start', [['start', service]], options),
-    stop: (options) => ran('stop', [['stop', service]], options),
-    restart: (options) => ran('restart', [['restart', service]], options),
+    start: (options) => throughEngine('start', options),
+    stop: (options) => throughEngine('stop', options),
+    restart: (options) => throughEngine('restart', options),
     rebuild: (options) =>
       ran(
         'rebuild',
