@@ -34,11 +34,18 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
     const { config, baseDir } = source.current();
     return new ServiceHandle(config, baseDir, name);
   };
+  // One service whose runtime does not answer (an Engine that is down) is `unknown` with why; the
+  // others are still listed.
+  const statusOf = (h: ServiceHandle) =>
+    h.status(source.signal).catch((error: unknown) => {
+      if (!(error instanceof DayshiftError)) throw error;
+      return { state: 'unknown' as const, detail: `${error.code}: ${error.message}` };
+    });
   const describe = async (h: ServiceHandle) => ({
     name: h.name,
     driver: h.driver,
     supports: h.supports,
-    status: await h.status(source.signal),
+    status: await statusOf(h),
   });
 
   app.get(

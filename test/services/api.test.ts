@@ -51,6 +51,8 @@ services:
     driver: none
   broken:
     driver: { shell: { restart: "echo cannot restart; exit 5", log_file: broken.log } }
+  far:
+    driver: { docker: { container: far, socket: /nonexistent/docker.sock } }
 `,
     { RELAY_TOKEN: CANARY },
   );
@@ -86,7 +88,7 @@ async function call(method: string, route: string, role: keyof typeof token, bod
 }
 
 describe('/api/v1/services', () => {
-  it('lists each service with its driver, what it supports and its status', async () => {
+  it('lists each service with its driver, what it supports and its status, one that does not answer too', async () => {
     const { status, body } = await call('GET', '/services', 'viewer');
     expect(status).toBe(200);
     expect(body.services).toEqual([
@@ -107,6 +109,18 @@ describe('/api/v1/services', () => {
         driver: 'shell',
         supports: ['restart', 'logs'],
         status: { state: 'unknown', detail: expect.stringContaining('has no command for `status`') },
+      },
+      // Its Engine does not answer: that service is unknown, saying why, and the list still comes.
+      {
+        name: 'far',
+        driver: 'docker',
+        supports: ['status', 'restart', 'stop', 'start', 'logs', 'env'],
+        status: {
+          state: 'unknown',
+          detail: expect.stringMatching(
+            /^DOCKER_UNREACHABLE: the Docker Engine at \/nonexistent\/docker\.sock does not answer/,
+          ),
+        },
       },
     ]);
   });
