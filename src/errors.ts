@@ -222,6 +222,11 @@ export const ERROR_TABLE = {
     means:
       "the `dayshift agent` a service's `agent:` names does not answer, or answers something that is not the agent",
   },
+  IMAGE_NOT_FOUND: {
+    http: 400,
+    exit: EXIT.input,
+    means: 'the image reference cannot be pulled, or has no digest from its registry (an image only built locally)',
+  },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {
     http: 400,
