@@ -25,22 +25,25 @@ export async function resolveDigest(
   reference: string,
   options: ActionOptions,
 ): Promise<string> {
-  const what = `pulling ${reference}`;
-  await engineCall(engine, options, what, async (signal) => {
+  const cannotPull = (why: string, cause?: unknown) =>
+    new DayshiftError('IMAGE_NOT_FOUND', `cannot pull ${reference}: ${why}`, {
+      hint: 'check the image name and tag or digest, and that this machine can reach its registry',
+      cause,
+    });
+  await engineCall(engine, options, `pulling ${reference}`, async (signal) => {
     const stream = (await engine.docker.pull(reference, { abortSignal: signal })) as NodeJS.ReadableStream;
+    // The pull answers at once; whether it worked is in its progress stream, to its end.
     await new Promise<void>((resolve, reject) => {
       engine.docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
-        const failed = error ?? events.find((e) => e.error);
-        if (failed) reject(new Error(failed instanceof Error ? failed.message : String(failed.error)));
+        const failed = events.find((e) => e.error)?.error;
+        if (error) reject(cannotPull(messageOf(error), error));
+        else if (failed) reject(cannotPull(failed));
         else resolve();
       });
     });
   }).catch((error: unknown) => {
     if (error instanceof DayshiftError) throw error;
-    throw new DayshiftError('IMAGE_NOT_FOUND', `cannot pull ${reference}: ${messageOf(error)}`, {
-      hint: 'check the image name and tag or digest, and that this machine can reach its registry',
-      cause: error,
-    });
+    throw cannotPull(messageOf(error), error);
   });
   const pinned = PINNED.exec(reference);
   if (pinned) return reference;
