@@ -225,7 +225,8 @@ export const ERROR_TABLE = {
   IMAGE_NOT_FOUND: {
     http: 400,
     exit: EXIT.input,
-    means: 'the image reference cannot be pulled, or has no digest from its registry (an image only built locally)',
+    means:
+      'the image reference cannot be pulled, or has no digest from its registry (an image only built locally)',
   },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {
