@@ -1,6 +1,8 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { evaluateCondition } from '../conditions/index.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { type RunbookDefinition, type RunbookStep, stepNames } from '../config/sections/runbooks.js';
+import { boundContent } from '../runs/evidence.js';
 import { currentHolder, startTimeOf } from '../runs/holder.js';
 import type { RunRecorder, StepScope } from '../runs/recorder.js';
 import type { Runs } from '../runs/runs.js';
@@ -196,7 +198,9 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     result: StepOutcome | { detail: string },
   ): Promise<void> {
     const { output, outputBytes, ...rest } = result as StepOutcome;
-    const kept = output === undefined ? undefined : tail(output, outputBytes);
+    // The end of the output is kept, cut on a character boundary, with the size of all of it.
+    const cut = output === undefined ? undefined : boundContent(output, OUTPUT_BYTES, 'end');
+    const kept = cut && { text: cut.content, bytes: Math.max(outputBytes ?? 0, cut.size) };
     await recorder.record({
       position: at,
       name,
@@ -236,7 +240,7 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     for (let n = 0; n <= step.retries; n++) {
       if (n > 0) {
         try {
-          await sleep(step.retry_delay, base);
+          await sleepFor(step.retry_delay, undefined, { signal: base });
         } catch {
           break;
         }
@@ -287,7 +291,7 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
       evidence: async (item) => {
         await scope.evidence(item);
       },
-      sleep: (ms) => sleep(ms, signal),
+      sleep: (ms) => sleepFor(ms, undefined, { signal }),
       processStarted: (pid) => {
         groups.push({ pid, started: startTimeOf(pid), host: currentHolder().host });
         note();
@@ -372,7 +376,9 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
         };
       }
       try {
-        await sleep(Math.min(env.pollMs ?? 250, Math.max(1, until - clock.now())), run.signal);
+        await sleepFor(Math.min(env.pollMs ?? 250, Math.max(1, until - clock.now())), undefined, {
+          signal: run.signal,
+        });
       } catch {
         // The run was stopped; the next pass says so.
       }
@@ -395,29 +401,4 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The end of a step's output, cut to OUTPUT_BYTES on a character boundary, with the whole size (`total`, when the step cut it already). */
-function tail(output: string, total?: number): { text: string; bytes: number } {
-  const whole = Buffer.from(output, 'utf8');
-  const bytes = Math.max(total ?? 0, whole.length);
-  if (whole.length <= OUTPUT_BYTES) return { text: output, bytes };
-  let from = whole.length - OUTPUT_BYTES;
-  while (from < whole.length && ((whole[from] as number) & 0xc0) === 0x80) from++;
-  return { text: whole.subarray(from).toString('utf8'), bytes };
 }

@@ -83,7 +83,7 @@ export interface StepContext {
    * should this process die mid-step, the one that closes the run kills that group too.
    */
   processStarted(pid: number): void;
-  /** Waits this long, or less when the signal aborts (then rejects with its reason). */
+  /** Waits this long, or less when the signal aborts (then it rejects). */
   sleep(ms: number): Promise<void>;
   services: ServicesPort;
   checks: ChecksPort;

@@ -1,3 +1,4 @@
+import { lazyControl } from '../shared/lazy-control.js';
 import type { DriverDefinition, Refusal, ServiceAction, ServiceControl } from '../types.js';
 import { options, type ShellOptions } from './options.js';
 
@@ -41,17 +42,6 @@ export const shellDriver = {
   }),
   open: (target, o): ServiceControl => {
     // The machinery is loaded on first use, so reading the stack file does not pay for it.
-    const control = () => import('./control.js').then((m) => m.shellControl(target, o));
-    return {
-      status: async (a) => (await control()).status(a),
-      start: async (a) => (await control()).start(a),
-      stop: async (a) => (await control()).stop(a),
-      restart: async (a) => (await control()).restart(a),
-      rebuild: async (a) => (await control()).rebuild(a),
-      redeploy: async (a) => (await control()).redeploy(a),
-      scale: async (a) => (await control()).scale(a),
-      logs: async (a) => (await control()).logs(a),
-      env: async (a) => (await control()).env(a),
-    };
+    return lazyControl(() => import('./control.js').then((m) => m.shellControl(target, o)));
   },
 } satisfies DriverDefinition<ShellOptions>;
