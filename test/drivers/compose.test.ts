@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../src/config/load.js';
@@ -313,9 +314,22 @@ describe('compose driver on a real Compose project', () => {
     const aborted = await failure(handle('web').act('logs', { signal: controller.signal }));
     expect(aborted.code).toBe('SERVICE_ACTION_FAILED');
     expect(aborted.message).toBe('logs of service `web` was stopped before it finished');
-    // The Engine takes longer than a millisecond to list the containers.
-    const late = await failure(handle('web').act('logs', { timeoutMs: 1 }));
-    expect(late.message).toBe('logs of service `web` was stopped at its timeout (1 ms)');
+    // An Engine that takes the request and never answers: the call ends at the action's timeout.
+    const held: net.Socket[] = [];
+    const silent = net.createServer((connection) => held.push(connection));
+    const socket = path.join(sandbox.dir, 'silent.sock');
+    await new Promise<void>((resolve) => silent.listen(socket, resolve));
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${socket}`;
+    try {
+      const late = await failure(handle('web').act('logs', { timeoutMs: 200 }));
+      expect(late.message).toBe('logs of service `web` was stopped at its timeout (200 ms)');
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+      silent.close();
+      for (const connection of held) connection.destroy();
+    }
     // A Compose command is stopped the same way: it takes far longer than a millisecond just to start.
     const slow = await failure(handle('web').act('redeploy', { timeoutMs: 1 }));
     expect(slow.message).toMatch(

@@ -312,7 +312,11 @@ function systemdCase(): void {
     expect(after.state).toBe('running');
     expect(after.pid).not.toBe(before);
     pids.push(after.pid as number);
-    expect(await answer()).toBe(String(after.pid));
+    // Running is not yet listening: the new program answers once it has written its port.
+    await until(
+      async () => ((await answer().catch(() => undefined)) === String(after.pid) ? true : undefined),
+      'the restarted program to answer with its pid',
+    );
   });
 
   it("counts the manager's own restarts of a unit whose program died (NRestarts)", async () => {
