@@ -91,6 +91,35 @@ export interface ServiceControl {
   scale(options: ScaleOptions): Promise<ActionResult>;
   logs(options: LogsOptions): Promise<ServiceLogs>;
   env(options: ActionOptions): Promise<EnvVariable[]>;
+  /** Deploying by image, for a driver that runs containers; absent for the others. */
+  readonly images?: ImageReleases;
+}
+
+/** What an image deploy applied, in words, and how the old containers made way for the new. */
+export interface ApplyResult extends ActionResult {
+  /** The new containers started beside the old ones, which stopped only once the new were up. */
+  sideBySide: boolean;
+  /** With no side-by-side start: how long the service had no running container (ms). */
+  downtimeMs?: number;
+  /** A file the apply wrote and keeps (the Compose override that pins the digest), relative to the stack. */
+  file?: string;
+}
+
+/**
+ * How a container driver deploys an image (`compose`, `docker`). Every image is a repository digest
+ * (`repo@sha256:…`): a tag is resolved by `pull` first and never applied.
+ */
+export interface ImageReleases {
+  /** The repository digest the service's containers run now, when the Engine knows it. */
+  running(options: ActionOptions): Promise<{ digest?: string; image?: string; detail: string }>;
+  /** Pulls `reference` and gives the digest its registry serves (`IMAGE_NOT_FOUND` when none). */
+  pull(reference: string, options: ActionOptions): Promise<string>;
+  /** Whether the new containers can start beside the old (no fixed container name, no host port), and why. */
+  sideBySide(options: ActionOptions): Promise<{ possible: boolean; why: string }>;
+  /** Runs the service at `digest`, pulled already: beside the old containers when possible. */
+  apply(digest: string, options: ActionOptions): Promise<ApplyResult>;
+  /** Removes the repository's images on this Engine but the `keep` digests (not one a container uses). */
+  prune(repository: string, keep: readonly string[], options: ActionOptions): Promise<{ removed: string[] }>;
 }
 
 /** Where a service is acted on: its name in the stack file and the folder its relative paths start from. */
@@ -117,4 +146,6 @@ export interface DriverDefinition<Options = unknown> extends PluginDefinition {
   /** Why `action` is refused for `service` with these options, and what to change. */
   refusal(service: string, action: ServiceAction, options: Options): Refusal;
   open?(target: ServiceTarget, options: Options): ServiceControl;
+  /** Whether its services deploy by image (`dayshift deploy --image`); `validate` refuses it otherwise. */
+  deploysImages?(options: Options): boolean;
 }
