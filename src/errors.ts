@@ -228,6 +228,17 @@ export const ERROR_TABLE = {
     means:
       'the image reference cannot be pulled, or has no digest from its registry (an image only built locally)',
   },
+  DEPLOY_BUSY: {
+    http: 409,
+    exit: EXIT.failed,
+    means: 'a deploy or rollback of the service is already going on some node; the message names its run',
+  },
+  DEPLOY_UNSUPPORTED: {
+    http: 400,
+    exit: EXIT.input,
+    means:
+      'the service cannot be deployed this way: its driver runs no containers, or it deploys by ref (repo:)',
+  },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {
     http: 400,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
+import { Releases } from '../deploys/releases.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -9,6 +10,7 @@ import type { Clock } from '../util/clock.js';
 import { acknowledge } from './alert-store.js';
 import { BackupAlertOrigin } from './backup-origin.js';
 import { CheckAlertOrigin } from './check-origin.js';
+import { DeployAlertOrigin } from './deploy-origin.js';
 import { AlertEngine } from './engine.js';
 import { MaintenanceCalendar } from './maintenance.js';
 import { Outbox } from './outbox.js';
@@ -103,6 +105,7 @@ export class Alerting {
         new CheckAlertOrigin(config, this.#db),
         new RuleAlertOrigin(config, this.#db, this.#logger),
         new BackupAlertOrigin(config, this.#runs),
+        new DeployAlertOrigin(config, new Releases(this.#db, this.clock)),
       ],
     };
   }

@@ -17,7 +17,7 @@
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
 /** Where an alert comes from: its `origin` field and label. */
-export type AlertOriginKind = 'check' | 'rule' | 'missed' | 'delivery' | 'backup';
+export type AlertOriginKind = 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'deploy';
 
 /** What an origin says should be open now. */
 export interface DesiredAlert {

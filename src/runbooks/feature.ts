@@ -1,3 +1,4 @@
+import { Deploys } from '../deploys/deploys.js';
 import { DayshiftError } from '../errors.js';
 import type { FeatureDefinition, StackContext } from '../features/types.js';
 import {
@@ -38,8 +39,11 @@ export const runbooksFeature: FeatureDefinition<RunbooksApi> = {
   open({ stack, store, queue, clock, logger }) {
     if (!stack) return undefined;
     const log = logger.child({ component: 'runbooks' });
-    const build = (s: StackContext) =>
-      new Runbooks({ config: s.config, configPath: s.configPath, baseDir: s.baseDir, store, clock });
+    const build = (s: StackContext) => {
+      const env = { config: s.config, configPath: s.configPath, baseDir: s.baseDir, store, clock };
+      // A runbook's deploy and rollback steps are deploy runs of their own, carried out by this node.
+      return new Runbooks({ ...env, deploys: new Deploys(env).port('runbook') });
+    };
     let runbooks = build(stack);
     const stopping = new AbortController();
     let sweep: NodeJS.Timeout | undefined;

@@ -17,6 +17,12 @@ import { openPorts } from './ports.js';
 /** The kind every runbook's run is recorded under; its name is the runbook's. */
 export const RUNBOOK_RUN_KIND = 'runbook';
 
+/**
+ * The runs the engine carries out step by step, which can wait for an approval and be cancelled:
+ * runbooks', and deploys' (whose phases are steps).
+ */
+const STEPPED_RUN_KINDS: readonly string[] = [RUNBOOK_RUN_KIND, 'deploy'];
+
 const HOUR_MS = 3_600_000;
 
 export interface RunbooksEnv {
@@ -221,8 +227,8 @@ export class Runbooks {
 
   async #runbookRun(runId: number) {
     const run = await this.runs.get(runId);
-    if (!run || run.kind !== RUNBOOK_RUN_KIND)
-      throw new DayshiftError('NOT_FOUND', `there is no runbook run ${runId}`, {
+    if (!run || !STEPPED_RUN_KINDS.includes(run.kind))
+      throw new DayshiftError('NOT_FOUND', `there is no runbook or deploy run ${runId}`, {
         hint: 'list runs with `dayshift runs`',
       });
     return run;

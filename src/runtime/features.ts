@@ -1,5 +1,6 @@
 import { alertsFeature } from '../alerts/feature.js';
 import { backupsFeature } from '../backup/feature.js';
+import { deploysFeature } from '../deploys/feature.js';
 import type { FeatureDefinition } from '../features/types.js';
 import { historyFeature } from '../history/feature.js';
 import { monitorFeature } from '../monitor/feature.js';
@@ -19,4 +20,5 @@ export const FEATURES: readonly FeatureDefinition<unknown>[] = [
   alertsFeature,
   backupsFeature,
   servicesFeature,
+  deploysFeature,
 ];

@@ -1,3 +1,4 @@
+import { Releases } from '../deploys/releases.js';
 import type { FeatureDefinition } from '../features/types.js';
 import { Runs } from '../runs/runs.js';
 import { serviceRoutes } from './routes.js';
@@ -16,7 +17,14 @@ export const servicesFeature: FeatureDefinition = {
     const stopping = new AbortController();
     const runs = new Runs(store.db, clock);
     return {
-      routes: (app) => serviceRoutes(app, { current: () => current, signal: stopping.signal, runs, clock }),
+      routes: (app) =>
+        serviceRoutes(app, {
+          current: () => current,
+          signal: stopping.signal,
+          runs,
+          clock,
+          releases: new Releases(store.db, clock),
+        }),
       stop() {
         stopping.abort(new Error('the node is stopping'));
       },

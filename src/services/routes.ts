@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StackConfig } from '../config/schema.js';
+import { standingOf } from '../deploys/drift.js';
+import type { Releases } from '../deploys/releases.js';
 import { DayshiftError } from '../errors.js';
 import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
 import { noteRequestRun } from '../http/request-run.js';
@@ -20,6 +22,8 @@ export interface ServicesSource {
   /** Where each action is recorded as a run. */
   runs: Runs;
   clock: Clock;
+  /** The releases deploys recorded, for where a service stands against its live one (drift). */
+  releases: Releases;
 }
 
 /**
@@ -71,12 +75,18 @@ export async function serviceRoutes(app: FastifyInstance, source: ServicesSource
     {
       schema: {
         tags: ['services'],
-        summary: "One service's driver, the actions it supports and its status",
+        summary:
+          "One service's driver, the actions it supports, its status, and its live release (with drift: what runs is not what Dayshift deployed)",
         params: nameParams,
         response: { 200: { type: 'object', properties: { service: anyObject } }, ...errors },
       },
     },
-    async (request) => ({ service: await describe(handle(request.params.name)) }),
+    async (request) => {
+      const h = handle(request.params.name);
+      const { config, baseDir } = source.current();
+      const release = await standingOf(h, source.releases, config, baseDir);
+      return { service: { ...(await describe(h)), release: release ?? null } };
+    },
   );
 
   for (const action of RECORDED_ACTIONS)

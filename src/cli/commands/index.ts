@@ -108,6 +108,19 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./svc.js')).defineSvc,
   },
   {
+    name: 'deploy',
+    usage: '[options] <service>',
+    description:
+      'deploy a service at an image digest (or git ref): gates, apply, verify by health and smoke, roll back on failure',
+    load: async () => (await import('./deploy.js')).defineDeploy,
+  },
+  {
+    name: 'rollback',
+    usage: '[options] <service>',
+    description: 'roll a service back to its last known-good release, or the one --to names',
+    load: async () => (await import('./deploy.js')).defineRollback,
+  },
+  {
     name: 'agent',
     usage: '[options]',
     description:

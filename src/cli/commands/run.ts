@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { cliUser } from '../../audit/index.js';
+import { Deploys } from '../../deploys/deploys.js';
 import { DayshiftError, EXIT } from '../../errors.js';
 import { baseDirOf } from '../../monitor/configured-checks.js';
 import { Runbooks } from '../../runbooks/runbooks.js';
@@ -30,13 +31,8 @@ async function withStore<T>(
 ): Promise<T> {
   const { config, configPath, store } = await openCliStack(cmd);
   try {
-    const runbooks = new Runbooks({
-      config,
-      configPath,
-      baseDir: baseDirOf(configPath),
-      store,
-      clock: systemClock,
-    });
+    const env = { config, configPath, baseDir: baseDirOf(configPath), store, clock: systemClock };
+    const runbooks = new Runbooks({ ...env, deploys: new Deploys(env).port(cliUser()) });
     return await work(store, runbooks);
   } finally {
     await store.close();

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigOrThrow } from '../../config/load.js';
+import { type ReleaseStanding, standingOf } from '../../deploys/drift.js';
+import { Releases } from '../../deploys/releases.js';
 import { SERVICE_ACTIONS, type ServiceAction } from '../../drivers/types.js';
 import { DayshiftError } from '../../errors.js';
 import { Runs } from '../../runs/runs.js';
@@ -73,9 +75,15 @@ export function defineSvc(svc: Command): void {
       const outcome = AUDITED.has(action)
         ? await auditedAct(cmd, action, service, request, act)
         : await act();
+      const release = action === 'status' ? await standing(cmd, handle) : undefined;
       if (json)
-        process.stdout.write(`${JSON.stringify({ service, driver: handle.driver, ...outcome }, null, 2)}\n`);
-      else print(service, outcome);
+        process.stdout.write(
+          `${JSON.stringify({ service, driver: handle.driver, ...outcome, ...(release ? { release } : {}) }, null, 2)}\n`,
+        );
+      else {
+        print(service, outcome);
+        if (release) process.stdout.write(`release: ${release.detail}\n`);
+      }
     });
 }
 
@@ -140,6 +148,25 @@ async function recordedAct(
     throw error;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Where the service stands against the live release Dayshift recorded (drift), for `status`; nothing
+ * when it was never deployed by Dayshift or its store cannot be opened (status itself needs no store).
+ */
+async function standing(cmd: Command, handle: ServiceHandle): Promise<ReleaseStanding | undefined> {
+  let opened: Awaited<ReturnType<typeof openCliStack>>;
+  try {
+    opened = await openCliStack(cmd);
+  } catch {
+    return undefined;
+  }
+  try {
+    const releases = new Releases(opened.store.db, systemClock);
+    return await standingOf(handle, releases, opened.config, path.dirname(path.resolve(opened.configPath)));
+  } finally {
+    await opened.store.close();
   }
 }
 

@@ -1,0 +1,296 @@
+/**
+ * `dayshift deploy` and `dayshift rollback` of a Compose service by image, end to end through the
+ * built CLI, on a real Engine and a real registry (test/helpers/registry.ts). The app's versions are
+ * busybox images pushed there (test/helpers/deploy-images.ts), so every digest is the registry's own:
+ * - v1 and v2 are good; v3's health endpoint answers 500; v4 is healthy but its smoke endpoint fails;
+ * - later the v2 tag is moved to another good image (v5).
+ * One Compose project and one stack file for the whole file; the tests run in order, each starting
+ * from where the one before left the service.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeployAlertOrigin } from '../../src/alerts/deploy-origin.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { Deploys } from '../../src/deploys/deploys.js';
+import { Releases } from '../../src/deploys/releases.js';
+import { Runs } from '../../src/runs/runs.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { systemClock } from '../../src/util/clock.js';
+import { CLI } from '../helpers/built-cli.js';
+import { APP_PATHS, type BuiltApp, buildApp, removeApps } from '../helpers/deploy-images.js';
+import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
+import { LocalRegistry } from '../helpers/registry.js';
+import { until } from '../helpers/wait.js';
+
+const sandbox = new ComposeSandbox();
+const RUN_LABEL = `dayshift-test-run=${sandbox.docker.id}`;
+let registry: LocalRegistry;
+const apps: Record<string, BuiltApp> = {};
+let port = 0;
+let store: Store;
+let releases: Releases;
+let runs: Runs;
+const CANARY = `canary-${Math.random().toString(36).slice(2)}-deploy`;
+
+const stackFile = () => path.join(sandbox.dir, 'dayshift.yaml');
+
+function stack(): string {
+  return `stack: shop
+store: { sqlite: { path: ./dayshift.db } }
+runtime: { compose: { project_name: ${sandbox.project} } }
+services:
+  web:
+    checks:
+      health: { http: { url: "http://127.0.0.1:${port}${APP_PATHS.health}", headers: { X-Token: "${CANARY}" } }, expect: ["status == 200"], every: 1s }
+smoke:
+  post-deploy:
+    - { http: { url: "http://127.0.0.1:${port}${APP_PATHS.smoke}" }, expect: ["status == 200"] }
+env:
+  file: .env
+  vars:
+    APP_MODE: { equals: production }
+deploys:
+  web:
+    image: ${registry.host}/shop/web
+    before: [env]
+    verify: { healthy_within: 30s, smoke: post-deploy }
+    rollback: auto
+    keep_releases: 3
+`;
+}
+
+beforeAll(async () => {
+  await requireDocker();
+  registry = await LocalRegistry.start();
+  const versions = [
+    { version: 'v1' },
+    { version: 'v2' },
+    { version: 'v3', health: 500 as const },
+    { version: 'v4', smoke: 500 as const },
+  ];
+  for (const v of versions)
+    apps[v.version] = await buildApp(registry, 'shop/web', v.version, { ...v, startPeriodS: 2 });
+  port = await freePort();
+  sandbox.write({
+    'docker-compose.yml': `services:
+  web:
+    image: ${apps.v1?.digest}
+    network_mode: host
+    environment: { PORT: "${port}" }
+    labels: { dayshift-test-run: "${sandbox.docker.id}" }
+`,
+    'dayshift.yaml': stack(),
+    '.env': 'APP_MODE=production\n',
+  });
+  await sandbox.compose('up', '-d');
+  const { config } = loadConfigOrThrow(stackFile());
+  store = await openStore({ sqlitePath: path.join(sandbox.dir, 'dayshift.db') });
+  releases = new Releases(store.db, systemClock);
+  runs = new Runs(store.db, systemClock);
+  void config;
+}, 300_000);
+
+afterAll(async () => {
+  await store?.close();
+  const left = await docker('ps', '-aq', '--filter', `label=${RUN_LABEL}`).catch(() => '');
+  if (left) await docker('rm', '-f', ...left.split('\n')).catch(() => '');
+  await sandbox.cleanup();
+  await removeApps(registry);
+  await registry?.stop();
+}, 120_000);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function dayshift(...args: string[]): { child: ChildProcess; done: Promise<Ran> } {
+  const child = spawn(process.execPath, [CLI, '--config', stackFile(), ...args], {
+    cwd: sandbox.dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+const run = (...args: string[]) => dayshift(...args).done;
+
+/** What the app says its version is, once it says `expected`. */
+async function version(expected: string): Promise<string> {
+  return until(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${port}${APP_PATHS.version}`).catch(() => undefined);
+      const text = response?.ok ? (await response.text()).trim() : undefined;
+      return text === expected ? text : undefined;
+    },
+    `the app to answer ${expected}`,
+    30_000,
+    100,
+  );
+}
+
+async function runningDigest(): Promise<string | undefined> {
+  const deploys = new Deploys({
+    config: loadConfigOrThrow(stackFile()).config,
+    configPath: stackFile(),
+    baseDir: sandbox.dir,
+    store,
+    clock: systemClock,
+  });
+  return (await deploys.images('web').running({ timeoutMs: 30_000 })).digest;
+}
+
+function runIdOf(out: Ran): number {
+  const m = /run (\d+)/.exec(out.stderr);
+  if (!m) throw new Error(`no run id in: ${out.stderr}`);
+  return Number(m[1]);
+}
+
+describe('dayshift deploy by image', () => {
+  it('deploys v1 then v2: each verified, known-good, and listed by digest', async () => {
+    const first = await run('deploy', 'web', '--image', 'v1');
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const second = await run('deploy', 'web', '--image', 'v2');
+    expect(second.code, second.stderr + second.stdout).toBe(0);
+    expect(second.stdout).toMatch(/pin .*pass/);
+    expect(second.stdout).toMatch(/verify .*pass/);
+    expect(second.stdout).toContain('this deploy causes downtime');
+    await version('v2');
+    const listed = await run('releases', 'web', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as Array<{ target: string; state: string; knownGood: boolean }>;
+    const targets = rows.map((r) => r.target);
+    expect(targets.slice(0, 2)).toEqual([apps.v2?.digest, apps.v1?.digest]);
+    expect(rows.slice(0, 2).every((r) => r.state === 'verified' && r.knownGood)).toBe(true);
+    // The override file pins the digest, named in the release.
+    const override = readFileSync(path.join(sandbox.dir, '.dayshift', 'deploys', 'web.override.yml'), 'utf8');
+    expect(override).toContain(apps.v2?.digest);
+    // The startup logs are evidence of the verify step.
+    const evidence = await runs.evidence(runIdOf(second));
+    expect(evidence.map((e) => e.name)).toContain('startup logs of web');
+  });
+
+  it('rolls back automatically when the health endpoint of v3 fails: both attempts in one run, an alert', async () => {
+    const out = await run('deploy', 'web', '--image', 'v3');
+    expect(out.code).toBe(1);
+    await version('v2');
+    expect(await runningDigest()).toBe(apps.v2?.digest);
+    const record = await runs.get(runIdOf(out));
+    const steps = Object.fromEntries((record?.steps ?? []).map((s) => [s.name, s.outcome]));
+    expect(steps).toMatchObject({
+      apply: 'pass',
+      verify: 'fail',
+      'on_failure.settle': 'pass',
+      'on_failure.rollback': 'pass',
+      'on_failure.verify-rollback': 'pass',
+    });
+    const [newest, failed] = await releases.list('web', { limit: 2 });
+    expect(failed).toMatchObject({ target: apps.v3?.digest, state: 'failed', knownGood: false });
+    expect(newest).toMatchObject({ target: apps.v2?.digest, action: 'rollback', state: 'verified' });
+    const origin = new DeployAlertOrigin(loadConfigOrThrow(stackFile()).config, releases);
+    const alerts = await origin.desired(Date.now());
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.summary).toContain(apps.v3?.digest as string);
+    expect(alerts[0]?.summary).toContain('verify');
+    expect(alerts[0]?.summary).toContain(`rolled back to ${apps.v2?.digest}`);
+  });
+
+  it('rolls back when only the smoke suite fails (v4 is healthy)', async () => {
+    const out = await run('deploy', 'web', '--image', 'v4');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/smoke suite post-deploy failed/);
+    await version('v2');
+    const [newest, failed] = await releases.list('web', { limit: 2 });
+    expect(failed).toMatchObject({ target: apps.v4?.digest, state: 'failed' });
+    expect(newest).toMatchObject({ target: apps.v2?.digest, state: 'verified' });
+  });
+
+  it('deploys the new digest of a moved tag, and rolls back to the old digest the tag no longer names', async () => {
+    const moved = await buildApp(registry, 'shop/web', 'v2', { version: 'v5', startPeriodS: 2 });
+    expect(moved.digest).not.toBe(apps.v2?.digest);
+    const out = await run('deploy', 'web', '--image', 'v2');
+    expect(out.code, out.stderr + out.stdout).toBe(0);
+    await version('v5');
+    expect((await releases.list('web', { limit: 1 }))[0]).toMatchObject({
+      target: moved.digest,
+      requested: `${registry.host}/shop/web:v2`,
+    });
+    const back = await run('rollback', 'web');
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    await version('v2');
+    expect(await runningDigest()).toBe(apps.v2?.digest);
+  });
+
+  it('stops at a failed gate with nothing changed: the env contract broken', async () => {
+    writeFileSync(path.join(sandbox.dir, '.env'), 'APP_MODE=debug\n');
+    try {
+      const out = await run('deploy', 'web', '--image', 'v1');
+      expect(out.code).toBe(1);
+      expect(out.stdout).toMatch(/gate-env .*fail/);
+      expect(out.stdout).toContain('APP_MODE');
+      expect(await runningDigest()).toBe(apps.v2?.digest);
+      const record = await runs.get(runIdOf(out));
+      expect(record?.steps.find((s) => s.name === 'apply')).toBeUndefined();
+      expect(record?.steps.find((s) => s.name === 'on_failure.rollback')?.outcome).toBe('skipped');
+    } finally {
+      writeFileSync(path.join(sandbox.dir, '.env'), 'APP_MODE=production\n');
+    }
+  });
+
+  it('refuses a second deploy of the service while one is going, naming its run', async () => {
+    const first = dayshift('deploy', 'web', '--image', 'v1');
+    const runId = await until(async () => (await runs.unfinished('deploy', 'web'))[0]?.id, 'the first deploy to start');
+    const second = await run('deploy', 'web', '--image', 'v1');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`a deploy of web is already going: run ${runId}`);
+    expect((await first.done).code).toBe(0);
+    await version('v1');
+  });
+
+  it('leaves the service on a recorded release when the deploying process is killed mid-deploy', async () => {
+    const killed = dayshift('deploy', 'web', '--image', 'v2');
+    const runId = await until(async () => (await runs.unfinished('deploy', 'web'))[0]?.id, 'the deploy to start');
+    await until(
+      async () => ((await releases.ofRun(runId)).some((r) => r.appliedAt !== null) ? true : undefined),
+      'the deploy to apply',
+      60_000,
+      50,
+    );
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const deploys = new Deploys({
+      config: loadConfigOrThrow(stackFile()).config,
+      configPath: stackFile(),
+      baseDir: sandbox.dir,
+      store,
+      clock: systemClock,
+    });
+    expect(await deploys.settleOrphans('web')).toEqual([runId]);
+    const record = await runs.get(runId);
+    expect(record?.status).toBe('failed');
+    expect(JSON.stringify(record?.summary)).toContain('interrupted');
+    const live = await releases.live('web');
+    expect(live?.state).toBe('verified');
+    expect(await runningDigest()).toBe(live?.target);
+  });
+
+  it('never shows the stack file secrets in what it recorded', async () => {
+    const all = await runs.list({ kinds: ['deploy'], limit: 100 });
+    for (const r of all) {
+      const record = await runs.get(r.id);
+      expect(JSON.stringify(record)).not.toContain(CANARY);
+    }
+  });
+});
