@@ -29,6 +29,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
       'services',
       'runbooks',
       'agent',
+      'deploys',
     ],
   },
   { name: 'server', paths: ['server'] },

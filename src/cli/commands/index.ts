@@ -108,6 +108,13 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./svc.js')).defineSvc,
   },
   {
+    name: 'releases',
+    usage: '[options] <service>',
+    description:
+      'list the releases of a service (each deploy and rollback), newest first, with the known-good ones',
+    load: async () => (await import('./releases.js')).defineReleases,
+  },
+  {
     name: 'agent',
     usage: '[options]',
     description:
