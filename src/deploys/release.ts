@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { DayshiftError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -94,4 +95,23 @@ export function shortTarget(target: string): string {
   const image = IMAGE_TARGET.exec(target);
   if (image) return `${image[1]}@sha256:${(image[2] ?? '').slice(0, 12)}`;
   return REF_TARGET.test(target) ? target.slice(0, 12) : target;
+}
+
+/** A target must be pinned: a tag or a branch may move, and a release says what ran. */
+export function checkPinned(kind: ReleaseKind, target: string): void {
+  if (kind === 'image' && IMAGE_TARGET.test(target)) return;
+  if (kind === 'ref' && REF_TARGET.test(target)) return;
+  throw new DayshiftError('BAD_REQUEST', `a release of kind ${kind} cannot have the target \`${target}\``, {
+    hint:
+      kind === 'image'
+        ? 'an image release is pinned by digest: repo@sha256:<64 hex>'
+        : kind === 'ref'
+          ? 'a ref release is pinned by a full commit id (40 or 64 hex characters)'
+          : 'a release is of kind image or ref',
+  });
+}
+
+/** `#12 app@sha256:abcdef123456 verified, known-good`: a release in a hint. */
+export function describeBriefly(release: Release): string {
+  return `#${release.id} ${shortTarget(release.target)} ${release.state}${release.knownGood ? ', known-good' : ''}`;
 }

@@ -5,8 +5,8 @@ import { scrubSecrets } from '../schema/secret.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import {
-  IMAGE_TARGET,
-  REF_TARGET,
+  checkPinned,
+  describeBriefly,
   type Release,
   type ReleaseAction,
   type ReleaseBackup,
@@ -63,7 +63,7 @@ export class Releases {
 
   /** Records a release as `deploying`; BAD_REQUEST for a target that is not pinned (a tag, a branch). */
   async begin(input: BeginRelease): Promise<Release> {
-    checkTarget(input.kind, input.target);
+    checkPinned(input.kind, input.target);
     if (input.service === '') throw new DayshiftError('BAD_REQUEST', 'a release needs a service');
     if (input.action !== 'deploy' && input.action !== 'rollback')
       throw new DayshiftError('BAD_REQUEST', `a release is a deploy or a rollback, not ${input.action}`);
@@ -301,20 +301,6 @@ export class Releases {
   }
 }
 
-/** A target must be pinned: a tag or a branch may move, and a release says what ran. */
-function checkTarget(kind: ReleaseKind, target: string): void {
-  if (kind === 'image' && IMAGE_TARGET.test(target)) return;
-  if (kind === 'ref' && REF_TARGET.test(target)) return;
-  throw new DayshiftError('BAD_REQUEST', `a release of kind ${kind} cannot have the target \`${target}\``, {
-    hint:
-      kind === 'image'
-        ? 'an image release is pinned by digest: repo@sha256:<64 hex>'
-        : kind === 'ref'
-          ? 'a ref release is pinned by a full commit id (40 or 64 hex characters)'
-          : 'a release is of kind image or ref',
-  });
-}
-
 function refuseUnlessDeploying(row: Row, what: string): void {
   if (row.state === 'deploying') return;
   throw new DayshiftError(
@@ -328,9 +314,4 @@ function refuseUnlessDeploying(row: Row, what: string): void {
 function merged(stored: string | null, more: Record<string, unknown>): string {
   const before = stored ? (JSON.parse(stored) as Record<string, unknown>) : {};
   return JSON.stringify(scrubbed({ ...before, ...more }));
-}
-
-/** `#12 app@sha256:abcdef123456 verified, known-good`: a release in a hint. */
-export function describeBriefly(release: Release): string {
-  return `#${release.id} ${shortTarget(release.target)} ${release.state}${release.knownGood ? ', known-good' : ''}`;
 }
