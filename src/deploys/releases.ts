@@ -4,6 +4,7 @@ import { scrubbed } from '../runs/scrubbed.js';
 import { scrubSecrets } from '../schema/secret.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { ownValue } from '../util/own.js';
 import {
   checkPinned,
   describeBriefly,
@@ -121,7 +122,13 @@ export class Releases {
   settle(id: number, state: SettledState, detail?: Record<string, unknown>): Promise<Release> {
     return this.#change(id, (row) => {
       const from = row.state as ReleaseState;
-      if (!SETTLE_FROM[state].includes(from))
+      const allowed = ownValue(SETTLE_FROM, state);
+      if (!allowed)
+        throw new DayshiftError(
+          'BAD_REQUEST',
+          `a release settles as verified, failed or interrupted, not ${state}`,
+        );
+      if (!allowed.includes(from))
         throw new DayshiftError(
           'RUN_STATE_CONFLICT',
           `release ${id} of ${row.service} is ${from}; it cannot become ${state}`,
