@@ -71,7 +71,7 @@ export const ERROR_TABLE = {
     http: 409,
     exit: EXIT.failed,
     means:
-      'a run asked to move where its state does not allow (src/runs/states.ts): finished, or not waiting',
+      'a run asked to move where its state does not allow (src/runs/states.ts): finished, or not waiting; or a release that is settled already',
   },
   JOB_KIND_UNKNOWN: { http: 400, exit: EXIT.input, means: 'no job kind of this name may be queued here' },
   JOB_FAILED: {
@@ -109,7 +109,7 @@ export const ERROR_TABLE = {
     http: 404,
     exit: EXIT.input,
     means:
-      'nothing of this name: no route, backup, snapshot, run, silence, maintenance window, smoke suite or notifier',
+      'nothing of this name: no route, backup, snapshot, run, release, silence, maintenance window, smoke suite or notifier',
   },
   BACKUP_CORRUPT: {
     http: 422,

@@ -29,6 +29,7 @@ export interface Database {
   maintenance_windows: MaintenanceWindowsTable;
   backup_manifests: BackupManifestsTable;
   audit_log: AuditLogTable;
+  releases: ReleasesTable;
 }
 
 export interface JobsTable {
@@ -368,4 +369,32 @@ export interface AuditLogTable {
   /** `ok`, `failed: <message>` or `refused: <code>`. */
   result: string;
   run_id: number | null;
+}
+
+/** One deploy or rollback of a service (src/deploys/releases.ts). */
+export interface ReleasesTable {
+  id: Generated<number>;
+  service: string;
+  /** 'image' | 'ref' */
+  kind: string;
+  /** `repo@sha256:<64 hex>` for an image, a full commit sha for a ref. */
+  target: string;
+  /** The tag or ref as it was asked for, before it was pinned. */
+  requested: string;
+  /** 'deploy' | 'rollback' */
+  action: string;
+  run_id: number | null;
+  /** 'deploying' | 'verified' | 'failed' | 'interrupted' */
+  state: string;
+  /** 1 once verified, else 0. */
+  known_good: number;
+  created_by: string;
+  created_at: number;
+  applied_at: number | null;
+  finished_at: number | null;
+  previous_id: number | null;
+  /** JSON `{ backup, snapshot }`, or null. */
+  backup: string | null;
+  /** JSON object: gates, apply, verification, failure; or null. */
+  detail: string | null;
 }

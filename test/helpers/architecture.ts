@@ -30,6 +30,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
       'runbooks',
       'deploys',
       'agent',
+      'deploys',
     ],
   },
   { name: 'server', paths: ['server'] },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../../src/access/tokens.js';
+import type { Feature } from '../../src/features/types.js';
 import { selftestJob } from '../../src/jobs/builtin/selftest.js';
 import type { JobKind } from '../../src/jobs/kinds.js';
 import { JobQueue } from '../../src/jobs/queue.js';
@@ -26,9 +27,16 @@ export interface Harness {
 
 /**
  * A real server on a loopback port over a fresh SQLite store (or the PostgreSQL URL given), with a
- * worker that runs the selftest kind, and one token per role.
+ * worker that runs the selftest kind, and one token per role. `features`, given the store, are served as a
+ * node serves its features (routes under `/api/v1`), to test routes without the feature that opens them.
  */
-export async function startHarness(options: { pgUrl?: string; kinds?: JobKind[] } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    pgUrl?: string;
+    kinds?: JobKind[];
+    features?: (store: Store) => readonly Feature<unknown>[];
+  } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-server-'));
   const store = await openStore(
     options.pgUrl ? { url: options.pgUrl } : { sqlitePath: path.join(dir, 'state.db') },
@@ -50,6 +58,7 @@ export async function startHarness(options: { pgUrl?: string; kinds?: JobKind[] 
     version: 'test',
     streamPollMs: 25,
     requestableKinds: new Set(['selftest']),
+    features: options.features?.(store),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -121,6 +121,13 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./deploy.js')).defineRollback,
   },
   {
+    name: 'releases',
+    usage: '[options] <service>',
+    description:
+      'list the releases of a service (each deploy and rollback), newest first, with the known-good ones',
+    load: async () => (await import('./releases.js')).defineReleases,
+  },
+  {
     name: 'agent',
     usage: '[options]',
     description:

@@ -15,6 +15,7 @@ import * as m012 from './012-served-config.js';
 import * as m013 from './013-heartbeat-pings.js';
 import * as m014 from './014-audit-log.js';
 import * as m015 from './015-alert-remediation.js';
+import * as m016 from './016-releases.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -35,4 +36,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '013-heartbeat-pings': m013,
   '014-audit-log': m014,
   '015-alert-remediation': m015,
+  '016-releases': m016,
 };
