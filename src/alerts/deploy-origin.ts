@@ -1,5 +1,6 @@
 import type { StackConfig } from '../config/schema.js';
-import type { Release, Releases } from '../deploys/releases.js';
+import type { Release } from '../deploys/release.js';
+import type { Releases } from '../deploys/releases.js';
 import { openFor } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
@@ -23,7 +24,7 @@ export class DeployAlertOrigin implements AlertOrigin {
   readonly #everyMs: number;
   #evaluatedAt = Number.NEGATIVE_INFINITY;
   #probedAt = Number.NEGATIVE_INFINITY;
-  #newest: number | null = null;
+  #newest: string | null = null;
   #answers: DesiredAlert[] = [];
   #cleared = new Map<string, string>();
 

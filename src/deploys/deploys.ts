@@ -15,7 +15,8 @@ import { ownValue } from '../util/own.js';
 import { refReleases } from './git-ref.js';
 import { type DeployState, deployPhases, type Target } from './phases.js';
 import { type DeployDefinition, deployPlan } from './plan.js';
-import { type Release, Releases } from './releases.js';
+import type { Release } from './release.js';
+import { Releases } from './releases.js';
 
 /** The kind every deploy and rollback run is recorded under; its name is the service's. */
 export const DEPLOY_RUN_KIND = 'deploy';

@@ -2,7 +2,7 @@ import type { StackConfig } from '../config/schema.js';
 import type { ServiceHandle } from '../services/service-control.js';
 import { ownValue } from '../util/own.js';
 import { refReleases } from './git-ref.js';
-import { short } from './phases.js';
+import { shortTarget as short } from './release.js';
 import type { Releases } from './releases.js';
 
 /** Where a service stands against its releases: the live one, what runs, and whether they differ. */

@@ -27,7 +27,7 @@ export const deploysFeature: FeatureDefinition<() => Deploys> = {
       jobKinds: [deployJobKind(() => deploys, { signal: stopping.signal })],
       routes: async (app) => {
         await deployRoutes(app, { deploys: () => deploys, queue });
-        await releasesRoutes(() => deploys.releases)(app, {});
+        await releasesRoutes(deploys.releases)(app, {});
       },
       start() {
         sweep = setInterval(() => {

@@ -12,7 +12,8 @@ import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { DeployRequest } from './deploys.js';
 import type { ApprovalPhase, DeployDefinition, Phase } from './plan.js';
-import type { Release, Releases } from './releases.js';
+import { type Release, shortTarget } from './release.js';
+import type { Releases } from './releases.js';
 
 /** What a deploy step of a deploy by ref ran, as it is told to the caller. */
 export interface RefStep {
@@ -150,7 +151,7 @@ export function deployPhases(state: DeployState): {
       );
       return {
         ok: true,
-        detail: `release ${release.id} (${short(release.target)}) is known-good${pruned ? `; ${pruned}` : ''}`,
+        detail: `release ${release.id} (${shortTarget(release.target)}) is known-good${pruned ? `; ${pruned}` : ''}`,
         result: { release: release.id, target: release.target },
       };
     },
@@ -172,7 +173,7 @@ export function deployPhases(state: DeployState): {
           : '';
       return {
         ok: true,
-        detail: `release ${release.id} (${short(release.target)}) failed at ${failure.phase}${manual}`,
+        detail: `release ${release.id} (${shortTarget(release.target)}) failed at ${failure.phase}${manual}`,
         result: { release: release.id, target: release.target, failedPhase: failure.phase },
       };
     },
@@ -190,7 +191,7 @@ export function deployPhases(state: DeployState): {
         if (!chosen)
           return {
             ok: false,
-            detail: `${service} has no known-good release to roll back to${live ? ` other than the live one (${short(live.target)})` : ''}`,
+            detail: `${service} has no known-good release to roll back to${live ? ` other than the live one (${shortTarget(live.target)})` : ''}`,
           };
         state.previous = live;
         state.release = await state.releases.begin({
@@ -205,7 +206,7 @@ export function deployPhases(state: DeployState): {
         });
         return {
           ok: true,
-          detail: `back to release ${chosen.id}: ${short(chosen.target)} (${chosen.requested})`,
+          detail: `back to release ${chosen.id}: ${shortTarget(chosen.target)} (${chosen.requested})`,
           result: { release: state.release.id, to: chosen.id, target: chosen.target },
         };
       },
@@ -241,7 +242,7 @@ export function deployPhases(state: DeployState): {
         previousId: state.previous?.id ?? null,
       });
       const was = state.previous
-        ? `; live now: release ${state.previous.id} (${short(state.previous.target)})`
+        ? `; live now: release ${state.previous.id} (${shortTarget(state.previous.target)})`
         : '';
       return {
         ok: true,
@@ -264,7 +265,7 @@ export function deployPhases(state: DeployState): {
           await state.releases.settle(back.id, 'verified', {
             recoveredInMs: state.clock.now() - (state.failure?.at ?? state.clock.now()),
           });
-          return { ok: true, detail: `release ${back.id} (${short(back.target)}) is live and healthy again` };
+          return { ok: true, detail: `release ${back.id} (${shortTarget(back.target)}) is live and healthy again` };
         },
       },
     );
@@ -381,7 +382,7 @@ function gatePhases(state: DeployState): Array<Phase | ApprovalPhase> {
           },
         };
       default:
-        throw new DayshiftError('INTERNAL', `unknown deploy gate ${request.service}: ${gate.kind}`);
+        throw new DayshiftError('INTERNAL', `unknown deploy gate ${request.service}: ${(gate as { kind: string }).kind}`);
     }
   });
 }
@@ -436,7 +437,7 @@ function rollbackPhase(state: DeployState): Phase {
       if (!back)
         return {
           ok: false,
-          detail: `${service} has no known-good release to roll back to: it stays on ${short(failed.target)}, which failed`,
+          detail: `${service} has no known-good release to roll back to: it stays on ${shortTarget(failed.target)}, which failed`,
         };
       state.rollback = await state.releases.begin({
         service,
@@ -453,7 +454,7 @@ function rollbackPhase(state: DeployState): Phase {
       await state.releases.note(state.rollback.id, { apply: summaryOf(applied), rollbackOf: failed.id });
       return {
         ok: true,
-        detail: `rolled back from ${short(failed.target)} to release ${back.id} (${short(back.target)}): ${applied.detail}`,
+        detail: `rolled back from ${shortTarget(failed.target)} to release ${back.id} (${shortTarget(back.target)}): ${applied.detail}`,
         output: applied.output,
         result: { from: failed.target, to: back.target, release: state.rollback.id },
       };
@@ -585,11 +586,4 @@ function summaryOf(applied: Applied): Record<string, unknown> {
     ...(applied.downtimeMs === undefined ? {} : { downtimeMs: applied.downtimeMs }),
     ...(applied.file === undefined ? {} : { file: applied.file }),
   };
-}
-
-/** `repo@sha256:0123456789ab` — enough of a digest to tell releases apart in a line. */
-export function short(target: string): string {
-  const at = target.indexOf('@sha256:');
-  if (at >= 0) return target.slice(0, at + 8 + 12);
-  return /^[0-9a-f]{40}$/.test(target) ? target.slice(0, 12) : target;
 }

@@ -161,6 +161,29 @@ export class Releases {
     return rows.map(releaseOf);
   }
 
+  /** The releases a run recorded (a deploy's, and the rollback's in the same run), oldest first. */
+  async ofRun(runId: number): Promise<Release[]> {
+    const rows = await this.#db
+      .selectFrom('releases')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+    return rows.map(releaseOf);
+  }
+
+  /**
+   * A value that changes whenever a release is begun or settled: one cheap query an alert origin
+   * polls to know when to look again.
+   */
+  async newestChange(): Promise<string> {
+    const row = await this.#db
+      .selectFrom('releases')
+      .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('finished_at').as('finished')])
+      .executeTakeFirst();
+    return `${row?.id ?? 0}:${row?.finished ?? 0}`;
+  }
+
   /** Releases not settled yet (deploying, or interrupted by a crash), oldest first. */
   async unsettled(service?: string): Promise<Release[]> {
     let query = this.#db

@@ -98,6 +98,11 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/services/:name/runs/:id/evidence': { GET: 'viewer', HEAD: 'viewer' },
   // The content is the service's own logs, which a viewer may not read (like /logs).
   '/api/v1/services/:name/runs/:id/evidence/:item': { GET: 'operator', HEAD: 'operator' },
+  '/api/v1/deploys': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/deploys/:name': { POST: 'operator' },
+  '/api/v1/deploys/:name/rollback': { POST: 'operator' },
+  '/api/v1/releases': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/releases/:id': { GET: 'viewer', HEAD: 'viewer' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */
@@ -111,6 +116,8 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/services/:name/scale': { replicas: 2 },
   'POST /api/v1/runbooks/:name/runs': { params: {} },
   'POST /api/v1/runs/:id/cancel': { reason: 'bypass' },
+  'POST /api/v1/deploys/:name': { image: 'bypass:v1' },
+  'POST /api/v1/deploys/:name/rollback': { to: '1' },
 };
 
 const NOT_FOUND = {
