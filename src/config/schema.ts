@@ -9,8 +9,9 @@ import {
   statusPageSchema,
 } from './sections/alerting.js';
 import { backupsSchema, repositoriesSchema, restoreSchema } from './sections/backups.js';
+import { deploysSchema } from './sections/deploys.js';
 import { historySchema } from './sections/history.js';
-import { deploysSchema, envSchema, smokeSchema } from './sections/operations.js';
+import { envSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
 import { runbooksSchema } from './sections/runbooks.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
