@@ -28,6 +28,7 @@ export const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[] }> =
       'features',
       'services',
       'runbooks',
+      'deploys',
       'agent',
     ],
   },
