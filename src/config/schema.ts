@@ -68,6 +68,7 @@ export const stackSchema = stackObject.transform(finishStack).meta({
 export type StackConfig = z.output<typeof stackSchema>;
 export type ServiceConfig = StackConfig['services'][string];
 export type CheckConfig = ServiceConfig['checks'][string];
+export type { DeployDefinition, DeployStep } from './sections/deploys.js';
 
 /** The JSON Schema editors use to complete the file, generated from the same definitions. */
 export function jsonSchema(): Record<string, unknown> {

@@ -121,7 +121,12 @@ export function refReleases(
 
   return {
     async running(options) {
-      const log = await git.run(['log', '-1', '--format=%H%x00%D%x00%s'], options);
+      // For status and drift: a tree that is missing or broken is said, not thrown.
+      const log = await git.run(['log', '-1', '--format=%H%x00%D%x00%s'], options).catch((error: unknown) => {
+        if (error instanceof DayshiftError) return error;
+        throw error;
+      });
+      if (log instanceof DayshiftError) return { detail: log.message };
       if (log.exitCode !== 0) return { detail: git.failed('reading the current commit', log).message };
       const [commit = '', names = '', subject = ''] = log.stdout.trim().split('\u0000');
       const tags = names

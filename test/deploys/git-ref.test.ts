@@ -248,6 +248,7 @@ describe('a work tree with v1 and v2', () => {
     expect((await failure(missing.pin('v1', bounds))).message).toBe(
       "the deploy's repo ./gone does not exist",
     );
+    expect(await missing.running(bounds)).toEqual({ detail: "the deploy's repo ./gone does not exist" });
   });
 });
 
