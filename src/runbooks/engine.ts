@@ -59,6 +59,8 @@ export interface EngineEnv {
   onEvent?: (event: RunEvent) => void;
   /** How often the run's record is read for a cancel or an approval (ms). */
   pollMs?: number;
+  /** The step kinds the plan's steps name: the registry's, unless a feature runs its own (a deploy's phases). */
+  kinds?: Readonly<Record<string, StepKindDefinition>>;
 }
 
 /** A process group a step started, as the run's record keeps it while it runs. */
@@ -174,11 +176,18 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
         done[key] = { outcome: 'skipped', detail: 'skipped', result: null };
         continue;
       }
-      const definition = stepKinds[step.kind as keyof typeof stepKinds] as StepKindDefinition;
+      const kinds: Readonly<Record<string, StepKindDefinition>> = env.kinds ?? stepKinds;
+      const definition = kinds[step.kind] as StepKindDefinition;
       const outcome = definition.pause
         ? await pause(definition, step, name, position)
         : await attempt(definition, step, position, cleanup ? cancel.signal : run.signal);
-      const label = outcome.ok ? 'pass' : cancel.signal.aborted ? 'cancelled' : 'fail';
+      const label = outcome.skipped
+        ? 'skipped'
+        : outcome.ok
+          ? 'pass'
+          : cancel.signal.aborted
+            ? 'cancelled'
+            : 'fail';
       await record(position, name, step.kind, label, startedAt, outcome);
       done[key] = { outcome: label, detail: outcome.detail, result: outcome.result ?? null };
       if (!outcome.ok && !step.continue_on_error && !failure) {
@@ -328,6 +337,7 @@ export async function executeRun(recorder: RunRecorder, plan: RunPlan, env: Engi
     const asked = (definition.pause as NonNullable<StepKindDefinition['pause']>)(
       fillParams(step.options, plan.params),
     );
+    if ('skipped' in asked) return { ok: true, skipped: true, detail: asked.skipped };
     const waitMs = step.timeout ?? asked.timeoutMs;
     const until = clock.now() + waitMs;
     const waitingFor = {

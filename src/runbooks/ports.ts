@@ -19,7 +19,7 @@ import type { Runs } from '../runs/runs.js';
 import { captureOptionsOf, describeCapture, performAction } from '../services/acting.js';
 import { ServiceHandle } from '../services/service-control.js';
 import { runSmokeSuite } from '../smoke/run-suite.js';
-import type { CheckVerdict, StepContext } from '../steps/types.js';
+import type { CheckVerdict, DeploysPort, StepContext } from '../steps/types.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
@@ -32,9 +32,16 @@ export interface PortsEnv {
   db: Kysely<Database>;
   runs: Runs;
   clock: Clock;
+  /** Deploys, where the process has them (a node, the CLI); a deploy step elsewhere fails saying so. */
+  deploys?: DeploysPort;
 }
 
-export type Ports = Pick<StepContext, 'services' | 'checks' | 'backups' | 'smoke' | 'notify'>;
+export type Ports = Pick<StepContext, 'services' | 'checks' | 'backups' | 'smoke' | 'notify' | 'deploys'>;
+
+const NO_DEPLOYS: DeploysPort = {
+  deploy: () => Promise.reject(new DayshiftError('INTERNAL', 'deploys are not available to this run')),
+  rollback: () => Promise.reject(new DayshiftError('INTERNAL', 'deploys are not available to this run')),
+};
 
 /**
  * The ports a run's steps act through, over one stack file. Each step gets its own services port (the
@@ -151,6 +158,7 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
     backups,
     smoke,
     notify,
+    deploys: env.deploys ?? NO_DEPLOYS,
     services: {
       async act(service, action, request) {
         const handle = handleOf(service);

@@ -6,6 +6,7 @@ import { currentHolder, holderGone, startTimeOf } from '../runs/holder.js';
 import { RunRecorder } from '../runs/recorder.js';
 import { Runs } from '../runs/runs.js';
 import { didYouMean } from '../schema/did-you-mean.js';
+import type { DeploysPort } from '../steps/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
@@ -24,6 +25,8 @@ export interface RunbooksEnv {
   baseDir: string;
   store: Store;
   clock: Clock;
+  /** How `deploy` and `rollback` steps deploy (the deploys feature, or the CLI, gives it). */
+  deploys?: DeploysPort;
 }
 
 /** What waits on an approval, as the run's summary keeps it while it is `waiting`. */
@@ -126,9 +129,9 @@ export class Runbooks {
     plan: RunPlan,
     options: Pick<EngineEnv, 'signal' | 'onEvent' | 'pollMs'> = {},
   ): Promise<RunEnd> {
-    const { config, configPath, baseDir, store, clock } = this.env;
+    const { config, configPath, baseDir, store, clock, deploys } = this.env;
     const ports = openPorts(
-      { config, configPath, baseDir, db: store.db, runs: this.runs, clock },
+      { config, configPath, baseDir, db: store.db, runs: this.runs, clock, deploys },
       recorder.runId,
     );
     return executeRun(recorder, plan, { runs: this.runs, clock, baseDir, ports, ...options });

@@ -6,6 +6,7 @@ import type {
   ActionResult,
   DriverDefinition,
   EnvVariable,
+  ImageReleases,
   ServiceAction,
   ServiceControl,
   ServiceLogs,
@@ -111,6 +112,13 @@ export class ServiceHandle {
       default:
         return { action, result: await control[action](options) };
     }
+  }
+
+  /** How its driver deploys images, when it runs containers here (not through an agent). */
+  images(): ImageReleases | undefined {
+    if (this.#agent || !this.#definition.open) return undefined;
+    if (!this.#definition.deploysImages?.(this.#options)) return undefined;
+    return this.#open().images;
   }
 
   /** The service's status, or `unknown` with the reason when its driver cannot tell. */

@@ -29,8 +29,11 @@ export interface StepKindDefinition<Options = unknown> extends PluginDefinition,
   run?(options: Options, ctx: StepContext): Promise<StepOutcome>;
   /** The timeout its options give (`wait: { healthy: web, timeout: 2m }`), used when the step sets none. */
   timeoutOf?(options: Options): number | undefined;
-  /** A step that waits for a person instead of running (`approve`): who may approve, and for how long. */
-  pause?(options: Options): StepPause;
+  /**
+   * A step that waits for a person instead of running (`approve`): who may approve, and for how long;
+   * or, for a pause that turns out not to be needed, why it is skipped.
+   */
+  pause?(options: Options): StepPause | { skipped: string };
 }
 
 /** A driver action a step asks of a service (a name from `SERVICE_ACTIONS`), and where the service is written. */
@@ -51,6 +54,8 @@ export interface StepOutcome {
   output?: string;
   /** How many bytes it produced in all, when `output` is already only their end. */
   outputBytes?: number;
+  /** It had nothing to do (a rollback after a deploy that changed nothing): recorded as skipped. */
+  skipped?: boolean;
 }
 
 /** What an `approve` step waits for. */
@@ -90,6 +95,7 @@ export interface StepContext {
   backups: BackupsPort;
   smoke: SmokePort;
   notify: NotifyPort;
+  deploys: DeploysPort;
 }
 
 /** One action on a service through its driver; changing ones keep its logs first (evidence). */
@@ -162,4 +168,20 @@ export interface SmokePort {
 
 export interface NotifyPort {
   send(notifiers: readonly string[], message: string, signal: AbortSignal): Promise<{ detail: string }>;
+}
+
+/** Deploys and rollbacks, each a run of its own with its gates, verification and rollback. */
+export interface DeploysPort {
+  deploy(
+    service: string,
+    what: { image?: string; ref?: string },
+    trigger: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; runId: number; detail: string }>;
+  rollback(
+    service: string,
+    to: string | undefined,
+    trigger: string,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; runId: number; detail: string }>;
 }
