@@ -23,6 +23,9 @@ const stack = (driver: string, deploy: string, after = '') =>
     .map((line) => `    ${line}`)
     .join('\n')}\n${after}`;
 
+/** A runbook `ship` whose one step deploys web; the caller ends its options. */
+const SHIP = 'runbooks:\n  ship:\n    steps:\n      - deploy: { service: web, ';
+
 const restartable = '{ shell: { start: ./run, pidfile: run.pid, log_file: run.log } }';
 
 const cases: Case[] = [
@@ -121,6 +124,33 @@ const cases: Case[] = [
     message: 'unknown service `wbe`: deploys are keyed by service',
     hint: 'did you mean `web`',
   },
+  {
+    name: 'a runbook step deploying by ref a service deployed by image',
+    yaml: stack('compose', 'image: ghcr.io/example/web', `${SHIP}ref: v2 }\n`),
+    at: '14:33 runbooks.ship.steps[0].deploy.ref',
+    message: 'service `web` is not deployed by ref: its `deploys:` entry has no `repo:`',
+    hint: 'give deploys.web `repo:` (its git work tree) and `steps:`, or deploy an image',
+  },
+  {
+    name: 'a runbook step deploying an image to a service deployed by ref',
+    yaml: stack(restartable, 'repo: ./app', `${SHIP}image: ghcr.io/example/web }\n`),
+    at: '14:33 runbooks.ship.steps[0].deploy.image',
+    message: 'service `web` is deployed by ref (`repo: ./app`), not by image',
+    hint: 'deploy a git ref: { service: web, ref: <tag, branch or commit> }',
+  },
+  {
+    name: 'a runbook step deploying by ref a service with no deploys entry',
+    yaml: `version: 1\nservices:\n  web:\n    driver: ${restartable}\n${SHIP}ref: v2 }\n`,
+    at: '8:33 runbooks.ship.steps[0].deploy.ref',
+    message: 'service `web` is not deployed by ref: it has no `deploys:` entry',
+  },
+  {
+    name: 'a runbook step deploying an image through a driver that does not deploy images',
+    yaml: `version: 1\nservices:\n  web:\n    driver: ${restartable}\n${SHIP}image: x }\n`,
+    at: '8:33 runbooks.ship.steps[0].deploy.image',
+    message: 'service `web` uses the shell driver, which does not deploy images',
+    hint: 'deploy it by ref: give deploys.web `repo:` and `steps:`',
+  },
 ];
 
 describe('refusals', () => {
@@ -148,7 +178,7 @@ describe('valid deploys', () => {
           'before: [ env, { backup: db, max_age: 1h } ]',
           'verify: { healthy_within: 1m, checks: [ web.health ] }',
         ].join('\n'),
-        BACKUPS,
+        `${BACKUPS}${SHIP}ref: v2 }\n`,
       ),
     );
     const result = loadConfig(file, { env: {} });
