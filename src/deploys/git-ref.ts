@@ -5,6 +5,7 @@ import { lastLines } from '../drivers/shared/log-lines.js';
 import { DayshiftError } from '../errors.js';
 import { commandOf, describeEnd, runProcess } from '../process/index.js';
 import { parseDuration } from '../schema/duration.js';
+import { scrubSecrets } from '../schema/secret.js';
 import { type GitBounds, gitIn } from './git.js';
 
 /*
@@ -87,7 +88,10 @@ export function refReleases(
   const stepTimeout = parseDuration(DEFAULTS.deploy.stepTimeout) as number;
 
   const resolve = async (candidate: string, bounds: GitBounds): Promise<string | undefined> => {
-    const outcome = await git.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], bounds);
+    const outcome = await git.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], {
+      ...bounds,
+      raw: true,
+    });
     if (outcome.exitCode === 0) return outcome.stdout.trim();
     // --quiet exits 1 without a word for a name that is no commit; anything else is git failing.
     if (outcome.exitCode !== 1 || outcome.stderr.trim()) throw git.failed(`resolving ${candidate}`, outcome);
@@ -122,14 +126,18 @@ export function refReleases(
   return {
     async running(options) {
       // For status and drift: a tree that is missing or broken is said, not thrown.
-      const log = await git.run(['log', '-1', '--format=%H%x00%D%x00%s'], options).catch((error: unknown) => {
-        if (error instanceof DayshiftError) return error;
-        throw error;
-      });
+      const log = await git
+        .run(['log', '-1', '--format=%H%x00%D%x00%s'], { ...options, raw: true })
+        .catch((error: unknown) => {
+          if (error instanceof DayshiftError) return error;
+          throw error;
+        });
       if (log instanceof DayshiftError) return { detail: log.message };
       if (log.exitCode !== 0) return { detail: git.failed('reading the current commit', log).message };
-      const [commit = '', names = '', subject = ''] = log.stdout.trim().split('\u0000');
-      const tags = names
+      // Raw, so the sha is whole; the words shown are scrubbed here.
+      const [commit = '', names = '', raw = ''] = log.stdout.trim().split('\u0000');
+      const subject = scrubSecrets(raw, secrets);
+      const tags = scrubSecrets(names, secrets)
         .split(', ')
         .filter((n) => n.startsWith('tag: '))
         .map((n) => n.slice('tag: '.length));

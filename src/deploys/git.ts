@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { lastLines } from '../drivers/shared/log-lines.js';
 import { DayshiftError } from '../errors.js';
 import { describeEnd, type ProcessOutcome, runProcess } from '../process/index.js';
+import { scrubSecrets } from '../schema/secret.js';
 
 /** Bounds every git program of a deploy is given: what is left of the deploy's time, and its signal. */
 export interface GitBounds {
@@ -9,9 +10,17 @@ export interface GitBounds {
   timeoutMs: number;
 }
 
+/**
+ * Stdout is data to parse (a sha): kept unscrubbed, since a short secret may happen to be part of a
+ * sha and would corrupt it. What of it is shown must be scrubbed by the caller.
+ */
+export interface GitRun extends GitBounds {
+  raw?: boolean;
+}
+
 /** Runs git in one work tree and says how it ended; `failed` turns an outcome into GIT_FAILED. */
 export interface Git {
-  run(args: readonly string[], bounds: GitBounds): Promise<ProcessOutcome>;
+  run(args: readonly string[], bounds: GitRun): Promise<ProcessOutcome>;
   /** Runs git and gives its stdout, or throws GIT_FAILED saying what it was doing (`what`) with git's words. */
   ok(args: readonly string[], bounds: GitBounds, what: string): Promise<string>;
   failed(what: string, outcome: ProcessOutcome): DayshiftError;
@@ -24,7 +33,7 @@ export interface Git {
  * words in an error read the same on every machine. `shown` is how the tree is named in messages.
  */
 export function gitIn(dir: string, shown: string, scrub: readonly string[]): Git {
-  const run = async (args: readonly string[], bounds: GitBounds): Promise<ProcessOutcome> => {
+  const run = async (args: readonly string[], bounds: GitRun): Promise<ProcessOutcome> => {
     // A missing folder would otherwise read as "git could not start", blaming git.
     if (!existsSync(dir))
       throw new DayshiftError('GIT_FAILED', `the deploy's repo ${shown} does not exist`, {
@@ -38,11 +47,13 @@ export function gitIn(dir: string, shown: string, scrub: readonly string[]): Git
         timeoutMs: Math.max(1, bounds.timeoutMs),
         signal: bounds.signal,
         scrub,
+        rawStdout: bounds.raw === true,
       },
     );
   };
   const failed = (what: string, outcome: ProcessOutcome): DayshiftError => {
-    const said = lastLines(outcome.stderr || outcome.stdout, 3).trim();
+    // Stdout may be raw (a sha to parse): scrubbed here, as it is shown.
+    const said = scrubSecrets(lastLines(outcome.stderr || outcome.stdout, 3).trim(), scrub);
     const notTree = /not a git repository/i.test(said);
     return new DayshiftError(
       'GIT_FAILED',

@@ -233,6 +233,14 @@ describe('a work tree with v1 and v2', () => {
     expect(`${error.message}${error.hint}`).not.toMatch(/canary/);
   });
 
+  it('keeps a sha whole when a secret happens to be part of it', async () => {
+    const part = shas.v2.slice(10, 16);
+    const releases = refReleases('app', build().deploy, base, [part]);
+    expect(await releases.pin('v2', bounds)).toBe(shas.v2);
+    await releases.apply(shas.v2, { ...bounds, ref: 'v2' });
+    expect((await releases.running(bounds)).commit).toBe(shas.v2);
+  });
+
   it('says so when the repo is not a git work tree, or does not exist', async () => {
     mkdirSync(path.join(base, 'plain'), { recursive: true });
     const plain = refReleases('app', stackWith('plain', '    repo: ./plain\n', restartable).deploy, base);
