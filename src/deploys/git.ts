@@ -43,7 +43,14 @@ export function gitIn(dir: string, shown: string, scrub: readonly string[]): Git
       { file: 'git', args: ['-c', 'advice.detachedHead=false', ...args] },
       {
         cwd: dir,
-        env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+        // Git's own variables from Dayshift's environment (a hook's GIT_DIR) would point it elsewhere.
+        env: {
+          GIT_TERMINAL_PROMPT: '0',
+          LC_ALL: 'C',
+          GIT_DIR: undefined,
+          GIT_WORK_TREE: undefined,
+          GIT_INDEX_FILE: undefined,
+        },
         timeoutMs: Math.max(1, bounds.timeoutMs),
         signal: bounds.signal,
         scrub,
@@ -63,9 +70,11 @@ export function gitIn(dir: string, shown: string, scrub: readonly string[]): Git
       {
         hint: notTree
           ? 'clone the application there (`git clone <url> <repo>`), or change `repo:`'
-          : outcome.startError
-            ? 'install git on this node'
-            : 'run the same git command in the work tree to see why; a fetch that needs credentials must find them without a prompt',
+          : /dubious ownership/i.test(said)
+            ? `git refuses a work tree another user owns: run Dayshift as its owner, or \`git config --global --add safe.directory ${dir}\` as Dayshift's user`
+            : outcome.startError
+              ? 'install git on this node'
+              : 'run the same git command in the work tree to see why; a fetch that needs credentials must find them without a prompt',
       },
     );
   };

@@ -120,6 +120,20 @@ describe('a work tree with v1 and v2', () => {
     expect(shas.v1).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it("works in its own tree even when Dayshift runs with git's variables set (from a git hook)", async () => {
+    const other = path.join(base, 'other');
+    mkdirSync(other, { recursive: true });
+    git(other, 'init', '-q', '-b', 'main');
+    const saved = process.env.GIT_DIR;
+    process.env.GIT_DIR = path.join(other, '.git');
+    try {
+      expect(await refReleases('app', build().deploy, base).pin('v1', bounds)).toBe(shas.v1);
+    } finally {
+      if (saved === undefined) delete process.env.GIT_DIR;
+      else process.env.GIT_DIR = saved;
+    }
+  });
+
   it('refuses a ref that names no commit, listing the refs it knows', async () => {
     const releases = refReleases('app', build().deploy, base);
     const error = await failure(releases.pin('v9', bounds));
