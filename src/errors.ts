@@ -239,6 +239,23 @@ export const ERROR_TABLE = {
     means:
       'the service cannot be deployed this way: its driver runs no containers, or it deploys by ref (repo:)',
   },
+  REF_NOT_FOUND: {
+    http: 400,
+    exit: EXIT.input,
+    means:
+      "the git ref to deploy names no commit in the deploy's work tree (after a fetch, with `fetch: true`)",
+  },
+  GIT_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means:
+      "git failed in a deploy's `repo:` (not a git work tree, a fetch or a checkout that failed); the message gives git's words",
+  },
+  DEPLOY_STEP_FAILED: {
+    http: 502,
+    exit: EXIT.failed,
+    means: 'a step of a deploy by ref failed; the message names it, its exit and the end of its output',
+  },
   /** `serve` could not listen: another program has the port. Never an API answer; the status is nominal. */
   PORT_IN_USE: {
     http: 400,

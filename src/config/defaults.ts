@@ -11,7 +11,12 @@ export const DEFAULTS = {
   sqlitePath: '.dayshift/state.db',
   /** The environment variable that points every command at a shared PostgreSQL store. */
   databaseUrlVariable: 'DAYSHIFT_DATABASE_URL',
-  deploy: { healthyWithin: '2m', keepReleases: 10 },
+  /**
+   * Deploys: how long the service has to turn healthy, how many releases keep their images, the longest
+   * a step of a deploy by ref may run where it does not say, and how a migrating release's backup is
+   * restored on a rollback past it (only once an operator approves).
+   */
+  deploy: { healthyWithin: '2m', keepReleases: 10, stepTimeout: '10m', restore: 'approve' },
   /**
    * Runbooks: the pause before a step's retry, the longest a whole run or one step may take where it
    * does not say, how long an approval waits, and how much of a step's output a run keeps.

@@ -9,8 +9,9 @@ import {
   statusPageSchema,
 } from './sections/alerting.js';
 import { backupsSchema, repositoriesSchema, restoreSchema } from './sections/backups.js';
+import { deploysSchema } from './sections/deploys.js';
 import { historySchema } from './sections/history.js';
-import { deploysSchema, envSchema, smokeSchema } from './sections/operations.js';
+import { envSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
 import { runbooksSchema } from './sections/runbooks.js';
 import { runtimeSchema, servicesSchema } from './sections/services.js';
@@ -67,6 +68,7 @@ export const stackSchema = stackObject.transform(finishStack).meta({
 export type StackConfig = z.output<typeof stackSchema>;
 export type ServiceConfig = StackConfig['services'][string];
 export type CheckConfig = ServiceConfig['checks'][string];
+export type { DeployDefinition, DeployStep } from './sections/deploys.js';
 
 /** The JSON Schema editors use to complete the file, generated from the same definitions. */
 export function jsonSchema(): Record<string, unknown> {

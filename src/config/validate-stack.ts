@@ -5,6 +5,7 @@ import { checkTimeouts } from './check-timing.js';
 import { checkConditionFields } from './condition-fields.js';
 import { checkReferences, namesIn } from './cross-references.js';
 import { DEFAULTS } from './defaults.js';
+import { checkDeploys } from './deploy-checks.js';
 import { checkDriverActions } from './driver-actions.js';
 import { type ConfigIssue, dottedPath, type Report } from './issues.js';
 import { checkPingSlugs } from './ping-slugs.js';
@@ -92,12 +93,14 @@ export function validateStack(
   const checks = checksIn(raw, valid);
   const smokeSteps = smokeStepsIn(raw);
   const uses = usesIn(raw, smokeSteps);
-  checkReferences(raw, uses, checks, namesIn(raw), report);
+  const known = namesIn(raw);
+  checkReferences(raw, uses, checks, known, report);
   checkConditionFields(checks, smokeSteps, report);
   checkTimeouts(raw, valid, report);
   checkPingSlugs(checks, report);
   checkRestoreTargets(uses.restoreTargets, valid, raw, context.dir, report);
   checkDriverActions(raw, valid, report);
+  checkDeploys(raw, valid, known, report);
   if (errors.length > 0) return { errors };
 
   const config = finishStack(parsed as ParsedSections);

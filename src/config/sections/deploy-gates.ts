@@ -4,7 +4,13 @@ import type { Referring } from '../../schema/references.js';
 import { checkRef, name } from '../../schema/values.js';
 
 /** A `deploys.<service>.before:` gate: what must hold before a deploy, and what its option names. */
-export interface DeployGateDefinition<Options = unknown> extends PluginDefinition, Referring<Options> {}
+export interface DeployGateDefinition<Options = unknown> extends PluginDefinition, Referring<Options> {
+  /**
+   * Whether something recent enough meets it (`max_age:` beside the kind key): a backup newer than the
+   * bound is used instead of taking one. A gate without it refuses `max_age:`.
+   */
+  freshness?: boolean;
+}
 
 /** Every deploy gate, by the key that selects it; each declares what it refers to, as step kinds do. */
 export const gateKinds = {
@@ -16,8 +22,9 @@ export const gateKinds = {
   } satisfies DeployGateDefinition<true>,
   backup: {
     kind: 'backup',
-    description: 'a backup completes first',
+    description: 'a backup completes first, or one newer than `max_age` is used',
     options: name(),
+    freshness: true,
     references: (backup) => [{ to: 'backup', name: backup, at: [] }],
   } satisfies DeployGateDefinition<string>,
   smoke: {

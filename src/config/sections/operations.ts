@@ -7,7 +7,6 @@ import { isSecret } from '../../schema/secret.js';
 import { checkRef, count, name, regex, timeout } from '../../schema/values.js';
 import { expectation } from '../condition-schema.js';
 import { DEFAULTS } from '../defaults.js';
-import { gateKinds } from './deploy-gates.js';
 
 /** Where a smoke step finds a value to carry to later steps (a session cookie, a CSRF token, an id). */
 const captureSource = z.union([
@@ -126,35 +125,3 @@ export const envSchema = z.strictObject({
     )
     .default({}),
 });
-
-const gateObject = kinded('deploy gate', optionsOf(gateKinds), {});
-/** `env` alone is short for `{ env: true }`. */
-const deployGate = z.union([z.literal('env').transform(() => gateObject.parse({ env: true })), gateObject]);
-
-const DIGEST = /^([^\s@]+@)?sha256:[0-9a-f]{64}$/;
-
-export const deploysSchema = z
-  .record(
-    name(),
-    z.strictObject({
-      /** The image repository; `dayshift deploy --image` gives the tag or digest. */
-      image: z.string().min(1).optional(),
-      /** Refuse deploys by tag: only `@sha256:` digests, which cannot move. */
-      require_digest: z.boolean().default(false),
-      /** Digests known to work, offered first by `dayshift rollback`. */
-      known_good: z
-        .array(z.string().regex(DIGEST, 'expected an image digest like sha256:<64 hex digits>'))
-        .optional(),
-      before: z.array(deployGate).default([]),
-      verify: z
-        .strictObject({
-          healthy_within: timeout().prefault(DEFAULTS.deploy.healthyWithin),
-          smoke: name().optional(),
-          checks: z.array(checkRef()).optional(),
-        })
-        .prefault({}),
-      rollback: z.enum(['auto', 'manual']).default('auto'),
-      keep_releases: count(1).default(DEFAULTS.deploy.keepReleases),
-    }),
-  )
-  .default({});

@@ -12,6 +12,8 @@ export const composeDriver = {
     message: `service \`${service}\` (compose driver) has no \`${action}\``,
     hint: `the compose driver does: ${SERVICE_ACTIONS.join(', ')}`,
   }),
+  /** Its services run containers: `dayshift deploy --image` applies a digest to them. */
+  deploysImages: () => true,
   open: (target, o) =>
     o.agent
       ? throughAgent('compose', target.service)

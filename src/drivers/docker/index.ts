@@ -18,6 +18,8 @@ export const dockerDriver = {
       : `service \`${service}\` uses the docker driver, which cannot \`${action}\`: a bare container has no build, no definition to redeploy from and no replicas`,
     hint: `the docker driver does: ${ACTIONS.join(', ')}; the compose driver can ${action} a Compose service (\`driver: { compose: { service: ... } }\`)`,
   }),
+  /** Its services run containers: `dayshift deploy --image` applies a digest to them. */
+  deploysImages: () => true,
   open: (target, o) =>
     o.agent
       ? throughAgent('docker', target.service)
