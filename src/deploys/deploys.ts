@@ -1,5 +1,5 @@
 import type { StackConfig } from '../config/schema.js';
-import { deploysSchema } from '../config/sections/operations.js';
+import { deployEntry } from '../config/sections/deploys.js';
 import type { ImageReleases } from '../drivers/types.js';
 import { DayshiftError } from '../errors.js';
 import { type EngineEnv, executeRun, type RunEnd } from '../runbooks/engine.js';
@@ -66,10 +66,7 @@ export class Deploys {
   /** The service's `deploys:` entry, or the defaults when it has none (verify with its own checks). */
   definition(service: string): DeployDefinition {
     this.#handle(service);
-    return (
-      ownValue(this.env.config.deploys, service) ??
-      (deploysSchema.parse({ [service]: {} }) as Record<string, DeployDefinition>)[service]!
-    );
+    return ownValue(this.env.config.deploys, service) ?? deployEntry.parse({});
   }
 
   /** Whether the service deploys by git ref (`repo:`) rather than by image. */

@@ -265,7 +265,10 @@ export function deployPhases(state: DeployState): {
           await state.releases.settle(back.id, 'verified', {
             recoveredInMs: state.clock.now() - (state.failure?.at ?? state.clock.now()),
           });
-          return { ok: true, detail: `release ${back.id} (${shortTarget(back.target)}) is live and healthy again` };
+          return {
+            ok: true,
+            detail: `release ${back.id} (${shortTarget(back.target)}) is live and healthy again`,
+          };
         },
       },
     );
@@ -382,7 +385,10 @@ function gatePhases(state: DeployState): Array<Phase | ApprovalPhase> {
           },
         };
       default:
-        throw new DayshiftError('INTERNAL', `unknown deploy gate ${request.service}: ${(gate as { kind: string }).kind}`);
+        throw new DayshiftError(
+          'INTERNAL',
+          `unknown deploy gate ${request.service}: ${(gate as { kind: string }).kind}`,
+        );
     }
   });
 }

@@ -5,8 +5,7 @@ import type { RunbookDefinition, RunbookStep } from '../config/sections/runbooks
 import { parseDuration } from '../schema/duration.js';
 import type { StepContext, StepKindDefinition, StepOutcome } from '../steps/types.js';
 
-/** A service's `deploys:` entry, as loaded. */
-export type DeployDefinition = StackConfig['deploys'][string];
+export type { DeployDefinition } from '../config/sections/deploys.js';
 
 /** One phase of a deploy: what it is called in the run, and what it does. */
 export interface Phase {

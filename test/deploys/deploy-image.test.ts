@@ -251,7 +251,10 @@ describe('dayshift deploy by image', () => {
 
   it('refuses a second deploy of the service while one is going, naming its run', async () => {
     const first = dayshift('deploy', 'web', '--image', 'v1');
-    const runId = await until(async () => (await runs.unfinished('deploy', 'web'))[0]?.id, 'the first deploy to start');
+    const runId = await until(
+      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
+      'the first deploy to start',
+    );
     const second = await run('deploy', 'web', '--image', 'v1');
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`a deploy of web is already going: run ${runId}`);
@@ -261,7 +264,10 @@ describe('dayshift deploy by image', () => {
 
   it('leaves the service on a recorded release when the deploying process is killed mid-deploy', async () => {
     const killed = dayshift('deploy', 'web', '--image', 'v2');
-    const runId = await until(async () => (await runs.unfinished('deploy', 'web'))[0]?.id, 'the deploy to start');
+    const runId = await until(
+      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
+      'the deploy to start',
+    );
     await until(
       async () => ((await releases.ofRun(runId)).some((r) => r.appliedAt !== null) ? true : undefined),
       'the deploy to apply',
