@@ -14,26 +14,15 @@ import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { refReleases } from './git-ref.js';
 import { type DeployState, deployPhases, type Target } from './phases.js';
-import { type DeployDefinition, deployPlan } from './plan.js';
+import { type DeployDefinition, type DeployRequest, deployPlan } from './plan.js';
+
+export type { DeployRequest } from './plan.js';
+
 import type { Release } from './release.js';
 import { Releases } from './releases.js';
 
 /** The kind every deploy and rollback run is recorded under; its name is the service's. */
 export const DEPLOY_RUN_KIND = 'deploy';
-
-/** What to deploy: an image (compose, docker) or a git ref (a service by `repo:`), or a rollback. */
-export interface DeployRequest {
-  service: string;
-  action: 'deploy' | 'rollback';
-  /** For a deploy by image: a tag or a digest (`repo:tag`, `repo@sha256:…`, or a tag alone with `image:`). */
-  image?: string;
-  /** For a deploy by ref: a tag, branch or commit of the deploy's `repo:`. */
-  ref?: string;
-  /** For a rollback: the release to go back to (`12`, a digest or commit prefix); the last known-good without. */
-  to?: string;
-  /** Who asked: a user or a token. */
-  by: string;
-}
 
 export interface DeploysEnv {
   config: StackConfig;

@@ -10,8 +10,7 @@ import { formatDuration } from '../schema/duration.js';
 import type { StepContext, StepOutcome } from '../steps/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
-import type { DeployRequest } from './deploys.js';
-import type { ApprovalPhase, DeployDefinition, Phase } from './plan.js';
+import type { ApprovalPhase, DeployDefinition, DeployRequest, Phase } from './plan.js';
 import { type Release, shortTarget } from './release.js';
 import type { Releases } from './releases.js';
 

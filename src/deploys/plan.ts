@@ -7,6 +7,20 @@ import type { StepContext, StepKindDefinition, StepOutcome } from '../steps/type
 
 export type { DeployDefinition } from '../config/sections/deploys.js';
 
+/** What to deploy: an image (compose, docker) or a git ref (a service by `repo:`), or a rollback. */
+export interface DeployRequest {
+  service: string;
+  action: 'deploy' | 'rollback';
+  /** For a deploy by image: a tag or a digest (`repo:tag`, `repo@sha256:…`, or a tag alone with `image:`). */
+  image?: string;
+  /** For a deploy by ref: a tag, branch or commit of the deploy's `repo:`. */
+  ref?: string;
+  /** For a rollback: the release to go back to (`12`, a digest or commit prefix); the last known-good without. */
+  to?: string;
+  /** Who asked: a user or a token. */
+  by: string;
+}
+
 /** One phase of a deploy: what it is called in the run, and what it does. */
 export interface Phase {
   name: string;
