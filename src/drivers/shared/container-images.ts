@@ -217,18 +217,19 @@ export async function pruneImages(
     if (used.has(image.Id)) continue;
     if (digests.some((d) => kept.has(d.slice(d.lastIndexOf('@') + 1)))) continue;
     for (const reference of [...tags, ...digests]) {
-      const gone = await call((signal) =>
-        engine.docker.getImage(reference).remove({ abortSignal: signal } as object),
-      ).then(
-        () => true,
-        (error: unknown) => {
-          const code = statusCodeOf((error as DayshiftError).cause ?? error);
-          // 404: gone with the reference before it; 409: a container uses it after all.
-          if (code === 404 || code === 409) return false;
-          throw error;
-        },
-      );
-      if (gone) removed.push(reference);
+      // The Engine says what it untagged: a repository's last tag takes its digest along.
+      const said = await call(
+        (signal) =>
+          engine.docker.getImage(reference).remove({ abortSignal: signal } as object) as Promise<
+            Array<{ Untagged?: string }>
+          >,
+      ).catch((error: unknown) => {
+        const code = statusCodeOf((error as DayshiftError).cause ?? error);
+        // 404: gone with the reference before it; 409: a container uses it after all.
+        if (code === 404 || code === 409) return [];
+        throw error;
+      });
+      for (const untagged of said ?? []) if (untagged.Untagged) removed.push(untagged.Untagged);
     }
   }
   return { removed };
