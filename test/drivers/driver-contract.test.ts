@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { type DriverKind, driverKinds } from '../../src/drivers/registry.js';
 import { groupMembers } from '../../src/drivers/shared/pids.js';
-import { SERVICE_ACTIONS } from '../../src/drivers/types.js';
+import { type DriverDefinition, SERVICE_ACTIONS } from '../../src/drivers/types.js';
 import { DayshiftError } from '../../src/errors.js';
 import { ServiceHandle } from '../../src/services/service-control.js';
 import { ComposeSandbox, DockerSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
@@ -64,6 +64,25 @@ describe('every driver has a contract case or a written reason to skip', () => {
   it.each(Object.keys(driverKinds) as DriverKind[])('%s', (kind) => {
     const skip = SKIPPED[kind];
     expect(CASES[kind] !== undefined || (skip !== undefined && skip.length > 10)).toBe(true);
+  });
+});
+
+describe('a driver that deploys by image opens controls with image deploys, and only such a driver', () => {
+  const optionsOf: Record<DriverKind, unknown> = {
+    compose: {},
+    docker: {},
+    systemd: {},
+    shell: { start: 'true' },
+    none: {},
+  };
+  it.each(Object.keys(driverKinds) as DriverKind[])('%s', (kind) => {
+    const definition = driverKinds[kind] as DriverDefinition;
+    const o = definition.options.parse(optionsOf[kind]);
+    const deploys = definition.deploysImages?.(o) ?? false;
+    expect(deploys).toBe(kind === 'compose' || kind === 'docker');
+    // Opening acts on nothing (the control loads on its first action).
+    const control = definition.open?.({ service: 'app', baseDir: dir }, o);
+    expect(control?.images !== undefined).toBe(deploys);
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { DayshiftError } from '../../errors.js';
@@ -18,11 +19,12 @@ import type {
   ActionOptions,
   ActionResult,
   LogsOptions,
-  ServiceAction,
   ServiceControl,
   ServiceLogs,
   ServiceTarget,
 } from '../types.js';
+import { defaultComposeFiles, overrideFileOf } from './files.js';
+import { composeImages, type Doing } from './images.js';
 import type { ComposeOptions } from './options.js';
 import { type ComposeProgram, composeProgram } from './program.js';
 
@@ -38,11 +40,20 @@ const NO_SERVICE = /no such service:\s*"?([^\s"]+)/i;
 export function composeControl(target: ServiceTarget, o: ComposeOptions): ServiceControl {
   const cwd = path.resolve(target.baseDir, o.project_dir);
   const service = o.service ?? target.service;
-  const global = [
-    ...(o.files ?? []).flatMap((file) => ['-f', file]),
-    ...(o.profiles ?? []).flatMap((profile) => ['--profile', profile]),
-    ...(o.project_name ? ['-p', o.project_name] : []),
-  ];
+  // Once a deploy pinned the service's image, every Compose command reads the pinning file after the
+  // project's own files (which must then be named: any `-f` replaces Compose's default ones), so a
+  // later `redeploy` or `scale` keeps the deployed digest.
+  const override = path.resolve(target.baseDir, overrideFileOf(target.service));
+  const global = (program: ComposeProgram): string[] => {
+    const files = existsSync(override)
+      ? [...(o.files ?? defaultComposeFiles(cwd, program.plugin)), override]
+      : (o.files ?? []);
+    return [
+      ...files.flatMap((file) => ['-f', file]),
+      ...(o.profiles ?? []).flatMap((profile) => ['--profile', profile]),
+      ...(o.project_name ? ['-p', o.project_name] : []),
+    ];
+  };
   // The name Compose labels the project's containers with: `-p`, $COMPOSE_PROJECT_NAME, else the
   // folder's name as Compose normalizes it. A compose file's own `name:` is not read: the labels then
   // match nothing, and the driver asks Compose (`ps`) instead.
@@ -62,7 +73,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
 
   /** Runs Compose with `args`; a failure is worded by what it says (no Engine, no such service). */
   const compose = async (
-    action: ServiceAction,
+    action: Doing,
     args: readonly string[],
     options: ActionOptions,
     keep: 'merged' | 'stdout' = 'merged',
@@ -70,7 +81,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     const started = Date.now();
     const program = await composeProgram(options);
     const outcome = await runProcess(
-      { file: program.file, args: [...program.prefix, ...global, ...args] },
+      { file: program.file, args: [...program.prefix, ...global(program), ...args] },
       {
         cwd,
         timeoutMs: Math.max(1, options.timeoutMs - (Date.now() - started)),
@@ -84,7 +95,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
   };
 
   const failed = async (
-    action: ServiceAction,
+    action: Doing,
     program: ComposeProgram,
     args: readonly string[],
     outcome: ProcessOutcome,
@@ -137,7 +148,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
 
   const projectServices = async (program: ComposeProgram, options: ActionOptions): Promise<string> => {
     const outcome = await runProcess(
-      { file: program.file, args: [...program.prefix, ...global, 'config', '--services'] },
+      { file: program.file, args: [...program.prefix, ...global(program), 'config', '--services'] },
       { cwd, timeoutMs: Math.min(options.timeoutMs, 30_000), signal: options.signal },
     );
     return outcome.exitCode === 0 ? outcome.stdout.trim().split('\n').filter(Boolean).join(', ') : '';
@@ -148,7 +159,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
    * (`com.docker.compose.project` and `.service`): one Engine call instead of a Compose start, which is
    * a second with docker-compose v1. None found, Compose itself is asked (`ps -q`).
    */
-  const containerIds = async (action: ServiceAction, options: ActionOptions): Promise<string[]> => {
+  const containerIds = async (action: Doing, options: ActionOptions): Promise<string[]> => {
     const e = await theEngine();
     const listed = await engineCall(e, options, `${action} of service \`${target.service}\``, (signal) =>
       e.docker.listContainers({
@@ -205,7 +216,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
 
   /** The service's containers, stopped ones too, as the Engine describes them. */
   const containers = async (
-    action: ServiceAction,
+    action: Doing,
     options: ActionOptions,
   ): Promise<Docker.ContainerInspectInfo[]> => {
     const deadline = Date.now() + options.timeoutMs;
@@ -228,7 +239,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     return infos;
   };
 
-  const engineFailure = (action: ServiceAction, error: unknown): DayshiftError =>
+  const engineFailure = (action: Doing, error: unknown): DayshiftError =>
     error instanceof DayshiftError
       ? error
       : new DayshiftError(
@@ -278,7 +289,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
   };
 
   const ran = async (
-    action: ServiceAction,
+    action: Doing,
     steps: readonly (readonly string[])[],
     options: ActionOptions,
   ): Promise<ActionResult> => {
@@ -300,6 +311,7 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
   };
 
   return {
+    images: composeImages({ target, service, override, theEngine, compose, containers }),
     status: async (options) =>
       statusOfContainers(
         await containers('status', options),

@@ -17,5 +17,7 @@ export const composeDriver = {
   open: (target, o) =>
     o.agent
       ? throughAgent('compose', target.service)
-      : lazyControl(() => import('./control.js').then((m) => m.composeControl(target, o))),
+      : lazyControl(() => import('./control.js').then((m) => m.composeControl(target, o)), { images: true }),
+  // An agent does not take image deploys (yet): only a driver that reaches the Engine itself deploys.
+  deploysImages: (o) => o.agent === undefined,
 } satisfies DriverDefinition<ComposeOptions>;

@@ -5,7 +5,11 @@ import { statusOfContainers } from '../shared/container-status.js';
 import { type Engine, engineCall, messageOf, openEngine, statusCodeOf } from '../shared/docker-engine.js';
 import { envOfList } from '../shared/env-lines.js';
 import type { ActionOptions, ActionResult, ServiceAction, ServiceControl, ServiceTarget } from '../types.js';
+import { dockerImages } from './images.js';
 import type { DockerOptions } from './options.js';
+
+/** What the driver is doing, for messages: an action, or deploying an image. */
+type Doing = ServiceAction | 'deploy';
 
 /** Seconds a stop or restart gives the container's main process after SIGTERM, as `docker stop` does. */
 const STOP_GRACE_S = 10;
@@ -24,7 +28,7 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
   };
 
   const call = async <T>(
-    action: ServiceAction,
+    action: Doing,
     options: ActionOptions,
     run: (docker: Docker, signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
@@ -45,7 +49,7 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
 
   /** The service's containers, stopped ones too: the one named, or every one with the labels. */
   const containers = async (
-    action: ServiceAction,
+    action: Doing,
     options: ActionOptions,
   ): Promise<Docker.ContainerInspectInfo[]> => {
     const e = await engine();
@@ -80,7 +84,7 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
     return infos;
   };
 
-  const needed = async (action: ServiceAction, options: ActionOptions) => {
+  const needed = async (action: Doing, options: ActionOptions) => {
     const infos = await containers(action, options);
     if (infos.length === 0)
       throw new DayshiftError(
@@ -123,6 +127,13 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
   };
 
   return {
+    images: dockerImages({
+      target,
+      name: labels ? undefined : name,
+      label: o.label,
+      engine,
+      needed: (options) => needed('deploy', options),
+    }),
     status: async (options) => statusOfContainers(await containers('status', options), which),
     start: (options) =>
       each(

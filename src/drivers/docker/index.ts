@@ -23,5 +23,7 @@ export const dockerDriver = {
   open: (target, o) =>
     o.agent
       ? throughAgent('docker', target.service)
-      : lazyControl(() => import('./control.js').then((m) => m.dockerControl(target, o))),
+      : lazyControl(() => import('./control.js').then((m) => m.dockerControl(target, o)), { images: true }),
+  // An agent does not take image deploys (yet): only a driver that reaches the Engine itself deploys.
+  deploysImages: (o) => o.agent === undefined,
 } satisfies DriverDefinition<DockerOptions>;

@@ -6,6 +6,11 @@ import { type Engine, engineCall, messageOf } from './docker-engine.js';
 /** `repo@sha256:<64 hex>`: an image by what it is, which no push can move. */
 const PINNED = /^([^\s@]+)@(sha256:[0-9a-f]{64})$/;
 
+/** Whether `reference` names an image by its repository digest (`repo@sha256:<64 hex>`), not a tag. */
+export function isPinned(reference: string): boolean {
+  return PINNED.test(reference);
+}
+
 /** The repository of a reference: `127.0.0.1:5000/app:v2` → `127.0.0.1:5000/app` (a port is not a tag). */
 export function repositoryOf(reference: string): string {
   const at = reference.indexOf('@');

@@ -1,17 +1,40 @@
 import { DayshiftError } from '../../errors.js';
-import { SERVICE_ACTIONS, type ServiceControl } from '../types.js';
+import { type ImageReleases, SERVICE_ACTIONS, type ServiceControl } from '../types.js';
 
 /**
  * A control whose machinery is imported on its first action, so reading the stack file does not pay
- * for it (nor for dockerode).
+ * for it (nor for dockerode). `images: true` gives it the image deploys of the control it loads (the
+ * container drivers'); without, it has none, as the control it stands for.
  */
-export function lazyControl(load: () => Promise<ServiceControl>): ServiceControl {
+export function lazyControl(
+  load: () => Promise<ServiceControl>,
+  { images = false }: { images?: boolean } = {},
+): ServiceControl {
   let loaded: Promise<ServiceControl> | undefined;
   const control = () => {
     loaded ??= load();
     return loaded;
   };
+  const releases = async (): Promise<ImageReleases> => {
+    const loadedImages = (await control()).images;
+    if (!loadedImages)
+      throw new DayshiftError('ACTION_UNSUPPORTED', "this service's driver does not deploy by image", {
+        hint: 'the compose and docker drivers deploy by image (`dayshift deploy <service> --image <ref>`)',
+      });
+    return loadedImages;
+  };
   return {
+    ...(images
+      ? {
+          images: {
+            running: async (a) => (await releases()).running(a),
+            pull: async (reference, a) => (await releases()).pull(reference, a),
+            sideBySide: async (a) => (await releases()).sideBySide(a),
+            apply: async (digest, a) => (await releases()).apply(digest, a),
+            prune: async (repository, keep, a) => (await releases()).prune(repository, keep, a),
+          } satisfies ImageReleases,
+        }
+      : {}),
     status: async (a) => (await control()).status(a),
     start: async (a) => (await control()).start(a),
     stop: async (a) => (await control()).stop(a),
