@@ -13,7 +13,6 @@ export const composeDriver = {
     hint: `the compose driver does: ${SERVICE_ACTIONS.join(', ')}`,
   }),
   /** Its services run containers: `dayshift deploy --image` applies a digest to them. */
-  deploysImages: () => true,
   open: (target, o) =>
     o.agent
       ? throughAgent('compose', target.service)

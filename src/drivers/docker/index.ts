@@ -19,7 +19,6 @@ export const dockerDriver = {
     hint: `the docker driver does: ${ACTIONS.join(', ')}; the compose driver can ${action} a Compose service (\`driver: { compose: { service: ... } }\`)`,
   }),
   /** Its services run containers: `dayshift deploy --image` applies a digest to them. */
-  deploysImages: () => true,
   open: (target, o) =>
     o.agent
       ? throughAgent('docker', target.service)
