@@ -98,6 +98,33 @@ async function labelled(...labels: string[]): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
+/**
+ * Whether the new container started before the old one stopped, from the Engine's own times: its
+ * `StartedAt`, and the old one's `die` event (the old container is removed by then).
+ */
+async function startedBeforeOldStopped(newId: string, oldId: string, sinceMs: number): Promise<boolean> {
+  const [info] = JSON.parse(await docker('inspect', newId));
+  const started = Date.parse(info.State.StartedAt);
+  const died = await docker(
+    'events',
+    '--since',
+    String(Math.floor(sinceMs / 1000) - 1),
+    '--until',
+    (Date.now() / 1000).toFixed(3),
+    '--filter',
+    'type=container',
+    '--filter',
+    'event=die',
+    '--filter',
+    `container=${oldId}`,
+    '--format',
+    '{{.TimeNano}}',
+  );
+  const stopped = Number(died.split('\n')[0]) / 1e6;
+  expect(stopped).toBeGreaterThan(0);
+  return started < stopped;
+}
+
 async function versionInside(id: string): Promise<string> {
   return docker('exec', id, 'cat', '/www/version');
 }
@@ -157,6 +184,7 @@ describe('the compose driver deploys by image', () => {
     expect(side.why).toContain('no container_name');
 
     const [old] = await sandbox.ids('worker');
+    const began = Date.now();
     const applied = await worker.apply(v2.digest, options);
     expect(applied.sideBySide).toBe(true);
     expect(applied.downtimeMs).toBeUndefined();
@@ -165,6 +193,7 @@ describe('the compose driver deploys by image', () => {
     expect(now).not.toContain(old);
     expect(await docker('ps', '-aq', '--filter', `id=${old}`)).toBe('');
     expect(await versionInside(now[0] as string)).toBe('v2');
+    expect(await startedBeforeOldStopped(now[0] as string, old as string, began)).toBe(true);
     expect((await worker.running(options)).digest).toBe(v2.digest);
     expect(existsSync(path.join(sandbox.dir, '.dayshift', 'deploys', 'worker.override.yml'))).toBe(true);
   });
@@ -201,9 +230,12 @@ describe('the docker driver deploys by image', () => {
     expect(side.possible).toBe(false);
     expect(side.why).toContain(`names the container (\`${name}\`)`);
 
+    const began = Date.now();
     const applied = await app.apply(v2.digest, options);
+    const took = Date.now() - began;
     expect(applied).toMatchObject({ sideBySide: false });
     expect(applied.downtimeMs).toEqual(expect.any(Number));
+    expect(applied.downtimeMs).toBeLessThanOrEqual(took);
     await versionOn(dockerPort, 'v2');
     const [info] = JSON.parse(await docker('inspect', name));
     expect(info.Config.Image).toBe(v2.digest);
@@ -259,12 +291,14 @@ describe('the docker driver deploys by image', () => {
     expect((await app.running(options)).digest).toBe(v1.digest);
     expect(await app.sideBySide(options)).toMatchObject({ possible: true });
 
+    const began = Date.now();
     const applied = await app.apply(v2.digest, options);
     expect(applied.sideBySide).toBe(true);
     const now = await labelled(role);
     expect(now).toHaveLength(1);
     expect(now[0]).not.toBe(old);
     expect(await versionInside(now[0] as string)).toBe('v2');
+    expect(await startedBeforeOldStopped(now[0] as string, old, began)).toBe(true);
     const [info] = JSON.parse(await docker('inspect', now[0] as string));
     expect(info.State.Health.Status).toBe('healthy');
     expect(info.HostConfig.NetworkMode).toBe('none');

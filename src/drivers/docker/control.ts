@@ -132,6 +132,7 @@ export function dockerControl(target: ServiceTarget, o: DockerOptions): ServiceC
       name: labels ? undefined : name,
       label: o.label,
       engine,
+      containers: (options) => containers('deploy', options),
       needed: (options) => needed('deploy', options),
     }),
     status: async (options) => statusOfContainers(await containers('status', options), which),

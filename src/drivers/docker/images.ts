@@ -25,7 +25,9 @@ export interface DockerInternals {
   /** The labels that select the service's containers, when it does. */
   label: Record<string, string> | undefined;
   engine: () => Promise<Engine>;
-  /** The service's containers, stopped ones too; none is a failure that says how to create one. */
+  /** The service's containers, stopped ones too. */
+  containers: (options: ActionOptions) => Promise<Docker.ContainerInspectInfo[]>;
+  /** The same; none is a failure that says how to create one. */
   needed: (options: ActionOptions) => Promise<Docker.ContainerInspectInfo[]>;
 }
 
@@ -190,10 +192,7 @@ export function dockerImages(d: DockerInternals): ImageReleases {
   return {
     running: async (options) => {
       const deadline = Date.now() + options.timeoutMs;
-      const infos = await d.needed(options).catch((error: unknown) => {
-        if (error instanceof DayshiftError && error.code === 'SERVICE_ACTION_FAILED') return [];
-        throw error;
-      });
+      const infos = await d.containers(options);
       return runningImage(
         await d.engine(),
         infos,
