@@ -9,8 +9,8 @@ import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
 const PROBE_MS = 1_000;
 
 /**
- * Alerts from deploys: the newest deploy of a service failed (its verification, a gate after nothing
- * changed is not one) or was interrupted. The alert names the digest or commit that failed, what
+ * Alerts from deploys: the newest deploy of a service that changed it failed (its verification, not a
+ * gate that stopped it before anything changed) or was interrupted. The alert names the digest or commit that failed, what
  * failed, and where the service was left (rolled back, or still on the failed release). It resolves
  * when a newer deploy of the service is verified.
  */
@@ -62,7 +62,9 @@ export class DeployAlertOrigin implements AlertOrigin {
         );
         continue;
       }
-      if (newest.state !== 'failed' && newest.state !== 'interrupted') continue;
+      // A deploy a gate stopped changed nothing: its run failed, and the service is as it was.
+      if ((newest.state !== 'failed' && newest.state !== 'interrupted') || newest.appliedAt === null)
+        continue;
       out.push({
         key,
         origin: 'deploy',

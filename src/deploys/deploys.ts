@@ -14,7 +14,7 @@ import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { refReleases } from './git-ref.js';
 import { type DeployState, deployPhases, type Target } from './phases.js';
-import { type DeployDefinition, type DeployRequest, deployPlan } from './plan.js';
+import { type DeployDefinition, type DeployRequest, deployPlan, imageReference } from './plan.js';
 
 export type { DeployRequest } from './plan.js';
 
@@ -242,7 +242,7 @@ export class Deploys {
     return {
       kind: 'image',
       running: (options) => images.running(options).then((r) => ({ target: r.digest, detail: r.detail })),
-      pin: (what, options) => images.pull(imageReference(what, definition), options),
+      pin: (reference, options) => images.pull(reference, options),
       apply: (digest, _requested, options) => images.apply(digest, options),
       sideBySide: (options) => images.sideBySide(options),
       prune: (repository, keep, options) => images.prune(repository, keep, options),
@@ -292,19 +292,6 @@ export class Deploys {
       );
     this.images(request.service);
   }
-}
-
-/**
- * The reference a deploy pulls: `--image` as given when it names a repository, or the deploy's
- * `image:` repository with `--image` as its tag or digest (`v2`, `sha256:…`).
- */
-export function imageReference(given: string, definition: DeployDefinition): string {
-  if (!definition.image) return given;
-  if (given === '') return definition.image;
-  if (given.startsWith('sha256:')) return `${definition.image.replace(/[:@].*$/, '')}@${given}`;
-  if (!given.includes('/') && !given.includes(':') && !given.includes('@'))
-    return `${definition.image.replace(/:[^/:]*$/, '')}:${given}`;
-  return given;
 }
 
 function paramsOf(request: DeployRequest): Record<string, string> {

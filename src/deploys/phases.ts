@@ -10,7 +10,13 @@ import { formatDuration } from '../schema/duration.js';
 import type { StepContext, StepOutcome } from '../steps/types.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
-import type { ApprovalPhase, DeployDefinition, DeployRequest, Phase } from './plan.js';
+import {
+  type ApprovalPhase,
+  type DeployDefinition,
+  type DeployRequest,
+  imageReference,
+  type Phase,
+} from './plan.js';
 import { type Release, shortTarget } from './release.js';
 import type { Releases } from './releases.js';
 
@@ -227,7 +233,8 @@ export function deployPhases(state: DeployState): {
     description: 'resolve the reference to what cannot move (an image digest, a commit), pulling it',
     timeoutMs: 15 * 60_000,
     run: async (ctx) => {
-      const requested = request.image ?? request.ref ?? definition.image ?? '';
+      const requested =
+        state.target.kind === 'image' ? imageReference(request.image ?? '', definition) : (request.ref ?? '');
       const target = await state.target.pin(requested, bounded(ctx));
       state.previous = await state.releases.live(service);
       state.release = await state.releases.begin({
@@ -550,7 +557,13 @@ async function verifyService(state: DeployState, ctx: StepContext, release: Rele
       timeoutMs: 30_000,
     })
     .catch(() => undefined);
-  if (logs?.logs) await ctx.evidence({ name: `startup logs of ${service}`, kind: 'log', content: logs.logs });
+  // Kept even when the service wrote nothing: that it was silent since it started is evidence too.
+  await ctx.evidence({
+    name: `startup logs of ${service}`,
+    kind: 'log',
+    content:
+      logs === undefined ? '(its logs could not be read)' : logs.logs || '(nothing written since it started)',
+  });
   if (!healthy)
     return {
       ok: false,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../config/defaults.js';
-import type { StackConfig } from '../config/schema.js';
+import type { DeployDefinition } from '../config/sections/deploys.js';
 import type { RunbookDefinition, RunbookStep } from '../config/sections/runbooks.js';
 import { parseDuration } from '../schema/duration.js';
 import type { StepContext, StepKindDefinition, StepOutcome } from '../steps/types.js';
 
-export type { DeployDefinition } from '../config/sections/deploys.js';
+export type { DeployDefinition };
 
 /** What to deploy: an image (compose, docker) or a git ref (a service by `repo:`), or a rollback. */
 export interface DeployRequest {
@@ -88,4 +88,17 @@ export function deployPlan(
     timeout: timeoutMs,
   } as unknown as RunbookDefinition;
   return { definition, kinds };
+}
+
+/**
+ * The reference a deploy pulls: `--image` as given when it names a repository, or the deploy's
+ * `image:` repository with `--image` as its tag or digest (`v2`, `sha256:…`).
+ */
+export function imageReference(given: string, definition: DeployDefinition): string {
+  if (!definition.image) return given;
+  if (given === '') return definition.image;
+  if (given.startsWith('sha256:')) return `${definition.image.replace(/[:@].*$/, '')}@${given}`;
+  if (!given.includes('/') && !given.includes(':') && !given.includes('@'))
+    return `${definition.image.replace(/:[^/:]*$/, '')}:${given}`;
+  return given;
 }

@@ -8,7 +8,7 @@
  * from where the one before left the service.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployAlertOrigin } from '../../src/alerts/deploy-origin.js';
@@ -37,13 +37,15 @@ const CANARY = `canary-${Math.random().toString(36).slice(2)}-deploy`;
 const stackFile = () => path.join(sandbox.dir, 'dayshift.yaml');
 
 function stack(): string {
-  return `stack: shop
-store: { sqlite: { path: ./dayshift.db } }
+  return `version: 1
+stack: shop
 runtime: { compose: { project_name: ${sandbox.project} } }
 services:
   web:
     checks:
-      health: { http: { url: "http://127.0.0.1:${port}${APP_PATHS.health}", headers: { X-Token: "${CANARY}" } }, expect: ["status == 200"], every: 1s }
+      health: { http: { url: "http://127.0.0.1:${port}${APP_PATHS.health}" }, expect: ["status == 200"], every: 1s }
+notifiers:
+  ops: { webhook: { url: "http://127.0.0.1:9/hook", secret: "\${CANARY}" } }
 smoke:
   post-deploy:
     - { http: { url: "http://127.0.0.1:${port}${APP_PATHS.smoke}" }, expect: ["status == 200"] }
@@ -82,14 +84,14 @@ beforeAll(async () => {
     labels: { dayshift-test-run: "${sandbox.docker.id}" }
 `,
     'dayshift.yaml': stack(),
-    '.env': 'APP_MODE=production\n',
+    '.env': `APP_MODE=production\nCANARY=${CANARY}\n`,
   });
   await sandbox.compose('up', '-d');
-  const { config } = loadConfigOrThrow(stackFile());
-  store = await openStore({ sqlitePath: path.join(sandbox.dir, 'dayshift.db') });
+  loadConfigOrThrow(stackFile());
+  mkdirSync(path.join(sandbox.dir, '.dayshift'), { recursive: true });
+  store = await openStore({ sqlitePath: path.join(sandbox.dir, '.dayshift', 'state.db') });
   releases = new Releases(store.db, systemClock);
   runs = new Runs(store.db, systemClock);
-  void config;
 }, 300_000);
 
 afterAll(async () => {
@@ -164,13 +166,15 @@ describe('dayshift deploy by image', () => {
     expect(first.code, first.stderr + first.stdout).toBe(0);
     const second = await run('deploy', 'web', '--image', 'v2');
     expect(second.code, second.stderr + second.stdout).toBe(0);
-    expect(second.stdout).toMatch(/pin .*pass/);
-    expect(second.stdout).toMatch(/verify .*pass/);
+    expect(second.stdout).toMatch(/✓ \d+ pin: [^ ]*shop\/web:v2 is /);
+    expect(second.stdout).toMatch(/✓ \d+ verify: healthy in .*; smoke suite post-deploy passed/);
     expect(second.stdout).toContain('this deploy causes downtime');
     await version('v2');
     const listed = await run('releases', 'web', '--json');
     expect(listed.code, listed.stderr).toBe(0);
-    const rows = JSON.parse(listed.stdout) as Array<{ target: string; state: string; knownGood: boolean }>;
+    const { releases: rows } = JSON.parse(listed.stdout) as {
+      releases: Array<{ target: string; state: string; knownGood: boolean }>;
+    };
     const targets = rows.map((r) => r.target);
     expect(targets.slice(0, 2)).toEqual([apps.v2?.digest, apps.v1?.digest]);
     expect(rows.slice(0, 2).every((r) => r.state === 'verified' && r.knownGood)).toBe(true);
@@ -234,18 +238,18 @@ describe('dayshift deploy by image', () => {
   });
 
   it('stops at a failed gate with nothing changed: the env contract broken', async () => {
-    writeFileSync(path.join(sandbox.dir, '.env'), 'APP_MODE=debug\n');
+    writeFileSync(path.join(sandbox.dir, '.env'), `APP_MODE=debug\nCANARY=${CANARY}\n`);
     try {
       const out = await run('deploy', 'web', '--image', 'v1');
       expect(out.code).toBe(1);
-      expect(out.stdout).toMatch(/gate-env .*fail/);
+      expect(out.stdout).toMatch(/✗ \d+ gate-env: the environment contract is broken: APP_MODE/);
       expect(out.stdout).toContain('APP_MODE');
       expect(await runningDigest()).toBe(apps.v2?.digest);
       const record = await runs.get(runIdOf(out));
       expect(record?.steps.find((s) => s.name === 'apply')).toBeUndefined();
       expect(record?.steps.find((s) => s.name === 'on_failure.rollback')?.outcome).toBe('skipped');
     } finally {
-      writeFileSync(path.join(sandbox.dir, '.env'), 'APP_MODE=production\n');
+      writeFileSync(path.join(sandbox.dir, '.env'), `APP_MODE=production\nCANARY=${CANARY}\n`);
     }
   });
 
