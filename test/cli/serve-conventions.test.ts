@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, scratch } from '../config/fixtures.js';
+import { killProcessesIn } from '../helpers/leftovers.js';
 import { until } from '../helpers/wait.js';
 
 const tmp = scratch('serve-conventions');
@@ -15,7 +16,11 @@ beforeAll(() => {
   mkdirSync(path.join(tmp.dir, 'stack'));
   tmp.write(CONFIG, 'version: 1\nstack: serve-conventions\n');
 }, 120_000);
-afterAll(tmp.cleanup);
+afterAll(() => {
+  // A node a failed assertion left behind (under `script` it is in a session of its own) goes too.
+  killProcessesIn(tmp.dir);
+  tmp.cleanup();
+});
 
 interface Serving {
   child: ChildProcess;

@@ -296,6 +296,18 @@ describe('dayshift deploy by image', () => {
     expect(await runningDigest()).toBe(live?.target);
   });
 
+  it('keeps only the images of the last known-good releases: the failed ones are removed', async () => {
+    const present = (ref: string) =>
+      docker('image', 'inspect', '--format', '{{.Id}}', ref).then(
+        () => true,
+        () => false,
+      );
+    expect(await present(apps.v2?.digest as string)).toBe(true);
+    expect(await present(apps.v1?.digest as string)).toBe(true);
+    expect(await present(apps.v3?.digest as string)).toBe(false);
+    expect(await present(apps.v4?.digest as string)).toBe(false);
+  });
+
   it('never shows the stack file secrets in what it recorded', async () => {
     const all = await runs.list({ kinds: ['deploy'], limit: 100 });
     for (const r of all) {
