@@ -236,7 +236,7 @@ export function deployPhases(state: DeployState): {
       const requested =
         state.target.kind === 'image' ? imageReference(request.image ?? '', definition) : (request.ref ?? '');
       const target = await state.target.pin(requested, bounded(ctx));
-      state.previous = await state.releases.live(service);
+      state.previous = (await state.releases.live(service)) ?? (await adoptRunning(state, ctx));
       state.release = await state.releases.begin({
         service,
         kind: state.target.kind,
@@ -291,6 +291,28 @@ export function deployPhases(state: DeployState): {
     ].map((p) => ('ask' in p ? p : watched(p))),
     onFailure,
   };
+}
+
+/**
+ * The first deploy of a service Dayshift never deployed: what it runs now (the digest of its
+ * containers, the commit of its work tree) is recorded as a known-good release first, started by
+ * hand before Dayshift, so a failed first deploy has something to roll back to.
+ */
+async function adoptRunning(state: DeployState, ctx: StepContext): Promise<Release | undefined> {
+  const running = await state.target.running(bounded(ctx)).catch(() => undefined);
+  if (!running?.target) return undefined;
+  const adopted = await state.releases.begin({
+    service: state.request.service,
+    kind: state.target.kind,
+    target: running.target,
+    requested: 'what ran before Dayshift deployed it',
+    action: 'deploy',
+    runId: state.runId,
+    by: 'dayshift',
+    previousId: null,
+  });
+  await state.releases.applied(adopted.id);
+  return state.releases.settle(adopted.id, 'verified', { adopted: running.detail });
 }
 
 /** Says before anything stops whether the new containers start beside the old, or the deploy has downtime. */
