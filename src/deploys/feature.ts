@@ -1,3 +1,4 @@
+import { startOrphanSweep } from '../features/orphan-sweep.js';
 import type { FeatureDefinition, StackContext } from '../features/types.js';
 import { Deploys } from './deploys.js';
 import { deployJobKind } from './jobs.js';
@@ -21,7 +22,7 @@ export const deploysFeature: FeatureDefinition<() => Deploys> = {
       new Deploys({ config: s.config, configPath: s.configPath, baseDir: s.baseDir, store, clock });
     let deploys = build(stack);
     const stopping = new AbortController();
-    let sweep: NodeJS.Timeout | undefined;
+    let stopSweep = () => {};
     return {
       api: () => deploys,
       jobKinds: [deployJobKind(() => deploys, { signal: stopping.signal })],
@@ -30,19 +31,10 @@ export const deploysFeature: FeatureDefinition<() => Deploys> = {
         await releasesRoutes(deploys.releases)(app, {});
       },
       start() {
-        sweep = setInterval(() => {
-          deploys.settleOrphans().then(
-            (ids) => {
-              if (ids.length > 0)
-                log.warn({ runs: ids }, `closed ${ids.length} deploy run(s) whose process died`);
-            },
-            (error: unknown) => log.error({ err: error }, 'could not close the deploys of dead processes'),
-          );
-        }, SWEEP_MS);
-        sweep.unref();
+        stopSweep = startOrphanSweep(SWEEP_MS, () => deploys.settleOrphans(), log, 'deploy run');
       },
       stop() {
-        clearInterval(sweep);
+        stopSweep();
         stopping.abort(new Error('the node is stopping'));
       },
       reload(next) {

@@ -19,21 +19,14 @@ import {
 } from './release.js';
 import { parseReleaseRef } from './release-ref.js';
 
-/** What a deploy or a rollback records when it begins. */
-export interface BeginRelease {
-  service: string;
-  kind: ReleaseKind;
-  /** `repo@sha256:<64 hex>` for an image, a full commit sha for a ref: never a tag. */
-  target: string;
-  /** What was asked for, as typed (the tag, the ref). */
-  requested: string;
-  action: ReleaseAction;
-  runId: number | null;
-  /** Who: `cli:<user>@<host>`, `api:<token>`, `auto` for an automatic rollback. */
+/** What a deploy or a rollback records when it begins: a release's own fields, and who asked. */
+export type BeginRelease = Pick<
+  Release,
+  'service' | 'kind' | 'target' | 'requested' | 'action' | 'runId' | 'previousId'
+> & {
+  /** Who: a user, a token, `dayshift` for what Dayshift did by itself (an automatic rollback). */
   by: string;
-  /** The release live when this one began (Releases.live), or null for the first. */
-  previousId: number | null;
-}
+};
 
 /** Where a release may be settled from: a crash settlement may resolve an interrupted one. */
 const SETTLE_FROM: Readonly<Record<SettledState, readonly ReleaseState[]>> = {

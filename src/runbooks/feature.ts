@@ -1,5 +1,6 @@
 import { Deploys } from '../deploys/deploys.js';
 import { DayshiftError } from '../errors.js';
+import { startOrphanSweep } from '../features/orphan-sweep.js';
 import type { FeatureDefinition, StackContext } from '../features/types.js';
 import {
   runbookJobKinds,
@@ -46,7 +47,7 @@ export const runbooksFeature: FeatureDefinition<RunbooksApi> = {
     };
     let runbooks = build(stack);
     const stopping = new AbortController();
-    let sweep: NodeJS.Timeout | undefined;
+    let stopSweep = () => {};
     const longest = () => Math.max(0, ...runbooks.names().map((n) => runbooks.definition(n).timeout));
     const api: RunbooksApi = {
       async remediate(alert) {
@@ -89,19 +90,10 @@ export const runbooksFeature: FeatureDefinition<RunbooksApi> = {
       schedules: [...runbookSchedules(runbooks), runsPruneSchedule],
       routes: (app) => runbookRoutes(app, { runbooks: () => runbooks, queue }),
       start() {
-        sweep = setInterval(() => {
-          runbooks.settleOrphans().then(
-            (ids) => {
-              if (ids.length > 0)
-                log.warn({ runs: ids }, `closed ${ids.length} runbook run(s) whose process died`);
-            },
-            (error: unknown) => log.error({ err: error }, 'could not close the runs of dead processes'),
-          );
-        }, SWEEP_MS);
-        sweep.unref();
+        stopSweep = startOrphanSweep(SWEEP_MS, () => runbooks.settleOrphans(), log, 'runbook run');
       },
       stop() {
-        clearInterval(sweep);
+        stopSweep();
         stopping.abort(new Error('the node is stopping'));
       },
       reload(next) {

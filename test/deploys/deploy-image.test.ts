@@ -143,15 +143,19 @@ async function version(expected: string): Promise<string> {
   );
 }
 
-async function runningDigest(): Promise<string | undefined> {
-  const deploys = new Deploys({
+/** The deploys of the stack file, as another process on this host opens them. */
+function deploysHere(): Deploys {
+  return new Deploys({
     config: loadConfigOrThrow(stackFile()).config,
     configPath: stackFile(),
     baseDir: sandbox.dir,
     store,
     clock: systemClock,
   });
-  return (await deploys.images('web').running({ timeoutMs: 30_000 })).digest;
+}
+
+async function runningDigest(): Promise<string | undefined> {
+  return (await deploysHere().images('web').running({ timeoutMs: 30_000 })).digest;
 }
 
 function runIdOf(out: Ran): number {
@@ -280,14 +284,8 @@ describe('dayshift deploy by image', () => {
     );
     killed.child.kill('SIGKILL');
     await killed.done;
-    const deploys = new Deploys({
-      config: loadConfigOrThrow(stackFile()).config,
-      configPath: stackFile(),
-      baseDir: sandbox.dir,
-      store,
-      clock: systemClock,
-    });
-    expect(await deploys.settleOrphans('web')).toEqual([runId]);
+    // What another process on this host does: the sweep of a node, or the next deploy of the service.
+    expect(await deploysHere().settleOrphans('web')).toEqual([runId]);
     const record = await runs.get(runId);
     expect(record?.status).toBe('failed');
     expect(JSON.stringify(record?.summary)).toContain('interrupted');

@@ -15,7 +15,7 @@ import {
   untilUp,
 } from '../shared/container-images.js';
 import type { Engine } from '../shared/docker-engine.js';
-import { isPinned, resolveDigest } from '../shared/image-digest.js';
+import { requirePinned, resolveDigest } from '../shared/image-digest.js';
 import type { ActionOptions, ApplyResult, ImageReleases, ServiceAction, ServiceTarget } from '../types.js';
 import type { ComposeProgram } from './program.js';
 
@@ -95,12 +95,7 @@ export function composeImages(c: ComposeInternals): ImageReleases {
   };
 
   const apply = async (digest: string, options: ActionOptions): Promise<ApplyResult> => {
-    if (!isPinned(digest))
-      throw new DayshiftError(
-        'SERVICE_ACTION_FAILED',
-        `${what}: \`${digest}\` is not a repository digest (repo@sha256:…)`,
-        { hint: 'resolve a tag to its digest first (pull it): a tag may move, a digest cannot' },
-      );
+    requirePinned(digest, what);
     const deadline = Date.now() + options.timeoutMs;
     const side = await sideBySide(until(deadline, options));
     const before = await c.containers('deploy', until(deadline, options));

@@ -13,7 +13,7 @@ import {
   untilUp,
 } from '../shared/container-images.js';
 import { type Engine, engineCall, messageOf, statusCodeOf } from '../shared/docker-engine.js';
-import { isPinned, resolveDigest } from '../shared/image-digest.js';
+import { requirePinned, resolveDigest } from '../shared/image-digest.js';
 import type { ActionOptions, ApplyResult, ImageReleases, ServiceTarget } from '../types.js';
 import { extraNetworks, recreateSpec } from './recreate.js';
 
@@ -211,12 +211,7 @@ export function dockerImages(d: DockerInternals): ImageReleases {
       return ruleOf(infos);
     },
     apply: async (digest, options): Promise<ApplyResult> => {
-      if (!isPinned(digest))
-        throw new DayshiftError(
-          'SERVICE_ACTION_FAILED',
-          `${what}: \`${digest}\` is not a repository digest (repo@sha256:…)`,
-          { hint: 'resolve a tag to its digest first (pull it): a tag may move, a digest cannot' },
-        );
+      requirePinned(digest, what);
       const deadline = Date.now() + options.timeoutMs;
       const infos = await d.needed(options);
       const rule = ruleOf(infos);

@@ -11,6 +11,18 @@ export function isPinned(reference: string): boolean {
   return PINNED.test(reference);
 }
 
+/** Refuses what is not a repository digest: a deploy applies only what a pull pinned. */
+export function requirePinned(digest: string, what: string): void {
+  if (!isPinned(digest))
+    throw new DayshiftError(
+      'SERVICE_ACTION_FAILED',
+      `${what}: \`${digest}\` is not a repository digest (repo@sha256:…)`,
+      {
+        hint: 'resolve a tag to its digest first (pull it): a tag may move, a digest cannot',
+      },
+    );
+}
+
 /** The repository of a reference: `127.0.0.1:5000/app:v2` → `127.0.0.1:5000/app` (a port is not a tag). */
 export function repositoryOf(reference: string): string {
   const at = reference.indexOf('@');
