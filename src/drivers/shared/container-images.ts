@@ -151,8 +151,10 @@ export async function untilUp(
       );
     await pause(Math.min(POLL_MS, Math.max(1, deadline - Date.now())), undefined, {
       signal: options.signal,
-    }).catch(() => {
-      throw new DayshiftError('SERVICE_ACTION_FAILED', `${what} was stopped before it finished`);
+    }).catch((error: unknown) => {
+      throw new DayshiftError('SERVICE_ACTION_FAILED', `${what} was stopped before it finished`, {
+        cause: error,
+      });
     });
   }
 }
