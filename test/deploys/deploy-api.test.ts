@@ -269,6 +269,25 @@ describe('deploys through a node', () => {
     expect(body.deploys).toHaveLength(2);
   });
 
+  it('checks a deploy request before it opens a run: an unknown service, a ref for a service deployed by image, both', async () => {
+    const unknown = await call('POST', '/api/v1/deploys/nope', { body: { image: 'v1' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('SERVICE_NOT_FOUND');
+    const byRef = await call('POST', '/api/v1/deploys/web', { body: { ref: 'main' } });
+    expect(byRef.status).toBe(400);
+    expect(byRef.body.error).toMatchObject({
+      code: 'DEPLOY_UNSUPPORTED',
+      message: 'web is deployed by image, not by git ref: give --image <ref>',
+    });
+    const both = await call('POST', '/api/v1/deploys/web', { body: { image: 'v1', ref: 'main' } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('BAD_REQUEST');
+    const extra = await call('POST', '/api/v1/deploys/web', { body: { image: 'v1', force: true } });
+    expect(extra.status).toBe(400);
+    const { body } = await call('GET', '/api/v1/deploys?service=web', { token: token.viewer });
+    expect(body.deploys).toHaveLength(2);
+  });
+
   it('rolls back through the API to the release before', async () => {
     const { status, body } = await call('POST', '/api/v1/deploys/web/rollback', { body: {} });
     expect(status, JSON.stringify(body)).toBe(202);
@@ -338,6 +357,14 @@ describe('deploys through a node', () => {
     // Where it left the service: the rollback to v1 (opened while that rollback may still be going).
     expect(alert.summary).toMatch(new RegExp(`(rolled back|the rollback) to ${literally(apps.v1?.digest)}`));
     expect(alert.labels).toMatchObject({ service: 'web', origin: 'deploy' });
+
+    // The run recorded both releases: the failed one, then the one it rolled back to.
+    const listed = await call('GET', '/api/v1/deploys?service=web&limit=1', { token: token.viewer });
+    expect(listed.body.deploys[0].id).toBe(run.id);
+    expect(listed.body.deploys[0].releases).toMatchObject([
+      { target: apps.v3?.digest, action: 'deploy', state: 'failed', knownGood: false },
+      { target: apps.v1?.digest, action: 'rollback', state: 'verified' },
+    ]);
 
     // The rollback put the service back on its live release: no drift.
     const { body } = await call('GET', '/api/v1/services/web', { token: token.viewer });
