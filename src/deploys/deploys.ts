@@ -65,9 +65,9 @@ export class Deploys {
 
   /**
    * Opens a deploy or rollback run, held by this process: the request checked first (an image for a
-   * container service, a ref for one by `repo:`, a digest when `require_digest`), then, in one exclusive
-   * transaction, the lock: a deploy of the same service going on anywhere refuses it (DEPLOY_BUSY, naming
-   * the run). Deploys of this service whose process died are closed first.
+   * container service, a ref for one by `repo:`, never both, a digest when `require_digest`), then, in
+   * one exclusive transaction, the lock: a deploy of the same service going on anywhere refuses it
+   * (DEPLOY_BUSY, naming the run). Deploys of this service whose process died are closed first.
    */
   async open(request: DeployRequest, trigger: string): Promise<number> {
     this.#check(request);
@@ -262,7 +262,20 @@ export class Deploys {
   #check(request: DeployRequest): void {
     const definition = this.definition(request.service);
     if (request.action === 'rollback') return;
+    if (request.image && request.ref)
+      throw new DayshiftError('BAD_REQUEST', `deploy ${request.service} by an image or by a ref, not both`, {
+        hint:
+          definition.repo !== undefined
+            ? `its deploys: entry has repo: ${definition.repo}: give --ref`
+            : 'it deploys by image: give --image',
+      });
     if (definition.repo !== undefined) {
+      if (request.image)
+        throw new DayshiftError(
+          'DEPLOY_UNSUPPORTED',
+          `${request.service} is deployed by git ref, not by image: give --ref <tag|branch|commit>`,
+          { hint: `its deploys: entry has repo: ${definition.repo}` },
+        );
       if (!request.ref)
         throw new DayshiftError(
           'BAD_REQUEST',
@@ -273,6 +286,16 @@ export class Deploys {
         );
       return;
     }
+    // A ref means a commit of a work tree; a service deployed by image has none, and would otherwise
+    // be deployed at its `image:` as written, which is not what was asked.
+    if (request.ref)
+      throw new DayshiftError(
+        'DEPLOY_UNSUPPORTED',
+        `${request.service} is deployed by image, not by git ref: give --image <ref>`,
+        {
+          hint: `a deploy by ref needs repo: (a git work tree) under deploys.${request.service}`,
+        },
+      );
     if (!request.image && !definition.image)
       throw new DayshiftError(
         'BAD_REQUEST',
