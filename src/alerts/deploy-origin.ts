@@ -49,9 +49,14 @@ export class DeployAlertOrigin implements AlertOrigin {
     this.#evaluatedAt = now;
     const out: DesiredAlert[] = [];
     for (const service of this.#services) {
-      const deploys = (await this.#releases.list(service, { limit: 50 })).filter(
-        (r) => r.action === 'deploy',
-      );
+      const recent = await this.#releases.list(service, { limit: 50 });
+      // While a release of the service is still going (the automatic rollback), the alert waits: it
+      // fires once, saying where the deploy left the service.
+      if (recent.some((r) => r.state === 'deploying')) {
+        out.push(...this.#answers.filter((a) => a.service === service));
+        continue;
+      }
+      const deploys = recent.filter((r) => r.action === 'deploy');
       const newest = deploys.find((r) => r.state !== 'deploying');
       if (!newest) continue;
       const key = `deploy:${service}:failed`;

@@ -236,7 +236,7 @@ export function deployPhases(state: DeployState): {
       const requested =
         state.target.kind === 'image' ? imageReference(request.image ?? '', definition) : (request.ref ?? '');
       const target = await state.target.pin(requested, bounded(ctx));
-      state.previous = (await state.releases.live(service)) ?? (await adoptRunning(state, ctx));
+      state.previous = (await state.releases.live(service)) ?? (await adoptRunning(state, ctx, target));
       state.release = await state.releases.begin({
         service,
         kind: state.target.kind,
@@ -296,11 +296,17 @@ export function deployPhases(state: DeployState): {
 /**
  * The first deploy of a service Dayshift never deployed: what it runs now (the digest of its
  * containers, the commit of its work tree) is recorded as a known-good release first, started by
- * hand before Dayshift, so a failed first deploy has something to roll back to.
+ * hand before Dayshift, so a failed first deploy has something to roll back to. Not when it is what
+ * the deploy pins.
  */
-async function adoptRunning(state: DeployState, ctx: StepContext): Promise<Release | undefined> {
+async function adoptRunning(
+  state: DeployState,
+  ctx: StepContext,
+  deploying: string,
+): Promise<Release | undefined> {
   const running = await state.target.running(bounded(ctx)).catch(() => undefined);
-  if (!running?.target) return undefined;
+  // Deploying what already runs needs nothing to fall back on but itself.
+  if (!running?.target || running.target === deploying) return undefined;
   const adopted = await state.releases.begin({
     service: state.request.service,
     kind: state.target.kind,
