@@ -166,19 +166,22 @@ export class Deploys {
   async interrupt(runId: number, why: string): Promise<boolean> {
     const state = await this.runs.state(runId);
     if (!state || (state.status !== 'running' && state.status !== 'waiting')) return false;
-    const closed = await this.runs.interrupt(runId, `interrupted: ${why}`, { waiting: true });
-    if (!closed) return false;
+    // The releases first, the run last: whoever reads the run as finished finds its service settled.
+    // Of two processes settling at once, one wins each release (the other's settle is refused).
     for (const release of await this.releases.ofRun(runId)) {
       if (release.state !== 'deploying') continue;
-      await this.releases.settle(release.id, 'interrupted', { interrupted: why });
-      if (release.appliedAt === null) continue;
+      const won = await this.releases.settle(release.id, 'interrupted', { interrupted: why }).then(
+        () => true,
+        () => false,
+      );
+      if (!won || release.appliedAt === null) continue;
       await this.#restorePrevious(release, why).catch(async (error: unknown) => {
         await this.releases.note(release.id, {
           restoreFailed: error instanceof Error ? error.message : String(error),
         });
       });
     }
-    return true;
+    return this.runs.interrupt(runId, `interrupted: ${why}`, { waiting: true });
   }
 
   async #restorePrevious(release: Release, why: string): Promise<void> {

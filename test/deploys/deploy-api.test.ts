@@ -368,4 +368,55 @@ describe('deploys through a node', () => {
     expect(body.service.release.drift).toBe(false);
     expect(body.service.release.target).not.toBe(apps.v3?.digest);
   });
+
+  it('finishes the deploy of a node killed mid-deploy on another node: interrupted, the service on a recorded release', async () => {
+    const { status, body } = await call('POST', '/api/v1/deploys/web', { body: { image: 'v2' } });
+    expect(status).toBe(202);
+    const runId = body.runId as number;
+    // Killed once the new release is applied, before its verification is recorded.
+    await until(
+      async () => {
+        const { body: listed } = await call('GET', '/api/v1/deploys?service=web&limit=1', {
+          token: token.viewer,
+        });
+        const run = (listed.deploys as Json[])[0];
+        return run?.id === runId && (run.releases as Json[]).some((r) => r.appliedAt !== null)
+          ? true
+          : undefined;
+      },
+      'the deploy to apply v2',
+      60_000,
+      20,
+    );
+    node?.kill('SIGKILL');
+    await nodeExited;
+    // Another node on this host: its sweep finds the run's process gone and finishes it.
+    nodeOutput = '';
+    base = await serve();
+    const run = await finished(runId);
+    expect(run.status).toBe('failed');
+    expect(JSON.stringify(run.summary)).toContain('interrupted');
+    // The release applied but not verified is settled: the one before is put back and waited healthy.
+    await until(
+      async () => {
+        const { body: listed } = await call('GET', '/api/v1/releases?service=web&limit=5', {
+          token: token.viewer,
+        });
+        return (listed.releases as Json[]).some((r) => r.state === 'deploying') ? undefined : true;
+      },
+      'every release of web to be settled',
+      60_000,
+      250,
+    );
+    const { body: answer } = await call('GET', '/api/v1/services/web', { token: token.viewer });
+    const service = answer.service;
+    expect(service.release.drift).toBe(false);
+    // Either the old release put back, or the new one had been verified before the kill: never unknown.
+    expect([apps.v1?.digest, apps.v2?.digest]).toContain(service.release.target);
+    const { body: releases } = await call('GET', '/api/v1/releases?service=web&limit=3', {
+      token: token.viewer,
+    });
+    const live = (releases.releases as Json[]).find((r) => r.id === service.release.release);
+    expect(live.state).toBe('verified');
+  });
 });
