@@ -2,7 +2,7 @@ import type { AgentImageOp } from '../drivers/shared/agent-client.js';
 import { isPinned } from '../drivers/shared/image-digest.js';
 import { DayshiftError } from '../errors.js';
 
-/** What a signed image operation may ask: a timeout, and the one reference, digest or repository it is about. */
+/** What a signed image operation may ask: a timeout, and the reference, digest or repository it is about. */
 export interface AgentImageBody {
   timeoutMs?: number;
   reference?: string;
@@ -36,6 +36,8 @@ const KEYS: Readonly<Record<AgentImageOp, readonly (keyof AgentImageBody)[]>> = 
 const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,511}$/;
 const REPOSITORY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,511}$/;
 const MAX_KEEP = 1_000;
+/** The longest timeout a body may carry, as for the actions (request-body.ts). */
+const MAX_TIMEOUT_MS = 1_800_000;
 
 /**
  * The body of an image operation: `timeoutMs` (bounded like an action's) and the operation's own
@@ -64,12 +66,13 @@ export function imageRequestOf(op: AgentImageOp, body: Buffer): AgentImageBody {
     if (value === null || value === undefined) continue;
     switch (key) {
       case 'timeoutMs':
-        if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > IMAGE_TIMEOUT_MS[op])
+        if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_TIMEOUT_MS)
           throw new DayshiftError(
             'BAD_REQUEST',
-            `timeoutMs must be a whole number from 1 to ${IMAGE_TIMEOUT_MS[op]}`,
+            `timeoutMs must be a whole number from 1 to ${MAX_TIMEOUT_MS}`,
           );
-        out.timeoutMs = value as number;
+        // A caller's longer timeout is its own bound; the operation's is the agent's.
+        out.timeoutMs = Math.min(value as number, IMAGE_TIMEOUT_MS[op]);
         break;
       case 'reference':
         out.reference = checked(
