@@ -1,5 +1,5 @@
 import type { AgentImageOp } from '../drivers/shared/agent-client.js';
-import { isPinned } from '../drivers/shared/image-digest.js';
+import { isPinned, repositoryOf } from '../drivers/shared/image-digest.js';
 import { DayshiftError } from '../errors.js';
 
 /** What a signed image operation may ask: a timeout, and the reference, digest or repository it is about. */
@@ -95,6 +95,10 @@ export function imageRequestOf(op: AgentImageOp, body: Buffer): AgentImageBody {
         break;
       case 'repository':
         out.repository = checked(key, value, REPOSITORY, 'a repository without a tag or digest');
+        if (repositoryOf(out.repository) !== out.repository)
+          throw new DayshiftError('BAD_REQUEST', 'repository must be a repository without a tag or digest', {
+            hint: `its repository is ${repositoryOf(out.repository)}`,
+          });
         break;
       case 'keep':
         if (!Array.isArray(value) || value.length > MAX_KEEP)

@@ -12,7 +12,9 @@
  * - the agent without `deploy` answers `running` (its `status` covers it) and refuses the rest with
  *   AGENT_ACTION_REFUSED; a request signed with another token, or with a tag where a digest belongs,
  *   changes nothing;
- * - `dayshift deploy web --image v1` with the client's stack file deploys through the agent.
+ * - `dayshift deploy web --image v1` with the client's stack file deploys through the agent;
+ * - `prune` (the deploy's, and one asked directly) removes the repository's other images from the
+ *   agent's Engine, not the kept digest.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -326,5 +328,27 @@ describe('image deploys through dayshift agent', () => {
       reference: `${registry.host}/${REPOSITORY}:v1`,
     });
     expect(JSON.stringify(await listAudit(store.db, { limit: 1000 }))).not.toContain(token);
+  });
+
+  it('prunes the repository`s images on the agent`s Engine but the kept digest', async () => {
+    const images = imagesVia(agents.deployer.socket);
+    const sha = (digest: string) => digest.slice(digest.indexOf('@') + 1);
+    const onEngine = async () =>
+      (
+        await docker('images', '--digests', '--format', '{{.Digest}}', `${registry.host}/${REPOSITORY}`)
+      ).split('\n');
+    // The deploy before kept only its known-good release's image, through the agent too.
+    expect(await onEngine()).not.toContain(sha(v2.digest));
+    expect(
+      (await listAudit(store.db, { action: 'agent.deploy.prune', limit: 10 })).find((e) => e.result === 'ok')
+        ?.params,
+    ).toMatchObject({ repository: `${registry.host}/${REPOSITORY}`, keep: [v1.digest] });
+    expect(await images.pull(v2.ref, options)).toBe(v2.digest);
+    expect(await onEngine()).toContain(sha(v2.digest));
+    const { removed } = await images.prune(`${registry.host}/${REPOSITORY}`, [v1.digest], options);
+    expect(removed.some((r) => r.includes(sha(v2.digest)))).toBe(true);
+    expect(removed.some((r) => r.includes(sha(v1.digest)))).toBe(false);
+    expect(await onEngine()).toEqual([sha(v1.digest)]);
+    await version('v1');
   });
 });
