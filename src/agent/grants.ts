@@ -10,7 +10,7 @@ export type AgentGrant = (typeof AGENT_GRANTS)[number];
 
 /**
  * What an agent takes when `--allow` is not given: every service action, not `deploy`. Deploying
- * chooses the code a service runs (any image its registry reaches, with the service's mounts and
+ * chooses the code a service runs (any image the Engine can pull, with the service's mounts and
  * rights), a larger grant than restarting what is there, so an agent started before deploys went
  * through it does not take them until it is told to.
  */
