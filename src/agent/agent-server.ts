@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import type { AuditEntry } from '../audit/entry.js';
 import { resultOf } from '../audit/entry.js';
 import type { StackConfig } from '../config/schema.js';
+import { AGENT_IMAGE_OPS, type AgentImageOp } from '../drivers/shared/agent-client.js';
 import { SERVICE_ACTIONS, type ServiceAction } from '../drivers/types.js';
 import { DayshiftError, ERROR_TABLE } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -11,6 +12,8 @@ import type { Secret } from '../schema/secret.js';
 import { ACTION_TIMEOUT_MS, type ActionOutcome, ServiceHandle } from '../services/service-control.js';
 import type { Clock } from '../util/clock.js';
 import { authenticate } from './authenticate.js';
+import { type AgentGrant, permitsAction, permitsImageOp } from './grants.js';
+import { IMAGE_TIMEOUT_MS, imageRequestOf } from './image-request.js';
 import type { AgentAddress } from './listen-address.js';
 import { NonceMemory } from './nonce-memory.js';
 import { actionRequestOf } from './request-body.js';
@@ -18,6 +21,7 @@ import { actionRequestOf } from './request-body.js';
 /** A request body is a handful of numbers; anything larger is not one. */
 const MAX_BODY_BYTES = 16 * 1024;
 const ROUTE = /^\/v1\/services\/([^/?#]+)\/([^/?#]+)$/;
+const IMAGE_ROUTE = /^\/v1\/services\/([^/?#]+)\/images\/([^/?#]+)$/;
 
 /** What the agent is given: the services it may act on, its token, its list, and where its audit entries go. */
 export interface AgentSettings {
@@ -25,8 +29,8 @@ export interface AgentSettings {
   /** The stack file's folder: the drivers' working directory. */
   baseDir: string;
   token: Secret;
-  /** The actions it takes; any other is refused with AGENT_ACTION_REFUSED. */
-  allow: readonly ServiceAction[];
+  /** The actions it takes, and `deploy` for image deploys; any other is refused with AGENT_ACTION_REFUSED. */
+  allow: readonly AgentGrant[];
   /** Appends one audit entry (the store's audit log); a failure is logged, never hides the answer. */
   audit(entry: AuditEntry): Promise<void>;
   clock: Clock;
@@ -41,10 +45,11 @@ export interface RunningAgent {
 }
 
 /**
- * `dayshift agent`: a small HTTP server on a unix socket or loopback that takes one kind of request,
+ * `dayshift agent`: a small HTTP server on a unix socket or loopback that takes two kinds of request,
  * a signed `POST /v1/services/<service>/<action>` for a service of its own stack file and an action of
- * its list, and performs it through the service's driver in this process. There is nothing else to
- * ask it: no Docker API, no command, no mount. Every request, accepted or not, is audited.
+ * its list, and a signed `POST /v1/services/<service>/images/<op>` (an image deploy's step, when its
+ * list has `deploy`), and performs it through the service's driver in this process. There is nothing
+ * else to ask it: no Docker API, no command, no mount. Every request, accepted or not, is audited.
  */
 export async function startAgent(settings: AgentSettings, address: AgentAddress): Promise<RunningAgent> {
   const nonces = new NonceMemory();
@@ -109,12 +114,15 @@ async function serve(
   res: ServerResponse,
 ): Promise<void> {
   const rawPath = req.url ?? '';
-  const route = ROUTE.exec(rawPath);
+  const imageRoute = IMAGE_ROUTE.exec(rawPath);
+  const route = imageRoute ?? ROUTE.exec(rawPath);
   const asked = route?.[2] ?? '';
-  const known = (SERVICE_ACTIONS as readonly string[]).includes(asked);
+  const known = imageRoute
+    ? (AGENT_IMAGE_OPS as readonly string[]).includes(asked)
+    : (SERVICE_ACTIONS as readonly string[]).includes(asked);
   const entry: Omit<AuditEntry, 'at' | 'result'> = {
     actor: 'agent:unauthenticated',
-    action: known ? `agent.${asked}` : 'agent.request',
+    action: known ? `agent.${imageRoute ? 'deploy.' : ''}${asked}` : 'agent.request',
     target: route ? decoded(route[1] as string) : undefined,
     params: { method: req.method, ...(known ? {} : { path: rawPath.slice(0, 200) }) },
   };
@@ -138,25 +146,46 @@ async function serve(
     if (!route || req.method !== 'POST')
       throw new DayshiftError(
         'NOT_FOUND',
-        `the agent answers only POST /v1/services/<service>/<action>, not ${req.method} ${rawPath.slice(0, 200)}`,
+        `the agent answers only POST /v1/services/<service>/<action> and /v1/services/<service>/images/<op>, not ${req.method} ${rawPath.slice(0, 200)}`,
         {
-          hint: `actions: ${settings.allow.join(', ')}`,
+          hint: `it takes: ${settings.allow.join(', ')}`,
         },
       );
-    if (!known || !settings.allow.includes(asked as ServiceAction))
-      throw new DayshiftError('AGENT_ACTION_REFUSED', `this agent does not take \`${asked.slice(0, 50)}\``, {
-        hint: `it takes: ${settings.allow.join(', ')} (dayshift agent --allow)`,
+    const signal = AbortSignal.any([stopping, abandoned.signal]);
+    if (imageRoute) {
+      if (!known || !permitsImageOp(settings.allow, asked as AgentImageOp))
+        throw new DayshiftError(
+          'AGENT_ACTION_REFUSED',
+          `this agent does not take \`images/${asked.slice(0, 50)}\``,
+          {
+            hint: known
+              ? `image deploys need \`deploy\` in its list (dayshift agent --allow ...,deploy); it takes: ${settings.allow.join(', ')}`
+              : `image operations: ${AGENT_IMAGE_OPS.join(', ')}`,
+          },
+        );
+      answer = { outcome: await imageOp(settings, entry, asked as AgentImageOp, body, signal) };
+    } else {
+      if (!known || !permitsAction(settings.allow, asked as ServiceAction))
+        throw new DayshiftError(
+          'AGENT_ACTION_REFUSED',
+          `this agent does not take \`${asked.slice(0, 50)}\``,
+          {
+            hint: `it takes: ${settings.allow.join(', ')} (dayshift agent --allow)`,
+          },
+        );
+      const action = asked as ServiceAction;
+      const request = actionRequestOf(body);
+      entry.params = { ...entry.params, ...request };
+      const handle = new ServiceHandle(settings.config, settings.baseDir, entry.target ?? '', {
+        local: true,
       });
-    const action = asked as ServiceAction;
-    const request = actionRequestOf(body);
-    entry.params = { ...entry.params, ...request };
-    const handle = new ServiceHandle(settings.config, settings.baseDir, entry.target ?? '', { local: true });
-    const outcome: ActionOutcome = await handle.act(action, {
-      ...request,
-      timeoutMs: Math.min(request.timeoutMs ?? ACTION_TIMEOUT_MS[action], ACTION_TIMEOUT_MS[action]),
-      signal: AbortSignal.any([stopping, abandoned.signal]),
-    });
-    answer = { outcome };
+      const outcome: ActionOutcome = await handle.act(action, {
+        ...request,
+        timeoutMs: Math.min(request.timeoutMs ?? ACTION_TIMEOUT_MS[action], ACTION_TIMEOUT_MS[action]),
+        signal,
+      });
+      answer = { outcome };
+    }
   } catch (error) {
     const coded = error instanceof DayshiftError ? error : undefined;
     if (!coded) settings.logger.error({ err: error, action: entry.action }, 'agent request failed');
@@ -188,6 +217,47 @@ async function serve(
     const text = JSON.stringify(answer);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
+  }
+}
+
+/**
+ * One image deploy operation through the service's own driver here: its body checked, its values
+ * recorded in the audit entry, its time bounded by the operation's own limit.
+ */
+async function imageOp(
+  settings: AgentSettings,
+  entry: Omit<AuditEntry, 'at' | 'result'>,
+  op: AgentImageOp,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const request = imageRequestOf(op, body);
+  entry.params = { ...entry.params, ...request };
+  const handle = new ServiceHandle(settings.config, settings.baseDir, entry.target ?? '', { local: true });
+  const images = handle.images();
+  if (!images)
+    throw new DayshiftError(
+      'ACTION_UNSUPPORTED',
+      `service \`${handle.name}\` (${handle.driver} driver) does not deploy by image on this agent`,
+      {
+        hint: "give it the compose or docker driver, acting locally, in the agent's stack file",
+      },
+    );
+  const options = {
+    timeoutMs: Math.min(request.timeoutMs ?? IMAGE_TIMEOUT_MS[op], IMAGE_TIMEOUT_MS[op]),
+    signal,
+  };
+  switch (op) {
+    case 'running':
+      return images.running(options);
+    case 'side-by-side':
+      return images.sideBySide(options);
+    case 'pull':
+      return { digest: await images.pull(request.reference as string, options) };
+    case 'apply':
+      return images.apply(request.digest as string, options);
+    case 'prune':
+      return images.prune(request.repository as string, request.keep ?? [], options);
   }
 }
 

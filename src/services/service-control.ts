@@ -114,9 +114,12 @@ export class ServiceHandle {
     }
   }
 
-  /** How its driver deploys images, when it runs containers here (not through an agent). */
+  /**
+   * How its driver deploys images, when it runs containers: here, or through the agent its options
+   * name (each operation then one signed request, which the agent takes when its list has `deploy`).
+   */
   images(): ImageReleases | undefined {
-    if (this.#agent || !this.#definition.open) return undefined;
+    if (!this.#agent && !this.#definition.open) return undefined;
     if (!this.#definition.deploysImages?.(this.#options)) return undefined;
     return this.#open().images;
   }

@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startAgent } from '../../agent/agent-server.js';
+import { AGENT_GRANTS, type AgentGrant, DEFAULT_GRANTS } from '../../agent/grants.js';
 import { agentAddressOf } from '../../agent/listen-address.js';
 import { appendAudit } from '../../audit/audit-log.js';
-import { SERVICE_ACTIONS, type ServiceAction } from '../../drivers/types.js';
 import { DayshiftError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { Secret } from '../../schema/secret.js';
@@ -37,7 +37,7 @@ export function defineAgent(agent: Command): void {
     .option('--token-file <file>', 'a file holding the shared token (default: $DAYSHIFT_AGENT_TOKEN)')
     .option(
       '--allow <actions>',
-      `the actions it takes, comma-separated (default: ${SERVICE_ACTIONS.join(',')})`,
+      `the actions it takes, comma-separated, from ${AGENT_GRANTS.join(',')}; deploy takes image deploys (default: ${DEFAULT_GRANTS.join(',')})`,
     )
     .action(async (flags: AgentFlags, cmd: Command) => {
       const token = tokenOf(flags.tokenFile);
@@ -111,20 +111,21 @@ function tokenOf(file: string | undefined): Secret {
   return new Secret(text);
 }
 
-function allowOf(text: string | undefined): ServiceAction[] {
-  if (text === undefined) return [...SERVICE_ACTIONS];
+/** The `--allow` list: service actions and `deploy` (image deploys), which only a named `deploy` grants. */
+function allowOf(text: string | undefined): AgentGrant[] {
+  if (text === undefined) return [...DEFAULT_GRANTS];
   const asked = text
     .split(',')
     .map((a) => a.trim())
     .filter(Boolean);
-  const unknown = asked.filter((a) => !(SERVICE_ACTIONS as readonly string[]).includes(a));
+  const unknown = asked.filter((a) => !(AGENT_GRANTS as readonly string[]).includes(a));
   if (unknown.length > 0 || asked.length === 0)
     throw new DayshiftError(
       'BAD_REQUEST',
-      `--allow takes service actions, not ${unknown.join(', ') || 'nothing'}`,
+      `--allow takes service actions and deploy, not ${unknown.join(', ') || 'nothing'}`,
       {
-        hint: `actions: ${SERVICE_ACTIONS.join(', ')}`,
+        hint: `it takes: ${AGENT_GRANTS.join(', ')}`,
       },
     );
-  return SERVICE_ACTIONS.filter((a) => asked.includes(a));
+  return AGENT_GRANTS.filter((a) => asked.includes(a));
 }

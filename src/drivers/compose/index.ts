@@ -17,6 +17,6 @@ export const composeDriver = {
     o.agent
       ? throughAgent('compose', target.service)
       : lazyControl(() => import('./control.js').then((m) => m.composeControl(target, o)), { images: true }),
-  // An agent does not take image deploys (yet): only a driver that reaches the Engine itself deploys.
-  deploysImages: (o) => o.agent === undefined,
+  // Here, or through the agent its options name (`dayshift agent --allow ...,deploy`).
+  deploysImages: () => true,
 } satisfies DriverDefinition<ComposeOptions>;

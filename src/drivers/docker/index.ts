@@ -23,6 +23,6 @@ export const dockerDriver = {
     o.agent
       ? throughAgent('docker', target.service)
       : lazyControl(() => import('./control.js').then((m) => m.dockerControl(target, o)), { images: true }),
-  // An agent does not take image deploys (yet): only a driver that reaches the Engine itself deploys.
-  deploysImages: (o) => o.agent === undefined,
+  // Here, or through the agent its options name (`dayshift agent --allow ...,deploy`).
+  deploysImages: () => true,
 } satisfies DriverDefinition<DockerOptions>;

@@ -5,7 +5,9 @@ import { scrubSecrets } from '../../schema/secret.js';
 import type {
   ActionOptions,
   ActionResult,
+  ApplyResult,
   EnvVariable,
+  ImageReleases,
   ServiceAction,
   ServiceControl,
   ServiceLogs,
@@ -20,6 +22,28 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 /** Beyond the action's own timeout, what the round trip to the agent may add. */
 const SLACK_MS = 5_000;
 
+/** The longest an agent lets one request run (docs/agent.md): a longer timeout is capped here first. */
+const MAX_TIMEOUT_MS = 1_800_000;
+
+/**
+ * The image deploy operations an agent takes, each the last part of its path
+ * (`/v1/services/<service>/images/<op>`): the five methods of `ImageReleases`.
+ */
+export const AGENT_IMAGE_OPS = ['running', 'pull', 'side-by-side', 'apply', 'prune'] as const;
+export type AgentImageOp = (typeof AGENT_IMAGE_OPS)[number];
+
+/** What one image operation asks of the agent besides its name: the body of the signed request. */
+export interface AgentImageRequest {
+  timeoutMs: number;
+  /** pull: the image reference to pull and resolve to its digest. */
+  reference?: string;
+  /** apply: the repository digest (`repo@sha256:…`) to run the service at. */
+  digest?: string;
+  /** prune: the repository whose images to remove, and the digests to keep. */
+  repository?: string;
+  keep?: string[];
+}
+
 /** What one action asks of the agent besides its name: the body of the signed request. */
 interface AgentRequest {
   timeoutMs: number;
@@ -31,7 +55,9 @@ interface AgentRequest {
 /**
  * A service's control through `dayshift agent`: every action is one signed POST to
  * `/v1/services/<service>/<action>` (docs/agent.md), and the agent's answer, or its error with the
- * same code, comes back as if the driver had run here.
+ * same code, comes back as if the driver had run here. Its image deploys (`images`) are signed POSTs
+ * to `/v1/services/<service>/images/<op>` the same way; only a driver that runs containers offers
+ * them to its callers (ServiceHandle.images).
  */
 export function agentControl(target: ServiceTarget, agent: AgentOptions): ServiceControl {
   const send = async (
@@ -49,7 +75,34 @@ export function agentControl(target: ServiceTarget, agent: AgentOptions): Servic
     );
     return (answer as { outcome: Record<string, unknown> }).outcome;
   };
+  const sendImages = async (
+    op: AgentImageOp,
+    options: ActionOptions,
+    extra: Omit<AgentImageRequest, 'timeoutMs'> = {},
+  ) => {
+    // The agent refuses a timeout past its bound rather than guess; a longer one is capped here.
+    const timeoutMs = Math.max(1, Math.min(Math.floor(options.timeoutMs), MAX_TIMEOUT_MS));
+    const body = JSON.stringify({ timeoutMs, ...extra });
+    const answer = await post(
+      agent,
+      target.baseDir,
+      `/v1/services/${encodeURIComponent(target.service)}/images/${op}`,
+      body,
+      options,
+    );
+    return (answer as { outcome: Record<string, unknown> }).outcome;
+  };
+  const images: ImageReleases = {
+    running: async (o) =>
+      (await sendImages('running', o)) as { digest?: string; image?: string; detail: string },
+    pull: async (reference, o) => (await sendImages('pull', o, { reference })).digest as string,
+    sideBySide: async (o) => (await sendImages('side-by-side', o)) as { possible: boolean; why: string },
+    apply: async (digest, o) => (await sendImages('apply', o, { digest })) as unknown as ApplyResult,
+    prune: async (repository, keep, o) =>
+      (await sendImages('prune', o, { repository, keep: [...keep] })) as { removed: string[] },
+  };
   return {
+    images,
     status: async (o) => (await send('status', o)).status as ServiceStatus,
     start: async (o) => (await send('start', o)).result as ActionResult,
     stop: async (o) => (await send('stop', o)).result as ActionResult,
