@@ -8,7 +8,8 @@
  * - a runbook deploys v2 and rolls back, each step naming its deploy run;
  * - with `migrates: true` and a `{ backup: db }` gate, the failed v3 is rolled back to v2's commit, then
  *   the run waits for `dayshift approve` before the pre-deploy snapshot is restored over the database;
- *   with `restore: auto` it restores without asking.
+ *   a run cancelled at that approval restores nothing, and the release keeps the snapshot to restore by
+ *   hand; with `restore: auto` it restores without asking.
  * One git repository, one stack folder and one scratch database for the file; the tests run in order,
  * each starting from where the one before left the service.
  */
@@ -397,6 +398,47 @@ describe('a migrating deploy', () => {
     expect(restored.detail).toContain(`snapshot ${gate.result.snapshot} of db restored into`);
     // The terminal that deployed said what it waited for, and how to give it.
     expect(out.stdout).toContain(`Approve with \`dayshift approve ${runId}\``);
+  });
+
+  it('restores nothing when the run is cancelled at the approval: the schema stays as v3 left it', async () => {
+    const deploying = dayshift('deploy', 'app', '--ref', 'v3');
+    const runId = await until(
+      async () => (await runs.unfinished('deploy', 'app'))[0]?.id,
+      'the deploy of v3 to start',
+    );
+    await until(
+      async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
+      `the deploy to wait for the restore's approval`,
+      60_000,
+      100,
+    );
+    const cancelled = await run('run', 'cancel', String(runId));
+    expect(cancelled.code, cancelled.stderr + cancelled.stdout).toBe(0);
+    const out = await within(deploying.done, 'the deploy of v3 to end', 120_000);
+    expect(out.code, out.stderr + out.stdout).toBe(1);
+    expect(out.stdout).toContain('on_failure.approve-restore: cancelled while waiting for approval');
+
+    // Nothing restored: the code is v2's, the schema what v3's migration made of it.
+    await version('v2');
+    expect(await columns()).toEqual(['id', 'broken']);
+    const steps = await stepsOf(runId);
+    expect(steps).toMatchObject({ 'on_failure.rollback': 'pass', 'on_failure.approve-restore': 'cancelled' });
+    expect(steps['on_failure.restore']).toBeUndefined();
+    expect((await runs.get(runId))?.status).toBe('cancelled');
+
+    // The failed release keeps its snapshot: restoring it by hand puts the schema and the rows back.
+    const [back, failed] = await releasesOf();
+    expect(back).toMatchObject({ target: shas.v2, action: 'rollback', state: 'verified' });
+    expect(failed).toMatchObject({ target: shas.v3, state: 'failed', runId });
+    const snapshot = failed?.backup?.snapshot as string;
+    const restored = await run('backup', 'restore', 'db', snapshot, '--force');
+    expect(restored.code, restored.stderr + restored.stdout).toBe(0);
+    expect(await columns()).toEqual(['id', 'name']);
+    expect((await query<{ name: string }>('select name from items order by id')).map((r) => r.name)).toEqual([
+      'apple',
+      'pear',
+      'plum',
+    ]);
   });
 
   it('with restore: auto, restores at once without asking', async () => {
