@@ -4,7 +4,8 @@
  * PostgreSQL database for the migrating deploys:
  * - the app is `node server.js` (its `/health` and `/version` say what release.json of the commit says):
  *   v1 and v2 are good; v3's migration drops a column and adds another, and its `/health` answers 500;
- * - deploys by ref are verified, listed by full commit, and rolled back by commit;
+ * - deploys by ref are verified, listed by full commit, and rolled back by commit; a tree moved by hand
+ *   is drift;
  * - a runbook deploys v2 and rolls back, each step naming its deploy run;
  * - with `migrates: true` and a `{ backup: db }` gate, the failed v3 is rolled back to v2's commit, then
  *   the run waits for `dayshift approve` before the pre-deploy snapshot is restored over the database;
@@ -293,6 +294,25 @@ describe('dayshift deploy --ref', () => {
       verify: 'pass',
       release: 'pass',
     });
+  });
+  it('says when the work tree was moved off the live release by hand (drift)', async () => {
+    const status = async () => {
+      const out = await run('svc', 'status', 'app', '--json');
+      expect(out.code, out.stderr).toBe(0);
+      return (JSON.parse(out.stdout) as { release: { drift: boolean; running: string; detail: string } })
+        .release;
+    };
+    expect(await status()).toMatchObject({ drift: false, running: shas.v1 });
+    git('checkout', '-q', '--detach', 'v2');
+    try {
+      const moved = await status();
+      expect(moved).toMatchObject({ drift: true, running: shas.v2 });
+      expect(moved.detail).toContain(
+        `it runs ${shas.v2?.slice(0, 12)}, not release 3 (${shas.v1?.slice(0, 12)})`,
+      );
+    } finally {
+      git('checkout', '-q', '--detach', 'v1');
+    }
   });
 });
 
