@@ -10,7 +10,7 @@
  * - with `migrates: true` and a `{ backup: db }` gate, the failed v3 is rolled back to v2's commit, then
  *   the run waits for `dayshift approve` before the pre-deploy snapshot is restored over the database;
  *   a run cancelled at that approval restores nothing, and the release keeps the snapshot to restore by
- *   hand; with `restore: auto` it restores without asking.
+ *   hand; with `restore: auto` it restores without asking, also after v4's migration fails half done.
  * One git repository, one stack folder and one scratch database for the file; the tests run in order,
  * each starting from where the one before left the service.
  */
@@ -77,6 +77,10 @@ const NO_MIGRATION = `echo "no migration in this release (token $2)"\n`;
 const V3_MIGRATION = `set -e
 echo "migrating with token $2"
 psql "$1" -v ON_ERROR_STOP=1 -c "alter table items drop column name" -c "alter table items add column broken int"
+`;
+/** v4's migration changes the schema, then fails: each -c is its own transaction, so it stops half done. */
+const V4_MIGRATION = `set -e
+psql "$1" -v ON_ERROR_STOP=1 -c "alter table items add column half int" -c "select 1/0"
 `;
 
 function commit(version: string, health: number, migration: string): string {
@@ -160,6 +164,7 @@ beforeAll(async () => {
   shas.v1 = commit('v1', 200, NO_MIGRATION);
   shas.v2 = commit('v2', 200, NO_MIGRATION);
   shas.v3 = commit('v3', 500, V3_MIGRATION);
+  shas.v4 = commit('v4', 200, V4_MIGRATION);
 
   await adminQuery(`create database ${database}`);
   const url = new URL(TEST_PG_URL);
@@ -482,6 +487,23 @@ describe('a migrating deploy', () => {
     ]);
     const [, failed] = await releasesOf();
     expect(failed).toMatchObject({ target: shas.v3, state: 'failed', runId, backup: { backup: 'db' } });
+  });
+  it('rolls back and restores when the migration itself fails half done', async () => {
+    const out = await run('deploy', 'app', '--ref', 'v4');
+    expect(out.code, out.stderr + out.stdout).toBe(1);
+    expect(out.stdout).toMatch(
+      /✗ \d+ apply: step `migrate` of the deploy of `app` at v4 \([0-9a-f]{12}\) failed: its command exited with 1/,
+    );
+    expect(out.stdout).toContain('division by zero');
+    expect(await stepsOf(runIdOf(out))).toMatchObject({
+      apply: 'fail',
+      'on_failure.rollback': 'pass',
+      'on_failure.verify-rollback': 'pass',
+      'on_failure.restore': 'pass',
+    });
+    expect(await columns()).toEqual(['id', 'name']);
+    await version('v2');
+    expect(git('rev-parse', 'HEAD')).toBe(shas.v2);
   });
 });
 
