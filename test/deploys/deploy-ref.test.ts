@@ -21,7 +21,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeployAlertOrigin } from '../../src/alerts/deploy-origin.js';
+import { loadConfigOrThrow } from '../../src/config/load.js';
 import type { Release } from '../../src/deploys/release.js';
+import { Releases } from '../../src/deploys/releases.js';
 import { groupMembers, groupOf } from '../../src/drivers/shared/pids.js';
 import type { RunRecord } from '../../src/runs/records.js';
 import { Runs } from '../../src/runs/runs.js';
@@ -421,6 +424,16 @@ describe('a migrating deploy', () => {
     expect(failed?.backup).toEqual({ backup: 'db', snapshot: gate.result.snapshot });
     const restored = record.steps.find((s) => s.name === 'on_failure.restore')?.result as { detail: string };
     expect(restored.detail).toContain(`snapshot ${gate.result.snapshot} of db restored into`);
+    const origin = new DeployAlertOrigin(
+      loadConfigOrThrow(stackFile).config,
+      new Releases(store.db, systemClock),
+    );
+    const [alert, ...more] = await origin.desired(Date.now());
+    expect(more).toEqual([]);
+    expect(alert?.key).toBe('deploy:app:failed');
+    expect(alert?.summary).toBe(
+      `the deploy of app at ${shas.v3} failed: verify: app was not healthy within 5s: app.health: status == 200 (actual 500); rolled back to ${shas.v2}, healthy again (run ${runId})`,
+    );
     // The terminal that deployed said what it waited for, and how to give it.
     expect(out.stdout).toContain(`Approve with \`dayshift approve ${runId}\``);
   });
