@@ -437,6 +437,7 @@ describe('a migrating deploy', () => {
     expect(failed?.backup).toEqual({ backup: 'db', snapshot: gate.result.snapshot });
     const restored = record.steps.find((s) => s.name === 'on_failure.restore')?.result as { detail: string };
     expect(restored.detail).toContain(`snapshot ${gate.result.snapshot} of db restored into`);
+    expect(failed?.detail?.restored).toBe(restored.detail);
     expect(await alerts()).toEqual([
       {
         key: 'deploy:app:failed',
