@@ -95,7 +95,7 @@ export class DeployAlertOrigin implements AlertOrigin {
   }
 
   async #summaryOf(release: Release): Promise<string> {
-    const detail = (release.detail ?? {}) as { failure?: string; interrupted?: string };
+    const detail = (release.detail ?? {}) as { failure?: string; interrupted?: string; restored?: string };
     const why = detail.failure ?? (detail.interrupted ? `interrupted: ${detail.interrupted}` : 'see its run');
     const after = (await this.#releases.list(release.service, { limit: 5 })).find(
       (r) => r.id > release.id && r.action === 'rollback',
@@ -105,6 +105,19 @@ export class DeployAlertOrigin implements AlertOrigin {
         ? `; rolled back to ${after.target}, healthy again`
         : `; the rollback to ${after.target} is ${after.state}`
       : '';
-    return `the deploy of ${release.service} at ${release.target} failed: ${why}${left} (run ${release.runId ?? '-'})`;
+    return `the deploy of ${release.service} at ${release.target} failed: ${why}${left}${after ? dataOf(release, detail.restored) : ''} (run ${release.runId ?? '-'})`;
   }
+}
+
+/**
+ * Where the database of a migrating release was left once the code was rolled back: the code is the
+ * old release's again, but the schema is the failed one's until its pre-deploy snapshot is restored (an
+ * approval may be waiting for that, or it was declined).
+ */
+function dataOf(release: Release, restored: string | undefined): string {
+  if (!release.backup) return '';
+  const { backup, snapshot } = release.backup;
+  return restored
+    ? `; the database was restored from snapshot ${snapshot} of ${backup}, taken before it`
+    : `; the database is not restored: it may still hold its migrations (snapshot ${snapshot} of ${backup} was taken before it)`;
 }

@@ -538,6 +538,8 @@ function restorePhases(state: DeployState): Array<Phase | ApprovalPhase> {
         snapshot: backup.snapshot,
         signal: ctx.signal,
       });
+      // The release says so too: its alert tells whether the database still holds its migrations.
+      if (state.release) await state.releases.note(state.release.id, { restored: done.detail });
       return { ok: true, detail: done.detail, result: backup };
     },
   };
