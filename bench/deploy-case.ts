@@ -69,6 +69,8 @@ export interface DeployResult {
   compose: ComposeRound[];
   /** The same by hand, also waiting for the container's own healthcheck, as Dayshift's verify does. */
   composeHealthy: ComposeRound[];
+  /** `dayshift releases web --json`: a command that opens the stack file and the store, and reads. */
+  cliStart: number[];
   trials: RollbackTrial[];
   startPeriodS: number;
 }
@@ -211,6 +213,16 @@ export async function deployCase(): Promise<DeployResult> {
       () => composeDeploy(true),
     ]);
 
+    // What any `dayshift` command costs before and after its work: node, the stack file, the store.
+    const cliStart: number[] = [];
+    for (let i = 0; i < 3; i++)
+      cliStart.push(
+        await timed(process.execPath, [CLI, '--config', stack, 'releases', 'web', '--json'], {
+          cwd: sandbox.dir,
+          env,
+        }),
+      );
+
     // Dayshift's live release becomes the version running, so a rollback goes back to it.
     const good = next();
     await timed(process.execPath, [CLI, '--config', stack, 'deploy', 'web', '--image', good], {
@@ -256,6 +268,7 @@ export async function deployCase(): Promise<DeployResult> {
         dayshift,
         compose: by as ComposeRound[],
         composeHealthy: byHealthy as ComposeRound[],
+        cliStart,
         trials,
         startPeriodS: START_PERIOD_S,
       };
