@@ -44,6 +44,13 @@ const run = promisify(execFile);
 export interface DeployRound {
   ms: number;
   run: RunRecord;
+  container: ContainerTimes;
+}
+
+/** When the Engine says the new container started, and when its healthcheck first passed (epoch ms). */
+export interface ContainerTimes {
+  startedAt: number;
+  firstHealthyAt: number | undefined;
 }
 
 /** One failed deploy rolled back by itself. */
@@ -155,14 +162,15 @@ export async function deployCase(): Promise<DeployResult> {
     await answers('v1');
     const next = () => (running === 'v1' ? 'v2' : 'v1');
 
-    const dayshiftDeploy = async (): Promise<number> => {
+    const dayshiftDeploy = async (): Promise<{ ms: number; container: ContainerTimes }> => {
       const v = next();
       const ms = await timed(process.execPath, [CLI, '--config', stack, 'deploy', 'web', '--image', v], {
         cwd: sandbox.dir,
         env,
       });
+      const container = await containerTimes(sandbox.docker.id);
       await answers(v);
-      return ms;
+      return { ms, container };
     };
     /** By hand; with `healthcheck`, also until `docker ps` says the container's healthcheck passed. */
     const composeDeploy = async (healthcheck: boolean): Promise<ComposeRound> => {
@@ -207,7 +215,7 @@ export async function deployCase(): Promise<DeployResult> {
     // One of each first, untimed: both digests pulled, Compose's and node's files in the page cache.
     await dayshiftDeploy();
     await composeDeploy(false);
-    const [ds = [], by = [], byHealthy = []] = await rotate<number | ComposeRound>(ROUNDS, [
+    const [ds = [], by = [], byHealthy = []] = await rotate<{ ms: number }>(ROUNDS, [
       dayshiftDeploy,
       () => composeDeploy(false),
       () => composeDeploy(true),
@@ -258,7 +266,7 @@ export async function deployCase(): Promise<DeployResult> {
       const timedRuns = deploys.slice(1, 1 + ROUNDS);
       const dayshift = await Promise.all(
         timedRuns.map(async (r, i) => ({
-          ms: ds[i] as number,
+          ...(ds[i] as { ms: number; container: ContainerTimes }),
           run: (await runs.get(r.id)) as RunRecord,
         })),
       );
@@ -279,6 +287,23 @@ export async function deployCase(): Promise<DeployResult> {
     forget();
     await cleanup();
   }
+}
+
+/** Reads the new container's start and its healthcheck's first pass from `docker inspect`. */
+async function containerTimes(label: string): Promise<ContainerTimes> {
+  const [id] = (await docker('ps', '-q', '--filter', `label=dayshift-bench-run=${label}`)).split('\n');
+  if (!id) throw new Error('the deploy left no running container');
+  const state = JSON.parse(await docker('inspect', '-f', '{{json .State}}', id)) as {
+    StartedAt: string;
+    Health?: { Log?: Array<{ End: string; ExitCode: number }> };
+  };
+  // The Engine writes nanoseconds; Date.parse wants at most milliseconds.
+  const time = (at: string) => Date.parse(at.replace(/(\.\d{3})\d*/, '$1'));
+  const passed = (state.Health?.Log ?? []).filter((probe) => probe.ExitCode === 0).map((p) => time(p.End));
+  return {
+    startedAt: time(state.StartedAt),
+    firstHealthyAt: passed.length > 0 ? Math.min(...passed) : undefined,
+  };
 }
 
 /** The end of a step, from its record. */

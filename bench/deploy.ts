@@ -158,11 +158,35 @@ function breakdown(r: DeployResult): Record<string, number> {
   const known = (values: Array<number | undefined>) => values.filter((x): x is number => x !== undefined);
   const healthy = known(verify.map((v) => v.healthy));
   const smoke = known(verify.map((v) => v.smoke));
+  // Against the Engine's clock: the container's start, its healthcheck's first pass, verify seeing it.
+  const timeline = r.dayshift.flatMap((x, i) => {
+    const apply = x.run.steps.find((step) => step.name === 'apply');
+    const seen = verify[i]?.healthy;
+    const { startedAt, firstHealthyAt } = x.container;
+    if (!apply || seen === undefined || firstHealthyAt === undefined) return [];
+    const verifyStarted = apply.startedAt + apply.durationMs;
+    return [
+      {
+        afterStart: verifyStarted - startedAt,
+        probe: firstHealthyAt - startedAt,
+        lag: verifyStarted + seen - firstHealthyAt,
+      },
+    ];
+  });
+  const timelineMedians: Record<string, number> =
+    timeline.length > 0
+      ? {
+          'container started → apply returned': ms(median(timeline.map((x) => x.afterStart))),
+          "container started → its healthcheck's first pass": ms(median(timeline.map((x) => x.probe))),
+          'first pass → verify saw it healthy': ms(median(timeline.map((x) => x.lag))),
+        }
+      : {};
   return {
     outsideTheRun: ms(median(outside)),
     ...stepMedians(runs),
     ...(healthy.length > 0 ? { 'verify: until healthy': ms(median(healthy)) } : {}),
     ...(smoke.length > 0 ? { 'verify: the smoke suite': ms(median(smoke)) } : {}),
+    ...timelineMedians,
     'dayshift releases web (node, the stack file, the store)': ms(median(r.cliStart)),
     'compose: docker-compose up -d alone': ms(median(r.compose.map((x) => x.upMs))),
   };
