@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<void>> = {
   backup: async () => (await import('./backup.js')).main(),
   startup: async () => (await import('./startup.js')).main(),
   operate: async () => (await import('./operate.js')).main(),
+  deploy: async () => (await import('./deploy.js')).main(),
 };
 
 const name = process.argv[2];

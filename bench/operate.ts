@@ -20,13 +20,12 @@ import type { AlertResult } from './operate-alert.js';
 import type { RestartResult } from './operate-restart.js';
 import type { RunbookResult } from './operate-runbook.js';
 import { handleInterrupts, median, ms } from './operate-timing.js';
+import { m, pass, printTable, type Row, s } from './table.js';
 
 const PARTS = (process.env.BENCH_PARTS ?? 'restart,runbook,alert').split(',').map((p) => p.trim());
 const RESTART_GOAL = 1.15;
 const STEP_GOAL_MS = 20;
 const ALERT_GOAL_MS = 1_000;
-
-type Row = [measure: string, dayshift: string, baseline: string, figure: string, goal: string];
 
 export async function main(): Promise<void> {
   buildCliIfStale();
@@ -51,10 +50,6 @@ export async function main(): Promise<void> {
   if (restart) printTrace(restart);
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }
-
-const pass = (ok: boolean) => (ok ? 'pass' : 'FAIL');
-const s = (value: number) => `${(value / 1000).toFixed(2)} s`;
-const m = (value: number) => `${Math.round(value)} ms`;
 
 function restartFigures(r: RestartResult, rows: Row[]) {
   const dayshift = median(r.dayshift.map((x) => x.healthyMs));
@@ -179,17 +174,6 @@ function alertFigures(r: AlertResult, rows: Row[]) {
     toFirstStepMs: r.toFirstStep,
     portClosedToFiredMedianMs: fired,
   };
-}
-
-function printTable(rows: readonly Row[]): void {
-  const header: Row = ['measure', 'dayshift (median)', 'baseline (median)', 'figure', 'goal'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  process.stdout.write(`\n${[line(header), ...rows.map(line)].join('\n')}\n`);
 }
 
 function printTrace(r: RestartResult): void {
