@@ -69,7 +69,7 @@ afterAll(async () => {
 
 function composeControl(service: string): ServiceControl {
   const o = composeDriver.options.parse({ project_name: sandbox.project });
-  expect(composeDriver.deploysImages(o)).toBe(true);
+  expect(composeDriver.deploysImages()).toBe(true);
   return composeDriver.open({ service, baseDir: sandbox.dir }, o);
 }
 
@@ -222,7 +222,7 @@ describe('the docker driver deploys by image', () => {
       v1.digest,
     );
     const o = dockerDriver.options.parse({ container: name });
-    expect(dockerDriver.deploysImages(o)).toBe(true);
+    expect(dockerDriver.deploysImages()).toBe(true);
     const app = images(dockerDriver.open({ service: 'app', baseDir: sandbox.dir }, o));
     await versionOn(dockerPort, 'v1');
     expect((await app.running(options)).digest).toBe(v1.digest);
