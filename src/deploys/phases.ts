@@ -77,6 +77,8 @@ export interface DeployState {
   applied: boolean;
   /** The backup snapshot bound to a `migrates: true` release by its backup gate. */
   backup?: { backup: string; snapshot: string };
+  /** The release whose pre-deploy backup `backup` is (the deploy's own, or one a rollback goes back past). */
+  backupOf?: number;
   /** The first phase that failed, and why. */
   failure?: { phase: string; detail: string; at: number };
   /** The automatic rollback's release, once applied. */
@@ -205,6 +207,7 @@ export function deployPhases(state: DeployState): {
             detail: `${service} has no known-good release to roll back to${live ? ` other than the live one (${shortTarget(live.target)})` : ''}`,
           };
         state.previous = live;
+        await offerRestorePast(state, chosen);
         state.release = await state.releases.begin({
           service,
           kind: chosen.kind,
@@ -229,7 +232,8 @@ export function deployPhases(state: DeployState): {
         apply,
         verify('verify', () => state.release),
         settleGood('release', () => state.release),
-      ].map(watched),
+        ...restorePhases(state, ''),
+      ].map((p) => ('ask' in p ? p : watched(p))),
       onFailure: [settleFailed],
     };
   }
@@ -284,7 +288,7 @@ export function deployPhases(state: DeployState): {
         },
       },
     );
-    if (definition.migrates) onFailure.push(...restorePhases(state));
+    if (definition.migrates) onFailure.push(...restorePhases(state, 'on_failure.'));
   }
   return {
     steps: [
@@ -508,8 +512,23 @@ function rollbackPhase(state: DeployState): Phase {
   };
 }
 
+/**
+ * A rollback that goes back past a release whose migrations changed the schema offers to restore the
+ * backup taken before it (the oldest such release past the target, whose snapshot predates them all),
+ * unless that backup was restored already.
+ */
+async function offerRestorePast(state: DeployState, target: Release): Promise<void> {
+  const past = (await state.releases.list(state.request.service, { limit: 500 }))
+    .filter((r) => r.id > target.id && r.action === 'deploy' && r.backup && r.appliedAt !== null)
+    .filter((r) => !(r.detail as { restored?: unknown } | null)?.restored)
+    .sort((a, b) => a.id - b.id)[0];
+  if (!past?.backup) return;
+  state.backup = past.backup;
+  state.backupOf = past.id;
+}
+
 /** The pre-deploy restore a rollback past a migrating release offers: asked first unless `restore: auto`. */
-function restorePhases(state: DeployState): Array<Phase | ApprovalPhase> {
+function restorePhases(state: DeployState, list: '' | 'on_failure.'): Array<Phase | ApprovalPhase> {
   const offered = () => (state.applied && state.backup ? state.backup : undefined);
   const approve: ApprovalPhase = {
     name: 'approve-restore',
@@ -519,7 +538,7 @@ function restorePhases(state: DeployState): Array<Phase | ApprovalPhase> {
       if (!backup) return { skipped: 'no pre-deploy backup is bound to the release' };
       if (state.definition.restore === 'auto') return { skipped: 'restore: auto needs no approval' };
       return {
-        message: `restore snapshot ${backup.snapshot} of ${backup.backup}, taken before release ${state.release?.id}, whose migrations changed the schema? Approve with \`dayshift approve ${state.runId}\``,
+        message: `restore snapshot ${backup.snapshot} of ${backup.backup}, taken before release ${state.backupOf ?? state.release?.id}, whose migrations changed the schema? Approve with \`dayshift approve ${state.runId}\``,
         timeoutMs: APPROVAL_MS,
       };
     },
@@ -533,7 +552,7 @@ function restorePhases(state: DeployState): Array<Phase | ApprovalPhase> {
       if (!backup) return { ok: true, skipped: true, detail: 'no pre-deploy backup is bound to the release' };
       if (state.definition.restore !== 'auto') {
         const run = await state.runs.get(state.runId);
-        const asked = run?.steps.find((s) => s.name === 'on_failure.approve-restore');
+        const asked = run?.steps.find((s) => s.name === `${list}approve-restore`);
         if (asked?.outcome !== 'pass')
           return {
             ok: false,
@@ -545,7 +564,8 @@ function restorePhases(state: DeployState): Array<Phase | ApprovalPhase> {
         signal: ctx.signal,
       });
       // The release says so too: its alert tells whether the database still holds its migrations.
-      if (state.release) await state.releases.note(state.release.id, { restored: done.detail });
+      const of = state.backupOf ?? state.release?.id;
+      if (of !== undefined) await state.releases.note(of, { restored: done.detail });
       return { ok: true, detail: done.detail, result: backup };
     },
   };

@@ -295,6 +295,8 @@ describe('dayshift deploy --ref', () => {
     expect(rows.map((r) => [r.target, r.requested, r.kind, r.action, r.state, r.knownGood])).toEqual([
       [shas.v2, 'v2', 'ref', 'deploy', 'verified', true],
       [shas.v1, 'v1', 'ref', 'deploy', 'verified', true],
+      // The first deploy recorded what the work tree held before, so it had somewhere to roll back to.
+      [git('rev-parse', 'v4'), 'what ran before Dayshift deployed it', 'ref', 'deploy', 'verified', true],
     ]);
   });
 
@@ -325,7 +327,7 @@ describe('dayshift deploy --ref', () => {
       const moved = await status();
       expect(moved).toMatchObject({ drift: true, running: shas.v2 });
       expect(moved.detail).toContain(
-        `it runs ${shas.v2?.slice(0, 12)}, not release 3 (${shas.v1?.slice(0, 12)})`,
+        `it runs ${shas.v2?.slice(0, 12)}, not release 4 (${shas.v1?.slice(0, 12)})`,
       );
     } finally {
       git('checkout', '-q', '--detach', 'v1');
@@ -530,6 +532,43 @@ describe('a migrating deploy', () => {
     expect(await columns()).toEqual(['id', 'name']);
     await version('v2');
     expect(git('rev-parse', 'HEAD')).toBe(shas.v2);
+  });
+
+  it('offers the restore of the migrating release a rollback goes back past, and restores it once approved', async () => {
+    writeStack({ migrates: true });
+    // Written after v2's pre-deploy snapshot: the restore takes it away, which is why it is asked first.
+    await query("insert into items (name) values ('fig')");
+    const rolling = dayshift('rollback', 'app', '--to', 'v1');
+    const runId = await until(
+      async () => (await runs.unfinished('deploy', 'app'))[0]?.id,
+      'the rollback to start',
+    );
+    await until(
+      async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
+      `the rollback to wait for the restore's approval`,
+      60_000,
+      100,
+    );
+    await version('v1');
+    expect(
+      (await query<{ name: string }>('select name from items order by id')).map((r) => r.name),
+    ).toContain('fig');
+    const approved = await run('approve', String(runId));
+    expect(approved.code, approved.stderr + approved.stdout).toBe(0);
+    const out = await within(rolling.done, 'the rollback to end', 120_000);
+    expect(out.code, out.stderr + out.stdout).toBe(0);
+    expect(await stepsOf(runId)).toMatchObject({
+      apply: 'pass',
+      verify: 'pass',
+      release: 'pass',
+      'approve-restore': 'pass',
+      restore: 'pass',
+    });
+    expect((await query<{ name: string }>('select name from items order by id')).map((r) => r.name)).toEqual([
+      'apple',
+      'pear',
+      'plum',
+    ]);
   });
 });
 
