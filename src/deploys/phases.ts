@@ -573,6 +573,17 @@ function restorePhases(state: DeployState, list: '' | 'on_failure.'): Array<Phas
 }
 
 /**
+ * Why a service whose Engine health is not yet `healthy` (`starting`) is still starting; undefined when
+ * its containers pass their own healthcheck run now. The Engine runs its first probe one interval after
+ * the start, however soon the service is ready; running the same command now does not wait for it.
+ */
+async function stillStarting(ctx: StepContext, service: string, health: string): Promise<string | undefined> {
+  const probe = await ctx.services.probe(service, ctx.signal).catch(() => undefined);
+  if (probe?.healthy) return undefined;
+  return `its healthcheck says ${health}${probe ? `; ${probe.detail}` : ''}`;
+}
+
+/**
  * Healthy within `healthy_within`: the container's own healthcheck (when it has one) and the service's
  * checks (or `verify.checks`) all pass; an `unhealthy` healthcheck fails at once. The startup logs are
  * kept as evidence either way; then the smoke suite, when `verify.smoke` names one.
@@ -592,13 +603,18 @@ async function verifyService(state: DeployState, ctx: StepContext, release: Rele
     else if (status?.health === 'unhealthy') {
       why = `its healthcheck says unhealthy: ${status.detail}`;
       broken = true;
-    } else if (status?.health !== undefined && status.health !== 'healthy')
-      why = `its healthcheck says ${status.health}`;
-    else {
-      const verdicts = refs.length > 0 ? await ctx.checks.run(refs, ctx.signal) : [];
-      const failed = verdicts.filter((v) => v.outcome === 'fail');
-      if (failed.length === 0) healthy = true;
-      else why = failed.map((v) => `${v.id}: ${v.reason}`).join('; ');
+    } else {
+      const starting =
+        status?.health !== undefined && status.health !== 'healthy'
+          ? await stillStarting(ctx, service, status.health)
+          : undefined;
+      if (starting) why = starting;
+      else {
+        const verdicts = refs.length > 0 ? await ctx.checks.run(refs, ctx.signal) : [];
+        const failed = verdicts.filter((v) => v.outcome === 'fail');
+        if (failed.length === 0) healthy = true;
+        else why = failed.map((v) => `${v.id}: ${v.reason}`).join('; ');
+      }
     }
     if (healthy || broken) break;
     if (clock.now() >= deadline) break;

@@ -118,6 +118,12 @@ export interface ImageReleases {
   sideBySide(options: ActionOptions): Promise<{ possible: boolean; why: string }>;
   /** Runs the service at `digest`, pulled already: beside the old containers when possible. */
   apply(digest: string, options: ActionOptions): Promise<ApplyResult>;
+  /**
+   * Runs the containers' own healthcheck now, without waiting for the Engine's next probe: healthy
+   * when it passes in every running container; undefined when none has one. Optional: a driver
+   * without it (through an agent) is waited for as the Engine reports.
+   */
+  probe?(options: ActionOptions): Promise<{ healthy: boolean; detail: string } | undefined>;
   /** Removes the repository's images on this Engine but the `keep` digests (not one a container uses). */
   prune(repository: string, keep: readonly string[], options: ActionOptions): Promise<{ removed: string[] }>;
 }

@@ -187,6 +187,9 @@ export function openPorts(env: PortsEnv, runId: number): (scope: Pick<StepScope,
         if (!handle.supports.includes('status')) return undefined;
         return handle.status(signal);
       },
+      async probe(service, signal) {
+        return handleOf(service).images()?.probe?.({ timeoutMs: 30_000, signal });
+      },
     },
   });
 }

@@ -107,6 +107,11 @@ export interface ServicesPort {
   ): Promise<ServiceActionReport>;
   /** The service's state as its driver sees it; undefined when its driver cannot tell. */
   status(service: string, signal: AbortSignal): Promise<ServiceActionReport['status'] | undefined>;
+  /**
+   * Runs the service's containers' own healthcheck now (a container just started is `starting` until
+   * the Engine's first probe); undefined when its driver cannot, or it has none.
+   */
+  probe(service: string, signal: AbortSignal): Promise<{ healthy: boolean; detail: string } | undefined>;
 }
 
 /** What a service action gave back, as a step reads it. */

@@ -152,6 +152,13 @@ describe('the compose driver deploys by image', () => {
     expect((await web.running(options)).digest).toBe(v2.digest);
   });
 
+  it("runs the containers' own healthcheck now, without waiting for the Engine's next probe", async () => {
+    const web = images(composeControl('web'));
+    const probe = await web.probe?.(options);
+    expect(probe?.healthy).toBe(true);
+    expect(probe?.detail).toMatch(/its healthcheck passes when run now in \S*web/);
+  });
+
   it('keeps the pinned digest through a later redeploy: Compose reads the override file too', async () => {
     const control = composeControl('web');
     const [before] = await sandbox.ids('web');

@@ -8,6 +8,7 @@ import {
   engineTime,
   lastStop,
   nameOf,
+  probeHealth,
   pruneImages,
   runningImage,
   stopAndRemove,
@@ -205,6 +206,11 @@ export function composeImages(c: ComposeInternals): ImageReleases {
       );
     },
     pull: async (reference, options) => resolveDigest(await c.theEngine(), reference, options),
+    probe: async (options) => {
+      const deadline = Date.now() + options.timeoutMs;
+      const infos = await c.containers('deploy', options);
+      return probeHealth(await c.theEngine(), infos, until(deadline, options), what);
+    },
     sideBySide,
     apply,
     prune: async (repository, keep, options) =>

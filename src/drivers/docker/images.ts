@@ -5,6 +5,7 @@ import {
   engineTime,
   inspectImage,
   nameOf,
+  probeHealth,
   pruneImages,
   refused,
   runningImage,
@@ -206,6 +207,11 @@ export function dockerImages(d: DockerInternals): ImageReleases {
       );
     },
     pull: async (reference, options) => resolveDigest(await d.engine(), reference, options),
+    probe: async (options) => {
+      const deadline = Date.now() + options.timeoutMs;
+      const infos = await d.containers(options);
+      return probeHealth(await d.engine(), infos, until(deadline, options), what);
+    },
     sideBySide: async (options) => {
       const infos = await d.needed(options);
       return ruleOf(infos);

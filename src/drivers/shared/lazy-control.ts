@@ -31,6 +31,7 @@ export function lazyControl(
             pull: async (reference, a) => (await releases()).pull(reference, a),
             sideBySide: async (a) => (await releases()).sideBySide(a),
             apply: async (digest, a) => (await releases()).apply(digest, a),
+            probe: async (a) => (await releases()).probe?.(a),
             prune: async (repository, keep, a) => (await releases()).prune(repository, keep, a),
           } satisfies ImageReleases,
         }
