@@ -36,7 +36,7 @@ const CANARY = `canary-${Math.random().toString(36).slice(2)}-deploy`;
 
 const stackFile = () => path.join(sandbox.dir, 'dayshift.yaml');
 
-function stack(): string {
+function stack(gates = '[env]'): string {
   return `version: 1
 stack: shop
 runtime: { compose: { project_name: ${sandbox.project} } }
@@ -46,6 +46,10 @@ services:
       health: { http: { url: "http://127.0.0.1:${port}${APP_PATHS.health}" }, expect: ["status == 200"], every: 1s }
 notifiers:
   ops: { webhook: { url: "http://127.0.0.1:9/hook", secret: "\${CANARY}" } }
+repositories:
+  here: { local: { path: .dayshift/backups } }
+backups:
+  assets: { source: { files: { paths: [ assets ] } }, repository: here }
 smoke:
   post-deploy:
     - { http: { url: "http://127.0.0.1:${port}${APP_PATHS.smoke}" }, expect: ["status == 200"] }
@@ -56,7 +60,7 @@ env:
 deploys:
   web:
     image: ${registry.host}/shop/web
-    before: [env]
+    before: ${gates}
     verify: { healthy_within: 30s, smoke: post-deploy }
     rollback: auto
     keep_releases: 3
@@ -254,6 +258,30 @@ describe('dayshift deploy by image', () => {
       expect(record?.steps.find((s) => s.name === 'on_failure.rollback')?.outcome).toBe('skipped');
     } finally {
       writeFileSync(path.join(sandbox.dir, '.env'), `APP_MODE=production\nCANARY=${CANARY}\n`);
+    }
+  });
+
+  it('stops at a backup gate whose backup fails, and takes or reuses a fresh one once it can', async () => {
+    writeFileSync(stackFile(), stack('[env, { backup: assets, max_age: 1h }]'));
+    try {
+      // No assets folder: the backup fails, so the gate does, and nothing changes.
+      const failed = await run('deploy', 'web', '--image', 'v1');
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/✗ \d+ gate-backup: /);
+      expect(await runningDigest()).toBe(apps.v2?.digest);
+      // With the folder there, no snapshot younger than an hour: the gate takes one now.
+      mkdirSync(path.join(sandbox.dir, 'assets'), { recursive: true });
+      writeFileSync(path.join(sandbox.dir, 'assets', 'logo.txt'), 'logo\n');
+      const taken = await run('deploy', 'web', '--image', 'v1');
+      expect(taken.code, taken.stderr + taken.stdout).toBe(0);
+      expect(taken.stdout).toMatch(/✓ \d+ gate-backup: snapshot \S+ of assets taken/);
+      // The next deploy within the hour is content with it.
+      const reused = await run('deploy', 'web', '--image', 'v1');
+      expect(reused.code, reused.stderr + reused.stdout).toBe(0);
+      expect(reused.stdout).toMatch(/✓ \d+ gate-backup: snapshot \S+ of assets is .* old, within max_age 1h/);
+      await version('v1');
+    } finally {
+      writeFileSync(stackFile(), stack());
     }
   });
 

@@ -310,9 +310,12 @@ export async function probeHealth(
           .getContainer(info.Id)
           .exec({ Cmd: command, AttachStdout: false, AttachStderr: false, abortSignal: signal } as object),
       );
-      await engineCall(engine, until(deadline, bounded), what, (signal) =>
+      const started = await engineCall(engine, until(deadline, bounded), what, (signal) =>
         exec.start({ Detach: true, abortSignal: signal } as object),
       );
+      // dockerode answers a start with its response stream, empty when detached: left open, its socket
+      // would keep the process alive.
+      (started as { destroy?: () => void } | undefined)?.destroy?.();
       for (;;) {
         const state = await engineCall(engine, until(deadline, bounded), what, () => exec.inspect());
         if (!state.Running) return { name: nameOf(info), code: state.ExitCode ?? -1 };
