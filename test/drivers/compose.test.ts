@@ -12,7 +12,7 @@
  * The canary never appears in what the driver gives back: env, logs, results or errors.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,10 +269,16 @@ describe('compose driver on a real Compose project', () => {
     expect(await get(webPort, 'version')).toBe('v1');
     const [before] = await sandbox.ids('web');
     sandbox.write({ 'web/Dockerfile': `FROM ${sandbox.docker.image}\nRUN echo v2 > /www/version\n` });
+    // As a deploy leaves it: the image pinned by a digest, which a build from source replaces.
+    const pinning = path.join('.dayshift', 'deploys', 'web.override.yml');
+    sandbox.write({
+      [pinning]: `services:\n  "web":\n    image: "example.invalid/web@sha256:${'0'.repeat(64)}"\n`,
+    });
     const outcome = await act('web', 'rebuild');
     expect(outcome.action === 'rebuild' && outcome.result.detail).toMatch(
-      /build web`? then `.*up -d web` succeeded$/,
+      /^the image a deploy pinned \(\.dayshift\/deploys\/web\.override\.yml\) no longer applies: it runs what was built; .*build web`? then `.*up -d web` succeeded$/,
     );
+    expect(existsSync(path.join(sandbox.dir, pinning))).toBe(false);
     const [after] = await sandbox.ids('web');
     expect(after).not.toBe(before);
     await until(async () => ((await get(webPort, 'version')) === 'v2' ? true : undefined), 'web to serve v2');

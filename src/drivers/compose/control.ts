@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { DayshiftError } from '../../errors.js';
@@ -320,15 +320,22 @@ export function composeControl(target: ServiceTarget, o: ComposeOptions): Servic
     start: (options) => throughEngine('start', options),
     stop: (options) => throughEngine('stop', options),
     restart: (options) => throughEngine('restart', options),
-    rebuild: (options) =>
-      ran(
+    rebuild: async (options) => {
+      // A build from source replaces the image a deploy pinned: the pinning file goes first (Compose
+      // would tag the build with the digest), and the service then runs what was built.
+      const pinned = existsSync(override);
+      if (pinned) rmSync(override, { force: true });
+      const result = await ran(
         'rebuild',
         [
           ['build', service],
           ['up', '-d', service],
         ],
         options,
-      ),
+      );
+      const unpinned = `the image a deploy pinned (${path.relative(target.baseDir, override)}) no longer applies: it runs what was built`;
+      return pinned ? { ...result, detail: `${unpinned}; ${result.detail}` } : result;
+    },
     redeploy: (options) => ran('redeploy', [['up', '-d', '--remove-orphans', service]], options),
     scale: (options) =>
       ran(
