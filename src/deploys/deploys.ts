@@ -120,11 +120,20 @@ export class Deploys {
       DEPLOY_TIMEOUT_MS,
     );
     const ports = openPorts({ config, configPath, baseDir, db: store.db, runs: this.runs, clock }, runId);
-    return executeRun(
+    const end = await executeRun(
       recorder,
       { runbook: `${request.action} ${request.service}`, definition: plan, params: paramsOf(request) },
       { runs: this.runs, clock, baseDir, ports, kinds, ...options },
     );
+    // A cancel stops the run where it is, with no rollback: its release is settled as failed, and the
+    // service is left as the cancel found it (live on it if it was applied; `dayshift rollback` is there).
+    if (end.status === 'cancelled')
+      for (const release of await this.releases.ofRun(runId))
+        if (release.state === 'deploying')
+          await this.releases
+            .settle(release.id, 'failed', { failure: `the run was ${end.detail}` })
+            .catch(() => undefined);
+    return end;
   }
 
   /** The port a runbook's `deploy` and `rollback` steps act through: each is a deploy run of its own. */

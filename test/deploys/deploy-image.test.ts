@@ -285,6 +285,32 @@ describe('dayshift deploy by image', () => {
     }
   });
 
+  it('settles the release of a deploy cancelled mid-verify as failed, with no rollback, and rolls back by hand', async () => {
+    const deploying = dayshift('deploy', 'web', '--image', 'v3');
+    const runId = await until(
+      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
+      'the deploy to start',
+    );
+    await until(
+      async () => ((await releases.ofRun(runId)).some((r) => r.appliedAt !== null) ? true : undefined),
+      'the deploy to apply v3',
+      60_000,
+      50,
+    );
+    const cancelled = await run('run', 'cancel', String(runId), '--reason', 'wrong image');
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect((await deploying.done).code).toBe(1);
+    const [release] = await releases.ofRun(runId);
+    expect(release).toMatchObject({ target: apps.v3?.digest, state: 'failed' });
+    expect(JSON.stringify(release?.detail)).toContain('wrong image');
+    // No rollback ran: the cancel left the service as it found it, on v3.
+    expect((await runs.get(runId))?.steps.some((s) => s.name.startsWith('on_failure.'))).toBe(false);
+    expect(await runningDigest()).toBe(apps.v3?.digest);
+    const back = await run('rollback', 'web');
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    await version('v1');
+  });
+
   it('refuses a second deploy of the service while one is going, naming its run', async () => {
     const first = dayshift('deploy', 'web', '--image', 'v1');
     const runId = await until(
