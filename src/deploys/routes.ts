@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponseSchema, errorResponses } from '../http/error-schemas.js';
 import { anyObjectSchema as anyObject, nameParams, nameSchema } from '../http/schemas.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { DEPLOY_RUN_KIND, type Deploys } from './deploys.js';
+import { DEPLOY_RUN_KIND, type DeployRequest, type Deploys } from './deploys.js';
 import { queueDeploy } from './jobs.js';
 
 export interface DeployRoutesOptions {
@@ -21,11 +21,22 @@ function actorName(request: FastifyRequest): string {
  */
 export async function deployRoutes(app: FastifyInstance, options: DeployRoutesOptions): Promise<void> {
   const errors = { ...errorResponses, 409: errorResponseSchema };
-  const accepted = (runId: number, jobId: number) => ({
-    runId,
-    job: { id: jobId },
-    url: `/api/v1/runs/${runId}`,
-  });
+  /** Opens the deploy or rollback for whoever asked and queues it: 202 with where to follow it. */
+  const start = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: Omit<DeployRequest, 'by'>,
+  ): Promise<{ runId: number; job: { id: number }; url: string }> => {
+    const by = actorName(request);
+    const { runId, jobId } = await queueDeploy(
+      options.deploys(),
+      options.queue,
+      { ...asked, by },
+      `api:${by}`,
+    );
+    reply.code(202);
+    return { runId, job: { id: jobId }, url: `/api/v1/runs/${runId}` };
+  };
 
   app.get<{ Querystring: { service?: string; limit?: number } }>(
     '/deploys',
@@ -74,17 +85,8 @@ export async function deployRoutes(app: FastifyInstance, options: DeployRoutesOp
         response: { 202: anyObject, ...errors },
       },
     },
-    async (request, reply) => {
-      const by = actorName(request);
-      const { runId, jobId } = await queueDeploy(
-        options.deploys(),
-        options.queue,
-        { service: request.params.name, action: 'deploy', ...(request.body ?? {}), by },
-        `api:${by}`,
-      );
-      reply.code(202);
-      return accepted(runId, jobId);
-    },
+    (request, reply) =>
+      start(request, reply, { service: request.params.name, action: 'deploy', ...(request.body ?? {}) }),
   );
 
   app.post<{ Params: { name: string }; Body: { to?: string } | null }>(
@@ -103,16 +105,7 @@ export async function deployRoutes(app: FastifyInstance, options: DeployRoutesOp
         response: { 202: anyObject, ...errors },
       },
     },
-    async (request, reply) => {
-      const by = actorName(request);
-      const { runId, jobId } = await queueDeploy(
-        options.deploys(),
-        options.queue,
-        { service: request.params.name, action: 'rollback', to: request.body?.to, by },
-        `api:${by}`,
-      );
-      reply.code(202);
-      return accepted(runId, jobId);
-    },
+    (request, reply) =>
+      start(request, reply, { service: request.params.name, action: 'rollback', to: request.body?.to }),
   );
 }

@@ -31,7 +31,7 @@ import { DayshiftError } from '../../src/errors.js';
 import { ServiceHandle } from '../../src/services/service-control.js';
 import type { Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/built-cli.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps } from '../helpers/deploy-images.js';
+import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
 import { docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { createTestStore, storeYaml, type TestStore } from '../helpers/stores.js';
@@ -128,18 +128,7 @@ async function failure(work: Promise<unknown>): Promise<DayshiftError> {
 }
 
 /** What the app says its version is, once it says `expected`. */
-async function version(expected: string): Promise<string> {
-  return until(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}${APP_PATHS.version}`).catch(() => undefined);
-      const text = response?.ok ? (await response.text()).trim() : undefined;
-      return text === expected ? text : undefined;
-    },
-    `the app to answer ${expected}`,
-    30_000,
-    100,
-  );
-}
+const version = (expected: string) => versionOn(port, expected);
 
 /** The image the container was created from, as the Engine says. */
 async function containerImage(): Promise<string> {

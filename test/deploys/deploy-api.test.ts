@@ -10,7 +10,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/built-cli.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps } from '../helpers/deploy-images.js';
+import { type CliRun, spawnCli } from '../helpers/cli-process.js';
+import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/wait.js';
@@ -52,28 +53,9 @@ deploys:
 `;
 }
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The built CLI on the stack file, run to its end. */
-function dayshift(...args: string[]): Promise<Ran> {
-  const child = spawn(process.execPath, [CLI, '--config', stackFile(), ...args], {
-    cwd: sandbox.dir,
-    env: ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  return new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function dayshift(...args: string[]): Promise<CliRun> {
+  return spawnCli(stackFile(), args, { cwd: sandbox.dir, env: ENV }).done;
 }
 
 async function createToken(role: string, name: string): Promise<string> {
@@ -152,18 +134,7 @@ async function finished(runId: number, timeoutMs = 120_000): Promise<Json> {
 }
 
 /** What the app says its version is, once it says `expected`. */
-async function version(expected: string): Promise<string> {
-  return until(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}${APP_PATHS.version}`).catch(() => undefined);
-      const text = response?.ok ? (await response.text()).trim() : undefined;
-      return text === expected ? text : undefined;
-    },
-    `the app to answer ${expected}`,
-    30_000,
-    100,
-  );
-}
+const version = (expected: string) => versionOn(port, expected);
 
 async function deploy(image: string): Promise<number> {
   const { status, body } = await call('POST', '/api/v1/deploys/web', { body: { image } });

@@ -1,13 +1,3 @@
-/**
- * `dayshift deploy` and `dayshift rollback` of a Compose service by image, end to end through the
- * built CLI, on a real Engine and a real registry (test/helpers/registry.ts). The app's versions are
- * busybox images pushed there (test/helpers/deploy-images.ts), so every digest is the registry's own:
- * - v1 and v2 are good; v3's health endpoint answers 500; v4 is healthy but its smoke endpoint fails;
- * - later the v2 tag is moved to another good image (v5).
- * One Compose project and one stack file for the whole file; the tests run in order, each starting
- * from where the one before left the service.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +8,8 @@ import { Releases } from '../../src/deploys/releases.js';
 import { Runs } from '../../src/runs/runs.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
-import { CLI } from '../helpers/built-cli.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps } from '../helpers/deploy-images.js';
+import { type CliRun, spawnCli } from '../helpers/cli-process.js';
+import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/wait.js';
@@ -107,45 +97,14 @@ afterAll(async () => {
   await registry?.stop();
 }, 120_000);
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dayshift(...args: string[]): { child: ChildProcess; done: Promise<Ran> } {
-  const child = spawn(process.execPath, [CLI, '--config', stackFile(), ...args], {
-    cwd: sandbox.dir,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
+function dayshift(...args: string[]) {
+  return spawnCli(stackFile(), args, { cwd: sandbox.dir });
 }
 
 const run = (...args: string[]) => dayshift(...args).done;
 
 /** What the app says its version is, once it says `expected`. */
-async function version(expected: string): Promise<string> {
-  return until(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}${APP_PATHS.version}`).catch(() => undefined);
-      const text = response?.ok ? (await response.text()).trim() : undefined;
-      return text === expected ? text : undefined;
-    },
-    `the app to answer ${expected}`,
-    30_000,
-    100,
-  );
-}
+const version = (expected: string) => versionOn(port, expected);
 
 /** The deploys of the stack file, as another process on this host opens them. */
 function deploysHere(): Deploys {
@@ -162,7 +121,7 @@ async function runningDigest(): Promise<string | undefined> {
   return (await deploysHere().images('web').running({ timeoutMs: 30_000 })).digest;
 }
 
-function runIdOf(out: Ran): number {
+function runIdOf(out: CliRun): number {
   const m = /run (\d+)/.exec(out.stderr);
   if (!m) throw new Error(`no run id in: ${out.stderr}`);
   return Number(m[1]);

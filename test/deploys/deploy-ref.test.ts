@@ -14,7 +14,7 @@
  * One git repository, one stack folder and one scratch database for the file; the tests run in order,
  * each starting from where the one before left the service.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,8 @@ import { Runs } from '../../src/runs/runs.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { TEST_PG_URL } from '../global-setup.js';
-import { CLI } from '../helpers/built-cli.js';
+import { type CliRun, spawnCli } from '../helpers/cli-process.js';
+import { versionOn } from '../helpers/deploy-images.js';
 import { freePort } from '../helpers/docker.js';
 import { adminQuery } from '../helpers/stores.js';
 import { until, within } from '../helpers/wait.js';
@@ -194,33 +195,8 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 }, 60_000);
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dayshift(...args: string[]): { child: ChildProcess; done: Promise<Ran> } {
-  const child = spawn(process.execPath, [CLI, '--config', stackFile, ...args], {
-    cwd: base,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const done = new Promise<Ran>((resolve) =>
-    child.on('close', (code) => {
-      noteServed();
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  return { child, done };
+function dayshift(...args: string[]) {
+  return spawnCli(stackFile, args, { cwd: base, onClose: noteServed });
 }
 
 const run = (...args: string[]) => within(dayshift(...args).done, `dayshift ${args.join(' ')}`, 120_000);
@@ -234,18 +210,8 @@ function noteServed(): void {
 }
 
 /** Waits for the app to say it is `expected`. */
-async function version(expected: string): Promise<string> {
-  return until(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/version`).catch(() => undefined);
-      const text = response?.ok ? await response.text() : undefined;
-      return text === expected ? text : undefined;
-    },
-    `the app to answer ${expected}`,
-    20_000,
-    50,
-  );
-}
+/** What the app says its version is, once it says `expected`. */
+const version = (expected: string) => versionOn(port, expected, '/version');
 
 async function releasesOf(): Promise<Release[]> {
   const listed = await run('releases', 'app', '--json');
@@ -253,7 +219,7 @@ async function releasesOf(): Promise<Release[]> {
   return (JSON.parse(listed.stdout) as { releases: Release[] }).releases;
 }
 
-function runIdOf(out: Ran): number {
+function runIdOf(out: CliRun): number {
   const m = /^run (\d+)/m.exec(out.stderr);
   if (!m) throw new Error(`no run id in: ${out.stderr}`);
   return Number(m[1]);

@@ -21,10 +21,9 @@ import { composeDriver } from '../../src/drivers/compose/index.js';
 import { dockerDriver } from '../../src/drivers/docker/index.js';
 import type { ImageReleases, ServiceControl } from '../../src/drivers/types.js';
 import { DayshiftError } from '../../src/errors.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps } from '../helpers/deploy-images.js';
+import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
-import { until } from '../helpers/wait.js';
 
 const options = { timeoutMs: 120_000 };
 const sandbox = new ComposeSandbox();
@@ -76,20 +75,6 @@ function composeControl(service: string): ServiceControl {
 function images(control: ServiceControl): ImageReleases {
   if (!control.images) throw new Error('the driver has no image deploys');
   return control.images;
-}
-
-/** What the app on `port` says its version is, once it answers. */
-async function versionOn(port: number, expected: string): Promise<string> {
-  return until(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}${APP_PATHS.version}`).catch(() => undefined);
-      const text = response?.ok ? (await response.text()).trim() : undefined;
-      return text === expected ? text : undefined;
-    },
-    `the app on ${port} to answer ${expected}`,
-    30_000,
-    100,
-  );
 }
 
 /** The ids of the containers with these labels, running or not. */

@@ -31,6 +31,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { docker, requireDocker } from './docker.js';
 import type { LocalRegistry } from './registry.js';
+import { until } from './wait.js';
 
 const run = promisify(execFile);
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
@@ -164,4 +165,22 @@ export async function removeApps(registry?: LocalRegistry): Promise<void> {
   if (all.length > 0) await docker('rmi', '-f', ...all).catch(() => '');
   made.clear();
   base = undefined;
+}
+
+/** What the app on `port` says its version is, once it says `expected` (30 s at most). */
+export async function versionOn(
+  port: number,
+  expected: string,
+  route: string = APP_PATHS.version,
+): Promise<string> {
+  return until(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${port}${route}`).catch(() => undefined);
+      const text = response?.ok ? (await response.text()).trim() : undefined;
+      return text === expected ? text : undefined;
+    },
+    `the app on ${port} to answer ${expected}`,
+    30_000,
+    100,
+  );
 }
