@@ -11,13 +11,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/built-cli.js';
 import { type CliRun, spawnCli } from '../helpers/cli-process.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
-import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
+import {
+  APP_PATHS,
+  type BuiltApp,
+  buildApp,
+  cleanUpDeployTest,
+  versionOn,
+  webService,
+} from '../helpers/deploy-images.js';
+import { ComposeSandbox, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/wait.js';
 
 const sandbox = new ComposeSandbox();
-const RUN_LABEL = `dayshift-test-run=${sandbox.docker.id}`;
 let registry: LocalRegistry;
 const apps: Record<string, BuiltApp> = {};
 let port = 0;
@@ -151,13 +157,7 @@ beforeAll(async () => {
     apps[v.version] = await buildApp(registry, 'shop/web', v.version, { ...v, startPeriodS: 2 });
   port = await freePort();
   sandbox.write({
-    'docker-compose.yml': `services:
-  web:
-    image: ${apps.v1?.digest}
-    network_mode: host
-    environment: { PORT: "${port}" }
-    labels: { dayshift-test-run: "${sandbox.docker.id}" }
-`,
+    'docker-compose.yml': `services:\n${webService(apps.v1?.digest as string, port, sandbox.docker.id)}`,
     'dayshift.yaml': stack(),
   });
   await sandbox.compose('up', '-d');
@@ -168,11 +168,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopNode();
-  const left = await docker('ps', '-aq', '--filter', `label=${RUN_LABEL}`).catch(() => '');
-  if (left) await docker('rm', '-f', ...left.split('\n')).catch(() => '');
-  await sandbox.cleanup();
-  await removeApps(registry);
-  await registry?.stop();
+  await cleanUpDeployTest(sandbox, registry);
 }, 120_000);
 
 describe('deploys through a node', () => {

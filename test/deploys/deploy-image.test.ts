@@ -9,13 +9,19 @@ import { Runs } from '../../src/runs/runs.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { type CliRun, spawnCli } from '../helpers/cli-process.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
+import {
+  APP_PATHS,
+  type BuiltApp,
+  buildApp,
+  cleanUpDeployTest,
+  versionOn,
+  webService,
+} from '../helpers/deploy-images.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/wait.js';
 
 const sandbox = new ComposeSandbox();
-const RUN_LABEL = `dayshift-test-run=${sandbox.docker.id}`;
 let registry: LocalRegistry;
 const apps: Record<string, BuiltApp> = {};
 let port = 0;
@@ -70,13 +76,7 @@ beforeAll(async () => {
     apps[v.version] = await buildApp(registry, 'shop/web', v.version, { ...v, startPeriodS: 2 });
   port = await freePort();
   sandbox.write({
-    'docker-compose.yml': `services:
-  web:
-    image: ${apps.v1?.digest}
-    network_mode: host
-    environment: { PORT: "${port}" }
-    labels: { dayshift-test-run: "${sandbox.docker.id}" }
-`,
+    'docker-compose.yml': `services:\n${webService(apps.v1?.digest as string, port, sandbox.docker.id)}`,
     'dayshift.yaml': stack(),
     '.env': `APP_MODE=production\nCANARY=${CANARY}\n`,
   });
@@ -90,11 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  const left = await docker('ps', '-aq', '--filter', `label=${RUN_LABEL}`).catch(() => '');
-  if (left) await docker('rm', '-f', ...left.split('\n')).catch(() => '');
-  await sandbox.cleanup();
-  await removeApps(registry);
-  await registry?.stop();
+  await cleanUpDeployTest(sandbox, registry);
 }, 120_000);
 
 function dayshift(...args: string[]) {

@@ -21,7 +21,14 @@ import { composeDriver } from '../../src/drivers/compose/index.js';
 import { dockerDriver } from '../../src/drivers/docker/index.js';
 import type { ImageReleases, ServiceControl } from '../../src/drivers/types.js';
 import { DayshiftError } from '../../src/errors.js';
-import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
+import {
+  APP_PATHS,
+  type BuiltApp,
+  buildApp,
+  cleanUpDeployTest,
+  versionOn,
+  webService,
+} from '../helpers/deploy-images.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 
@@ -44,12 +51,7 @@ beforeAll(async () => {
   dockerPort = await freePort();
   sandbox.write({
     'docker-compose.yml': `services:
-  web:
-    image: ${v1.ref}
-    network_mode: host
-    environment: { PORT: "${webPort}" }
-    labels: { dayshift-test-run: "${sandbox.docker.id}" }
-  worker:
+${webService(v1.ref, webPort, sandbox.docker.id)}  worker:
     image: ${v1.ref}
     network_mode: none
     labels: { dayshift-test-run: "${sandbox.docker.id}" }
@@ -59,11 +61,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  const left = await docker('ps', '-aq', '--filter', `label=${RUN_LABEL}`).catch(() => '');
-  if (left) await docker('rm', '-f', ...left.split('\n')).catch(() => '');
-  await sandbox.cleanup();
-  await removeApps(registry);
-  await registry?.stop();
+  await cleanUpDeployTest(sandbox, registry);
 }, 120_000);
 
 function composeControl(service: string): ServiceControl {

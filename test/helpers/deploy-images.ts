@@ -184,3 +184,30 @@ export async function versionOn(
     100,
   );
 }
+
+/** The `web` service of a test's Compose file: the app at `image`, on the host network at `port`. */
+export function webService(image: string, port: number, runId: string): string {
+  return `  web:
+    image: ${image}
+    network_mode: host
+    environment: { PORT: "${port}" }
+    labels: { dayshift-test-run: "${runId}" }
+`;
+}
+
+/**
+ * What a deploy test leaves: the containers labelled with its run (those the drivers created from
+ * them too), its Compose project, the app images it built and its registry.
+ */
+export async function cleanUpDeployTest(
+  sandbox: { docker: { id: string }; cleanup(): Promise<void> },
+  registry: LocalRegistry | undefined,
+): Promise<void> {
+  const left = await docker('ps', '-aq', '--filter', `label=dayshift-test-run=${sandbox.docker.id}`).catch(
+    () => '',
+  );
+  if (left) await docker('rm', '-f', ...left.split('\n')).catch(() => '');
+  await sandbox.cleanup();
+  await removeApps(registry);
+  await registry?.stop();
+}
