@@ -32,6 +32,8 @@ export interface AlertingOptions {
   outbox?: Outbox;
   /** Starts the runbooks an alert asks for when it fires (the runbooks feature); none when absent. */
   remediation?: RemediationPort;
+  /** The stack file's folder, where a service's driver acts from (the drift of its deploys); none: no drift alerts. */
+  baseDir?: string;
 }
 
 /** Alerting on one node: its origins, the engine, silences and maintenance, as the API and CLI use them. */
@@ -46,6 +48,7 @@ export class Alerting {
   readonly #db: Kysely<Database>;
   readonly #runs: Runs;
   readonly #logger: Logger;
+  readonly #baseDir: string | undefined;
   readonly #monitor: Monitor | undefined;
   #pokeTimer: NodeJS.Timeout | undefined;
   readonly #onTransition = () => {
@@ -64,6 +67,7 @@ export class Alerting {
     this.#db = options.db;
     this.#runs = new Runs(options.db, options.clock);
     this.#logger = options.logger;
+    this.#baseDir = options.baseDir;
     const { calendar, origins } = this.#fromFile(options.config);
     this.#calendar = calendar;
     this.engine = new AlertEngine({
@@ -105,7 +109,7 @@ export class Alerting {
         new CheckAlertOrigin(config, this.#db),
         new RuleAlertOrigin(config, this.#db, this.#logger),
         new BackupAlertOrigin(config, this.#runs),
-        new DeployAlertOrigin(config, new Releases(this.#db, this.clock)),
+        new DeployAlertOrigin(config, new Releases(this.#db, this.clock), this.#baseDir),
       ],
     };
   }

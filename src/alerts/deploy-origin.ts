@@ -1,6 +1,8 @@
 import type { StackConfig } from '../config/schema.js';
+import { standingOf } from '../deploys/drift.js';
 import type { Release } from '../deploys/release.js';
 import type { Releases } from '../deploys/releases.js';
+import { ServiceHandle } from '../services/service-control.js';
 import { openFor } from './recovery.js';
 import { routeTo, severityOr } from './routing.js';
 import type { AlertOrigin, AlertRecord, DesiredAlert } from './types.js';
@@ -13,6 +15,10 @@ const PROBE_MS = 1_000;
  * gate that stopped it before anything changed) or was interrupted. The alert names the digest or commit that failed, what
  * failed, and where the service was left (rolled back, or still on the failed release). It resolves
  * when a newer deploy of the service is verified.
+ *
+ * With `alert_on_drift: true` on a service's deploy (and the stack file's folder known), it also
+ * alerts when what the service runs is not its live release, read from its driver every
+ * `alerting.evaluate_every`: someone deployed by hand. That one resolves when they agree again.
  */
 export class DeployAlertOrigin implements AlertOrigin {
   readonly prefix = 'deploy:';
@@ -28,7 +34,19 @@ export class DeployAlertOrigin implements AlertOrigin {
   #answers: DesiredAlert[] = [];
   #cleared = new Map<string, string>();
 
-  constructor(config: StackConfig, releases: Releases) {
+  readonly #config: StackConfig;
+  readonly #baseDir: string | undefined;
+  /** The services whose drift alerts, and the severity it alerts at. */
+  readonly #drifting: string[];
+  readonly #driftSeverity: string;
+
+  constructor(config: StackConfig, releases: Releases, baseDir?: string) {
+    this.#config = config;
+    this.#baseDir = baseDir;
+    this.#drifting = Object.entries(config.deploys)
+      .filter(([, deploy]) => deploy.alert_on_drift)
+      .map(([service]) => service);
+    this.#driftSeverity = severityOr(config, 'medium', 'least');
     this.#releases = releases;
     this.#services = Object.keys(config.services);
     this.#severity = severityOr(config, 'high', 'most');
@@ -47,13 +65,13 @@ export class DeployAlertOrigin implements AlertOrigin {
     }
     if (!changed && now - this.#evaluatedAt < this.#everyMs) return this.#answers;
     this.#evaluatedAt = now;
-    const out: DesiredAlert[] = [];
+    const out: DesiredAlert[] = await this.#drift(now);
     for (const service of this.#services) {
       const recent = await this.#releases.list(service, { limit: 50 });
       // While a release of the service is still going (the automatic rollback), the alert waits: it
       // fires once, saying where the deploy left the service.
       if (recent.some((r) => r.state === 'deploying')) {
-        out.push(...this.#answers.filter((a) => a.service === service));
+        out.push(...this.#answers.filter((a) => a.key === `deploy:${service}:failed`));
         continue;
       }
       const deploys = recent.filter((r) => r.action === 'deploy');
@@ -86,6 +104,49 @@ export class DeployAlertOrigin implements AlertOrigin {
       });
     }
     this.#answers = out;
+    return out;
+  }
+
+  /** The drift alerts of the services that ask for them; a service being deployed keeps what it had. */
+  async #drift(now: number): Promise<DesiredAlert[]> {
+    const baseDir = this.#baseDir;
+    if (baseDir === undefined) return [];
+    const out: DesiredAlert[] = [];
+    for (const service of this.#drifting) {
+      const key = `deploy:${service}:drift`;
+      const deploying = (await this.#releases.list(service, { limit: 5 })).some(
+        (r) => r.state === 'deploying',
+      );
+      if (deploying) {
+        out.push(...this.#answers.filter((a) => a.key === key));
+        continue;
+      }
+      const handle = new ServiceHandle(this.#config, baseDir, service);
+      const standing = await standingOf(handle, this.#releases, this.#config, baseDir).catch(() => undefined);
+      if (!standing?.drift) {
+        if (standing) this.#cleared.set(key, `${service} runs its live release again (${standing.detail})`);
+        continue;
+      }
+      out.push({
+        key,
+        origin: 'deploy',
+        name: `${service} drifted from its release`,
+        severity: this.#driftSeverity,
+        service,
+        summary: `${service}: ${standing.detail}`,
+        value: standing.running,
+        labels: {
+          service,
+          severity: this.#driftSeverity,
+          origin: 'deploy',
+          release: String(standing.release),
+        },
+        notify: routeTo(this.#config, undefined, this.#driftSeverity),
+        forMs: 0,
+        repeatMs: this.#repeatMs,
+        since: now,
+      });
+    }
     return out;
   }
 

@@ -24,6 +24,7 @@ export const alertsFeature: FeatureDefinition<Alerting> = {
       monitor: context.use(monitorFeature),
       tickMs: settings.alertTickMs,
       remediation: context.use(runbooksFeature),
+      baseDir: stack.baseDir,
     });
     const { outbox } = alerting;
     // Read by each delivery as it runs, so a reload's notifiers and fallback apply to the next one.

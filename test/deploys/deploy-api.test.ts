@@ -56,6 +56,7 @@ deploys:
     verify: { healthy_within: 30s, smoke: post-deploy }
     rollback: auto
     keep_releases: 3
+    alert_on_drift: true
 `;
 }
 
@@ -297,6 +298,19 @@ describe('deploys through a node', () => {
 
     const shown = await dayshift('svc', 'status', 'web');
     expect(shown.stdout).toMatch(/^release: drift: it runs .*deployed by hand\?$/m);
+
+    // `alert_on_drift: true`: the node alerts on it.
+    const alert = await until(
+      async () => {
+        const { body: open } = await call('GET', '/api/v1/alerts?state=open', { token: token.viewer });
+        return (open.alerts as Json[]).find((a) => a.key === 'deploy:web:drift');
+      },
+      'the drift alert',
+      30_000,
+      250,
+    );
+    expect(alert.summary).toMatch(/^web: drift: it runs .*deployed by hand\?$/);
+    expect(alert.labels).toMatchObject({ service: 'web', origin: 'deploy' });
   });
 
   it('alerts when a deploy through the API fails (v3: health 500), naming the failed digest; it rolls back', async () => {
@@ -330,9 +344,18 @@ describe('deploys through a node', () => {
       { target: apps.v1?.digest, action: 'rollback', state: 'verified' },
     ]);
 
-    // The rollback put the service back on its live release: no drift.
+    // The rollback put the service back on its live release: no drift, and its alert resolves.
     const { body } = await call('GET', '/api/v1/services/web', { token: token.viewer });
     expect(body.service.release.drift).toBe(false);
+    await until(
+      async () => {
+        const { body: open } = await call('GET', '/api/v1/alerts?state=open', { token: token.viewer });
+        return (open.alerts as Json[]).some((a) => a.key === 'deploy:web:drift') ? undefined : true;
+      },
+      'the drift alert to resolve',
+      30_000,
+      250,
+    );
     expect(body.service.release.target).not.toBe(apps.v3?.digest);
   });
 

@@ -87,6 +87,8 @@ export const deployEntry = z
       .prefault({}),
     rollback: z.enum(['auto', 'manual']).default('auto'),
     keep_releases: count(1).default(DEFAULTS.deploy.keepReleases),
+    /** Alert when what the service runs is not its live release (someone deployed by hand). */
+    alert_on_drift: z.boolean().default(false),
   })
   .superRefine((deploy, ctx) => {
     // What the entry says by itself; what needs the services (drivers) and backups is in deploy-checks.ts.
