@@ -200,7 +200,7 @@ export function deployPhases(state: DeployState): {
         const live = await state.releases.live(service);
         const chosen = request.to
           ? await state.releases.find(service, request.to)
-          : await state.releases.lastKnownGood(service, { except: live?.target });
+          : await rollbackTarget(state, live?.target);
         if (!chosen)
           return {
             ok: false,
@@ -472,6 +472,33 @@ async function backupGate(
   return { ok: true, detail, result: { backup, snapshot } };
 }
 
+/**
+ * Where a rollback goes: the newest known-good release whose target is not `except`; without one,
+ * the first digest of the deploy's `known_good:` list that is not `except`, recorded first as a
+ * known-good release of its own (never applied by Dayshift, so never live until a rollback applies it).
+ */
+async function rollbackTarget(state: DeployState, except: string | undefined): Promise<Release | undefined> {
+  const service = state.request.service;
+  const recorded = await state.releases.lastKnownGood(service, { except });
+  if (recorded || state.target.kind !== 'image') return recorded;
+  for (const listed of state.definition.known_good ?? []) {
+    const target = imageReference(listed, state.definition);
+    if (target === except || !/^[^\s@]+@sha256:[0-9a-f]{64}$/.test(target)) continue;
+    const declared = await state.releases.begin({
+      service,
+      kind: 'image',
+      target,
+      requested: 'known_good: in the stack file',
+      action: 'deploy',
+      runId: state.runId,
+      by: 'dayshift',
+      previousId: null,
+    });
+    return state.releases.settle(declared.id, 'verified', { declared: 'listed under known_good:' });
+  }
+  return undefined;
+}
+
 /** Back to the last known-good release, when the deploy changed the service. */
 function rollbackPhase(state: DeployState): Phase {
   const service = state.request.service;
@@ -483,7 +510,7 @@ function rollbackPhase(state: DeployState): Phase {
       const failed = state.release;
       if (!state.applied || !failed)
         return { ok: true, skipped: true, detail: 'nothing was changed: the deploy stopped before applying' };
-      const back = await state.releases.lastKnownGood(service, { except: failed.target });
+      const back = await rollbackTarget(state, failed.target);
       if (!back)
         return {
           ok: false,

@@ -25,6 +25,8 @@ const sandbox = new ComposeSandbox();
 let registry: LocalRegistry;
 const apps: Record<string, BuiltApp> = {};
 let port = 0;
+/** `api`: a second service of the app, with no container until its first deploy. */
+let apiPort = 0;
 let store: Store;
 let releases: Releases;
 let runs: Runs;
@@ -40,6 +42,9 @@ services:
   web:
     checks:
       health: { http: { url: "http://127.0.0.1:${port}${APP_PATHS.health}" }, expect: ["status == 200"], every: 1s }
+  api:
+    checks:
+      health: { http: { url: "http://127.0.0.1:${apiPort}${APP_PATHS.health}" }, expect: ["status == 200"], every: 1s }
 notifiers:
   ops: { webhook: { url: "http://127.0.0.1:9/hook", secret: "\${CANARY}" } }
 repositories:
@@ -54,6 +59,10 @@ env:
   vars:
     APP_MODE: { equals: production }
 deploys:
+  api:
+    image: ${registry.host}/shop/web
+    known_good: [ "${apps.v1?.digest}" ]
+    verify: { healthy_within: 30s }
   web:
     image: ${registry.host}/shop/web
     before: ${gates}
@@ -75,12 +84,18 @@ beforeAll(async () => {
   for (const v of versions)
     apps[v.version] = await buildApp(registry, 'shop/web', v.version, { ...v, startPeriodS: 2 });
   port = await freePort();
+  apiPort = await freePort();
   sandbox.write({
-    'docker-compose.yml': `services:\n${webService(apps.v1?.digest as string, port, sandbox.docker.id)}`,
+    'docker-compose.yml': `services:\n${webService(apps.v1?.digest as string, port, sandbox.docker.id)}  api:
+    image: ${apps.v1?.digest}
+    network_mode: host
+    environment: { PORT: "${apiPort}" }
+    labels: { dayshift-test-run: "${sandbox.docker.id}" }
+`,
     'dayshift.yaml': stack(),
     '.env': `APP_MODE=production\nCANARY=${CANARY}\n`,
   });
-  await sandbox.compose('up', '-d');
+  await sandbox.compose('up', '-d', 'web');
   loadConfigOrThrow(stackFile());
   mkdirSync(path.join(sandbox.dir, '.dayshift'), { recursive: true });
   store = await openStore({ sqlitePath: path.join(sandbox.dir, '.dayshift', 'state.db') });
@@ -313,6 +328,22 @@ describe('dayshift deploy by image', () => {
     expect(await present(apps.v1?.digest as string)).toBe(true);
     expect(await present(apps.v3?.digest as string)).toBe(false);
     expect(await present(apps.v4?.digest as string)).toBe(false);
+  });
+
+  it('rolls a first deploy that fails back to a digest listed under known_good:, having no release to go to', async () => {
+    const out = await run('deploy', 'api', '--image', 'v3');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/✓ \d+ on_failure\.rollback: rolled back from \S+ to release \d+/);
+    await versionOn(apiPort, 'v1');
+    const [back, declared, failed] = await releases.list('api', { limit: 3 });
+    expect(failed).toMatchObject({ target: apps.v3?.digest, state: 'failed' });
+    expect(declared).toMatchObject({
+      target: apps.v1?.digest,
+      requested: 'known_good: in the stack file',
+      knownGood: true,
+      appliedAt: null,
+    });
+    expect(back).toMatchObject({ target: apps.v1?.digest, action: 'rollback', state: 'verified' });
   });
 
   it('never shows the stack file secrets in what it recorded', async () => {

@@ -63,7 +63,7 @@ export const deployEntry = z
     image: z.string().min(1).optional(),
     /** Refuse deploys by tag: only `@sha256:` digests, which cannot move. */
     require_digest: z.boolean().default(false),
-    /** Digests known to work, offered first by `dayshift rollback`. */
+    /** Digests known to work: where a rollback goes when no known-good release is recorded yet. */
     known_good: z
       .array(z.string().regex(DIGEST, 'expected an image digest like sha256:<64 hex digits>'))
       .optional(),
