@@ -282,20 +282,45 @@ describe('dayshift deploy by image', () => {
   });
 
   it('refuses a second deploy of the service while one is going, naming its run', async () => {
-    const first = dayshift('deploy', 'web', '--image', 'v1');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
-      'the first deploy to start',
-    );
-    const second = await run('deploy', 'web', '--image', 'v1');
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`a deploy of web is already going: run ${runId}`);
-    expect((await first.done).code).toBe(0);
+    // The first waits at an approval gate, so the second surely finds it going.
+    writeFileSync(stackFile(), stack('[env, { approve: "ship it?" }]'));
+    try {
+      const first = dayshift('deploy', 'web', '--image', 'v1');
+      const runId = await until(
+        async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
+        'the first deploy to start',
+      );
+      await until(
+        async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
+        'the first deploy to wait for its approval',
+      );
+      const second = await run('deploy', 'web', '--image', 'v1');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`a deploy of web is already going: run ${runId} (waiting)`);
+      const approved = await run('approve', String(runId));
+      expect(approved.code, approved.stderr).toBe(0);
+      expect((await first.done).code).toBe(0);
+    } finally {
+      writeFileSync(stackFile(), stack());
+    }
     await version('v1');
   });
 
+  it('keeps only the images of the last known-good releases: the failed ones are removed', async () => {
+    const present = (ref: string) =>
+      docker('image', 'inspect', '--format', '{{.Id}}', ref).then(
+        () => true,
+        () => false,
+      );
+    expect(await present(apps.v2?.digest as string)).toBe(true);
+    expect(await present(apps.v1?.digest as string)).toBe(true);
+    expect(await present(apps.v3?.digest as string)).toBe(false);
+    expect(await present(apps.v4?.digest as string)).toBe(false);
+  });
+
   it('leaves the service on a recorded release when the deploying process is killed mid-deploy', async () => {
-    const killed = dayshift('deploy', 'web', '--image', 'v2');
+    // v3 never becomes healthy: its verify lasts seconds, so the kill surely lands after apply, before the end.
+    const killed = dayshift('deploy', 'web', '--image', 'v3');
     const runId = await until(
       async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
       'the deploy to start',
@@ -313,21 +338,11 @@ describe('dayshift deploy by image', () => {
     const record = await runs.get(runId);
     expect(record?.status).toBe('failed');
     expect(JSON.stringify(record?.summary)).toContain('interrupted');
+    // The applied, unverified v3 was undone: the release before it is live again, and runs.
     const live = await releases.live('web');
-    expect(live?.state).toBe('verified');
+    expect(live).toMatchObject({ action: 'rollback', state: 'verified', target: apps.v1?.digest });
     expect(await runningDigest()).toBe(live?.target);
-  });
-
-  it('keeps only the images of the last known-good releases: the failed ones are removed', async () => {
-    const present = (ref: string) =>
-      docker('image', 'inspect', '--format', '{{.Id}}', ref).then(
-        () => true,
-        () => false,
-      );
-    expect(await present(apps.v2?.digest as string)).toBe(true);
-    expect(await present(apps.v1?.digest as string)).toBe(true);
-    expect(await present(apps.v3?.digest as string)).toBe(false);
-    expect(await present(apps.v4?.digest as string)).toBe(false);
+    await version('v1');
   });
 
   it('rolls a first deploy that fails back to a digest listed under known_good:, having no release to go to', async () => {
