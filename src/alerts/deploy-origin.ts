@@ -65,17 +65,20 @@ export class DeployAlertOrigin implements AlertOrigin {
     }
     if (!changed && now - this.#evaluatedAt < this.#everyMs) return this.#answers;
     this.#evaluatedAt = now;
-    const out: DesiredAlert[] = await this.#drift(now);
+    // Each service's newest releases, read once for both kinds of alert.
+    const recentOf = new Map<string, Release[]>();
+    for (const service of this.#services)
+      recentOf.set(service, await this.#releases.list(service, { limit: 50 }));
+    const out: DesiredAlert[] = await this.#drift(now, recentOf);
     for (const service of this.#services) {
-      const recent = await this.#releases.list(service, { limit: 50 });
+      const recent = recentOf.get(service) ?? [];
       // While a release of the service is still going (the automatic rollback), the alert waits: it
       // fires once, saying where the deploy left the service.
       if (recent.some((r) => r.state === 'deploying')) {
         out.push(...this.#answers.filter((a) => a.key === `deploy:${service}:failed`));
         continue;
       }
-      const deploys = recent.filter((r) => r.action === 'deploy');
-      const newest = deploys.find((r) => r.state !== 'deploying');
+      const newest = recent.find((r) => r.action === 'deploy');
       if (!newest) continue;
       const key = `deploy:${service}:failed`;
       if (newest.state === 'verified') {
@@ -94,7 +97,7 @@ export class DeployAlertOrigin implements AlertOrigin {
         name: `${service} deploy failed`,
         severity: this.#severity,
         service,
-        summary: await this.#summaryOf(newest),
+        summary: summaryOf(newest, recent),
         value: newest.target,
         labels: { service, severity: this.#severity, origin: 'deploy', release: String(newest.id) },
         notify: this.#notify,
@@ -108,15 +111,13 @@ export class DeployAlertOrigin implements AlertOrigin {
   }
 
   /** The drift alerts of the services that ask for them; a service being deployed keeps what it had. */
-  async #drift(now: number): Promise<DesiredAlert[]> {
+  async #drift(now: number, recentOf: ReadonlyMap<string, Release[]>): Promise<DesiredAlert[]> {
     const baseDir = this.#baseDir;
     if (baseDir === undefined) return [];
     const out: DesiredAlert[] = [];
     for (const service of this.#drifting) {
       const key = `deploy:${service}:drift`;
-      const deploying = (await this.#releases.list(service, { limit: 5 })).some(
-        (r) => r.state === 'deploying',
-      );
+      const deploying = (recentOf.get(service) ?? []).slice(0, 5).some((r) => r.state === 'deploying');
       if (deploying) {
         out.push(...this.#answers.filter((a) => a.key === key));
         continue;
@@ -154,20 +155,19 @@ export class DeployAlertOrigin implements AlertOrigin {
     const line = this.#cleared.get(alert.key);
     return line ? `${line}; the alert was open ${openFor(alert, now)}` : undefined;
   }
+}
 
-  async #summaryOf(release: Release): Promise<string> {
-    const detail = (release.detail ?? {}) as { failure?: string; interrupted?: string; restored?: string };
-    const why = detail.failure ?? (detail.interrupted ? `interrupted: ${detail.interrupted}` : 'see its run');
-    const after = (await this.#releases.list(release.service, { limit: 5 })).find(
-      (r) => r.id > release.id && r.action === 'rollback',
-    );
-    const left = after
-      ? after.state === 'verified'
-        ? `; rolled back to ${after.target}, healthy again`
-        : `; the rollback to ${after.target} is ${after.state}`
-      : '';
-    return `the deploy of ${release.service} at ${release.target} failed: ${why}${left}${after ? dataOf(release, detail.restored) : ''} (run ${release.runId ?? '-'})`;
-  }
+/** What the alert of a failed deploy says: what failed, and where the service was left (`recent`: its newest releases). */
+function summaryOf(release: Release, recent: readonly Release[]): string {
+  const detail = (release.detail ?? {}) as { failure?: string; interrupted?: string; restored?: string };
+  const why = detail.failure ?? (detail.interrupted ? `interrupted: ${detail.interrupted}` : 'see its run');
+  const after = recent.find((r) => r.id > release.id && r.action === 'rollback');
+  const left = after
+    ? after.state === 'verified'
+      ? `; rolled back to ${after.target}, healthy again`
+      : `; the rollback to ${after.target} is ${after.state}`
+    : '';
+  return `the deploy of ${release.service} at ${release.target} failed: ${why}${left}${after ? dataOf(release, detail.restored) : ''} (run ${release.runId ?? '-'})`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { StackConfig } from '../config/schema.js';
 import { deployEntry } from '../config/sections/deploys.js';
 import type { ImageReleases } from '../drivers/types.js';
@@ -13,8 +14,9 @@ import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { ownValue } from '../util/own.js';
 import { refReleases } from './git-ref.js';
-import { type DeployState, deployPhases, type Target } from './phases.js';
+import { deployPhases } from './phases.js';
 import { type DeployDefinition, type DeployRequest, deployPlan, imageReference } from './plan.js';
+import type { DeployState, Target } from './state.js';
 
 export type { DeployRequest } from './plan.js';
 
@@ -33,7 +35,7 @@ export interface DeploysEnv {
 }
 
 /** The whole of a deploy run, the rollback included, may take this long at most. */
-const DEPLOY_TIMEOUT_MS = 2 * 3_600_000;
+export const DEPLOY_TIMEOUT_MS = 2 * 3_600_000;
 
 /**
  * Deploys of one stack file: opening one (one per service at a time across every node sharing the
@@ -56,11 +58,6 @@ export class Deploys {
   definition(service: string): DeployDefinition {
     this.#handle(service);
     return ownValue(this.env.config.deploys, service) ?? deployEntry.parse({});
-  }
-
-  /** Whether the service deploys by git ref (`repo:`) rather than by image. */
-  byRef(service: string): boolean {
-    return this.definition(service).repo !== undefined;
   }
 
   /**
@@ -225,7 +222,7 @@ export class Deploys {
         await this.releases.settle(back.id, 'failed', { failure: `not healthy: ${status.detail}` });
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleepFor(500);
     }
   }
 

@@ -3,7 +3,7 @@ import type { JobKind } from '../jobs/kinds.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { RunEvent } from '../runbooks/engine.js';
 import { RunRecorder } from '../runs/recorder.js';
-import type { DeployRequest, Deploys } from './deploys.js';
+import { DEPLOY_TIMEOUT_MS, type DeployRequest, type Deploys } from './deploys.js';
 
 export const DEPLOY_JOB_KIND = 'deploy.run';
 
@@ -13,8 +13,8 @@ interface DeployPayload {
   request: DeployRequest;
 }
 
-/** A deploy with its rollback may take this long; the job gives it a minute more to record its end. */
-const JOB_TIMEOUT_MS = 2 * 3_600_000 + 60_000;
+/** A deploy with its rollback may take its run's timeout; the job gives it a minute more to record its end. */
+const JOB_TIMEOUT_MS = DEPLOY_TIMEOUT_MS + 60_000;
 
 /**
  * The job that carries out a deploy or rollback opened through the API. It is never retried: a

@@ -19,7 +19,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +29,7 @@ import type { ImageReleases } from '../../src/drivers/types.js';
 import { DayshiftError } from '../../src/errors.js';
 import { ServiceHandle } from '../../src/services/service-control.js';
 import type { Store } from '../../src/store/index.js';
+import { rawAgentRequest } from '../helpers/agent-socket.js';
 import { CLI } from '../helpers/built-cli.js';
 import { APP_PATHS, type BuiltApp, buildApp, removeApps, versionOn } from '../helpers/deploy-images.js';
 import { docker, freePort, requireDocker } from '../helpers/docker.js';
@@ -136,29 +136,7 @@ async function containerImage(): Promise<string> {
 }
 
 /** One raw request to an agent's socket: what any local process could send. */
-function raw(socket: string, pathname: string, body: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; body: { error?: { code: string; message: string } } }>(
-    (resolve, reject) => {
-      const req = request(
-        {
-          socketPath: socket,
-          method: 'POST',
-          path: pathname,
-          headers: { 'content-type': 'application/json', ...headers },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => {
-            text += c.toString();
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    },
-  );
-}
+const raw = rawAgentRequest;
 
 const signed = (pathname: string, body: string, as = token) =>
   signedHeaders(as, { method: 'POST', path: pathname, body });

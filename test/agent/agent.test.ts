@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { signedHeaders } from '../../src/drivers/shared/agent-signature.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/runtime/node.js';
 import type { Store } from '../../src/store/index.js';
+import { rawAgentRequest } from '../helpers/agent-socket.js';
 import { CLI } from '../helpers/built-cli.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
@@ -144,27 +144,7 @@ describe.each(STORE_KINDS)('dayshift agent (%s store)', (kind) => {
 
   /** One raw request to the agent's socket: what any local process could send. */
   const raw = (pathname: string, body: string, headers: Record<string, string>, method = 'POST') =>
-    new Promise<{ status: number; body: { error?: { code: string; message: string; hint?: string } } }>(
-      (resolve, reject) => {
-        const req = request(
-          {
-            socketPath: socket,
-            method,
-            path: pathname,
-            headers: { 'content-type': 'application/json', ...headers },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => {
-              text += c.toString();
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      },
-    );
+    rawAgentRequest(socket, pathname, body, headers, method);
   const signed = (pathname: string, body: string, as = token, now = Date.now()) =>
     signedHeaders(as, { method: 'POST', path: pathname, body }, now);
   const entries = async () => listAudit(store.db, { action: 'agent.', limit: 1000 });
