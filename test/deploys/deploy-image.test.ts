@@ -17,6 +17,7 @@ import {
   versionOn,
   webService,
 } from '../helpers/deploy-images.js';
+import { deployRunOf, untilWaiting } from '../helpers/deploy-runs.js';
 import { ComposeSandbox, docker, freePort, requireDocker } from '../helpers/docker.js';
 import { LocalRegistry } from '../helpers/registry.js';
 import { until } from '../helpers/wait.js';
@@ -257,10 +258,7 @@ describe('dayshift deploy by image', () => {
 
   it('settles the release of a deploy cancelled mid-verify as failed, with no rollback, and rolls back by hand', async () => {
     const deploying = dayshift('deploy', 'web', '--image', 'v3');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
-      'the deploy to start',
-    );
+    const runId = await deployRunOf(runs, 'web', 'the deploy to start');
     await until(
       async () => ((await releases.ofRun(runId)).some((r) => r.appliedAt !== null) ? true : undefined),
       'the deploy to apply v3',
@@ -286,14 +284,8 @@ describe('dayshift deploy by image', () => {
     writeFileSync(stackFile(), stack('[env, { approve: "ship it?" }]'));
     try {
       const first = dayshift('deploy', 'web', '--image', 'v1');
-      const runId = await until(
-        async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
-        'the first deploy to start',
-      );
-      await until(
-        async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
-        'the first deploy to wait for its approval',
-      );
+      const runId = await deployRunOf(runs, 'web', 'the first deploy to start');
+      await untilWaiting(runs, runId, 'the first deploy to wait for its approval');
       const second = await run('deploy', 'web', '--image', 'v1');
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`a deploy of web is already going: run ${runId} (waiting)`);
@@ -321,10 +313,7 @@ describe('dayshift deploy by image', () => {
   it('leaves the service on a recorded release when the deploying process is killed mid-deploy', async () => {
     // v3 never becomes healthy: its verify lasts seconds, so the kill surely lands after apply, before the end.
     const killed = dayshift('deploy', 'web', '--image', 'v3');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'web'))[0]?.id,
-      'the deploy to start',
-    );
+    const runId = await deployRunOf(runs, 'web', 'the deploy to start');
     await until(
       async () => ((await releases.ofRun(runId)).some((r) => r.appliedAt !== null) ? true : undefined),
       'the deploy to apply',

@@ -33,9 +33,10 @@ import { systemClock } from '../../src/util/clock.js';
 import { TEST_PG_URL } from '../global-setup.js';
 import { type CliRun, spawnCli } from '../helpers/cli-process.js';
 import { versionOn } from '../helpers/deploy-images.js';
+import { deployRunOf, untilWaiting } from '../helpers/deploy-runs.js';
 import { freePort } from '../helpers/docker.js';
 import { adminQuery } from '../helpers/stores.js';
-import { until, within } from '../helpers/wait.js';
+import { within } from '../helpers/wait.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'dayshift-deploy-ref-'));
 const repo = path.join(base, 'app');
@@ -342,16 +343,8 @@ describe('a migrating deploy', () => {
   it('fails, rolls back to v2, and waits for an approval before restoring the snapshot over the schema', async () => {
     expect(await columns()).toEqual(['id', 'name']);
     const deploying = dayshift('deploy', 'app', '--ref', 'v3');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'app'))[0]?.id,
-      'the deploy of v3 to start',
-    );
-    await until(
-      async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
-      `the deploy to wait for the restore's approval`,
-      60_000,
-      100,
-    );
+    const runId = await deployRunOf(runs, 'app', 'the deploy of v3 to start');
+    await untilWaiting(runs, runId, `the deploy to wait for the restore's approval`);
     // Waiting: the code is v2's again, the schema still v3's.
     await version('v2');
     expect(await columns()).toEqual(['id', 'broken']);
@@ -418,16 +411,8 @@ describe('a migrating deploy', () => {
 
   it('restores nothing when the run is cancelled at the approval: the schema stays as v3 left it', async () => {
     const deploying = dayshift('deploy', 'app', '--ref', 'v3');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'app'))[0]?.id,
-      'the deploy of v3 to start',
-    );
-    await until(
-      async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
-      `the deploy to wait for the restore's approval`,
-      60_000,
-      100,
-    );
+    const runId = await deployRunOf(runs, 'app', 'the deploy of v3 to start');
+    await untilWaiting(runs, runId, `the deploy to wait for the restore's approval`);
     const cancelled = await run('run', 'cancel', String(runId));
     expect(cancelled.code, cancelled.stderr + cancelled.stdout).toBe(0);
     const out = await within(deploying.done, 'the deploy of v3 to end', 120_000);
@@ -505,16 +490,8 @@ describe('a migrating deploy', () => {
     // Written after v2's pre-deploy snapshot: the restore takes it away, which is why it is asked first.
     await query("insert into items (name) values ('fig')");
     const rolling = dayshift('rollback', 'app', '--to', 'v1');
-    const runId = await until(
-      async () => (await runs.unfinished('deploy', 'app'))[0]?.id,
-      'the rollback to start',
-    );
-    await until(
-      async () => ((await runs.state(runId))?.status === 'waiting' ? true : undefined),
-      `the rollback to wait for the restore's approval`,
-      60_000,
-      100,
-    );
+    const runId = await deployRunOf(runs, 'app', 'the rollback to start');
+    await untilWaiting(runs, runId, `the rollback to wait for the restore's approval`);
     await version('v1');
     expect(
       (await query<{ name: string }>('select name from items order by id')).map((r) => r.name),
