@@ -15,6 +15,8 @@ export interface KnownNames {
   backups: string[];
   runbooks: string[];
   severities: string[];
+  people: string[];
+  rotations: string[];
 }
 
 export function namesIn(raw: Record<string, unknown>): KnownNames {
@@ -31,11 +33,16 @@ export function namesIn(raw: Record<string, unknown>): KnownNames {
     backups: Object.keys(mapping(raw.backups)),
     runbooks: Object.keys(mapping(raw.runbooks)),
     severities: severities.length > 0 ? severities : [...DEFAULTS.severities],
+    people: Object.keys(mapping(raw.people)),
+    rotations: Object.keys(mapping(raw.oncall)),
   };
 }
 
 /** How each target is named in messages, and which of the known names it must be one of. */
-const TARGETS: Record<Exclude<Target, 'checks'>, { what: string; names: (k: KnownNames) => string[] }> = {
+const TARGETS: Record<
+  Exclude<Target, 'checks' | 'escalation'>,
+  { what: string; names: (k: KnownNames) => string[] }
+> = {
   service: { what: 'service', names: (k) => k.services },
   check: { what: 'check', names: (k) => k.checks },
   backup: { what: 'backup', names: (k) => k.backups },
@@ -44,6 +51,7 @@ const TARGETS: Record<Exclude<Target, 'checks'>, { what: string; names: (k: Know
   runbook: { what: 'runbook', names: (k) => k.runbooks },
   severity: { what: 'severity', names: (k) => k.severities },
   repository: { what: 'repository', names: (k) => k.repositories },
+  person: { what: 'person', names: (k) => k.people },
 };
 
 const plural = (what: string) => (what.endsWith('y') ? `${what.slice(0, -1)}ies` : `${what}s`);
@@ -106,6 +114,10 @@ function checkName({ at, to, name }: NameUse, known: KnownNames, report: Report)
     checkName({ at, to: name.includes('.') ? 'check' : 'service', name }, known, report);
     return;
   }
+  if (to === 'escalation') {
+    checkEscalation(at, name, known, report);
+    return;
+  }
   const what = TARGETS[to].what;
   const names = TARGETS[to].names(known);
   if (names.includes(name)) return;
@@ -119,5 +131,32 @@ function checkName({ at, to, name }: NameUse, known: KnownNames, report: Report)
   }
   report(at, `unknown ${what} \`${name}\`${names.length ? '' : `: the file defines no ${plural(what)}`}`, {
     candidates: names,
+  });
+}
+
+/** An escalation target: `oncall:<rotation>`, `person:<p>`, `notifier:<n>`, or a bare person or notifier. */
+function checkEscalation(at: NameUse['at'], target: string, known: KnownNames, report: Report): void {
+  const [prefix, rest] = target.includes(':') ? target.split(':', 2) : [undefined, target];
+  const name = rest ?? target;
+  if (prefix === 'oncall') {
+    if (!known.rotations.includes(name))
+      report(
+        at,
+        `unknown on-call rotation \`${name}\`${known.rotations.length ? '' : ': the file defines no oncall rotations'}`,
+        {
+          candidates: known.rotations,
+          name,
+        },
+      );
+    return;
+  }
+  if (prefix === 'person' || prefix === 'notifier') {
+    checkName({ at, to: prefix, name }, known, report);
+    return;
+  }
+  if (known.people.includes(name) || known.notifiers.includes(name)) return;
+  report(at, `unknown escalation target \`${name}\`: expected a person, a notifier or oncall:<rotation>`, {
+    candidates: [...known.people, ...known.notifiers, ...known.rotations.map((r) => `oncall:${r}`)],
+    name,
   });
 }

@@ -6,6 +6,10 @@ export const DEFAULTS = {
   check: { every: '30s', timeout: '10s', retries: 3, startPeriod: '0s', recover: 1 },
   /** Severities when `incidents.severities` does not define its own. */
   severities: ['critical', 'high', 'medium', 'low'],
+  /** Incident response deadlines when `incidents.severities` does not define its own: runbook 002's table. */
+  respondWithin: { critical: '15m', high: '1h', medium: '4h', low: '24h' },
+  /** On-call rotations: weekly shifts handing off at 09:00 local time, counted from a Monday. */
+  oncall: { shift: '7d', handoff: '09:00', start: '2024-01-01' },
   server: { listen: '127.0.0.1:7070', metricsPublic: true },
   /** The embedded store, relative to the stack file's directory. */
   sqlitePath: '.dayshift/state.db',

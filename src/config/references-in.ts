@@ -4,6 +4,7 @@ import type { NameTarget } from '../schema/references.js';
 import { CHECK_REF_PATTERN, NAME_PATTERN } from '../schema/values.js';
 import { stepKinds } from '../steps/registry.js';
 import { gateKinds } from './sections/deploy-gates.js';
+import { ESCALATION_TARGET } from './sections/incidents.js';
 import {
   type KindedPart,
   kindedPart,
@@ -15,7 +16,7 @@ import {
 } from './valid-parts.js';
 
 /** What a name written in the file must name: what plugins refer to, and the file's own lists. */
-export type Target = NameTarget | 'severity' | 'repository';
+export type Target = NameTarget | 'severity' | 'repository' | 'person' | 'escalation';
 
 /** A name the file uses, where it is written, and what it must name. */
 export interface NameUse {
@@ -56,6 +57,11 @@ export function usesIn(raw: Record<string, unknown>, smokeSteps: readonly SmokeS
     if (typeof value === 'string' && (to === 'checks' ? CHECK_REF_PATTERN : NAME_PATTERN).test(value))
       uses.names.push({ at, to, name: value });
   };
+  // An escalation names a person, a notifier or `oncall:<rotation>`; cross-references resolves which.
+  const escalation = (at: Path, value: unknown) => {
+    if (typeof value === 'string' && ESCALATION_TARGET.test(value))
+      uses.names.push({ at, to: 'escalation', name: value });
+  };
   const each = (at: Path, to: Target, values: unknown) => {
     list(values).forEach((value, i) => {
       use([...at, i], to, value);
@@ -93,8 +99,31 @@ export function usesIn(raw: Record<string, unknown>, smokeSteps: readonly SmokeS
   use(['alerting', 'fallback'], 'notifier', alerting.fallback);
   for (const [n, notifier] of Object.entries(mapping(raw.notifiers)))
     each(['notifiers', n, 'severities'], 'severity', mapping(notifier).severities);
-  for (const [s, severity] of Object.entries(mapping(mapping(raw.incidents).severities)))
-    each(['incidents', 'severities', s, 'notify'], 'notifier', mapping(severity).notify);
+  const incidents = mapping(raw.incidents);
+  each(['incidents', 'notify'], 'notifier', incidents.notify);
+  list(incidents.open_on).forEach((match, i) => {
+    const severity = mapping(match).severity;
+    const at = ['incidents', 'open_on', i, 'severity'];
+    if (Array.isArray(severity)) each(at, 'severity', severity);
+    else use(at, 'severity', severity);
+  });
+  for (const [s, severity] of Object.entries(mapping(incidents.severities))) {
+    const at = ['incidents', 'severities', s];
+    each([...at, 'notify'], 'notifier', mapping(severity).notify);
+    list(mapping(severity).escalate).forEach((step, i) => {
+      if (typeof step === 'string') escalation([...at, 'escalate', i], step);
+      const notify = mapping(step).notify;
+      if (typeof notify === 'string') escalation([...at, 'escalate', i, 'notify'], notify);
+      else
+        list(notify).forEach((t, j) => {
+          escalation([...at, 'escalate', i, 'notify', j], t);
+        });
+    });
+  }
+  for (const [p, person] of Object.entries(mapping(raw.people)))
+    each(['people', p, 'notify'], 'notifier', mapping(person).notify);
+  for (const [r, rotation] of Object.entries(mapping(raw.oncall)))
+    each(['oncall', r, 'members'], 'person', mapping(rotation).members);
   for (const [b, backup] of Object.entries(mapping(raw.backups))) {
     use(['backups', b, 'repository'], 'repository', mapping(backup).repository);
     each(['backups', b, 'notify'], 'notifier', mapping(backup).notify);

@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { name } from '../schema/values.js';
-import {
-  alertingSchema,
-  incidentsSchema,
-  maintenanceSchema,
-  notifiersSchema,
-  rulesSchema,
-  statusPageSchema,
-} from './sections/alerting.js';
+import { alertingSchema, maintenanceSchema, notifiersSchema, rulesSchema } from './sections/alerting.js';
 import { backupsSchema, repositoriesSchema, restoreSchema } from './sections/backups.js';
 import { deploysSchema } from './sections/deploys.js';
 import { historySchema } from './sections/history.js';
+import { incidentsSchema, oncallSchema, peopleSchema, statusPageSchema } from './sections/incidents.js';
 import { envSchema, smokeSchema } from './sections/operations.js';
 import { serverSchema, storeSchema } from './sections/platform.js';
 import { runbooksSchema } from './sections/runbooks.js';
@@ -36,6 +30,8 @@ export const sections = {
   env: envSchema.optional(),
   runbooks: runbooksSchema,
   deploys: deploysSchema,
+  people: peopleSchema,
+  oncall: oncallSchema,
   incidents: incidentsSchema.optional(),
   status_page: statusPageSchema.optional(),
 };

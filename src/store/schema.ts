@@ -30,6 +30,10 @@ export interface Database {
   backup_manifests: BackupManifestsTable;
   audit_log: AuditLogTable;
   releases: ReleasesTable;
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
+  incident_alerts: IncidentAlertsTable;
+  oncall_overrides: OncallOverridesTable;
 }
 
 export interface JobsTable {
@@ -397,4 +401,63 @@ export interface ReleasesTable {
   backup: string | null;
   /** JSON object: gates, apply, verification, failure; or null. */
   detail: string | null;
+}
+
+/** One incident (src/incidents/). */
+export interface IncidentsTable {
+  id: Generated<number>;
+  title: string;
+  severity: string;
+  /** 'investigating' | 'identified' | 'monitoring' | 'resolved' */
+  status: string;
+  /** JSON array of service names. */
+  services: string;
+  impact: string | null;
+  eta: string | null;
+  opened_at: number;
+  opened_by: string;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  assignee: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  last_update_at: number;
+  /** JSON `{ step, round }`. */
+  escalation: string;
+  version: Generated<number>;
+}
+
+/** One event of an incident's timeline; append-only. */
+export interface IncidentEventsTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  type: string;
+  actor: string;
+  /** 1 when shown on the status page. */
+  public: Generated<number>;
+  text: string | null;
+  /** JSON object. */
+  data: string | null;
+  /** Unique per incident when set: the event is written once. */
+  key: string | null;
+}
+
+/** An alert attached to an incident; an alert belongs to one incident at most. */
+export interface IncidentAlertsTable {
+  alert_id: number;
+  incident_id: number;
+  attached_at: number;
+}
+
+/** A dated swap on an on-call rotation: `person` is on call from `starts_at` to `ends_at`. */
+export interface OncallOverridesTable {
+  id: Generated<number>;
+  rotation: string;
+  person: string;
+  starts_at: number;
+  ends_at: number;
+  reason: string | null;
+  created_by: string;
+  created_at: number;
 }

@@ -18,7 +18,7 @@ import { ruleExpression } from '../rule-schema.js';
 import { alertLabels } from './alert-labels.js';
 
 /** A Mustache template, checked when the file loads. */
-const mustacheTemplate = () =>
+export const mustacheTemplate = () =>
   z.string().superRefine((text, ctx) => {
     const problem = checkTemplate(text);
     if (problem) ctx.addIssue({ code: 'custom', message: `bad template: ${problem}` });
@@ -113,27 +113,3 @@ export const maintenanceSchema = z
       }),
   )
   .default([]);
-
-export const incidentsSchema = z.strictObject({
-  severities: z
-    .record(
-      name(),
-      z.strictObject({
-        respond_within: timeout(),
-        /** People or roles to escalate to when nobody responds in time, in order. */
-        escalate: z.array(z.string().min(1)).optional(),
-        notify: z.array(name()).optional(),
-        description: z.string().optional(),
-      }),
-    )
-    .optional(),
-  /** The communication template for incident updates (Mustache: {{service}}, {{severity_upper}}, {{status}}...). */
-  template: mustacheTemplate().optional(),
-});
-
-export const statusPageSchema = z.strictObject({
-  title: z.string().min(1),
-  description: z.string().optional(),
-  components: z.array(name()).min(1),
-  public: z.boolean().default(false),
-});

@@ -16,6 +16,7 @@ import * as m013 from './013-heartbeat-pings.js';
 import * as m014 from './014-audit-log.js';
 import * as m015 from './015-alert-remediation.js';
 import * as m016 from './016-releases.js';
+import * as m017 from './017-incidents.js';
 
 export type StoreMigration = { up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<void> };
 
@@ -37,4 +38,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = {
   '014-audit-log': m014,
   '015-alert-remediation': m015,
   '016-releases': m016,
+  '017-incidents': m017,
 };
