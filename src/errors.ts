@@ -99,6 +99,12 @@ export const ERROR_TABLE = {
     exit: EXIT.failed,
     means: 'the alert is resolved, so it cannot be acknowledged',
   },
+  INCIDENT_NOT_FOUND: { http: 404, exit: EXIT.input, means: 'no incident has this id' },
+  INCIDENT_STATE_CONFLICT: {
+    http: 409,
+    exit: EXIT.failed,
+    means: 'the incident is resolved, or was changed meanwhile, so the change does not apply',
+  },
   DELIVERY_FAILED: {
     http: 502,
     exit: EXIT.failed,

@@ -36,9 +36,17 @@ export class JobQueue {
     for (const kind of kinds) this.#maxAttemptsByKind.set(kind.kind, retryPolicyOf(kind).maxAttempts);
   }
 
-  /** Queues a job; null when a job with the same unique key is already queued or running. */
-  async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}): Promise<Job | null> {
-    const row = await this.store.db
+  /**
+   * Queues a job; null when a job with the same unique key is already queued or running. Pass a
+   * transaction as `db` so the job is queued only if the change that needs it commits.
+   */
+  async enqueue(
+    kind: string,
+    payload: unknown,
+    options: EnqueueOptions = {},
+    db: Kysely<Database> = this.store.db,
+  ): Promise<Job | null> {
+    const row = await db
       .insertInto('jobs')
       .values(this.#row(kind, payload, options))
       .onConflict((oc) => oc.doNothing())

@@ -3,6 +3,7 @@ import { backupsFeature } from '../backup/feature.js';
 import { deploysFeature } from '../deploys/feature.js';
 import type { FeatureDefinition } from '../features/types.js';
 import { historyFeature } from '../history/feature.js';
+import { incidentsFeature } from '../incidents/feature.js';
 import { monitorFeature } from '../monitor/feature.js';
 import { runbooksFeature } from '../runbooks/feature.js';
 import { servicesFeature } from '../services/feature.js';
@@ -21,4 +22,5 @@ export const FEATURES: readonly FeatureDefinition<unknown>[] = [
   backupsFeature,
   servicesFeature,
   deploysFeature,
+  incidentsFeature,
 ];
