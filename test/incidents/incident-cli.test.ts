@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/incidents/records.js';
 import { describeDuration } from '../../src/schema/duration.js';
 import { openStore, type Store } from '../../src/store/index.js';
