@@ -19,9 +19,10 @@ export function remoteOf(options: { server?: string; token?: string }): Remote |
   let url: URL;
   try {
     url = new URL(options.server);
-  } catch {
+  } catch (error) {
     throw new DayshiftError('BAD_REQUEST', `--server "${options.server}" is not a URL`, {
       hint: 'give the address dayshift serve listens on, e.g. --server http://127.0.0.1:7070',
+      cause: error,
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')

@@ -72,7 +72,7 @@ export const VERBS: readonly Verb[] = [
   },
   {
     name: 'incident',
-    usage: '[options] [command]',
+    usage: '[options]',
     description:
       'incidents: open, ack, assign, severity, update, note, resolve, list, show and the post-incident report',
     load: async () => (await import('./incident.js')).defineIncident,
