@@ -1,6 +1,7 @@
 import type { FeatureDefinition } from '../features/types.js';
 import { Incidents } from './incidents.js';
 import { incidentMessageKind } from './notify-job.js';
+import { incidentRoutes } from './routes.js';
 
 /**
  * Incidents: the incidents of the stack, their timelines, response deadlines and escalation, and
@@ -17,6 +18,7 @@ export const incidentsFeature: FeatureDefinition<Incidents> = {
     return {
       api: incidents,
       jobKinds: [incidentMessageKind(messages)],
+      routes: (app) => incidentRoutes(app, { incidents }),
       reload(next) {
         incidents.config = next.config;
         messages.config = next.config;
