@@ -1,7 +1,13 @@
+import { alertsFeature } from '../alerts/feature.js';
 import type { FeatureDefinition } from '../features/types.js';
 import { Incidents } from './incidents.js';
+import { incidentSeries } from './metrics.js';
 import { incidentMessageKind } from './notify-job.js';
 import { incidentRoutes } from './routes.js';
+import { TimelineLinks } from './timeline-links.js';
+
+/** Alert engine steps after which the timeline links pass at once rather than at their next tick. */
+const LINKED_STEPS = ['open', 'fire', 'announce', 'resolve'];
 
 /**
  * Incidents: the incidents of the stack, their timelines, response deadlines and escalation, and
@@ -10,19 +16,34 @@ import { incidentRoutes } from './routes.js';
 export const incidentsFeature: FeatureDefinition<Incidents> = {
   name: 'incidents',
   open(context) {
-    const { stack, store, queue, clock } = context;
+    const { stack, store, queue, clock, logger } = context;
     if (!stack) return undefined;
     const incidents = new Incidents({ store, queue, clock, config: stack.config });
     // Read by each message as it is sent, so a reload's notifiers apply to the next one.
     const messages = { db: store.db, config: stack.config, baseDir: stack.baseDir, clock };
+    const links = new TimelineLinks(incidents, logger.child({ component: 'incidents' }));
+    // An alert that fired or resolved reaches its incident at once; the links' own timer covers the rest.
+    const engine = context.use(alertsFeature)?.engine;
+    const onAlertPass = (outcome: { steps: Record<string, number> }) => {
+      if (LINKED_STEPS.some((step) => outcome.steps[step])) links.poke();
+    };
     return {
       api: incidents,
       jobKinds: [incidentMessageKind(messages)],
       routes: (app) => incidentRoutes(app, { incidents }),
+      metrics: () => incidentSeries({ db: store.db, clock, config: () => incidents.config }),
       reload(next) {
         incidents.config = next.config;
         messages.config = next.config;
         return undefined;
+      },
+      start() {
+        engine?.on('idle', onAlertPass);
+        links.start();
+      },
+      async stop() {
+        engine?.off('idle', onAlertPass);
+        await links.stop();
       },
     };
   },
