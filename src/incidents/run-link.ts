@@ -81,7 +81,7 @@ export class RunLink {
       const on = this.#servicesOf(run);
       for (const span of spans) {
         if (!span.services.some((s) => on.has(s))) continue;
-        if (run.startedAt > (span.resolvedAt ?? Number.POSITIVE_INFINITY)) continue;
+        if (run.startedAt >= (span.resolvedAt ?? Number.POSITIVE_INFINITY)) continue;
         if ((run.finishedAt ?? Number.POSITIVE_INFINITY) < span.openedAt) continue;
         wanted.push({ incident: span.id, run, ended: false });
         if (isFinished(run.status)) wanted.push({ incident: span.id, run, ended: true });
@@ -152,8 +152,9 @@ export class RunLink {
         .selectFrom('run_steps')
         .select(['run_id', 'name'])
         .where('run_id', 'in', ids)
-        .where('position', '=', 0)
+        .orderBy('position', 'desc')
         .execute();
+      // A service action's run has one step, named after the action; the first one if ever more.
       for (const s of steps) actions.set(Number(s.run_id), s.name);
     }
     for (const ids of chunks(deploys, PAGE)) {
