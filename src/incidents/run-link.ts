@@ -57,6 +57,11 @@ export class RunLink {
   readonly #db: Kysely<Database>;
   #config: StackConfig | undefined;
   #runbooks = new Map<string, Set<string>>();
+  /**
+   * The events (`<incident> <key>`) the last pass found or wrote: they need no look-up again. Only
+   * what is new since (a run started or ended, an incident opened) is looked up in the store.
+   */
+  #written = new Set<string>();
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
@@ -87,17 +92,22 @@ export class RunLink {
         if (isFinished(run.status)) wanted.push({ incident: span.id, run, ended: true });
       }
     }
-    const written = await existingKeys(
+    const id = (w: (typeof wanted)[number]) => `${w.incident} ${keyOf(w.run.id, w.ended)}`;
+    const unknown = wanted.filter((w) => !this.#written.has(id(w)));
+    const found = await existingKeys(
       this.#db,
-      wanted.map((w) => w.incident),
-      wanted.map((w) => keyOf(w.run.id, w.ended)),
+      unknown.map((w) => w.incident),
+      unknown.map((w) => keyOf(w.run.id, w.ended)),
     );
-    const missing = wanted.filter((w) => !written.has(`${w.incident} ${keyOf(w.run.id, w.ended)}`));
-    if (missing.length === 0) return 0;
-    const details = await this.#details(missing.map((m) => m.run));
-    const events = missing.map(({ incident, run, ended }) => runEvent(incident, run, ended, details));
+    const missing = unknown.filter((w) => !found.has(id(w)));
     let count = 0;
-    for (const batch of chunks(events, PAGE)) count += await appendEvents(this.#db, batch);
+    if (missing.length > 0) {
+      const details = await this.#details(missing.map((m) => m.run));
+      const events = missing.map(({ incident, run, ended }) => runEvent(incident, run, ended, details));
+      for (const batch of chunks(events, PAGE)) count += await appendEvents(this.#db, batch);
+    }
+    // Everything wanted is on its timeline now (written here, or by another node: the key held it).
+    this.#written = new Set(wanted.map(id));
     return count;
   }
 
