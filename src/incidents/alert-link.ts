@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { recoveries, toAlert } from '../alerts/alert-store.js';
 import type { AlertRecord } from '../alerts/types.js';
+import { DayshiftError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import type { Incidents } from './incidents.js';
 import { INCIDENT_STATUSES } from './types.js';
@@ -37,6 +39,7 @@ export interface AlertLinkOutcome {
  */
 export class AlertLink {
   readonly #incidents: Incidents;
+  readonly #logger: Logger;
   /**
    * Firing alerts that neither opened nor joined an incident, with the newest open incident they were
    * offered against. Offering one again only helps once an incident opens (it may be on the alert's
@@ -45,8 +48,9 @@ export class AlertLink {
   #declined = new Map<number, number>();
   #declinedFor: unknown;
 
-  constructor(incidents: Incidents) {
+  constructor(incidents: Incidents, logger: Logger) {
     this.#incidents = incidents;
+    this.#logger = logger;
   }
 
   async pass(now: number): Promise<AlertLinkOutcome> {
@@ -73,15 +77,27 @@ export class AlertLink {
           declined.set(alert.id, offered);
           continue;
         }
-        const result = await this.#incidents.alertFired({
-          id: alert.id,
-          key: alert.key,
-          name: alert.name,
-          severity: alert.severity,
-          service: alert.service,
-          summary: alert.summary,
-          labels: alert.labels,
-        });
+        const result = await this.#incidents
+          .alertFired({
+            id: alert.id,
+            key: alert.key,
+            name: alert.name,
+            severity: alert.severity,
+            service: alert.service,
+            summary: alert.summary,
+            labels: alert.labels,
+          })
+          .catch((error: unknown) => {
+            // One alert that cannot open an incident (its service left the file) must not stop the
+            // others: it is declined like one that matched nothing, and said once. A store that fails
+            // fails the pass, which the next one retries.
+            if (!(error instanceof DayshiftError)) throw error;
+            this.#logger.warn(
+              { err: error, alert: alert.id },
+              `alert ${alert.key} could not open an incident`,
+            );
+            return undefined;
+          });
         if (result?.opened) outcome.opened++;
         else if (result) outcome.attached++;
         else declined.set(alert.id, newest);

@@ -34,7 +34,7 @@ export class TimelineLinks {
     this.#incidents = incidents;
     this.#logger = logger;
     this.#tickMs = tickMs;
-    this.#alerts = new AlertLink(incidents);
+    this.#alerts = new AlertLink(incidents, logger);
     this.#runs = new RunLink(incidents.db);
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAlert } from '../../src/alerts/alert-store.js';
 import type { Alerting } from '../../src/alerts/alerting.js';
 import { Incidents } from '../../src/incidents/incidents.js';
 import { readTimeline } from '../../src/incidents/records.js';
@@ -134,5 +135,35 @@ describe.each(STORE_KINDS)('alerts on incident timelines (%s store)', (kind) => 
     expect(await node2.pass()).toMatchObject({ attached: 1 });
     const types = (await readTimeline(store.db, byHand.id)).map((e) => e.type);
     expect(types).toEqual(['opened', 'alert.firing']);
+  });
+
+  it('an alert that cannot open an incident (its service left the file) does not hold up the others', async () => {
+    clock.advance(MIN);
+    const fire = (key: string, service: string) =>
+      store.db.transaction().execute((trx) =>
+        openAlert(
+          trx,
+          {
+            key,
+            origin: 'check',
+            name: key.slice('check:'.length),
+            severity: 'critical',
+            service,
+            summary: 'connect ECONNREFUSED 127.0.0.1:9',
+            labels: { service },
+            notify: [],
+            forMs: 0,
+            repeatMs: 0,
+          },
+          'firing',
+          clock.now(),
+          undefined,
+        ),
+      );
+    await fire('check:gone.up', 'gone');
+    await fire('check:cache.ping', 'cache');
+    expect(await node1.pass()).toMatchObject({ opened: 1 });
+    expect((await incidents.list()).map((i) => i.services)).toContainEqual(['cache']);
+    expect(await node1.pass()).toMatchObject({ opened: 0, attached: 0 });
   });
 });
