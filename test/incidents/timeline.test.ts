@@ -194,6 +194,8 @@ describe.each(STORE_KINDS)('the timeline writes itself (%s store)', (kind) => {
       const other = await runbooks.open(name, {}, 'cli');
       expect((await runbooks.execute(other.recorder, other.plan, { pollMs: 50 })).status).toBe('succeeded');
     }
+    // web was restarted three times through its driver: by the runbook, by the deploy, by hand.
+    expect(readFileSync(path.join(dir, 'restarts.log'), 'utf8')).toBe('restarted\n'.repeat(3));
     await incidents.update(incident.id, {
       text: 'Mitigation in progress',
       status: 'monitoring',
