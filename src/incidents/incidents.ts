@@ -312,14 +312,15 @@ export class Incidents {
     const state = filter.state ?? 'open';
     if (state === 'open') query = query.where('status', 'in', OPEN);
     if (state === 'resolved') query = query.where('status', '=', 'resolved');
+    const { service } = filter;
+    if (service) query = query.where('services', 'like', `%${JSON.stringify(service)}%`);
     const rows = await query
       .orderBy('id', 'desc')
-      .limit(filter.service ? 10_000 : (filter.limit ?? 100))
+      .limit(filter.limit ?? 100)
       .execute();
     const incidents = rows.map(toIncident);
-    return filter.service
-      ? incidents.filter((i) => i.services.includes(filter.service as string)).slice(0, filter.limit ?? 100)
-      : incidents;
+    // The pattern's `_` matches any character: the parsed list decides.
+    return service ? incidents.filter((i) => i.services.includes(service)) : incidents;
   }
 
   async #open(trx: Kysely<Database>, input: OpenInput): Promise<Incident> {
@@ -485,10 +486,12 @@ export class Incidents {
 
 /** The open incident on a service, the oldest if several. */
 async function openOn(db: Kysely<Database>, service: string): Promise<Incident | undefined> {
+  // `services` is a JSON array of names: the quoted name narrows the rows, the parse decides.
   const rows = await db
     .selectFrom('incidents')
     .selectAll()
     .where('status', 'in', OPEN)
+    .where('services', 'like', `%${JSON.stringify(service)}%`)
     .orderBy('id')
     .execute();
   return rows.map(toIncident).find((i) => i.services.includes(service));

@@ -110,17 +110,28 @@ export function reportFigures(
         round: numberOr(e.data?.round),
         targets: Array.isArray(e.data?.targets) ? e.data.targets.map(String) : [],
       })),
-    runs: timeline
-      .filter((e) => e.type === 'run')
-      .map((e) => ({
-        at: e.at,
-        run: numberOr(e.data?.run),
-        kind: stringOr(e.data?.kind),
-        name: stringOr(e.data?.name),
-        status: stringOr(e.data?.status),
-        url: stringOr(e.data?.url),
-      })),
+    runs: runsOf(timeline),
   };
+}
+
+/** Each run once: when it started on the timeline, with the status of its latest event (its end, once ended). */
+function runsOf(timeline: readonly IncidentEvent[]): ReportRun[] {
+  const byRun = new Map<string, ReportRun>();
+  for (const e of timeline) {
+    if (e.type !== 'run') continue;
+    const run = numberOr(e.data?.run);
+    const key = run === null ? `event:${e.id}` : String(run);
+    const seen = byRun.get(key);
+    byRun.set(key, {
+      at: seen?.at ?? e.at,
+      run,
+      kind: stringOr(e.data?.kind) ?? seen?.kind ?? null,
+      name: stringOr(e.data?.name) ?? seen?.name ?? null,
+      status: stringOr(e.data?.status) ?? seen?.status ?? null,
+      url: stringOr(e.data?.url) ?? seen?.url ?? null,
+    });
+  }
+  return [...byRun.values()];
 }
 
 /** A deadline is met when the thing happened no later than it was due (the core's `now <= due`). */

@@ -60,6 +60,12 @@ export async function up(db: Kysely<unknown>, caps: StoreCapabilities): Promise<
     .columns(['incident_id', 'key'])
     .unique()
     .execute();
+  // Metrics count missed deadlines and reports read escalations by type, across incidents.
+  await db.schema
+    .createIndex('incident_events_by_type')
+    .on('incident_events')
+    .columns(['type', 'incident_id'])
+    .execute();
   await caps.refuseChanges(db, 'incident_events');
 
   await db.schema
