@@ -2,6 +2,7 @@ import type { StackConfig } from '../config/schema.js';
 import { formatDuration } from '../schema/duration.js';
 import { ownValue } from '../util/own.js';
 import type { DeadlinePayload } from './incidents.js';
+import type { IncidentMessage } from './notify-job.js';
 import type { EscalationStep } from './policy.js';
 import type { EscalationState, Incident, NewIncidentEvent } from './types.js';
 
@@ -15,23 +16,13 @@ export interface ReachedTarget {
   notifiers: string[];
 }
 
-/** A message an escalation sends: one notifier, once (`key`). */
-export interface EscalationMessage {
-  incident: number;
-  notifier: string;
-  event: 'escalated';
-  key: string;
-  title: string;
-  text: string;
-}
-
 /** What running an escalation from some state decided; the caller writes it in one transaction. */
 export interface EscalationPlan {
   /** Where the chain stands afterwards. */
   state: EscalationState;
   /** One `escalated` event per notify step run. */
   events: NewIncidentEvent[];
-  messages: EscalationMessage[];
+  messages: IncidentMessage[];
   /** The deadline a `wait` step queues, to resume the chain after it. */
   resume?: DeadlinePayload;
 }

@@ -5,8 +5,10 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { Store } from '../store/index.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { queueIncidentMessage } from './notify-job.js';
 import { type SeverityPolicy, severityPolicy } from './policy.js';
 import { appendEvents, readIncident, readTimeline, toIncident } from './records.js';
+import { renderIncident } from './template.js';
 import {
   INCIDENT_STATUSES,
   type Incident,
@@ -222,32 +224,36 @@ export class Incidents {
     input: { text: string; status?: IncidentStatus; impact?: string; eta?: string; actor: string },
   ): Promise<Incident> {
     if (input.status === 'resolved') return this.resolve(id, { text: input.text, actor: input.actor });
-    return this.#change(id, async (trx, incident, now) => {
-      const events: NewIncidentEvent[] = [];
-      const moved = input.status !== undefined && input.status !== incident.status;
-      events.push({
-        incidentId: id,
-        at: now,
-        type: moved ? 'status' : 'update',
-        actor: input.actor,
-        public: true,
-        text: input.text,
-        data: moved ? { from: incident.status, to: input.status } : { status: incident.status },
-      });
-      const policy = this.#policyOr(incident.severity);
-      if (policy?.updateEvery !== undefined) {
-        const due = incident.lastUpdateAt + policy.updateEvery;
-        if (now <= due) events.push(deadlineMet(id, 'update', due, now));
-        await this.#deadline(trx, { incident: id, deadline: 'update', due: now + policy.updateEvery });
-      }
-      await appendEvents(trx, events);
-      return {
-        last_update_at: now,
-        ...(input.status ? { status: input.status } : {}),
-        ...(input.impact !== undefined ? { impact: input.impact } : {}),
-        ...(input.eta !== undefined ? { eta: input.eta } : {}),
-      };
-    });
+    return this.#change(
+      id,
+      async (trx, incident, now) => {
+        const events: NewIncidentEvent[] = [];
+        const moved = input.status !== undefined && input.status !== incident.status;
+        events.push({
+          incidentId: id,
+          at: now,
+          type: moved ? 'status' : 'update',
+          actor: input.actor,
+          public: true,
+          text: input.text,
+          data: moved ? { from: incident.status, to: input.status } : { status: incident.status },
+        });
+        const policy = this.#policyOr(incident.severity);
+        if (policy?.updateEvery !== undefined) {
+          const due = incident.lastUpdateAt + policy.updateEvery;
+          if (now <= due) events.push(deadlineMet(id, 'update', due, now));
+          await this.#deadline(trx, { incident: id, deadline: 'update', due: now + policy.updateEvery });
+        }
+        await appendEvents(trx, events);
+        return {
+          last_update_at: now,
+          ...(input.status ? { status: input.status } : {}),
+          ...(input.impact !== undefined ? { impact: input.impact } : {}),
+          ...(input.eta !== undefined ? { eta: input.eta } : {}),
+        };
+      },
+      { post: true },
+    );
   }
 
   /** An internal note: on the timeline, never on the status page, never sent to notifiers. */
@@ -263,26 +269,30 @@ export class Incidents {
   }
 
   async resolve(id: number, input: { text?: string; actor: string }): Promise<Incident> {
-    return this.#change(id, async (trx, incident, now) => {
-      const events: NewIncidentEvent[] = [
-        {
-          incidentId: id,
-          at: now,
-          type: 'resolved',
-          actor: input.actor,
-          public: true,
-          text: input.text ?? 'Resolved.',
-          data: { from: incident.status },
-        },
-      ];
-      const policy = this.#policyOr(incident.severity);
-      if (policy?.resolveWithin !== undefined) {
-        const due = incident.openedAt + policy.resolveWithin;
-        if (now <= due) events.push(deadlineMet(id, 'resolve', due, now));
-      }
-      await appendEvents(trx, events);
-      return { status: 'resolved', resolved_at: now, resolved_by: input.actor, last_update_at: now };
-    });
+    return this.#change(
+      id,
+      async (trx, incident, now) => {
+        const events: NewIncidentEvent[] = [
+          {
+            incidentId: id,
+            at: now,
+            type: 'resolved',
+            actor: input.actor,
+            public: true,
+            text: input.text ?? 'Resolved.',
+            data: { from: incident.status },
+          },
+        ];
+        const policy = this.#policyOr(incident.severity);
+        if (policy?.resolveWithin !== undefined) {
+          const due = incident.openedAt + policy.resolveWithin;
+          if (now <= due) events.push(deadlineMet(id, 'resolve', due, now));
+        }
+        await appendEvents(trx, events);
+        return { status: 'resolved', resolved_at: now, resolved_by: input.actor, last_update_at: now };
+      },
+      { post: true },
+    );
   }
 
   async get(id: number): Promise<Incident> {
@@ -362,7 +372,32 @@ export class Incidents {
         deadline: 'resolve',
         due: now + policy.resolveWithin,
       });
+    await this.#post(trx, incident);
     return incident;
+  }
+
+  /**
+   * Sends the incident as it now stands, rendered from the communication template, to its severity's
+   * notifiers and `incidents.notify`: once per change (the key holds the incident's version).
+   */
+  async #post(trx: Kysely<Database>, incident: Incident): Promise<void> {
+    const notifiers = this.#policyOr(incident.severity)?.notify ?? [];
+    if (notifiers.length === 0) return;
+    const text = renderIncident(
+      incident,
+      await readTimeline(trx, incident.id),
+      this.config.incidents?.template,
+    );
+    const title = `[${incident.status.toUpperCase()}] INCIDENT #${incident.id}: ${incident.title} (${incident.severity})`;
+    for (const notifier of notifiers)
+      await queueIncidentMessage(this.#queue, trx, {
+        incident: incident.id,
+        notifier,
+        event: 'update',
+        key: `post:${incident.id}:${incident.version}:${notifier}`,
+        title,
+        text,
+      });
   }
 
   /** Queues a deadline in the change's transaction: it exists exactly when the change committed. */
@@ -383,7 +418,7 @@ export class Incidents {
       incident: Incident,
       now: number,
     ) => Promise<Partial<Record<string, unknown>>>,
-    options: { resolvedToo?: boolean } = {},
+    options: { resolvedToo?: boolean; post?: boolean } = {},
   ): Promise<Incident> {
     return this.#transaction(async (trx) => {
       const incident = await readIncident(trx, id);
@@ -405,7 +440,9 @@ export class Incidents {
         throw new DayshiftError('INCIDENT_STATE_CONFLICT', `incident ${id} changed meanwhile`, {
           hint: 'read it again with `dayshift incident show` and retry',
         });
-      return toIncident(row);
+      const changed = toIncident(row);
+      if (options.post) await this.#post(trx, changed);
+      return changed;
     });
   }
 

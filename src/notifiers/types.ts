@@ -30,7 +30,7 @@ export interface NotifiedAlert {
   /** A short name: the rule's name, or `backend.health` for a check. */
   name: string;
   /** Where it comes from: its origin (`test` for `dayshift notify test`). */
-  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'deploy' | 'test' | 'runbook';
+  origin: 'check' | 'rule' | 'missed' | 'delivery' | 'backup' | 'deploy' | 'test' | 'runbook' | 'incident';
   severity: string;
   /** The alert's state when the notification was made. */
   state: 'pending' | 'firing' | 'resolved';

@@ -6,11 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { notifierKinds } from '../../src/notifiers/registry.js';
-import {
-  checkTemplate,
-  renderIncidentTemplate,
-  renderNotification,
-} from '../../src/notifiers/shared/templates.js';
+import { checkTemplate, renderNotification } from '../../src/notifiers/shared/templates.js';
 import { DeliveryError, type NotifierKindDefinition } from '../../src/notifiers/types.js';
 import { makeCert } from '../helpers/certs.js';
 import { until } from '../helpers/wait.js';
@@ -221,42 +217,7 @@ describe('message templates', () => {
     expect(n.text).toBe('status == 200 failed: got 503 (web)');
   });
 
-  it("renders runbook 002's incident communication template from an alert's data", () => {
-    const template = [
-      '🚨 INCIDENT: {{service}} - {{summary}}',
-      '',
-      'Status: {{status}}',
-      'Severity: {{severity_upper}}',
-      'Impact: {{impact}}',
-      'ETA: {{eta}}',
-      '',
-      'Updates:',
-      '{{#updates}}',
-      '- [{{time}}] {{text}}',
-      '{{/updates}}',
-    ].join('\n');
-    expect(checkTemplate(template)).toBeUndefined();
-    const text = renderIncidentTemplate(template, alert(), {
-      impact: 'checkout unavailable',
-      updates: [{ at: '2026-11-20T10:00:00.000Z', text: 'Initial alert received' }],
-    });
-    expect(text).toBe(
-      [
-        '🚨 INCIDENT: backend - status == 200 failed: got 503',
-        '',
-        'Status: INVESTIGATING',
-        'Severity: CRITICAL',
-        'Impact: checkout unavailable',
-        'ETA: unknown',
-        '',
-        'Updates:',
-        '- [2026-11-20 10:00:00 UTC] Initial alert received',
-        '',
-      ].join('\n'),
-    );
-    expect(renderIncidentTemplate(template, alert({ state: 'resolved', event: 'resolved' }))).toContain(
-      'Status: RESOLVED',
-    );
+  it('points at a template mistake by line and column', () => {
     expect(checkTemplate('{{#updates}} no end')).toMatch(/Unclosed section/);
   });
 });

@@ -46,7 +46,8 @@ export const DEFAULT_TEMPLATE: Required<MessageTemplate> = {
   ].join('\n'),
 };
 
-function human(iso: string | undefined): string | undefined {
+/** `2026-11-20 10:00:00 UTC` from an ISO-8601 time. */
+export function human(iso: string | undefined): string | undefined {
   return iso
     ? iso
         .replace('T', ' ')
@@ -125,34 +126,6 @@ export function renderNotification(input: NotificationInput, template: MessageTe
     html,
     createdAt: input.createdAt,
   };
-}
-
-/** One line of an incident's timeline for the communication template. */
-export interface IncidentUpdate {
-  at: string;
-  text: string;
-}
-
-/**
- * Renders an incident communication template (runbook 002's "INCIDENT: [Service] - [Brief Description]")
- * from an alert's data: service, summary, status, severity, and its timeline as updates.
- */
-export function renderIncidentTemplate(
-  template: string,
-  alert: NotifiedAlert,
-  extra: { updates?: IncidentUpdate[]; impact?: string; eta?: string; status?: string } = {},
-): string {
-  const view = {
-    ...alertView(alert, true),
-    service: alert.service ?? alert.name,
-    status:
-      extra.status ??
-      (alert.state === 'resolved' ? 'RESOLVED' : alert.acknowledgedBy ? 'IDENTIFIED' : 'INVESTIGATING'),
-    impact: extra.impact ?? 'unknown',
-    eta: extra.eta ?? 'unknown',
-    updates: (extra.updates ?? []).map((u) => ({ ...u, time: human(u.at) })),
-  };
-  return Mustache.render(template, view, undefined, { escape: (s: string) => String(s) });
 }
 
 /** The error in a template's syntax, or undefined when it parses. */
