@@ -81,6 +81,12 @@ async function decideAndWrite(context: DeadlineContext, payload: DeadlinePayload
   const policy = policyOf(config, incident.severity);
   const verdict = judge(incident, payload, policy);
   if (verdict.kind === 'nothing') return { outcome: 'nothing' };
+  if (verdict.kind === 'met') {
+    // An update posted after an earlier update deadline was missed meets the next one, which the
+    // update itself could not tell: recorded here, once, under the met event's key.
+    await appendEvents(store.db, [metEvent(incident, payload, verdict.at)]);
+    return { outcome: 'nothing' };
+  }
 
   if (verdict.kind === 'missed') {
     const window = await holding(config, store.db, incident, now);
@@ -130,7 +136,11 @@ async function decideAndWrite(context: DeadlineContext, payload: DeadlinePayload
   });
 }
 
-type Verdict = { kind: 'nothing' } | { kind: 'missed'; late: number } | { kind: 'late'; late: number };
+type Verdict =
+  | { kind: 'nothing' }
+  | { kind: 'met'; at: number }
+  | { kind: 'missed'; late: number }
+  | { kind: 'late'; late: number };
 
 /**
  * Whether the deadline was missed, as of the incident read. A deadline met in time has its met event
@@ -148,7 +158,8 @@ function judge(incident: Incident, payload: DeadlinePayload, policy: SeverityPol
     case 'update':
       if (incident.resolvedAt !== null) return { kind: 'nothing' };
       if (policy?.updateEvery === undefined) return { kind: 'nothing' };
-      if (incident.lastUpdateAt + policy.updateEvery > due) return lateBy(incident.lastUpdateAt);
+      if (incident.lastUpdateAt > due) return lateBy(incident.lastUpdateAt);
+      if (incident.lastUpdateAt + policy.updateEvery > due) return { kind: 'met', at: incident.lastUpdateAt };
       return { kind: 'missed', late: 0 };
     case 'resolve':
       if (incident.resolvedAt !== null) return lateBy(incident.resolvedAt);
@@ -166,7 +177,7 @@ function missedEvent(
   incident: Incident,
   payload: DeadlinePayload,
   now: number,
-  verdict: Exclude<Verdict, { kind: 'nothing' }>,
+  verdict: Extract<Verdict, { late: number }>,
 ): NewIncidentEvent {
   const late = verdict.kind === 'late' ? verdict.late : now - payload.due;
   const how = verdict.kind === 'late' ? ', met late' : '';
@@ -177,6 +188,18 @@ function missedEvent(
     actor: 'dayshift',
     text: `${payload.deadline} deadline missed by ${formatDuration(late)}${how}`,
     data: { deadline: payload.deadline, due: payload.due, late },
+    key: `deadline:${payload.deadline}:${payload.due}`,
+  };
+}
+
+function metEvent(incident: Incident, payload: DeadlinePayload, at: number): NewIncidentEvent {
+  return {
+    incidentId: incident.id,
+    at,
+    type: 'deadline.met',
+    actor: 'dayshift',
+    text: `${payload.deadline} deadline met`,
+    data: { deadline: payload.deadline, due: payload.due },
     key: `deadline:${payload.deadline}:${payload.due}`,
   };
 }

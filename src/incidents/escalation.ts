@@ -75,15 +75,17 @@ async function notifyStep(
 ): Promise<void> {
   const { config, incident, now } = input;
   const reached: ReachedTarget[] = [];
+  const names: string[] = [];
   const used = new Set<string>();
   for (const target of targets) {
     const found = await resolveTarget(config, target, now, input.onCall);
+    names.push(describe(found));
     // A notifier two targets share (a person also on call) is sent one message per step.
     const notifiers = found.notifiers.filter((n) => !used.has(n));
     for (const n of notifiers) used.add(n);
     reached.push({ ...found, notifiers });
   }
-  const who = reached.map(describe).join(', ');
+  const who = names.join(', ');
   const text = `${input.reason}: paged ${who}`;
   plan.events.push({
     incidentId: incident.id,
