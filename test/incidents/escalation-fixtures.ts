@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { StackConfig } from '../../src/config/schema.js';
-import { deadlineJobKind } from '../../src/incidents/deadline-job.js';
+import { type DeadlineContext, deadlineJobKind } from '../../src/incidents/deadline-job.js';
 import type { OnCallLookup } from '../../src/incidents/escalation.js';
 import { DEADLINE_KIND, Incidents } from '../../src/incidents/incidents.js';
 import { INCIDENT_MESSAGE_KIND, incidentMessageKind } from '../../src/incidents/notify-job.js';
@@ -85,6 +85,8 @@ export class IncidentNode {
   readonly incidents: Incidents;
   readonly queue: JobQueue;
   readonly worker: Worker;
+  /** What this node's deadline jobs run with, to run one by hand. */
+  readonly deadlines: DeadlineContext;
   /** The worker's background failures: a test expects none. */
   readonly errors: Error[] = [];
   readonly #store: Store;
@@ -94,8 +96,9 @@ export class IncidentNode {
     this.#store = store;
     this.#clock = clock;
     this.queue = new JobQueue(store, { clock });
+    this.deadlines = { store, queue: this.queue, clock, config: () => config, onCall };
     const kinds = [
-      deadlineJobKind({ store, queue: this.queue, clock, config: () => config, onCall }),
+      deadlineJobKind(this.deadlines),
       incidentMessageKind({ db: store.db, config, baseDir: process.cwd(), clock }),
     ];
     this.queue.addKinds(kinds);
