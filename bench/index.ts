@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   startup: async () => (await import('./startup.js')).main(),
   operate: async () => (await import('./operate.js')).main(),
   deploy: async () => (await import('./deploy.js')).main(),
+  incidents: async () => (await import('./incidents.js')).main(),
 };
 
 const name = process.argv[2];

@@ -2,17 +2,7 @@ import { z } from 'zod';
 import { notifierKinds } from '../../notifiers/registry.js';
 import { checkTemplate } from '../../notifiers/shared/templates.js';
 import { kinded, optionsOf } from '../../schema/plugin.js';
-import {
-  count,
-  cron,
-  dateTime,
-  duration,
-  interval,
-  name,
-  span,
-  timeout,
-  timezone,
-} from '../../schema/values.js';
+import { count, cron, dateTime, duration, interval, name, span, timezone } from '../../schema/values.js';
 import { DEFAULTS } from '../defaults.js';
 import { ruleExpression } from '../rule-schema.js';
 import { alertLabels } from './alert-labels.js';
