@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { MaintenanceCalendar, type MaintenanceWindow } from '../alerts/maintenance.js';
 import type { StackConfig } from '../config/schema.js';
 import type { JobKind } from '../jobs/kinds.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -7,6 +6,7 @@ import { formatDuration } from '../schema/duration.js';
 import type { Store } from '../store/index.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { holding } from './deadline-hold.js';
 import { type EscalationPlan, escalationReason, type OnCallLookup, planEscalation } from './escalation.js';
 import { DEADLINE_KIND, type DeadlinePayload } from './incidents.js';
 import { queueIncidentMessage } from './notify-job.js';
@@ -202,34 +202,6 @@ function metEvent(incident: Incident, payload: DeadlinePayload, at: number): New
     data: { deadline: payload.deadline, due: payload.due },
     key: `deadline:${payload.deadline}:${payload.due}`,
   };
-}
-
-/**
- * The window that holds the incident's escalation at `now`: one over the whole stack, or windows
- * covering every service the incident touches. The hold lasts until the covering ends; the deadline
- * then runs again and looks once more (a window that follows holds it again).
- */
-async function holding(
-  config: StackConfig,
-  db: Kysely<Database>,
-  incident: Incident,
-  now: number,
-): Promise<{ name: string; until: number } | undefined> {
-  const windows = await new MaintenanceCalendar(config, db).active(now);
-  const whole = windows.filter((w) => w.services === null);
-  let until = Math.max(0, ...whole.map((w) => w.endsAt));
-  let names = whole.map((w) => w.name);
-  if (incident.services.length > 0) {
-    const covering = (service: string): MaintenanceWindow[] =>
-      windows.filter((w) => w.services?.includes(service));
-    const ends = incident.services.map((s) => Math.max(0, ...covering(s).map((w) => w.endsAt)));
-    const allCovered = Math.min(...ends);
-    if (allCovered > until) {
-      until = allCovered;
-      names = [...new Set(incident.services.flatMap((s) => covering(s).map((w) => w.name)))];
-    }
-  }
-  return until > now ? { name: names.join(', '), until } : undefined;
 }
 
 async function hold(
