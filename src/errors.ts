@@ -228,6 +228,11 @@ export const ERROR_TABLE = {
     means:
       "the `dayshift agent` a service's `agent:` names does not answer, or answers something that is not the agent",
   },
+  SERVER_UNREACHABLE: {
+    http: 502,
+    exit: EXIT.unreachable,
+    means: 'the Dayshift server `--server` names does not answer, or answers something that is not its API',
+  },
   IMAGE_NOT_FOUND: {
     http: 400,
     exit: EXIT.input,

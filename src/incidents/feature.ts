@@ -3,6 +3,7 @@ import { deadlineJobKind } from './deadline-job.js';
 import type { OnCallLookup } from './escalation.js';
 import { Incidents } from './incidents.js';
 import { incidentMessageKind } from './notify-job.js';
+import { incidentRoutes } from './routes.js';
 
 /**
  * Incidents: the incidents of the stack, their timelines, response deadlines and escalation, and
@@ -26,6 +27,7 @@ export const incidentsFeature: FeatureDefinition<Incidents> = {
         incidentMessageKind(messages),
         deadlineJobKind({ store, queue, clock, config: () => incidents.config, onCall }),
       ],
+      routes: (app) => incidentRoutes(app, { incidents }),
       reload(next) {
         incidents.config = next.config;
         messages.config = next.config;

@@ -270,6 +270,51 @@ runbooks:
       });
     });
 
+    it('records every incident change, from the API and the CLI, with the incident id as target', async () => {
+      const changes = ['open', 'ack', 'assign', 'severity', 'update', 'note', 'resolve'].map(
+        (a) => `incident.${a}`,
+      );
+      const opened = await call('POST', '/api/v1/incidents', operator, {
+        title: 'Audit drill',
+        severity: 'high',
+      });
+      expect(opened.status).toBe(201);
+      const viaApi = String(opened.body.incident.id);
+      for (const [path, body] of [
+        ['ack', {}],
+        ['assign', { person: 'dave' }],
+        ['severity', { severity: 'critical' }],
+        ['updates', { text: 'looking' }],
+        ['notes', { text: 'internal' }],
+        ['resolve', {}],
+      ] as const)
+        expect((await call('POST', `/api/v1/incidents/${viaApi}/${path}`, operator, body)).status, path).toBe(
+          200,
+        );
+      const made = await cli('incident', 'open', '--severity', 'low', '--title', 'From the CLI', '--json');
+      expect(made.code, made.stderr).toBe(0);
+      const viaCli = String(JSON.parse(made.stdout).id);
+      for (const args of [
+        ['ack', viaCli],
+        ['assign', viaCli, 'erin'],
+        ['severity', viaCli, 'medium'],
+        ['update', viaCli, 'looking'],
+        ['note', viaCli, 'internal'],
+        ['resolve', viaCli],
+      ]) {
+        const done = await cli('incident', ...args);
+        expect(done.code, done.stderr).toBe(0);
+      }
+      const entries = await listAudit(node.store.db, { action: 'incident.', limit: 100 });
+      const of = (target: string) =>
+        entries
+          .filter((e) => e.target === target)
+          .map((e) => [e.action, e.actor, e.result])
+          .sort();
+      expect(of(viaApi)).toEqual(changes.map((a) => [a, 'token:op', 'ok']).sort());
+      expect(of(viaCli)).toEqual(changes.map((a) => [a, cliActor, 'ok']).sort());
+    });
+
     it('holds every action docs/audit.md lists, from the API and from the CLI', async () => {
       const doc = readFileSync(path.resolve('docs/audit.md'), 'utf8');
       const table = doc.slice(doc.indexOf('## Actions recorded'), doc.indexOf('Refused and failed'));

@@ -103,6 +103,15 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/deploys/:name/rollback': { POST: 'operator' },
   '/api/v1/releases': { GET: 'viewer', HEAD: 'viewer' },
   '/api/v1/releases/:id': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/incidents': { GET: 'viewer', HEAD: 'viewer', POST: 'operator' },
+  '/api/v1/incidents/:id': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/incidents/:id/report': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/incidents/:id/ack': { POST: 'operator' },
+  '/api/v1/incidents/:id/assign': { POST: 'operator' },
+  '/api/v1/incidents/:id/severity': { POST: 'operator' },
+  '/api/v1/incidents/:id/updates': { POST: 'operator' },
+  '/api/v1/incidents/:id/notes': { POST: 'operator' },
+  '/api/v1/incidents/:id/resolve': { POST: 'operator' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */
@@ -118,6 +127,12 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/runs/:id/cancel': { reason: 'bypass' },
   'POST /api/v1/deploys/:name': { image: 'bypass:v1' },
   'POST /api/v1/deploys/:name/rollback': { to: '1' },
+  'POST /api/v1/incidents': { title: 'bypass', severity: 'high' },
+  'POST /api/v1/incidents/:id/assign': { person: 'bypass' },
+  'POST /api/v1/incidents/:id/severity': { severity: 'low' },
+  'POST /api/v1/incidents/:id/updates': { text: 'bypass', status: 'resolved' },
+  'POST /api/v1/incidents/:id/notes': { text: 'bypass' },
+  'POST /api/v1/incidents/:id/resolve': { text: 'bypass' },
 };
 
 const NOT_FOUND = {
@@ -332,6 +347,9 @@ backups:
   const silence = (await create('/api/v1/silences', { matchers: ['service=app'], duration: '1h' })).silence
     ?.id;
   const window = (await create('/api/v1/maintenance', { name: 'planned', duration: '1h' })).window?.id;
+  // Incident 1, which the `:id` of the incident routes names.
+  const incident = (await create('/api/v1/incidents', { title: 'planned', severity: 'high' })).incident?.id;
+  expect(incident).toBe(1);
   agent.destroy();
   const heartbeat = await node.monitor?.heartbeats.tokenOf('app.cron');
   if (!job || !silence || !window || !heartbeat) throw new Error('the fixtures were not created');

@@ -71,6 +71,13 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./alerts.js')).defineSilence,
   },
   {
+    name: 'incident',
+    usage: '[options]',
+    description:
+      'incidents: open, ack, assign, severity, update, note, resolve, list, show and the post-incident report',
+    load: async () => (await import('./incident.js')).defineIncident,
+  },
+  {
     name: 'notify',
     usage: '',
     description: 'notifiers: send a test message',
