@@ -1,5 +1,7 @@
 import { alertsFeature } from '../alerts/feature.js';
 import type { FeatureDefinition } from '../features/types.js';
+import { deadlineJobKind } from './deadline-job.js';
+import type { OnCallLookup } from './escalation.js';
 import { Incidents } from './incidents.js';
 import { incidentSeries } from './metrics.js';
 import { incidentMessageKind } from './notify-job.js';
@@ -27,9 +29,16 @@ export const incidentsFeature: FeatureDefinition<Incidents> = {
     const onAlertPass = (outcome: { steps: Record<string, number> }) => {
       if (LINKED_STEPS.some((step) => outcome.steps[step])) links.poke();
     };
+    // Who is on call: to be answered by the rotations (OnCall.now); until then no rotation has anyone.
+    const onCall: OnCallLookup = async () => undefined;
     return {
       api: incidents,
-      jobKinds: [incidentMessageKind(messages)],
+      // Deadlines run on the durable queue with the node's clock: they outlive restarts, and the job's
+      // lease runs each on one node at a time while its version check makes the escalation happen once.
+      jobKinds: [
+        incidentMessageKind(messages),
+        deadlineJobKind({ store, queue, clock, config: () => incidents.config, onCall }),
+      ],
       routes: (app) => incidentRoutes(app, { incidents }),
       metrics: () => incidentSeries({ db: store.db, clock, config: () => incidents.config }),
       reload(next) {

@@ -5,6 +5,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { Store } from '../store/index.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { type DeadlinePayload, queueDeadline } from './deadline-queue.js';
 import { queueIncidentMessage } from './notify-job.js';
 import { type SeverityPolicy, severityPolicy } from './policy.js';
 import { appendEvents, readIncident, readTimeline, toIncident } from './records.js';
@@ -17,20 +18,7 @@ import {
   type NewIncidentEvent,
 } from './types.js';
 
-/** The job that fires when one of an incident's deadlines (or an escalation's wait) comes due. */
-export const DEADLINE_KIND = 'incident.deadline';
-
-/**
- * What a deadline job carries: the incident, which deadline, and when it was due. `step` is a wait
- * step's continuation of the escalation chain: `{ step, round }` where the chain resumes.
- */
-export interface DeadlinePayload {
-  incident: number;
-  deadline: 'respond' | 'update' | 'resolve' | 'step';
-  due: number;
-  step?: number;
-  round?: number;
-}
+export { DEADLINE_KIND, type DeadlinePayload } from './deadline-queue.js';
 
 /** An alert as incidents see it: enough to open, name and attach. */
 export interface AlertSignal {
@@ -403,12 +391,7 @@ export class Incidents {
 
   /** Queues a deadline in the change's transaction: it exists exactly when the change committed. */
   async #deadline(trx: Kysely<Database>, payload: DeadlinePayload): Promise<void> {
-    await this.#queue.enqueue(
-      DEADLINE_KIND,
-      payload,
-      { runAt: payload.due, uniqueKey: `incident:${payload.incident}:${payload.deadline}:${payload.due}` },
-      trx,
-    );
+    await queueDeadline(this.#queue, trx, payload);
   }
 
   /** Reads the incident, applies `change`, and writes the columns it returns where the version still holds. */

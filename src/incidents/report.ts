@@ -108,7 +108,7 @@ export function reportFigures(
         at: e.at,
         step: numberOr(e.data?.step),
         round: numberOr(e.data?.round),
-        targets: Array.isArray(e.data?.targets) ? e.data.targets.map(String) : [],
+        targets: Array.isArray(e.data?.targets) ? e.data.targets.map(targetName) : [],
       })),
     runs: runsOf(timeline),
   };
@@ -259,6 +259,15 @@ function oneLine(text: string): string {
 /** A Markdown table cell: one line, its pipes escaped. */
 function cell(text: string): string {
   return oneLine(text).replaceAll('|', '\\|');
+}
+
+/** An escalation's target as its event records it (`{ target, person? }`), or a plain name. */
+function targetName(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'target' in value) {
+    const { target, person } = value as { target: unknown; person?: unknown };
+    return typeof person === 'string' && person !== target ? `${String(target)} (${person})` : String(target);
+  }
+  return String(value);
 }
 
 function numberOr(value: unknown): number | null {
