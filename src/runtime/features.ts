@@ -7,6 +7,7 @@ import { incidentsFeature } from '../incidents/feature.js';
 import { monitorFeature } from '../monitor/feature.js';
 import { runbooksFeature } from '../runbooks/feature.js';
 import { servicesFeature } from '../services/feature.js';
+import { statusPageFeature } from '../status-page/feature.js';
 
 /**
  * The features every node runs, in the order they open and start; they stop in the reverse order. A
@@ -23,4 +24,5 @@ export const FEATURES: readonly FeatureDefinition<unknown>[] = [
   servicesFeature,
   deploysFeature,
   incidentsFeature,
+  statusPageFeature,
 ];
