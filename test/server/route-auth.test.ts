@@ -112,6 +112,11 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/incidents/:id/updates': { POST: 'operator' },
   '/api/v1/incidents/:id/notes': { POST: 'operator' },
   '/api/v1/incidents/:id/resolve': { POST: 'operator' },
+  // The status page: public only when the stack file says `status_page.public: true` (this one has none).
+  '/status': { GET: 'viewer', HEAD: 'viewer' },
+  '/status.json': { GET: 'viewer', HEAD: 'viewer' },
+  '/status/feed.atom': { GET: 'viewer', HEAD: 'viewer' },
+  '/status/badge/:component.svg': { GET: 'viewer', HEAD: 'viewer' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */
@@ -371,6 +376,7 @@ function concrete(pattern: string, served: Served): string {
     .replace(':token', served.heartbeat)
     .replace(':part', 'start')
     .replace(':name', pattern.startsWith('/api/v1/tokens') ? 'a' : 'app')
+    .replace(':component', 'app')
     .replace(':id', pattern.startsWith('/api/v1/checks') ? 'app.cron' : String(id))
     .replace(':item', '1')
     .replace('*', 'swagger-ui.css');
