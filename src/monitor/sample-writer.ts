@@ -34,7 +34,7 @@ export interface SampleWriterOptions {
 }
 
 /** The longest a steady check's state row goes without being rewritten, so its last run shows. */
-const STATE_REFRESH_MS = 30_000;
+export const STATE_REFRESH_MS = 30_000;
 
 /** Rows per INSERT: PostgreSQL allows 65,535 parameters per statement. */
 const CHUNK = 500;

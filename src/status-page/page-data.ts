@@ -11,6 +11,7 @@ import {
   overallState,
   staleAfterOf,
 } from './component-state.js';
+import { recentReports } from './last-reports.js';
 import { type PublicIncident, pageIncidents } from './page-incidents.js';
 import { barStart, dailyCounts, type UptimeBar, uptimeBar } from './uptime-days.js';
 
@@ -67,30 +68,32 @@ export async function readStatusPage(
   const checks = checksOf(config).filter((c) => page.components.includes(c.service));
   const from = barStart(now, page.uptime_days);
   const calendar = new MaintenanceCalendar(config, db);
-  const [statuses, counts, incidents, windows] = await Promise.all([
+  const ids = checks.map((c) => c.id);
+  const [statuses, recent, counts, incidents, windows] = await Promise.all([
     checkStatuses(db, checks),
-    dailyCounts(
-      db,
-      checks.map((c) => c.id),
-      from,
-      now + 1,
-    ),
+    recentReports(db, ids, now),
+    dailyCounts(db, ids, from, now + 1),
     pageIncidents(db, page.components, now - PAGE_HORIZON_MS),
     calendar.upcoming(now, PAGE_HORIZON_MS),
   ]);
+  const byId = new Map(checks.map((c) => [c.id, c]));
   const components = page.components.map((name): PageComponent => {
     const mine = statuses.flatMap((status) => {
-      const check = checks.find((c) => c.id === status.id);
-      return check && status.service === name ? [{ ...status, timeout: check.timeout }] : [];
+      const check = byId.get(status.id);
+      if (!check || status.service !== name) return [];
+      const newest = recent.get(status.id);
+      const lastAt =
+        newest !== undefined && (status.lastAt === null || newest > status.lastAt) ? newest : status.lastAt;
+      return [{ ...status, lastAt, timeout: check.timeout }];
     });
     const staleAfterMs = staleAfterOf(mine, page.stale_after);
     const state = componentState(mine, now, staleAfterMs);
-    const reported = mine.flatMap((c) => (c.lastAt === null ? [] : [c.lastAt]));
+    const times = mine.flatMap((c) => (c.lastAt === null ? [] : [c.lastAt]));
     return {
       name,
       state,
       label: COMPONENT_STATE_LABELS[state],
-      updatedAt: reported.length > 0 ? Math.max(...reported) : null,
+      updatedAt: times.length > 0 ? Math.max(...times) : null,
       staleAfterMs,
       uptime: uptimeBar(
         counts,

@@ -105,8 +105,11 @@ function pageConfig(config: StackConfig, open: boolean): StatusPageConfig {
   return page;
 }
 
+/** The body of `/status.json`. */
+export type StatusJson = ReturnType<typeof statusJson>;
+
 /** `/status.json`: the page's data with times as ISO 8601 (docs/status-page.md describes it). */
-export function statusJson(page: StatusPage): unknown {
+export function statusJson(page: StatusPage) {
   const time = (ms: number | null) => (ms === null ? null : isoTime(ms));
   const incident = (i: StatusPage['incidents'][number]) => ({
     id: i.id,

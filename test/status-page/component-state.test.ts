@@ -36,7 +36,11 @@ describe('a component state from its checks', () => {
     ['still starting', [check('starting')], 'unknown'],
     ['healthy but silent too long', [check('healthy', STALE_AFTER + 1)], 'stale'],
     ['healthy, exactly at the limit', [check('healthy', STALE_AFTER)], 'operational'],
-    ['one healthy fresh, one healthy silent', [check('healthy'), check('healthy', 10 * STALE_AFTER)], 'stale'],
+    [
+      'one healthy fresh, one healthy silent',
+      [check('healthy'), check('healthy', 10 * STALE_AFTER)],
+      'stale',
+    ],
     ['unhealthy but silent: not an outage seen now', [check('unhealthy', STALE_AFTER + 1)], 'stale'],
     ['degraded but silent', [check('degraded', STALE_AFTER + 1)], 'stale'],
     ['paused but silent', [check('paused', STALE_AFTER + 1)], 'stale'],
@@ -69,14 +73,22 @@ describe('a component state from its checks', () => {
 describe('how long a component may stay silent', () => {
   it.each([
     ['the file says so', [check('healthy')], 5_000, 5_000],
-    ['three intervals of the slowest check plus its timeout', [
-      { state: 'healthy', lastAt: NOW, every: 10_000, timeout: 9_000 },
-      { state: 'healthy', lastAt: NOW, every: 60_000, timeout: 5_000 },
-    ], undefined, 3 * 60_000 + 5_000],
+    [
+      'three intervals of the slowest check plus its timeout',
+      [
+        { state: 'healthy', lastAt: NOW, every: 10_000, timeout: 9_000 },
+        { state: 'healthy', lastAt: NOW, every: 60_000, timeout: 5_000 },
+      ],
+      undefined,
+      3 * 60_000 + 5_000,
+    ],
     ['no checks', [], undefined, 0],
-  ] as Array<[string, ComponentCheck[], number | undefined, number]>)('%s', (_name, checks, configured, expected) => {
-    expect(staleAfterOf(checks, configured)).toBe(expected);
-  });
+  ] as Array<[string, ComponentCheck[], number | undefined, number]>)(
+    '%s',
+    (_name, checks, configured, expected) => {
+      expect(staleAfterOf(checks, configured)).toBe(expected);
+    },
+  );
 });
 
 describe('the page headline', () => {

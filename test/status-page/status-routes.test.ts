@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
+import type { StatusJson } from '../../src/status-page/routes.js';
 import { Receiver } from '../helpers/receiver.js';
 import { stackFrom } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
@@ -41,7 +42,7 @@ async function serve(target: Receiver, statusPage: string): Promise<RunningNode>
 describe('a public status page', () => {
   let target: Receiver;
   let node: RunningNode;
-  let json: () => Promise<Record<string, any>>;
+  let json: () => Promise<StatusJson>;
 
   beforeAll(async () => {
     target = await Receiver.start();
@@ -49,37 +50,84 @@ describe('a public status page', () => {
       target,
       'status_page: { title: "Shop <b>&</b> friends", description: "Our \\"shop\\"", components: [web, db], public: true }',
     );
-    json = async () => (await (await fetch(`${node.address}/status.json`)).json()) as Record<string, any>;
+    json = async () => (await (await fetch(`${node.address}/status.json`)).json()) as StatusJson;
     const now = Date.now();
     await insertIncident(
       node.store.db,
-      { title: 'Checkout <script>alert(1)</script> errors', services: ['web'], status: 'identified', openedAt: now - 60_000 },
+      {
+        title: 'Checkout <script>alert(1)</script> errors',
+        services: ['web'],
+        status: 'identified',
+        openedAt: now - 60_000,
+      },
       [
-        { at: now - 60_000, type: 'opened', actor: 'cli:alice', public: true, text: 'We are looking into failed checkouts' },
+        {
+          at: now - 60_000,
+          type: 'opened',
+          actor: 'cli:alice',
+          public: true,
+          text: 'We are looking into failed checkouts',
+        },
         { at: now - 50_000, type: 'note', actor: 'cli:alice', public: false, text: NOTE },
         { at: now - 45_000, type: 'note', actor: 'cli:bob', public: true, text: SLIPPED },
-        { at: now - 40_000, type: 'alert.firing', actor: 'alert:3', public: false, text: 'web.health unhealthy' },
-        { at: now - 30_000, type: 'status', actor: 'cli:alice', public: true, text: 'A bad deploy; rolling back', data: { from: 'investigating', to: 'identified' } },
+        {
+          at: now - 40_000,
+          type: 'alert.firing',
+          actor: 'alert:3',
+          public: false,
+          text: 'web.health unhealthy',
+        },
+        {
+          at: now - 30_000,
+          type: 'status',
+          actor: 'cli:alice',
+          public: true,
+          text: 'A bad deploy; rolling back',
+          data: { from: 'investigating', to: 'identified' },
+        },
       ],
     );
-    await insertIncident(node.store.db, { title: 'Only the internal service', services: ['internal'], openedAt: now - 1_000 }, [
-      { at: now - 1_000, type: 'opened', actor: 'cli:alice', public: true, text: 'internal-only-incident' },
-    ]);
     await insertIncident(
       node.store.db,
-      { title: 'Slow database last week', services: ['db'], status: 'resolved', openedAt: now - 3 * 86_400_000, resolvedAt: now - 2 * 86_400_000 },
+      { title: 'Only the internal service', services: ['internal'], openedAt: now - 1_000 },
+      [{ at: now - 1_000, type: 'opened', actor: 'cli:alice', public: true, text: 'internal-only-incident' }],
+    );
+    await insertIncident(
+      node.store.db,
+      {
+        title: 'Slow database last week',
+        services: ['db'],
+        status: 'resolved',
+        openedAt: now - 3 * 86_400_000,
+        resolvedAt: now - 2 * 86_400_000,
+      },
       [
-        { at: now - 3 * 86_400_000, type: 'opened', actor: 'cli:alice', public: true, text: 'Queries are slow' },
-        { at: now - 2 * 86_400_000, type: 'resolved', actor: 'cli:alice', public: true, text: 'An index was added' },
+        {
+          at: now - 3 * 86_400_000,
+          type: 'opened',
+          actor: 'cli:alice',
+          public: true,
+          text: 'Queries are slow',
+        },
+        {
+          at: now - 2 * 86_400_000,
+          type: 'resolved',
+          actor: 'cli:alice',
+          public: true,
+          text: 'An index was added',
+        },
       ],
     );
-    await insertIncident(
-      node.store.db,
-      { title: 'Long ago', services: ['db'], status: 'resolved', openedAt: now - 30 * 86_400_000, resolvedAt: now - 20 * 86_400_000 },
-    );
+    await insertIncident(node.store.db, {
+      title: 'Long ago',
+      services: ['db'],
+      status: 'resolved',
+      openedAt: now - 30 * 86_400_000,
+      resolvedAt: now - 20 * 86_400_000,
+    });
     await until(async () => {
       const page = await json();
-      return page.components.every((c: { state: string }) => c.state === 'operational') ? true : undefined;
+      return page.components.every((c) => c.state === 'operational') ? true : undefined;
     }, 'the components to be operational');
   });
   afterAll(async () => {
@@ -100,22 +148,37 @@ describe('a public status page', () => {
   it('shows the components, the open incident with its public updates newest first, and the past one', async () => {
     const page = await json();
     expect(page.title).toBe('Shop <b>&</b> friends');
-    expect(page.components.map((c: { name: string }) => c.name)).toEqual(['web', 'db']);
-    expect(page.components[0].uptime.bar).toHaveLength(90);
+    expect(page.components.map((c) => c.name)).toEqual(['web', 'db']);
+    expect(page.components[0]?.uptime.bar).toHaveLength(90);
     expect(page.incidents).toHaveLength(1);
-    expect(page.incidents[0]).toMatchObject({ title: 'Checkout <script>alert(1)</script> errors', status: 'identified', components: ['web'] });
-    expect(page.incidents[0].updates.map((u: { text: string; status: string }) => [u.status, u.text])).toEqual([
+    expect(page.incidents[0]).toMatchObject({
+      title: 'Checkout <script>alert(1)</script> errors',
+      status: 'identified',
+      components: ['web'],
+    });
+    expect(page.incidents[0]?.updates.map((u) => [u.status, u.text])).toEqual([
       ['identified', 'A bad deploy; rolling back'],
       ['investigating', 'We are looking into failed checkouts'],
     ]);
-    expect(page.pastIncidents.map((i: { title: string }) => i.title)).toEqual(['Slow database last week']);
-    expect(page.pastIncidents[0].updates[0]).toMatchObject({ status: 'resolved', text: 'An index was added' });
+    expect(page.pastIncidents.map((i) => i.title)).toEqual(['Slow database last week']);
+    expect(page.pastIncidents[0]?.updates[0]).toMatchObject({
+      status: 'resolved',
+      text: 'An index was added',
+    });
   });
 
   it('never shows an internal note, a non-public event, internal fields or another service', async () => {
     for (const route of ROUTES) {
       const body = await (await fetch(`${node.address}${route}`)).text();
-      for (const secret of [NOTE, 'internal-note-7c1e', SLIPPED, 'web.health unhealthy', 'internal impact text', 'internal-only-incident', 'alice'])
+      for (const secret of [
+        NOTE,
+        'internal-note-7c1e',
+        SLIPPED,
+        'web.health unhealthy',
+        'internal impact text',
+        'internal-only-incident',
+        'alice',
+      ])
         expect(body, `${route} shows ${secret}`).not.toContain(secret);
     }
   });
@@ -132,7 +195,9 @@ describe('a public status page', () => {
 
   it('serves a feed with an id, an update time, a title and an entry per incident', async () => {
     const feed = await (await fetch(`${node.address}/status/feed.atom`)).text();
-    expect(feed).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+    expect(feed).toMatch(
+      /^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/,
+    );
     expect(feed).toContain('<id>urn:dayshift:shop:status</id>');
     expect(feed).toMatch(/<updated>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/updated>/);
     expect(feed.match(/<entry>/g)).toHaveLength(2);
@@ -157,10 +222,12 @@ describe('a public status page', () => {
     try {
       const page = await until(async () => {
         const p = await json();
-        return p.components.every((c: { state: string }) => c.state === 'major_outage') ? p : undefined;
+        return p.components.every((c) => c.state === 'major_outage') ? p : undefined;
       }, 'every component in a major outage');
       expect(page.state).toBe('major_outage');
-      expect(await (await fetch(`${node.address}/status/badge/web.svg`)).text()).toContain('web: major outage');
+      expect(await (await fetch(`${node.address}/status/badge/web.svg`)).text()).toContain(
+        'web: major outage',
+      );
     } finally {
       target.status = 200;
     }
@@ -189,7 +256,9 @@ describe('a private status page', () => {
       expect(refused.headers.get('www-authenticate'), route).toBeTruthy();
       const body = await refused.text();
       expect(body).not.toContain('Private');
-      const garbage = await fetch(`${node.address}${route}`, { headers: { authorization: 'Bearer dst_nothing' } });
+      const garbage = await fetch(`${node.address}${route}`, {
+        headers: { authorization: 'Bearer dst_nothing' },
+      });
       expect(garbage.status, route).toBe(401);
       const ok = await fetch(`${node.address}${route}`, { headers: { authorization: `Bearer ${viewer}` } });
       expect(ok.status, route).toBe(200);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistoryCompaction } from '../../src/history/compaction-job.js';
-import type { Store } from '../../src/store/index.js';
 import { dailyCounts, dayLevel, uptimeBar } from '../../src/status-page/uptime-days.js';
+import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { insertSamples, type TestSample } from '../history/samples.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
+import { insertSamples, type TestSample } from '../history/samples.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -56,7 +56,12 @@ describe.each(STORE_KINDS)('the uptime bar on %s', (kind) => {
   it('counts every sample of every day once, from rollups and raw samples alike', async () => {
     const marks = await store.db.selectFrom('history_watermarks').selectAll().execute();
     expect(marks.find((m) => m.resolution === 'd')?.rolled_until).toBeDefined();
-    const counts = await dailyCounts(store.db, ['web.a', 'web.b', 'api.c', 'gone.x'], TODAY - 12 * DAY, NOW + 1);
+    const counts = await dailyCounts(
+      store.db,
+      ['web.a', 'web.b', 'api.c', 'gone.x'],
+      TODAY - 12 * DAY,
+      NOW + 1,
+    );
     expect(counts.get('gone.x')?.size).toBe(0);
     for (let d = -10; d <= 0; d++) {
       const day = TODAY + d * DAY;
@@ -92,9 +97,23 @@ describe.each(STORE_KINDS)('the uptime bar on %s', (kind) => {
     }
     expect(bar.uptime).toBeCloseTo(((total - failed) / total) * 100, 9);
 
-    const down = uptimeBar(await dailyCounts(store.db, ['api.c'], TODAY - 9 * DAY, NOW + 1), ['api.c'], NOW, 10);
+    const down = uptimeBar(
+      await dailyCounts(store.db, ['api.c'], TODAY - 9 * DAY, NOW + 1),
+      ['api.c'],
+      NOW,
+      10,
+    );
     expect(down.days.map((d) => d.level)).toEqual([
-      'up', 'up', 'none', 'up', 'up', 'up', 'major', 'up', 'up', 'up',
+      'up',
+      'up',
+      'none',
+      'up',
+      'up',
+      'up',
+      'major',
+      'up',
+      'up',
+      'up',
     ]);
     expect(down.days[6]?.uptime).toBe(0);
   });
