@@ -1,5 +1,6 @@
 import type { FeatureDefinition } from '../features/types.js';
 import { type PageSource, statusRoutes } from './routes.js';
+import { ClosedDays } from './uptime-days.js';
 
 /**
  * The status page: component states, incidents, maintenance and uptime for the people who use the
@@ -13,7 +14,7 @@ export const statusPageFeature: FeatureDefinition = {
     const source: PageSource = { config: stack.config };
     const open = stack.config.status_page?.public === true;
     return {
-      rootRoutes: (app) => statusRoutes(app, { db: store.db, clock, source, open }),
+      rootRoutes: (app) => statusRoutes(app, { db: store.db, clock, source, open, closed: new ClosedDays() }),
       reload(next) {
         source.config = next.config;
         const now = next.config.status_page?.public === true;

@@ -13,7 +13,7 @@ import {
 } from './component-state.js';
 import { recentReports } from './last-reports.js';
 import { type PublicIncident, pageIncidents } from './page-incidents.js';
-import { barStart, dailyCounts, type UptimeBar, uptimeBar } from './uptime-days.js';
+import { barStart, type ClosedDays, dailyCounts, type UptimeBar, uptimeBar } from './uptime-days.js';
 
 const DAY = 86_400_000;
 /** How far ahead maintenance is announced, and how long a resolved incident stays under "past". */
@@ -64,6 +64,7 @@ export async function readStatusPage(
   config: StackConfig,
   page: StatusPageConfig,
   now: number,
+  closed?: ClosedDays,
 ): Promise<StatusPage> {
   const checks = checksOf(config).filter((c) => page.components.includes(c.service));
   const from = barStart(now, page.uptime_days);
@@ -72,7 +73,7 @@ export async function readStatusPage(
   const [statuses, recent, counts, incidents, windows] = await Promise.all([
     checkStatuses(db, checks),
     recentReports(db, ids, now),
-    dailyCounts(db, ids, from, now + 1),
+    dailyCounts(db, ids, from, now + 1, closed),
     pageIncidents(db, page.components, now - PAGE_HORIZON_MS),
     calendar.upcoming(now, PAGE_HORIZON_MS),
   ]);

@@ -35,7 +35,7 @@ ${Object.entries(STATE_COLOURS)
   .map(([state, colour]) => `.bg-${state}{background:${colour}}.fg-${state}{color:${colour}}`)
   .join('\n')}
 ${Object.entries(DAY_COLOURS)
-  .map(([level, colour]) => `.day-${level}{background:${colour}}`)
+  .map(([level, colour]) => `.day-${level}{background:${colour}}.d-${level}{fill:${colour}}`)
   .join('\n')}
 `;
 
@@ -99,12 +99,10 @@ ${uptimeSvg(c)}
 /** The bar of days as inline SVG that scales to the card's width; each day names its date and share. */
 function uptimeSvg(c: PageComponent): string {
   const n = c.uptime.days.length;
+  // Fifty components of ninety days are 4,500 of these: each is kept to its position, class and title.
   const rects = c.uptime.days.map((d, i) => {
-    const said =
-      d.uptime === null
-        ? 'no data'
-        : `${formatPercent(d.uptime)} (${d.count - d.failures} of ${d.count} checks passed)`;
-    return `<rect x="${i * 4}" y="0" width="3" height="34" rx="1" fill="${DAY_COLOURS[d.level]}" data-level="${d.level}"><title>${d.date}: ${e(said)}</title></rect>`;
+    const said = d.uptime === null ? 'no data' : formatPercent(d.uptime);
+    return `<rect x="${i * 4}" width="3" height="34" class="d-${d.level}"><title>${d.date}: ${said}</title></rect>`;
   });
   return `<svg class="bar" viewBox="0 0 ${Math.max(1, n * 4 - 1)} 34" preserveAspectRatio="none" role="img" aria-label="${e(`${c.name}: uptime per day over ${n} days`)}">${rects.join('')}</svg>`;
 }

@@ -9,6 +9,7 @@ import { readStatusPage, type StatusPage, type StatusPageConfig } from './page-d
 import { renderAtom } from './render-atom.js';
 import { renderBadge } from './render-badge.js';
 import { PAGE_CSP, renderHtml } from './render-html.js';
+import type { ClosedDays } from './uptime-days.js';
 
 /** The stack file the routes read; replaced on a reload. */
 export interface PageSource {
@@ -26,6 +27,8 @@ export interface StatusRouteOptions {
    * rather than stay open.
    */
   open: boolean;
+  /** The day rollups read last: final, so read once a day rather than on each request. */
+  closed: ClosedDays;
 }
 
 /** Browsers and readers may reuse an answer this long: a burst of visitors costs one read a quarter-minute. */
@@ -36,7 +39,7 @@ const MAX_AGE_S = 15;
  * `/status/badge/<component>.svg`. Public when the stack file said so at start, else a viewer token.
  */
 export async function statusRoutes(app: FastifyInstance, options: StatusRouteOptions): Promise<void> {
-  const { db, clock, source, open } = options;
+  const { db, clock, source, open, closed } = options;
   // A browser or a feed reader prompts for a Basic password (the token) on a private page.
   const config: FastifyContextConfig = open ? { public: true } : { challenge: 'basic' };
 
@@ -44,7 +47,7 @@ export async function statusRoutes(app: FastifyInstance, options: StatusRouteOpt
     const page = pageConfig(source.config, open);
     reply.header('cache-control', `${open ? 'public' : 'private'}, max-age=${MAX_AGE_S}`);
     reply.header('x-content-type-options', 'nosniff');
-    return readStatusPage(db, source.config, page, clock.now());
+    return readStatusPage(db, source.config, page, clock.now(), closed);
   };
 
   app.get('/status', { config, schema: { hide: true } }, async (_request, reply) => {

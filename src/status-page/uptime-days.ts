@@ -11,32 +11,76 @@ export interface DayCount {
   failures: number;
 }
 
-/** Per check, per UTC day (the day's start, epoch ms): its samples and failures. */
-export type DailyCounts = Map<string, Map<number, DayCount>>;
+/** Per check, per UTC day (the day's start, epoch ms): samples and failures read from one source. */
+type Layer = Map<string, Map<number, DayCount>>;
+
+/**
+ * Per check and UTC day, its samples and failures: the sum of what each source (day, hour and minute
+ * rollups, raw samples) holds for it. A source's layer is kept whole, so a cached one costs nothing.
+ */
+export class DailyCounts {
+  readonly #layers: readonly Layer[];
+
+  constructor(layers: readonly Layer[]) {
+    this.#layers = layers;
+  }
+
+  /** The check's samples and failures on the day starting at `day` (epoch ms). */
+  day(checkId: string, day: number): DayCount {
+    let count = 0;
+    let failures = 0;
+    for (const layer of this.#layers) {
+      const seen = layer.get(checkId)?.get(day);
+      if (!seen) continue;
+      count += seen.count;
+      failures += seen.failures;
+    }
+    return { count, failures };
+  }
+}
+
+/**
+ * The rollups' layers read last, per resolution, kept because they are final: a period below its
+ * resolution's watermark is never rolled up again, so a segment of the same bounds over the same checks
+ * reads the same until its watermark moves (the days' once a day, the hours' once an hour, the minutes'
+ * once a minute). It saves reading 90 days × every check on each request; only raw samples, the last
+ * minute or so, are read every time.
+ */
+export class ClosedDays {
+  readonly #kept = new Map<string, { key: string; layer: Layer }>();
+
+  get(source: string, key: string): Layer | undefined {
+    const kept = this.#kept.get(source);
+    return kept?.key === key ? kept.layer : undefined;
+  }
+
+  set(source: string, key: string, layer: Layer): void {
+    this.#kept.set(source, { key, layer });
+  }
+}
 
 /**
  * Every check's samples and failures per UTC day over [from, to), for all the checks at once: day
  * rollups where the history has them, hour and minute rollups and raw samples for the days not rolled up
  * yet. One grouped query per source (at most four, however many checks and days), so a page of fifty
- * components over ninety days costs what one does.
+ * components over ninety days costs what one does; with `closed`, rollups are read once per period.
  */
 export async function dailyCounts(
   db: Kysely<Database>,
   checkIds: readonly string[],
   from: number,
   to: number,
+  closed?: ClosedDays,
 ): Promise<DailyCounts> {
-  const out: DailyCounts = new Map(checkIds.map((id) => [id, new Map()]));
-  if (checkIds.length === 0 || from >= to) return out;
-  const add = (checkId: string, day: number, count: number, failures: number) => {
-    const days = out.get(checkId);
-    if (!days) return;
-    const seen = days.get(day) ?? { count: 0, failures: 0 };
-    seen.count += count;
-    seen.failures += failures;
-    days.set(day, seen);
-  };
+  const layers: Layer[] = [];
+  if (checkIds.length === 0 || from >= to) return new DailyCounts(layers);
   for (const segment of planSegments(from, to, await readWatermarks(db))) {
+    const key = `${segment.from}|${segment.to}|${checkIds.join(',')}`;
+    const kept = segment.source === 'raw' ? undefined : closed?.get(segment.source, key);
+    if (kept) {
+      layers.push(kept);
+      continue;
+    }
     // Integer division on the stored integers: the UTC day a row falls in, in both stores.
     const rows =
       segment.source === 'raw'
@@ -67,9 +111,16 @@ export async function dailyCounts(
             .where('start', '<', segment.to)
             .groupBy(['check_id', sql`start / ${sql.lit(DAY)}`])
             .execute();
-    for (const row of rows) add(row.check_id, Number(row.day) * DAY, Number(row.n), Number(row.f));
+    const layer: Layer = new Map();
+    for (const row of rows) {
+      const days = layer.get(row.check_id) ?? new Map<number, DayCount>();
+      layer.set(row.check_id, days);
+      days.set(Number(row.day) * DAY, { count: Number(row.n), failures: Number(row.f) });
+    }
+    layers.push(layer);
+    if (segment.source !== 'raw') closed?.set(segment.source, key, layer);
   }
-  return out;
+  return new DailyCounts(layers);
 }
 
 /** How a day of the bar is coloured: by the share of successful samples, or `none` without data. */
@@ -125,8 +176,7 @@ export function uptimeBar(
     let count = 0;
     let failures = 0;
     for (const id of checkIds) {
-      const seen = counts.get(id)?.get(day);
-      if (!seen) continue;
+      const seen = counts.day(id, day);
       count += seen.count;
       failures += seen.failures;
     }
@@ -134,7 +184,7 @@ export function uptimeBar(
     failed += failures;
     const uptime = percent(count, failures);
     out.push({
-      date: new Date(day).toISOString().slice(0, 10),
+      date: dateOf(day),
       count,
       failures,
       uptime,
@@ -146,4 +196,17 @@ export function uptimeBar(
 
 function percent(count: number, failures: number): number | null {
   return count === 0 ? null : ((count - failures) / count) * 100;
+}
+
+/** Dates of recent days, computed once each rather than once per component per request. */
+const DATES = new Map<number, string>();
+
+function dateOf(day: number): string {
+  let date = DATES.get(day);
+  if (date === undefined) {
+    if (DATES.size > 1_000) DATES.clear();
+    date = new Date(day).toISOString().slice(0, 10);
+    DATES.set(day, date);
+  }
+  return date;
 }

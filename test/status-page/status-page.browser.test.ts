@@ -155,7 +155,7 @@ status_page:
     ).toBe('/status/feed.atom');
     // Ninety days per component, today's with data.
     expect(await page.locator('#component-web svg rect').count()).toBe(90);
-    expect(await page.locator('#component-web svg rect').last().getAttribute('data-level')).toBe('up');
+    expect(await page.locator('#component-web svg rect').last().getAttribute('class')).toBe('d-up');
     await page.screenshot({ path: path.join(ARTIFACTS, 'healthy.png'), fullPage: true });
   });
 

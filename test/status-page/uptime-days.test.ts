@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistoryCompaction } from '../../src/history/compaction-job.js';
-import { dailyCounts, dayLevel, uptimeBar } from '../../src/status-page/uptime-days.js';
+import { ClosedDays, dailyCounts, dayLevel, uptimeBar } from '../../src/status-page/uptime-days.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
@@ -62,12 +62,12 @@ describe.each(STORE_KINDS)('the uptime bar on %s', (kind) => {
       TODAY - 12 * DAY,
       NOW + 1,
     );
-    expect(counts.get('gone.x')?.size).toBe(0);
+    for (let d = -12; d <= 0; d++)
+      expect(counts.day('gone.x', TODAY + d * DAY)).toEqual({ count: 0, failures: 0 });
     for (let d = -10; d <= 0; d++) {
       const day = TODAY + d * DAY;
       for (const check of ['web.a', 'web.b', 'api.c']) {
-        const seen = counts.get(check)?.get(day) ?? { count: 0, failures: 0 };
-        expect(seen, `${check} ${d}`).toEqual(expected([check], day));
+        expect(counts.day(check, day), `${check} ${d}`).toEqual(expected([check], day));
       }
     }
   });
@@ -118,9 +118,28 @@ describe.each(STORE_KINDS)('the uptime bar on %s', (kind) => {
     expect(down.days[6]?.uptime).toBe(0);
   });
 
+  it('keeps the final rollups between reads, and still sees each new sample', async () => {
+    const checks = ['web.a', 'web.b', 'api.c'];
+    const closed = new ClosedDays();
+    const from = TODAY - 89 * DAY;
+    const plain = uptimeBar(await dailyCounts(store.db, checks, from, NOW + 1), checks, NOW, 90);
+    const first = uptimeBar(await dailyCounts(store.db, checks, from, NOW + 1, closed), checks, NOW, 90);
+    const again = uptimeBar(await dailyCounts(store.db, checks, from, NOW + 1, closed), checks, NOW, 90);
+    expect(first).toEqual(plain);
+    expect(again).toEqual(plain);
+    // A sample written since: raw samples are read on every request.
+    await insertSamples(store.db, [{ check_id: 'web.b', at: NOW, outcome: 'fail', latency_ms: 1 }]);
+    const later = uptimeBar(await dailyCounts(store.db, checks, from, NOW + 2, closed), checks, NOW, 90);
+    expect(later.days.at(-1)?.count).toBe((plain.days.at(-1)?.count ?? 0) + 1);
+    expect(later.days.at(-1)?.failures).toBe((plain.days.at(-1)?.failures ?? 0) + 1);
+    // Other checks are another key: not the kept rows of these.
+    const one = await dailyCounts(store.db, ['api.c'], from, NOW + 2, closed);
+    expect(one.day('web.b', TODAY - DAY)).toEqual({ count: 0, failures: 0 });
+    expect(one.day('api.c', TODAY - 3 * DAY)).toEqual(expected(['api.c'], TODAY - 3 * DAY));
+  });
+
   it('reads nothing for no checks, and a component without checks has no data', async () => {
     const counts = await dailyCounts(store.db, [], TODAY - 89 * DAY, NOW + 1);
-    expect(counts.size).toBe(0);
     const bar = uptimeBar(counts, [], NOW, 90);
     expect(bar.uptime).toBeNull();
     expect(bar.days.every((d) => d.level === 'none')).toBe(true);
