@@ -99,7 +99,7 @@ describe('the status page in Chromium', () => {
     const dir = path.dirname(testStore.options.sqlitePath ?? '');
     const configPath = path.join(dir, 'dayshift.yaml');
     const http = (url: string) =>
-      `{ http: { url: "${url}" }, expect: ["status == 200"], every: 500ms, timeout: 400ms, retries: 1 }`;
+      `{ http: { url: "${url}" }, expect: ["status == 200"], every: 1s, timeout: 900ms, retries: 2 }`;
     writeFileSync(
       configPath,
       `version: 1

@@ -234,6 +234,42 @@ describe('a public status page', () => {
   });
 });
 
+describe('a status page reloaded with SIGHUP', () => {
+  let target: Receiver;
+  let node: RunningNode;
+
+  beforeAll(async () => {
+    target = await Receiver.start();
+    node = await serve(target, 'status_page: { title: "Before", components: [web], public: true }');
+  });
+  afterAll(async () => {
+    await node?.stop('test over');
+    await target?.close();
+  });
+
+  it('takes the new title and components at once, and a page made private stays closed until a restart', async () => {
+    const reload = async (statusPage: string) => {
+      const stack = stackFrom(stackYaml(target.url, statusPage));
+      return node.reload({ config: stack.config, configPath: stack.configPath });
+    };
+    await reload('status_page: { title: "After", components: [web, db], public: true }');
+    const page = (await (await fetch(`${node.address}/status.json`)).json()) as StatusJson;
+    expect(page.title).toBe('After');
+    expect(page.components.map((c) => c.name)).toEqual(['web', 'db']);
+    expect((await fetch(`${node.address}/status/badge/db.svg`)).status).toBe(200);
+
+    const outcome = await reload('status_page: { title: "After", components: [web, db] }');
+    expect(outcome.changes.join(' ')).toContain('status_page.public: false takes effect at the next restart');
+    for (const route of ROUTES) {
+      const res = await fetch(`${node.address}${route}`);
+      expect(res.status, route).toBe(404);
+      const body = await res.text();
+      expect(body, route).toContain('the status page was made private');
+      expect(body, route).not.toContain('After');
+    }
+  });
+});
+
 describe('a private status page', () => {
   let target: Receiver;
   let node: RunningNode;
