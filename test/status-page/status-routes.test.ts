@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/access/tokens.js';
+import { incidentsFeature } from '../../src/incidents/feature.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type RunningNode, startNode } from '../../src/runtime/node.js';
 import type { StatusJson } from '../../src/status-page/routes.js';
@@ -231,6 +232,62 @@ describe('a public status page', () => {
     } finally {
       target.status = 200;
     }
+  });
+});
+
+describe('incidents written by the incidents feature', () => {
+  let target: Receiver;
+  let node: RunningNode;
+
+  beforeAll(async () => {
+    target = await Receiver.start();
+    node = await serve(target, 'status_page: { title: "Shop", components: [web, db], public: true }');
+  });
+  afterAll(async () => {
+    await node?.stop('test over');
+    await target?.close();
+  });
+
+  it('show each public update with its status, never a note, and move to the past list once resolved', async () => {
+    const incidents = node.use(incidentsFeature);
+    if (!incidents) throw new Error('the incidents feature runs on this node');
+    const opened = await incidents.open({
+      title: 'Search is down',
+      severity: 'high',
+      services: ['web', 'internal'],
+      message: 'Search answers errors',
+      impact: 'internal-impact-31c9',
+      actor: 'cli:alice',
+    });
+    await incidents.note(opened.id, NOTE, 'cli:alice');
+    await incidents.update(opened.id, {
+      text: 'The index is rebuilding',
+      status: 'monitoring',
+      actor: 'cli:alice',
+    });
+    await incidents.update(opened.id, { text: 'Half the shards are back', actor: 'cli:alice' });
+    const page = (await (await fetch(`${node.address}/status.json`)).json()) as StatusJson;
+    expect(page.incidents.map((i) => [i.title, i.status, i.components])).toEqual([
+      ['Search is down', 'monitoring', ['web']],
+    ]);
+    expect(page.incidents[0]?.updates.map((u) => [u.status, u.text])).toEqual([
+      ['monitoring', 'Half the shards are back'],
+      ['monitoring', 'The index is rebuilding'],
+      ['investigating', 'Search answers errors'],
+    ]);
+    for (const route of ROUTES) {
+      const body = await (await fetch(`${node.address}${route}`)).text();
+      expect(body, route).not.toContain('internal-note-7c1e');
+      expect(body, route).not.toContain('internal-impact-31c9');
+      expect(body, route).not.toContain('internal');
+    }
+
+    await incidents.resolve(opened.id, { text: 'Search is back', actor: 'cli:alice' });
+    const after = (await (await fetch(`${node.address}/status.json`)).json()) as StatusJson;
+    expect(after.incidents).toEqual([]);
+    expect(after.pastIncidents.map((i) => [i.title, i.status, i.updates[0]?.text])).toEqual([
+      ['Search is down', 'resolved', 'Search is back'],
+    ]);
   });
 });
 
