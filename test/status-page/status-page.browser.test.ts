@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LatencySketch } from '../../src/history/sketch.js';
 import { appendEvents } from '../../src/incidents/records.js';
 import type { Store } from '../../src/store/index.js';
 import { Receiver } from '../helpers/receiver.js';
@@ -91,6 +92,37 @@ describe('the status page in Chromium', () => {
       .execute();
   };
 
+  /**
+   * 60 days of day rollups before today for web and db, as the history keeps them: web had a bad day
+   * 10 days ago (90 % of its samples passed) and a shaky one 20 days ago (99.5 %).
+   */
+  const seedHistory = async () => {
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const sketch = new LatencySketch().add(20, 8_640).encode();
+    const rows = ['web.home', 'web.api', 'db.ready'].flatMap((check_id) =>
+      Array.from({ length: 60 }, (_, i) => {
+        const ago = i + 1;
+        const failures = check_id === 'web.home' ? (ago === 10 ? 1_728 : ago === 20 ? 86 : 0) : 0;
+        return {
+          check_id,
+          resolution: 'd',
+          start: today - ago * DAY,
+          count: 8_640,
+          failures,
+          warnings: 0,
+          latency_sum: 20 * 8_640,
+          latency_max: 90,
+          sketch,
+        };
+      }),
+    );
+    await store.db.insertInto('check_rollups').values(rows).execute();
+    await store.db
+      .insertInto('history_watermarks')
+      .values({ resolution: 'd', rolled_until: today })
+      .execute();
+  };
+
   beforeAll(async () => {
     testStore = await createTestStore('sqlite');
     store = await testStore.open();
@@ -125,6 +157,7 @@ status_page:
 `,
     );
     await batchReported(60_000);
+    await seedHistory();
     serve = new ServeProcess(configPath);
     base = await serve.address();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -155,7 +188,19 @@ status_page:
     ).toBe('/status/feed.atom');
     // Ninety days per component, today's with data.
     expect(await page.locator('#component-web svg rect').count()).toBe(90);
-    expect(await page.locator('#component-web svg rect').last().getAttribute('class')).toBe('d-up');
+    const days = page.locator('#component-web svg rect');
+    expect(await days.last().getAttribute('class')).toBe('d-up');
+    // From the day rollups: two checks, one of which failed 20 % of a day 10 days ago (90 % for web).
+    expect(await days.nth(89 - 10).getAttribute('class')).toBe('d-major');
+    expect(
+      await days
+        .nth(89 - 10)
+        .locator('title')
+        .textContent(),
+    ).toMatch(/^\d{4}-\d\d-\d\d: 90\.00 %$/);
+    expect(await days.nth(89 - 20).getAttribute('class')).toBe('d-minor');
+    expect(await days.nth(89 - 61).getAttribute('class')).toBe('d-none');
+    expect(await page.locator('#component-db svg rect.d-up').count()).toBe(61);
     await page.screenshot({ path: path.join(ARTIFACTS, 'healthy.png'), fullPage: true });
   });
 
