@@ -8,9 +8,8 @@
  * page's arrival at the receiver. The baseline is a no-op job per incident queued on the same node's
  * queue for the same instant: the queue's own lateness under the same load, measured in the same run.
  *
- * Status page: COMPONENTS services, each with a check and DAYS days of day rollups, and open
- * incidents with updates; `/status` (HTML) and `/status.json` are asked REQUESTS times each, in turn
- * with `/health`, whose time is the baseline.
+ * Status page (bench/status-page.ts): 50 components with 90 days of history, open and resolved
+ * incidents; `/status` and `/status.json` asked in turn with `/health`, whose time is the baseline.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,21 +19,17 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigOrThrow } from '../src/config/load.js';
 import type { FeatureDefinition } from '../src/features/types.js';
-import { LatencySketch } from '../src/history/sketch.js';
 import { incidentsFeature } from '../src/incidents/feature.js';
 import { silentLogger } from '../src/log/logger.js';
 import { FEATURES } from '../src/runtime/features.js';
 import { type RunningNode, startNode } from '../src/runtime/node.js';
 import { quantile } from './quantile.js';
+import { statusPageCase } from './status-page.js';
 import { m, pass, printTable, type Row } from './table.js';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000);
 const SPREAD_S = Number(process.env.BENCH_SPREAD_S ?? 20);
 const RESPOND_S = 5;
-const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 50);
-const DAYS = 90;
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
-const DAY_MS = 86_400_000;
 
 /** A node of the file's features plus a no-op job kind that records how late it ran. */
 function withTicks(lateness: number[]): readonly FeatureDefinition<unknown>[] {
@@ -197,112 +192,14 @@ incidents:
   }
 }
 
-async function statusPage(): Promise<{ rows: Row[]; figures: Record<string, number> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'dayshift-bench-status-'));
-  const names = Array.from({ length: COMPONENTS }, (_, i) => `svc${String(i).padStart(2, '0')}`);
-  const services = names.map((n) => `  ${n}: { checks: { cron: { heartbeat: { period: 1h, grace: 1h } } } }`);
-  const node = await serveNode(
-    dir,
-    `version: 1
-services:
-${services.join('\n')}
-status_page: { title: "Bench", components: [${names.join(', ')}], public: true }
-`,
-  );
-  try {
-    const now = Date.now();
-    const today = Math.floor(now / DAY_MS) * DAY_MS;
-    const sketch = new LatencySketch().add(40, 1440).encode();
-    const rollups = names.flatMap((n, i) =>
-      Array.from({ length: DAYS }, (_, d) => ({
-        check_id: `${n}.cron`,
-        resolution: 'd',
-        start: today - (DAYS - d) * DAY_MS,
-        count: 1440,
-        failures: (i + d) % 17 === 0 ? 30 : 0,
-        warnings: 0,
-        latency_sum: 1440 * 40,
-        latency_max: 90,
-        sketch,
-      })),
-    );
-    for (let i = 0; i < rollups.length; i += 500)
-      await node.store.db
-        .insertInto('check_rollups')
-        .values(rollups.slice(i, i + 500))
-        .execute();
-    const incidents = node.use(incidentsFeature);
-    for (const n of names.slice(0, 3)) {
-      const incident = await incidents?.open({
-        title: `${n} is slow`,
-        severity: 'high',
-        services: [n],
-        actor: 'bench',
-      });
-      if (incident)
-        await incidents?.update(incident.id, {
-          text: 'Identified a slow query',
-          status: 'identified',
-          actor: 'bench',
-        });
-    }
-    const time = async (url: string): Promise<number> => {
-      const t0 = performance.now();
-      const res = await fetch(`${node.address}${url}`);
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-      return performance.now() - t0;
-    };
-    for (let i = 0; i < 20; i++) await Promise.all([time('/health'), time('/status'), time('/status.json')]);
-    const health: number[] = [];
-    const html: number[] = [];
-    const json: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      health.push(await time('/health'));
-      html.push(await time('/status'));
-      json.push(await time('/status.json'));
-    }
-    for (const list of [health, html, json]) list.sort((a, b) => a - b);
-    const p95 = (l: number[]) => quantile(l, 0.95);
-    return {
-      rows: [
-        [
-          `/status p95 (${COMPONENTS} components, ${DAYS} days)`,
-          m(p95(html)),
-          m(p95(health)),
-          `${(p95(html) / p95(health)).toFixed(1)}× /health`,
-          `< 50 ms: ${pass(p95(html) < 50)}`,
-        ],
-        [
-          '/status.json p95',
-          m(p95(json)),
-          m(p95(health)),
-          `${(p95(json) / p95(health)).toFixed(1)}× /health`,
-          `< 50 ms: ${pass(p95(json) < 50)}`,
-        ],
-      ],
-      figures: {
-        statusP50Ms: quantile(html, 0.5),
-        statusP95Ms: p95(html),
-        statusJsonP95Ms: p95(json),
-        healthP50Ms: quantile(health, 0.5),
-        healthP95Ms: p95(health),
-      },
-    };
-  } finally {
-    await node.stop('bench done');
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export async function main(): Promise<void> {
   const only = process.env.BENCH_PART;
   const parts = [
     ...(only === 'status' ? [] : [await escalation()]),
-    ...(only === 'escalation' ? [] : [await statusPage()]),
+    ...(only === 'escalation' ? [] : [await statusPageCase()]),
   ];
   printTable(parts.flatMap((p) => p.rows));
   process.stdout.write(
-    `${JSON.stringify({ bench: 'incidents', incidents: INCIDENTS, spreadS: SPREAD_S, components: COMPONENTS, days: DAYS, ...Object.assign({}, ...parts.map((p) => p.figures)) })}\n`,
+    `${JSON.stringify({ bench: 'incidents', incidents: INCIDENTS, spreadS: SPREAD_S, ...Object.assign({}, ...parts.map((p) => p.figures)) })}\n`,
   );
 }

@@ -8,7 +8,6 @@ const benches: Record<string, () => Promise<void>> = {
   operate: async () => (await import('./operate.js')).main(),
   deploy: async () => (await import('./deploy.js')).main(),
   incidents: async () => (await import('./incidents.js')).main(),
-  'status-page': async () => (await import('./status-page.js')).main(),
 };
 
 const name = process.argv[2];

@@ -110,7 +110,7 @@ export async function readStatusPage(
     description: page.description ?? null,
     generatedAt: now,
     state,
-    label: headline(state),
+    label: headline(state, incidents.open.length),
     components,
     incidents: incidents.open,
     pastIncidents: incidents.past,
@@ -133,10 +133,13 @@ export async function readStatusPage(
   };
 }
 
-function headline(state: ComponentState): string {
+/** The page's one line: the worst component state, or the open incidents while every component is green. */
+function headline(state: ComponentState, openIncidents: number): string {
   switch (state) {
     case 'operational':
-      return 'All systems operational';
+      return openIncidents === 0
+        ? 'All systems operational'
+        : `${openIncidents === 1 ? 'An incident is' : `${openIncidents} incidents are`} under way`;
     case 'under_maintenance':
       return 'Maintenance in progress';
     case 'stale':

@@ -6,6 +6,9 @@ import { until } from './wait.js';
 export interface LogLine {
   msg?: string;
   address?: string;
+  file?: string;
+  line?: number;
+  col?: number;
 }
 
 /** The built `dayshift serve` on a free loopback port, its JSON log lines collected as they come. */
@@ -29,6 +32,11 @@ export class ServeProcess {
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr += chunk;
     });
+  }
+
+  /** The first log line at or after `from` whose message starts with `prefix`. */
+  logged(prefix: string, from = 0): LogLine | undefined {
+    return this.lines.slice(from).find((l) => l.msg?.startsWith(prefix));
   }
 
   /** Where it serves (`http://127.0.0.1:port`), once it says so. */

@@ -1,70 +1,19 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../config/fixtures.js';
+import { ServeProcess } from '../helpers/serve-process.js';
 import { createTestStore, STORE_KINDS, storeYaml, type TestStore } from '../helpers/stores.js';
 import { Target } from '../helpers/target.js';
 import { until } from '../helpers/wait.js';
-
-interface LogLine {
-  msg?: string;
-  address?: string;
-  file?: string;
-  line?: number;
-  col?: number;
-}
 
 interface CheckRow {
   id: string;
   state: string;
   lastAt: number | null;
   lastOutcome: string | null;
-}
-
-/** The built `dayshift serve` on a free loopback port, its JSON log lines collected as they come. */
-class ServeProcess {
-  readonly lines: LogLine[] = [];
-  readonly child: ChildProcess;
-  #stderr = '';
-
-  constructor(configPath: string) {
-    this.child = spawn(
-      process.execPath,
-      [CLI, '--config', configPath, 'serve', '--listen', '127.0.0.1:0', '--shutdown-timeout', '2000'],
-      { env: { ...process.env, DAYSHIFT_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let partial = '';
-    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) if (part) this.lines.push(JSON.parse(part) as LogLine);
-    });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.#stderr += chunk;
-    });
-  }
-
-  /** The first log line at or after `from` whose message starts with `prefix`. */
-  logged(prefix: string, from = 0): LogLine | undefined {
-    return this.lines.slice(from).find((l) => l.msg?.startsWith(prefix));
-  }
-
-  async address(): Promise<string> {
-    return until(() => {
-      if (this.child.exitCode !== null)
-        throw new Error(`serve exited early (${this.child.exitCode}): ${this.#stderr}`);
-      return this.logged('dayshift serving')?.address;
-    }, 'serve to listen');
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
-    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
-    this.child.kill('SIGTERM');
-    return exited;
-  }
 }
 
 function cli(configPath: string, args: string[]) {
