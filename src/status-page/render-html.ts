@@ -65,7 +65,7 @@ export function renderHtml(page: StatusPage): string {
 <header>
 <h1>${e(page.title)}</h1>
 ${page.description ? `<p>${e(page.description)}</p>` : ''}
-<div class="banner bg-${page.state}" id="overall" data-state="${page.state}">${e(page.label)}</div>
+<div class="banner bg-${bannerState(page)}" id="overall" data-state="${page.state}">${e(page.label)}</div>
 </header>
 ${incidentsSection('Current incidents', 'incidents', page.incidents)}
 ${maintenanceSection(page.maintenance)}
@@ -171,4 +171,9 @@ export function formatPercent(value: number): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The banner's colour: the worst component's, or degraded's while an incident is open on green components. */
+function bannerState(page: StatusPage): string {
+  return page.state === 'operational' && page.incidents.length > 0 ? 'degraded_performance' : page.state;
 }
