@@ -18,8 +18,6 @@ import { instantOf, wallTimeOf } from '../util/zoned-time.js';
 /** One rotation as the stack file gives it (`oncall.<name>`). */
 export type RotationConfig = StackConfig['oncall'][string];
 
-const DAY = 86_400_000;
-
 /** One shift of the rotation itself, before overrides. `index` counts shifts from `start` (negative before it). */
 export interface RotationShift {
   index: number;

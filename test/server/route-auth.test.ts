@@ -112,6 +112,10 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/incidents/:id/updates': { POST: 'operator' },
   '/api/v1/incidents/:id/notes': { POST: 'operator' },
   '/api/v1/incidents/:id/resolve': { POST: 'operator' },
+  '/api/v1/oncall': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/oncall/:name': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/oncall/:name/overrides': { GET: 'viewer', HEAD: 'viewer', POST: 'operator' },
+  '/api/v1/oncall/overrides/:id': { DELETE: 'operator' },
 };
 
 /** Bodies a handler would act on, had it run: an admin token, a job, a silence, a window, a restore. */
@@ -133,6 +137,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/incidents/:id/updates': { text: 'bypass', status: 'resolved' },
   'POST /api/v1/incidents/:id/notes': { text: 'bypass' },
   'POST /api/v1/incidents/:id/resolve': { text: 'bypass' },
+  'POST /api/v1/oncall/:name/overrides': { person: 'ann', from: '2026-06-01T09:00', to: '2026-06-02T09:00' },
 };
 
 const NOT_FOUND = {

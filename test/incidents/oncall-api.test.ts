@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/audit/index.js';
+import { OnCall } from '../../src/incidents/oncall.js';
+import { oncallRoutes } from '../../src/incidents/oncall-routes.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { stackFrom } from '../helpers/stack.js';
+import { bearer, type Harness, startHarness } from '../server/server-harness.js';
+
+const YAML = `
+version: 1
+notifiers:
+  hook: { webhook: { url: "http://127.0.0.1:9/hook" } }
+people:
+  ann: { notify: [hook] }
+  bob: { notify: [hook] }
+  dan: { notify: [hook] }
+oncall:
+  ops: { members: [ann, bob], shift: 1d, handoff: "09:00", timezone: Europe/Berlin, start: "2026-03-28" }
+  web: { members: [dan], shift: 7d, timezone: America/New_York }
+`;
+
+interface Shift {
+  rotation: string;
+  person: string;
+  startsAt: number;
+  endsAt: number;
+  override?: { id: number; reason: string | null };
+}
+
+/** The answers' fields the tests read. */
+interface Answer {
+  at: number;
+  rotations: { rotation: string; now: Shift; next: Shift }[];
+  now: Shift;
+  upcoming: Shift[];
+  override: { id: number };
+  overrides: { id: number }[];
+  removed: number;
+  error: { code: string; message: string; hint?: string };
+  [key: string]: unknown;
+}
+
+/** 2026-03-30 12:00 in Berlin: ann's day (03-28 ann, 03-29 bob, 03-30 ann). */
+const NOW = Date.parse('2026-03-30T12:00+02:00');
+
+describe('the on-call API', () => {
+  let h: Harness;
+  const clock = new ManualClock(NOW);
+
+  beforeAll(async () => {
+    const { config } = stackFrom(YAML);
+    h = await startHarness({
+      features: (store) => [
+        { routes: (app) => oncallRoutes(app, { oncall: new OnCall(store.db, config), clock }) },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const call = async (method: string, url: string, token: string, body?: unknown) => {
+    const response = await fetch(`${h.baseUrl}/api/v1${url}`, {
+      method,
+      headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: (await response.json()) as Answer };
+  };
+
+  it('a viewer reads who is on call now and next for every rotation', async () => {
+    const all = await call('GET', '/oncall', h.token.viewer);
+    expect(all.status).toBe(200);
+    expect(all.body.at).toBe(NOW);
+    expect(all.body.rotations.map((r) => [r.rotation, r.now.person, r.next.person])).toEqual([
+      ['ops', 'ann', 'bob'],
+      ['web', 'dan', 'dan'],
+    ]);
+    expect(all.body.rotations[0]?.now).toEqual({
+      rotation: 'ops',
+      person: 'ann',
+      startsAt: Date.parse('2026-03-30T09:00+02:00'),
+      endsAt: Date.parse('2026-03-31T09:00+02:00'),
+    });
+    // `at` without an offset is UTC here; epoch milliseconds work too.
+    const earlier = await call('GET', '/oncall?at=2026-03-29T12:00', h.token.viewer);
+    expect(earlier.body.rotations[0]?.now.person).toBe('bob');
+    const epoch = await call('GET', `/oncall?at=${Date.parse('2026-03-29T12:00Z')}`, h.token.viewer);
+    expect(epoch.body.rotations[0]?.now.person).toBe('bob');
+  });
+
+  it('a viewer reads one rotation with its next shifts; an unknown one is a 404 with a hint', async () => {
+    const one = await call('GET', '/oncall/ops?count=3&at=2026-03-30T08:59', h.token.viewer);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ rotation: 'ops', timezone: 'Europe/Berlin', members: ['ann', 'bob'] });
+    expect(one.body.now.person).toBe('bob');
+    expect(one.body.upcoming.map((s) => s.person)).toEqual(['ann', 'bob', 'ann']);
+    const unknown = await call('GET', '/oncall/opps', h.token.viewer);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatchObject({ code: 'NOT_FOUND', hint: 'did you mean `ops`?' });
+  });
+
+  it('an operator adds an override in the rotation’s local time and it wins; a viewer may not', async () => {
+    const body = { person: 'dan', from: '2026-03-30T13:00', to: '2026-03-30T17:00', reason: 'school run' };
+    const refused = await call('POST', '/oncall/ops/overrides', h.token.viewer, body);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('AUTH_FORBIDDEN');
+
+    const made = await call('POST', '/oncall/ops/overrides', h.token.operator, body);
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.override).toMatchObject({
+      rotation: 'ops',
+      person: 'dan',
+      startsAt: Date.parse('2026-03-30T13:00+02:00'),
+      endsAt: Date.parse('2026-03-30T17:00+02:00'),
+      reason: 'school run',
+      createdBy: 'o',
+    });
+    const during = await call('GET', '/oncall/ops?at=2026-03-30T14:00&count=2', h.token.viewer);
+    expect(during.body.now).toMatchObject({
+      person: 'dan',
+      override: { id: made.body.override.id, reason: 'school run' },
+    });
+    expect(during.body.upcoming.map((s) => [s.person, s.startsAt])).toEqual([
+      ['ann', Date.parse('2026-03-30T17:00+02:00')],
+      ['bob', Date.parse('2026-03-31T09:00+02:00')],
+    ]);
+    const listed = await call('GET', '/oncall/ops/overrides', h.token.viewer);
+    expect(listed.body.overrides.map((o) => o.id)).toEqual([made.body.override.id]);
+
+    // Newest first: the operator's override, then the viewer's refusal (a valid token is always recorded).
+    const entries = await listAudit(h.store.db, { action: 'oncall.override.create' });
+    expect(entries.map((e) => [e.actor, e.target, e.result])).toEqual([
+      ['token:o', 'ops', 'ok'],
+      ['token:v', 'ops', 'refused: AUTH_FORBIDDEN'],
+    ]);
+    expect(entries[0]?.params).toMatchObject({ person: 'dan', from: '2026-03-30T13:00' });
+  });
+
+  it('refuses an unknown person, a bad time and an end before the start', async () => {
+    const post = (body: Record<string, string>) =>
+      call('POST', '/oncall/ops/overrides', h.token.operator, {
+        person: 'dan',
+        from: '2026-04-01T09:00',
+        to: '2026-04-01T10:00',
+        ...body,
+      });
+    const nobody = await post({ person: 'bobb' });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.error.hint).toBe('did you mean `bob`?');
+    const bad = await post({ from: '2026-02-30T09:00' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('from "2026-02-30T09:00" is not a date and time');
+    const backwards = await post({ to: '2026-04-01T08:00' });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.message).toContain('must end after it starts');
+    expect(
+      (
+        await call('POST', '/oncall/nope/overrides', h.token.operator, {
+          person: 'dan',
+          from: '2026-04-01',
+          to: '2026-04-02',
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('an operator removes an override; a viewer may not; a second removal is a 404', async () => {
+    const [override] = (await call('GET', '/oncall/ops/overrides?all=true', h.token.viewer)).body.overrides;
+    if (!override) throw new Error('the override of the test before is gone');
+    expect((await call('DELETE', `/oncall/overrides/${override.id}`, h.token.viewer)).status).toBe(403);
+    const removed = await call('DELETE', `/oncall/overrides/${override.id}`, h.token.operator);
+    expect(removed).toEqual({ status: 200, body: { removed: override.id } });
+    expect((await call('DELETE', `/oncall/overrides/${override.id}`, h.token.operator)).status).toBe(404);
+    expect((await call('GET', '/oncall/ops?at=2026-03-30T14:00', h.token.viewer)).body.now.person).toBe(
+      'ann',
+    );
+    const audited = await listAudit(h.store.db, { action: 'oncall.override.remove' });
+    expect(audited.map((e) => [e.target, e.result])).toEqual([
+      [String(override.id), 'refused: NOT_FOUND'],
+      [String(override.id), 'ok'],
+      [String(override.id), 'refused: AUTH_FORBIDDEN'],
+    ]);
+  });
+});
