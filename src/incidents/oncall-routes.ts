@@ -132,7 +132,7 @@ export async function oncallRoutes(
   app.post<{ Params: { name: string }; Body: { person: string; from: string; to: string; reason?: string } }>(
     '/oncall/:name/overrides',
     {
-      config: { role: 'operator', audit: 'oncall.override.create' },
+      config: { role: 'operator', audit: 'override.create' },
       schema: {
         tags: ['oncall'],
         summary:
@@ -175,7 +175,7 @@ export async function oncallRoutes(
   app.delete<{ Params: { id: number } }>(
     '/oncall/overrides/:id',
     {
-      config: { role: 'operator', audit: 'oncall.override.remove' },
+      config: { role: 'operator', audit: 'override.remove' },
       schema: {
         tags: ['oncall'],
         summary: 'Remove an override: the rotation (or an older override) holds its span again',

@@ -129,7 +129,7 @@ describe('the on-call API', () => {
     expect(listed.body.overrides.map((o) => o.id)).toEqual([made.body.override.id]);
 
     // Newest first: the operator's override, then the viewer's refusal (a valid token is always recorded).
-    const entries = await listAudit(h.store.db, { action: 'oncall.override.create' });
+    const entries = await listAudit(h.store.db, { action: 'override.create' });
     expect(entries.map((e) => [e.actor, e.target, e.result])).toEqual([
       ['token:o', 'ops', 'ok'],
       ['token:v', 'ops', 'refused: AUTH_FORBIDDEN'],
@@ -175,7 +175,7 @@ describe('the on-call API', () => {
     expect((await call('GET', '/oncall/ops?at=2026-03-30T14:00', h.token.viewer)).body.now.person).toBe(
       'ann',
     );
-    const audited = await listAudit(h.store.db, { action: 'oncall.override.remove' });
+    const audited = await listAudit(h.store.db, { action: 'override.remove' });
     expect(audited.map((e) => [e.target, e.result])).toEqual([
       [String(override.id), 'refused: NOT_FOUND'],
       [String(override.id), 'ok'],

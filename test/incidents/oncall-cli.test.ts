@@ -114,7 +114,7 @@ oncall:
       'erin',
       'school run',
     ]);
-    const [entry] = await listAudit(store.db, { action: 'oncall.override.create' });
+    const [entry] = await listAudit(store.db, { action: 'override.create' });
     expect(entry).toMatchObject({ target: 'ops', result: 'ok' });
     expect(entry?.actor).toMatch(/^cli:/);
 

@@ -79,7 +79,7 @@ export const VERBS: readonly Verb[] = [
   },
   {
     name: 'oncall',
-    usage: '[options] [command]',
+    usage: '[options]',
     description: 'who is on call now and next for each rotation; `oncall override` for a dated swap',
     load: async () => (await import('./oncall.js')).defineOncall,
   },

@@ -125,7 +125,7 @@ export function defineOncall(cmd: Command): void {
           const made = await cliAudited(
             store,
             {
-              action: 'oncall.override.create',
+              action: 'override.create',
               target: rotation,
               params: { person: options.person, from: options.from, to: options.to, reason: options.reason },
             },
@@ -167,18 +167,14 @@ export function defineOncall(cmd: Command): void {
     .action(async (id: string, _options: unknown, command: Command) => {
       const { config, store } = await openCliStack(command);
       try {
-        const removed = await cliAudited(
-          store,
-          { action: 'oncall.override.remove', target: id },
-          async () => {
-            const n = idOf(id);
-            if (!(await new OnCall(store.db, config).removeOverride(n)))
-              throw new DayshiftError('NOT_FOUND', `no on-call override #${n}`, {
-                hint: 'dayshift oncall overrides --all lists them',
-              });
-            return n;
-          },
-        );
+        const removed = await cliAudited(store, { action: 'override.remove', target: id }, async () => {
+          const n = idOf(id);
+          if (!(await new OnCall(store.db, config).removeOverride(n)))
+            throw new DayshiftError('NOT_FOUND', `no on-call override #${n}`, {
+              hint: 'dayshift oncall overrides --all lists them',
+            });
+          return n;
+        });
         if (globalOptions(command).json) return print({ removed });
         process.stdout.write(`override #${removed} removed\n`);
       } finally {
