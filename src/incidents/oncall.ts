@@ -44,10 +44,15 @@ type OverrideRow = Pick<
 
 export class OnCall {
   readonly #db: Kysely<Database>;
-  readonly #config: Pick<StackConfig, 'oncall' | 'people'>;
+  #config: Pick<StackConfig, 'oncall' | 'people'>;
 
   constructor(db: Kysely<Database>, config: Pick<StackConfig, 'oncall' | 'people'>) {
     this.#db = db;
+    this.#config = config;
+  }
+
+  /** Takes a reloaded stack file: the next question is answered from its rotations and people. */
+  reload(config: Pick<StackConfig, 'oncall' | 'people'>): void {
     this.#config = config;
   }
 

@@ -57,11 +57,13 @@ export const DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)
 
 /**
  * `2026-03-01T02:00` read as a wall-clock time in `timeZone`; a time with its own offset (`Z`,
- * `+02:00`) is taken as written. A bare date is its midnight.
+ * `+02:00`) is taken as written. A bare date is its midnight; NaN for a time that does not exist (25:00).
  */
 export function dateTimeIn(text: string, timeZone: string): number {
   if (/(Z|[+-]\d{2}:?\d{2})$/.test(text)) return Date.parse(text);
-  return instantOf(Date.parse(`${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00' : ''}Z`), timeZone);
+  const wall = Date.parse(`${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00' : ''}Z`);
+  // Intl refuses an invalid date (25:00): NaN says so without a RangeError.
+  return Number.isFinite(wall) ? instantOf(wall, timeZone) : Number.NaN;
 }
 
 /** dateTimeIn for what a person or a client sent: a malformed or impossible date is a BAD_REQUEST. */
@@ -70,8 +72,8 @@ export function parseDateTimeIn(text: string, timeZone: string, what: string): n
   const at = DATE_TIME.test(trimmed) ? dateTimeIn(trimmed, timeZone) : Number.NaN;
   // Date.parse rolls 2026-02-30 over to March: a date must name a day that exists.
   const day = trimmed.slice(0, 10);
-  const real = new Date(Date.parse(`${day}T00:00Z`)).toISOString().startsWith(day);
-  if (!Number.isFinite(at) || !real)
+  const real = Number.isFinite(at) && new Date(Date.parse(`${day}T00:00Z`)).toISOString().startsWith(day);
+  if (!real)
     throw new DayshiftError('BAD_REQUEST', `${what} "${text}" is not a date and time`, {
       hint: `write e.g. 2026-03-29T09:00 (in ${timeZone}) or 2026-03-29T07:00Z`,
     });

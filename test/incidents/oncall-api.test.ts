@@ -148,9 +148,15 @@ describe('the on-call API', () => {
     const nobody = await post({ person: 'bobb' });
     expect(nobody.status).toBe(400);
     expect(nobody.body.error.hint).toBe('did you mean `bob`?');
-    const bad = await post({ from: '2026-02-30T09:00' });
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toContain('from "2026-02-30T09:00" is not a date and time');
+    for (const from of ['2026-02-30T09:00', '2026-04-01T25:00', 'next tuesday', '2026-04-01T09:00+99:99']) {
+      const bad = await post({ from });
+      expect(bad.status, from).toBe(400);
+      expect(bad.body.error.message).toContain(`from "${from}" is not a date and time`);
+    }
+    const ancient = await post({ from: '1999-12-31T09:00' });
+    expect(ancient.status).toBe(400);
+    expect(ancient.body.error.message).toContain('out of range');
+    expect((await call('GET', '/oncall?at=2026-13-01', h.token.viewer)).status).toBe(400);
     const backwards = await post({ to: '2026-04-01T08:00' });
     expect(backwards.status).toBe(400);
     expect(backwards.body.error.message).toContain('must end after it starts');

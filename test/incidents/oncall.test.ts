@@ -442,4 +442,11 @@ describe.each(STORE_KINDS)('on-call overrides on %s', (kind) => {
     );
     expect((await refusal(() => oncall.overrides('x'))).code).toBe('NOT_FOUND');
   });
+
+  it('answers from a reloaded stack file, with the overrides the store keeps', async () => {
+    const reloaded = new OnCall(store.db, config);
+    reloaded.reload(stackFrom(YAML.replace('members: [ann, bob, cat]', 'members: [cat, bob, ann]')).config);
+    expect((await reloaded.now('ops', berlin('2026-03-30 12:00'))).person).toBe('cat');
+    expect((await reloaded.now('ops', berlin('2026-04-01 13:00'))).person).toBe('dan');
+  });
 });
