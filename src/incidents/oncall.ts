@@ -3,7 +3,7 @@ import type { StackConfig } from '../config/schema.js';
 import { DayshiftError } from '../errors.js';
 import { didYouMean } from '../schema/did-you-mean.js';
 import type { Database, OncallOverridesTable } from '../store/schema.js';
-import { checkName, checkText, checkTime } from '../util/input-bounds.js';
+import { checkName, checkText, checkTime, LIMITS } from '../util/input-bounds.js';
 import { ownValue } from '../util/own.js';
 import { type OverrideSpan, type RotationConfig, resolveShift, rotationShiftAt } from './oncall-rotation.js';
 
@@ -81,6 +81,7 @@ export class OnCall {
   /** Who is on call for `rotation` at `at`, and over which span that holds. */
   async now(rotation: string, at: number): Promise<OnCallShift> {
     const config = this.rotation(rotation);
+    checkMoment(at);
     const shift = rotationShiftAt(config, at);
     const winner = await this.#db
       .selectFrom('oncall_overrides')
@@ -192,6 +193,14 @@ export class OnCall {
         (known.length > 0 ? `people: ${known.join(', ')}` : 'add them under people: in the stack file'),
     });
   }
+}
+
+/** A time asked about: Intl and Date answer from 2000 to 2100 without surprises, which is plenty. */
+function checkMoment(at: number): void {
+  if (!Number.isSafeInteger(at) || at < LIMITS.earliestMs || at >= LIMITS.latestMs)
+    throw new DayshiftError('BAD_REQUEST', `the time ${at} is out of range`, {
+      hint: 'ask about a time between 2000-01-01 and 2100-01-01',
+    });
 }
 
 function spanOf(row: OverrideRow): OverrideSpan {

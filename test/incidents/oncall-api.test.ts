@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
 import { OnCall } from '../../src/incidents/oncall.js';
@@ -156,7 +157,8 @@ describe('the on-call API', () => {
     const ancient = await post({ from: '1999-12-31T09:00' });
     expect(ancient.status).toBe(400);
     expect(ancient.body.error.message).toContain('out of range');
-    expect((await call('GET', '/oncall?at=2026-13-01', h.token.viewer)).status).toBe(400);
+    for (const at of ['2026-13-01', '9999999999999999', '900000000000'])
+      expect((await call('GET', `/oncall?at=${at}`, h.token.viewer)).status, at).toBe(400);
     const backwards = await post({ to: '2026-04-01T08:00' });
     expect(backwards.status).toBe(400);
     expect(backwards.body.error.message).toContain('must end after it starts');
@@ -187,5 +189,43 @@ describe('the on-call API', () => {
       [String(override.id), 'ok'],
       [String(override.id), 'refused: AUTH_FORBIDDEN'],
     ]);
+  });
+  it('answers whatever a client sends with a 2xx or a 4xx, never a 5xx', async () => {
+    // Times around the edges: DST changes, before 2000, past 2100, with odd offsets or none.
+    const moment = fc.oneof(
+      fc
+        .date({ min: new Date('1990-01-01T00:00Z'), max: new Date('2120-01-01T00:00Z'), noInvalidDate: true })
+        .chain((d) =>
+          fc
+            .constantFrom('', 'Z', '+02:00', '-0500', '+99:99', ':61')
+            .map((suffix) => `${d.toISOString().slice(0, 16)}${suffix}`),
+        ),
+      fc.constantFrom('2026-03-29T02:30', '2026-10-25T02:30', '2026-02-29', '2026-04-31T09:00', '24:00'),
+      fc.string({ maxLength: 30 }),
+      fc.integer({ min: -1, max: 2 ** 53 }).map(String),
+    );
+    const body = fc.record(
+      {
+        person: fc.oneof(
+          fc.constantFrom('dan', 'ann', '__proto__', 'constructor'),
+          fc.string({ maxLength: 20 }),
+        ),
+        from: moment,
+        to: moment,
+        reason: fc.string({ maxLength: 50 }),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, moment, async (b, at) => {
+        const made = await call('POST', '/oncall/ops/overrides', h.token.operator, b);
+        expect(made.status, JSON.stringify({ b, made })).toBeLessThan(500);
+        const read = await fetch(`${h.baseUrl}/api/v1/oncall/ops?at=${encodeURIComponent(at)}`, {
+          headers: bearer(h.token.viewer),
+        });
+        expect(read.status, at).toBeLessThan(500);
+      }),
+      { numRuns: 200, seed: 19 },
+    );
   });
 });
