@@ -69,9 +69,20 @@ oncall:
     ]);
     // Without an offset, --at is this machine's local time (TZ).
     const local = await dayshift(['oncall', '--at', '2026-03-29T09:00', '--json'], { TZ: 'Europe/Berlin' });
-    const answer = JSON.parse(local.stdout) as { at: number; rotations: { now: { person: string } }[] };
+    const answer = JSON.parse(local.stdout) as {
+      at: number;
+      rotations: {
+        rotation: string;
+        now: { person: string };
+        upcoming: { person: string; startsAt: number }[];
+      }[];
+    };
     expect(answer.at).toBe(Date.parse('2026-03-29T09:00+02:00'));
-    expect(answer.rotations[0]?.now.person).toBe('bob');
+    expect(answer.rotations[0]).toMatchObject({
+      rotation: 'ops',
+      now: { person: 'bob' },
+      upcoming: [{ person: 'ann', startsAt: Date.parse('2026-03-30T09:00+02:00') }],
+    });
   });
 
   it('takes an override in the rotation’s time zone, shows it winning, lists it and removes it', async () => {

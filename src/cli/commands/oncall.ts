@@ -69,7 +69,7 @@ export function defineOncall(cmd: Command): void {
             rotation: name,
             timezone: oncall.rotation(name).timezone,
             now: await oncall.now(name, at),
-            next: await oncall.upcoming(name, at, count),
+            upcoming: await oncall.upcoming(name, at, count),
           });
         if (globalOptions(command).json) return print({ at, rotations });
         if (rotations.length === 0) {
@@ -87,7 +87,7 @@ export function defineOncall(cmd: Command): void {
             formatWallTime(r.now.endsAt, r.timezone),
             r.timezone,
           ]);
-          for (const s of r.next)
+          for (const s of r.upcoming)
             rows.push([
               '',
               'next',
