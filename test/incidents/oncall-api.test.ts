@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/audit/index.js';
@@ -40,6 +43,9 @@ interface Answer {
   error: { code: string; message: string; hint?: string };
   [key: string]: unknown;
 }
+
+const execute = promisify(execFile);
+const CLI = path.resolve('src/cli/main.ts');
 
 /** 2026-03-30 12:00 in Berlin: ann's day (03-28 ann, 03-29 bob, 03-30 ann). */
 const NOW = Date.parse('2026-03-30T12:00+02:00');
@@ -190,6 +196,73 @@ describe('the on-call API', () => {
       [String(override.id), 'refused: AUTH_FORBIDDEN'],
     ]);
   });
+  it('dayshift oncall works on the server with --server and --token, as the token', async () => {
+    const dayshift = async (token: string, ...args: string[]) => {
+      try {
+        const { stdout } = await execute(
+          process.execPath,
+          ['--import', 'tsx', CLI, ...args, '--server', h.baseUrl, '--token', token],
+          // No stack file here: on a server, the verb needs none.
+          {
+            cwd: path.dirname(CLI),
+            env: { ...process.env, TZ: 'UTC', DAYSHIFT_CONFIG: '/nonexistent.yaml' },
+          },
+        );
+        return { code: 0, stdout, stderr: '' };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    const table = await dayshift(h.token.viewer, 'oncall', '--at', '2026-03-30T12:00+02:00');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^ops\s+now\s+ann\s+2026-03-30 09:00\s+2026-03-31 09:00\s+Europe\/Berlin$/m);
+    expect(table.stdout).toMatch(/^\s+next\s+bob\s+2026-03-31 09:00/m);
+
+    const refused = await dayshift(
+      h.token.viewer,
+      'oncall',
+      'override',
+      'ops',
+      '--person',
+      'dan',
+      '--from',
+      '2026-04-02T09:00',
+      '--to',
+      '2026-04-02T12:00',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('this route needs the operator');
+    const made = await dayshift(
+      h.token.operator,
+      'oncall',
+      'override',
+      'ops',
+      '--person',
+      'dan',
+      '--from',
+      '2026-04-02T09:00',
+      '--to',
+      '2026-04-02T12:00',
+      '--json',
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const override = JSON.parse(made.stdout) as { id: number; startsAt: number; createdBy: string };
+    expect(override).toMatchObject({ startsAt: Date.parse('2026-04-02T09:00+02:00'), createdBy: 'o' });
+    const listed = await dayshift(h.token.viewer, 'oncall', 'overrides', '--all');
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${override.id}\\s+ops\\s+dan\\s+2026-04-02 09:00\\s+2026-04-02 12:00`, 'm'),
+    );
+    expect(
+      (await dayshift(h.token.operator, 'oncall', 'override', 'remove', String(override.id))).stdout,
+    ).toBe(`override #${override.id} removed\n`);
+    const again = await dayshift(h.token.operator, 'oncall', 'override', 'remove', String(override.id));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`no on-call override #${override.id}`);
+    const audited = await listAudit(h.store.db, { action: 'override.create', actor: 'token:o' });
+    expect(audited.map((e) => e.result)).toContain('ok');
+  });
+
   it('answers whatever a client sends with a 2xx or a 4xx, never a 5xx', async () => {
     // Times around the edges: DST changes, before 2000, past 2100, with odd offsets or none.
     const moment = fc.oneof(

@@ -1,12 +1,12 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { DayshiftError } from '../../errors.js';
-import { OnCall, type OnCallShift } from '../../incidents/oncall.js';
-import { ownValue } from '../../util/own.js';
-import { formatWallTime, parseDateTimeIn } from '../../util/zoned-time.js';
-import { cliAudited } from '../audited.js';
-import { globalOptions, openCliStack } from '../context.js';
+import type { OnCallShift } from '../../incidents/oncall.js';
+import { checkName } from '../../util/input-bounds.js';
+import { formatWallTime } from '../../util/zoned-time.js';
+import { globalOptions } from '../context.js';
 import { printTable } from '../table.js';
+import { momentIn, type OncallBackend, openOncall } from './oncall-backend.js';
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -14,13 +14,6 @@ const print = (value: unknown): void => {
 
 function whoAmI(): string {
   return process.env.USER ?? os.userInfo().username ?? 'cli';
-}
-
-/** `--at`: epoch milliseconds, or a date and time in this machine's zone (TZ) unless it has an offset. */
-function momentOf(text: string | undefined, timeZone: string, what: string): number {
-  if (text === undefined) return Date.now();
-  if (/^\d{10,16}$/.test(text)) return Number(text);
-  return parseDateTimeIn(text, timeZone, what);
 }
 
 function idOf(text: string): number {
@@ -32,18 +25,28 @@ function idOf(text: string): number {
   return id;
 }
 
-/** `ann`, or `dan (override #3: dentist)`. */
-function holder(shift: OnCallShift | undefined, oncall: OnCall): string {
-  if (!shift) return '-';
-  const name = oncall.displayName(shift.person);
+/** `ann`, `Ann Smith (ann)`, or `dan [override #3: dentist]`. */
+function holder(shift: OnCallShift, backend: OncallBackend): string {
+  const name = backend.displayName(shift.person);
   const who = name === shift.person ? name : `${name} (${shift.person})`;
   if (!shift.override) return who;
   return `${who} [override #${shift.override.id}${shift.override.reason ? `: ${shift.override.reason}` : ''}]`;
 }
 
+/** Runs `work` over the backend the command line asks for, and closes it. */
+async function withOncall<T>(cmd: Command, work: (backend: OncallBackend) => Promise<T>): Promise<T> {
+  const backend = await openOncall(cmd);
+  try {
+    return await work(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
 /**
  * `dayshift oncall`: who is on call now and next for each rotation; `oncall override` and
- * `oncall overrides` for dated swaps. Times are shown as the rotation's own clocks show them.
+ * `oncall overrides` for dated swaps. Times are shown as the rotation's own clocks show them. Each works
+ * on the store here, or on a server with `--server URL --token T`.
  */
 export function defineOncall(cmd: Command): void {
   cmd
@@ -52,25 +55,18 @@ export function defineOncall(cmd: Command): void {
       'ask about another time: 2026-03-29T09:00 (this machine’s zone), with an offset, or epoch ms',
     )
     .option('--next <n>', 'how many shifts after the current one to show per rotation', '1')
+    .option('--server <url>', 'ask this Dayshift server instead of the store here')
+    .option('--token <token>', 'the API token for --server (default: $DAYSHIFT_TOKEN)')
     .action(async (options: { at?: string; next: string }, command: Command) => {
-      const { config, store } = await openCliStack(command);
-      try {
-        const oncall = new OnCall(store.db, config);
-        const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        const at = momentOf(options.at, localZone, '--at');
-        const count = Number(options.next);
-        if (!Number.isInteger(count) || count < 0 || count > 100)
-          throw new DayshiftError('BAD_REQUEST', `--next "${options.next}" is not a count`, {
-            hint: 'give a whole number from 0 to 100',
-          });
-        const rotations = [];
-        for (const name of oncall.rotations())
-          rotations.push({
-            rotation: name,
-            timezone: oncall.rotation(name).timezone,
-            now: await oncall.now(name, at),
-            upcoming: await oncall.upcoming(name, at, count),
-          });
+      const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const at = options.at === undefined ? Date.now() : momentIn(options.at, localZone, '--at');
+      const count = Number(options.next);
+      if (!Number.isInteger(count) || count < 0 || count > 100)
+        throw new DayshiftError('BAD_REQUEST', `--next "${options.next}" is not a count`, {
+          hint: 'give a whole number from 0 to 100',
+        });
+      await withOncall(command, async (backend) => {
+        const rotations = await backend.rotations(at, count);
         if (globalOptions(command).json) return print({ at, rotations });
         if (rotations.length === 0) {
           process.stdout.write('no on-call rotations: add them under oncall: in the stack file\n');
@@ -78,29 +74,19 @@ export function defineOncall(cmd: Command): void {
         }
         const rows: string[][] = [];
         for (const r of rotations) {
-          const shown = (s: OnCallShift) => formatWallTime(s.startsAt, r.timezone);
-          rows.push([
-            r.rotation,
-            'now',
-            holder(r.now, oncall),
-            shown(r.now),
-            formatWallTime(r.now.endsAt, r.timezone),
+          const row = (rotation: string, when: string, s: OnCallShift) => [
+            rotation,
+            when,
+            holder(s, backend),
+            formatWallTime(s.startsAt, r.timezone),
+            formatWallTime(s.endsAt, r.timezone),
             r.timezone,
-          ]);
-          for (const s of r.upcoming)
-            rows.push([
-              '',
-              'next',
-              holder(s, oncall),
-              shown(s),
-              formatWallTime(s.endsAt, r.timezone),
-              r.timezone,
-            ]);
+          ];
+          rows.push(row(r.rotation, 'now', r.now));
+          for (const s of r.upcoming) rows.push(row('', 'next', s));
         }
         printTable(['ROTATION', 'WHEN', 'ON CALL', 'FROM', 'UNTIL', 'ZONE'], rows);
-      } finally {
-        await store.close();
-      }
+      });
     });
 
   const override = cmd
@@ -119,44 +105,29 @@ export function defineOncall(cmd: Command): void {
         options: { person?: string; from?: string; to?: string; reason?: string },
         command: Command,
       ) => {
-        const { config, store } = await openCliStack(command);
-        try {
-          const oncall = new OnCall(store.db, config);
-          const made = await cliAudited(
-            store,
+        const { person, from, to } = options;
+        if (person === undefined || from === undefined || to === undefined)
+          throw new DayshiftError(
+            'BAD_REQUEST',
+            `an override needs ${[person === undefined ? '--person' : '', from === undefined ? '--from' : '', to === undefined ? '--to' : ''].filter(Boolean).join(', ')}`,
             {
-              action: 'override.create',
-              target: rotation,
-              params: { person: options.person, from: options.from, to: options.to, reason: options.reason },
-            },
-            async () => {
-              const { timezone } = oncall.rotation(rotation);
-              for (const flag of ['person', 'from', 'to'] as const)
-                if (options[flag] === undefined)
-                  throw new DayshiftError('BAD_REQUEST', `an override needs --${flag}`, {
-                    hint: 'e.g. dayshift oncall override ops --person dan --from 2026-03-30T09:00 --to 2026-03-31T09:00',
-                  });
-              return oncall.addOverride(
-                {
-                  rotation,
-                  person: options.person as string,
-                  startsAt: momentOf(options.from, timezone, '--from'),
-                  endsAt: momentOf(options.to, timezone, '--to'),
-                  reason: options.reason,
-                  createdBy: whoAmI(),
-                },
-                Date.now(),
-              );
+              hint: 'e.g. dayshift oncall override ops --person dan --from 2026-03-30T09:00 --to 2026-03-31T09:00',
             },
           );
+        await withOncall(command, async (backend) => {
+          const made = await backend.addOverride(checkName(rotation, 'the rotation'), {
+            person,
+            from,
+            to,
+            reason: options.reason,
+            createdBy: whoAmI(),
+          });
           if (globalOptions(command).json) return print(made);
-          const { timezone } = oncall.rotation(rotation);
+          const timezone = (await backend.zones())[made.rotation] ?? 'UTC';
           process.stdout.write(
-            `override #${made.id}: ${made.person} is on call for ${rotation} from ${formatWallTime(made.startsAt, timezone)} until ${formatWallTime(made.endsAt, timezone)} (${timezone})\n`,
+            `override #${made.id}: ${made.person} is on call for ${made.rotation} from ${formatWallTime(made.startsAt, timezone)} until ${formatWallTime(made.endsAt, timezone)} (${timezone})\n`,
           );
-        } finally {
-          await store.close();
-        }
+        });
       },
     );
 
@@ -164,22 +135,16 @@ export function defineOncall(cmd: Command): void {
     .command('remove')
     .description('remove an override: the rotation (or an older override) holds its span again')
     .argument('<id>', 'the override id (dayshift oncall overrides lists them)')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const { config, store } = await openCliStack(command);
-      try {
-        const removed = await cliAudited(store, { action: 'override.remove', target: id }, async () => {
-          const n = idOf(id);
-          if (!(await new OnCall(store.db, config).removeOverride(n)))
-            throw new DayshiftError('NOT_FOUND', `no on-call override #${n}`, {
-              hint: 'dayshift oncall overrides --all lists them',
-            });
-          return n;
-        });
-        if (globalOptions(command).json) return print({ removed });
-        process.stdout.write(`override #${removed} removed\n`);
-      } finally {
-        await store.close();
-      }
+    .action(async (text: string, _options: unknown, command: Command) => {
+      const id = idOf(text);
+      await withOncall(command, async (backend) => {
+        if (!(await backend.removeOverride(id)))
+          throw new DayshiftError('NOT_FOUND', `no on-call override #${id}`, {
+            hint: 'dayshift oncall overrides --all lists them',
+          });
+        if (globalOptions(command).json) return print({ removed: id });
+        process.stdout.write(`override #${id} removed\n`);
+      });
     });
 
   cmd
@@ -188,20 +153,19 @@ export function defineOncall(cmd: Command): void {
     .argument('[rotation]', 'only this rotation')
     .option('--all', 'past overrides too')
     .action(async (rotation: string | undefined, options: { all?: boolean }, command: Command) => {
-      const { config, store } = await openCliStack(command);
-      try {
-        const oncall = new OnCall(store.db, config);
-        const rows = await oncall.overrides(rotation, options.all ? undefined : Date.now());
+      await withOncall(command, async (backend) => {
+        const rows = await backend.overrides(rotation, options.all === true);
         if (globalOptions(command).json) return print(rows);
         if (rows.length === 0) {
           process.stdout.write(options.all ? 'no overrides\n' : 'no current or coming overrides\n');
           return;
         }
+        const zones = await backend.zones();
         printTable(
           ['ID', 'ROTATION', 'PERSON', 'FROM', 'UNTIL', 'ZONE', 'BY', 'REASON'],
           rows.map((o) => {
             // An override of a rotation since removed from the file is shown in UTC.
-            const zone = ownValue(config.oncall, o.rotation)?.timezone ?? 'UTC';
+            const zone = Object.hasOwn(zones, o.rotation) ? (zones[o.rotation] as string) : 'UTC';
             return [
               String(o.id),
               o.rotation,
@@ -214,8 +178,6 @@ export function defineOncall(cmd: Command): void {
             ];
           }),
         );
-      } finally {
-        await store.close();
-      }
+      });
     });
 }
