@@ -6,6 +6,7 @@ import { didYouMean } from '../schema/did-you-mean.js';
 import type { Database } from '../store/schema.js';
 import { checkItems, checkName, checkText, checkTime } from '../util/input-bounds.js';
 import { ownValue } from '../util/own.js';
+import { dateTimeIn } from '../util/zoned-time.js';
 
 /** A maintenance window as it applies at some moment: from the file (recurring or one-off) or the API. */
 export interface MaintenanceWindow {
@@ -201,33 +202,4 @@ function fromRow(row: {
     definedIn: 'api',
     ...(row.description ? { description: row.description } : {}),
   };
-}
-
-/**
- * `2026-03-01T02:00` read as a wall-clock time in `timeZone`; a time with its own offset (`Z`,
- * `+02:00`) is taken as written.
- */
-export function dateTimeIn(text: string, timeZone: string): number {
-  if (/(Z|[+-]\d{2}:?\d{2})$/.test(text)) return Date.parse(text);
-  const asUtc = Date.parse(`${text.replace(' ', 'T')}${text.length <= 10 ? 'T00:00' : ''}Z`);
-  // The zone's offset at that moment, applied twice so a time near a DST change lands right.
-  let guess = asUtc - offsetOf(asUtc, timeZone);
-  guess = asUtc - offsetOf(guess, timeZone);
-  return guess;
-}
-
-function offsetOf(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(at / 1000) * 1000;
 }

@@ -43,7 +43,7 @@ export function remoteOf(options: { server?: string; token?: string }): Remote |
  */
 export async function apiRequest(
   remote: Remote,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   options: { body?: unknown; accept?: 'json' | 'text' } = {},
 ): Promise<unknown> {

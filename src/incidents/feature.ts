@@ -5,6 +5,8 @@ import type { OnCallLookup } from './escalation.js';
 import { Incidents } from './incidents.js';
 import { incidentSeries } from './metrics.js';
 import { incidentMessageKind } from './notify-job.js';
+import { OnCall } from './oncall.js';
+import { oncallRoutes } from './oncall-routes.js';
 import { incidentRoutes } from './routes.js';
 import { TimelineLinks } from './timeline-links.js';
 
@@ -29,8 +31,10 @@ export const incidentsFeature: FeatureDefinition<Incidents> = {
     const onAlertPass = (outcome: { steps: Record<string, number> }) => {
       if (LINKED_STEPS.some((step) => outcome.steps[step])) links.poke();
     };
-    // Who is on call: to be answered by the rotations (OnCall.now); until then no rotation has anyone.
-    const onCall: OnCallLookup = async () => undefined;
+    const oncall = new OnCall(store.db, stack.config);
+    // A rotation a reload removed has nobody on call, rather than failing the escalation step.
+    const onCall: OnCallLookup = async (rotation, at) =>
+      oncall.rotations().includes(rotation) ? (await oncall.now(rotation, at)).person : undefined;
     return {
       api: incidents,
       // Deadlines run on the durable queue with the node's clock: they outlive restarts, and the job's
@@ -39,11 +43,15 @@ export const incidentsFeature: FeatureDefinition<Incidents> = {
         incidentMessageKind(messages),
         deadlineJobKind({ store, queue, clock, config: () => incidents.config, onCall }),
       ],
-      routes: (app) => incidentRoutes(app, { incidents }),
+      routes: async (app) => {
+        await incidentRoutes(app, { incidents });
+        await oncallRoutes(app, { oncall, clock });
+      },
       metrics: () => incidentSeries({ db: store.db, clock, config: () => incidents.config }),
       reload(next) {
         incidents.config = next.config;
         messages.config = next.config;
+        oncall.reload(next.config);
         return undefined;
       },
       start() {

@@ -57,6 +57,10 @@ runbooks:
     steps: [ { approve: "go on?" } ]
   quick:
     steps: [ { shell: "true" } ]
+people:
+  ann: { notify: [hook] }
+oncall:
+  ops: { members: [ann], shift: 1d, timezone: Europe/Berlin }
 `,
         { PASSPHRASE, HOOK_URL, HOOK_SECRET },
       );
@@ -237,6 +241,23 @@ runbooks:
       const runbookRun = JSON.parse(quick.stdout).id as number;
       expect((await cli('approve', '999999')).code).toBe(2);
       expect((await cli('run', 'cancel', String(runbookRun))).code).toBe(1);
+      const override = await cli(
+        ...[
+          'oncall',
+          'override',
+          'ops',
+          '--person',
+          'ann',
+          '--from',
+          '2026-06-01T09:00',
+          '--to',
+          '2026-06-02',
+        ],
+        '--json',
+      );
+      expect(override.code, override.stderr).toBe(0);
+      const overrideId = JSON.parse(override.stdout).id as number;
+      expect((await cli('oncall', 'override', 'remove', String(overrideId))).code).toBe(0);
 
       const entries = await listAudit(node.store.db, { actor: cliActor, limit: 1000 });
       const seen = (action: string) => entries.filter((e) => e.action === action);
@@ -263,6 +284,12 @@ runbooks:
       expect(seen('notify.test')[0]?.result).toMatch(/^failed: /);
       expect(seen('runbook.run')[0]).toMatchObject({ target: 'quick', result: 'ok', runId: runbookRun });
       expect(seen('run.approve')[0]).toMatchObject({ target: '999999', result: 'refused: NOT_FOUND' });
+      expect(seen('override.create')[0]).toMatchObject({
+        target: 'ops',
+        result: 'ok',
+        params: { person: 'ann', from: '2026-06-01T09:00' },
+      });
+      expect(seen('override.remove')[0]).toMatchObject({ target: String(overrideId), result: 'ok' });
       expect(seen('run.cancel')[0]).toMatchObject({
         target: String(runbookRun),
         result: 'refused: RUN_STATE_CONFLICT',

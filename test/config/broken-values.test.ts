@@ -375,6 +375,25 @@ const cases: Case[] = [
     at: '6:16 notifiers.chat.webhook.version',
     message: 'expected 1, the only payload version so far',
   },
+  // on-call rotations: hand-offs must fall at the same local times every day
+  {
+    name: 'on-call shift that does not divide a day',
+    yaml: `${v1}people:\n  ann: { notify: [hook] }\nnotifiers:\n  hook: { webhook: { url: "http://127.0.0.1/h" } }\noncall:\n  ops: { members: [ann], shift: 5h }\n`,
+    at: '7:33 oncall.ops.shift',
+    message: 'expected a shift that divides 24h',
+  },
+  {
+    name: 'on-call shift of days and hours',
+    yaml: `${v1}people:\n  ann: { notify: [hook] }\nnotifiers:\n  hook: { webhook: { url: "http://127.0.0.1/h" } }\noncall:\n  ops: { members: [ann], shift: 36h }\n`,
+    at: '7:33 oncall.ops.shift',
+    message: 'expected whole days for a shift longer than a day',
+  },
+  {
+    name: 'on-call start on a day that does not exist',
+    yaml: `${v1}people:\n  ann: { notify: [hook] }\nnotifiers:\n  hook: { webhook: { url: "http://127.0.0.1/h" } }\noncall:\n  ops: { members: [ann], start: "2026-02-30" }\n`,
+    at: '7:33 oncall.ops.start',
+    message: 'expected a real date',
+  },
 ];
 
 describe('broken values', () => {

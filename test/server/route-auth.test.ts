@@ -112,6 +112,10 @@ const ROUTES: Record<string, Partial<Record<Method, Access>>> = {
   '/api/v1/incidents/:id/updates': { POST: 'operator' },
   '/api/v1/incidents/:id/notes': { POST: 'operator' },
   '/api/v1/incidents/:id/resolve': { POST: 'operator' },
+  '/api/v1/oncall': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/oncall/:name': { GET: 'viewer', HEAD: 'viewer' },
+  '/api/v1/oncall/:name/overrides': { GET: 'viewer', HEAD: 'viewer', POST: 'operator' },
+  '/api/v1/oncall/overrides/:id': { DELETE: 'operator' },
   // The status page: public only when the stack file says `status_page.public: true` (this one has none).
   '/status': { GET: 'viewer', HEAD: 'viewer' },
   '/status.json': { GET: 'viewer', HEAD: 'viewer' },
@@ -138,6 +142,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/incidents/:id/updates': { text: 'bypass', status: 'resolved' },
   'POST /api/v1/incidents/:id/notes': { text: 'bypass' },
   'POST /api/v1/incidents/:id/resolve': { text: 'bypass' },
+  'POST /api/v1/oncall/:name/overrides': { person: 'ann', from: '2026-06-01T09:00', to: '2026-06-02T09:00' },
 };
 
 const NOT_FOUND = {

@@ -78,6 +78,12 @@ export const VERBS: readonly Verb[] = [
     load: async () => (await import('./incident.js')).defineIncident,
   },
   {
+    name: 'oncall',
+    usage: '[options]',
+    description: 'who is on call now and next for each rotation; `oncall override` for a dated swap',
+    load: async () => (await import('./oncall.js')).defineOncall,
+  },
+  {
     name: 'notify',
     usage: '',
     description: 'notifiers: send a test message',

@@ -43,23 +43,46 @@ const date = () =>
   z
     .string({ error: 'expected a date like 2026-01-05' })
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-01-05')
-    .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), 'expected a real date');
+    // Date.parse rolls 2026-02-30 over to March: the date must come back as written.
+    .refine(
+      (text) => new Date(Date.parse(`${text}T00:00:00Z`) || 0).toISOString().startsWith(text),
+      'expected a real date',
+    );
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Why a shift length cannot make a rotation, or undefined when it can: hand-offs must fall at the same
+ * local times every day, so a shift is whole days or divides one.
+ */
+export function shiftProblem(shiftMs: number): string | undefined {
+  if (shiftMs > DAY_MS && shiftMs % DAY_MS !== 0)
+    return 'expected whole days for a shift longer than a day (2d, 7d, 14d), so it hands off at the same local time';
+  if (shiftMs < DAY_MS && DAY_MS % shiftMs !== 0)
+    return 'expected a shift that divides 24h (1h, 2h, 3h, 4h, 6h, 8h or 12h), so hand-offs fall at the same local times each day';
+  return undefined;
+}
 
 export const oncallSchema = z
   .record(
     name(),
-    z.strictObject({
-      /** People (keys of `people`) in the order they take shifts. */
-      members: z.array(name()).min(1),
-      /** How long one shift lasts: whole days hand off at `handoff` each time; shorter shifts divide a day. */
-      shift: span(3_600_000).prefault(DEFAULTS.oncall.shift),
-      /** The local time of day shifts hand off. */
-      handoff: timeOfDay().default(DEFAULTS.oncall.handoff),
-      timezone: timezone().default('UTC'),
-      /** The local date the first member's first shift starts, at `handoff`. */
-      start: date().default(DEFAULTS.oncall.start),
-      description: z.string().optional(),
-    }),
+    z
+      .strictObject({
+        /** People (keys of `people`) in the order they take shifts. */
+        members: z.array(name()).min(1),
+        /** How long one shift lasts: whole days hand off at `handoff` each time; shorter shifts divide a day. */
+        shift: span(3_600_000).prefault(DEFAULTS.oncall.shift),
+        /** The local time of day shifts hand off. */
+        handoff: timeOfDay().default(DEFAULTS.oncall.handoff),
+        timezone: timezone().default('UTC'),
+        /** The local date the first member's first shift starts, at `handoff`. */
+        start: date().default(DEFAULTS.oncall.start),
+        description: z.string().optional(),
+      })
+      .superRefine((rotation, ctx) => {
+        const problem = shiftProblem(rotation.shift);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['shift'], message: problem });
+      }),
   )
   .default({});
 
