@@ -163,6 +163,18 @@ export class Releases {
     return rows.map(releaseOf);
   }
 
+  /** The releases of several runs, oldest first. */
+  async ofRuns(runIds: readonly number[]): Promise<Release[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('releases')
+      .selectAll()
+      .where('run_id', 'in', [...runIds])
+      .orderBy('id')
+      .execute();
+    return rows.map(releaseOf);
+  }
+
   /**
    * A value that changes whenever a release is begun or settled: one cheap query an alert origin
    * polls to know when to look again.

@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { StackConfig } from '../config/schema.js';
 import { DEPLOY_RUN_KIND } from '../deploys/deploys.js';
+import { Releases } from '../deploys/releases.js';
 import { RUNBOOK_RUN_KIND } from '../runbooks/runbooks.js';
+import { Runs } from '../runs/runs.js';
 import { isFinished, type RunStatus } from '../runs/states.js';
 import { SERVICE_RUN_KIND } from '../services/recorded-action.js';
 import type { Database } from '../store/schema.js';
+import type { Clock } from '../util/clock.js';
 import { LINK_LOOKBACK_MS } from './alert-link.js';
 import { appendEvents } from './records.js';
 import { runbookServices } from './run-services.js';
@@ -55,6 +58,8 @@ interface ReleaseRef {
  */
 export class RunLink {
   readonly #db: Kysely<Database>;
+  readonly #runs: Runs;
+  readonly #releases: Releases;
   #config: StackConfig | undefined;
   #runbooks = new Map<string, Set<string>>();
   /**
@@ -63,8 +68,10 @@ export class RunLink {
    */
   #written = new Set<string>();
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, clock: Clock) {
     this.#db = db;
+    this.#runs = new Runs(db, clock);
+    this.#releases = new Releases(db, clock);
   }
 
   async pass(config: StackConfig, now: number): Promise<number> {
@@ -118,36 +125,17 @@ export class RunLink {
 
   /** Runs of these services and runbooks not finished, or finished since `since`, oldest first. */
   async #recentRuns(services: string[], runbooks: string[], since: number): Promise<LinkedRun[]> {
+    const groups = [
+      { kinds: [SERVICE_RUN_KIND, DEPLOY_RUN_KIND], names: services },
+      { kinds: [RUNBOOK_RUN_KIND], names: runbooks },
+    ];
     const out: LinkedRun[] = [];
-    let after = 0;
+    let afterId = 0;
     for (;;) {
-      const rows = await this.#db
-        .selectFrom('runs')
-        .select(['id', 'kind', 'name', 'status', 'started_at', 'finished_at'])
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('kind', 'in', [SERVICE_RUN_KIND, DEPLOY_RUN_KIND]), eb('name', 'in', services)]),
-            ...(runbooks.length > 0
-              ? [eb.and([eb('kind', '=', RUNBOOK_RUN_KIND), eb('name', 'in', runbooks)])]
-              : []),
-          ]),
-        )
-        .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>=', since)]))
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(PAGE)
-        .execute();
-      for (const r of rows)
-        out.push({
-          id: Number(r.id),
-          kind: r.kind,
-          name: r.name,
-          status: r.status as RunStatus,
-          startedAt: Number(r.started_at),
-          finishedAt: r.finished_at === null ? null : Number(r.finished_at),
-        });
-      if (rows.length < PAGE) return out;
-      after = out[out.length - 1]?.id ?? after;
+      const page = await this.#runs.touching(groups, since, { afterId, limit: PAGE });
+      out.push(...page);
+      if (page.length < PAGE) return out;
+      afterId = page[page.length - 1]?.id ?? afterId;
     }
   }
 
@@ -157,31 +145,18 @@ export class RunLink {
     const releases = new Map<number, ReleaseRef>();
     const services = [...new Set(runs.filter((r) => r.kind === SERVICE_RUN_KIND).map((r) => r.id))];
     const deploys = [...new Set(runs.filter((r) => r.kind === DEPLOY_RUN_KIND).map((r) => r.id))];
-    for (const ids of chunks(services, PAGE)) {
-      const steps = await this.#db
-        .selectFrom('run_steps')
-        .select(['run_id', 'name'])
-        .where('run_id', 'in', ids)
-        .orderBy('position', 'desc')
-        .execute();
-      // A service action's run has one step, named after the action; the first one if ever more.
-      for (const s of steps) actions.set(Number(s.run_id), s.name);
-    }
-    for (const ids of chunks(deploys, PAGE)) {
-      const rows = await this.#db
-        .selectFrom('releases')
-        .select(['id', 'run_id', 'action', 'target', 'requested', 'state'])
-        .where('run_id', 'in', ids)
-        .execute();
-      for (const r of rows)
-        releases.set(Number(r.run_id), {
-          id: Number(r.id),
-          action: r.action,
-          target: r.target,
-          requested: r.requested,
-          state: r.state,
-        });
-    }
+    for (const ids of chunks(services, PAGE))
+      for (const [run, name] of await this.#runs.firstStepNames(ids)) actions.set(run, name);
+    for (const ids of chunks(deploys, PAGE))
+      for (const r of await this.#releases.ofRuns(ids))
+        if (r.runId !== null)
+          releases.set(r.runId, {
+            id: r.id,
+            action: r.action,
+            target: r.target,
+            requested: r.requested,
+            state: r.state,
+          });
     return { actions, releases };
   }
 }

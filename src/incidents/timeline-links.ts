@@ -35,7 +35,7 @@ export class TimelineLinks {
     this.#logger = logger;
     this.#tickMs = tickMs;
     this.#alerts = new AlertLink(incidents, logger);
-    this.#runs = new RunLink(incidents.db);
+    this.#runs = new RunLink(incidents.db, incidents.clock);
   }
 
   start(): void {

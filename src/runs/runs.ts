@@ -345,6 +345,45 @@ export class Runs {
     return row ? summaryOf(row) : undefined;
   }
 
+  /**
+   * Runs of the given kinds and names that had not finished by `since` (still going, or finished
+   * since), oldest first, a page of `limit` after the id `afterId`: what an incident's timeline follows.
+   */
+  async touching(
+    groups: ReadonlyArray<{ kinds: readonly string[]; names: readonly string[] }>,
+    since: number,
+    page: { afterId: number; limit: number },
+  ): Promise<RunSummary[]> {
+    const wanted = groups.filter((g) => g.kinds.length > 0 && g.names.length > 0);
+    if (wanted.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('runs')
+      .selectAll()
+      .where((eb) =>
+        eb.or(wanted.map((g) => eb.and([eb('kind', 'in', [...g.kinds]), eb('name', 'in', [...g.names])]))),
+      )
+      .where((eb) => eb.or([eb('finished_at', 'is', null), eb('finished_at', '>=', since)]))
+      .where('id', '>', page.afterId)
+      .orderBy('id')
+      .limit(page.limit)
+      .execute();
+    return rows.map(summaryOf);
+  }
+
+  /** The name of each run's first step (a service action's run has one, named after the action). */
+  async firstStepNames(runIds: readonly number[]): Promise<Map<number, string>> {
+    const names = new Map<number, string>();
+    if (runIds.length === 0) return names;
+    const steps = await this.#db
+      .selectFrom('run_steps')
+      .select(['run_id', 'name'])
+      .where('run_id', 'in', [...runIds])
+      .orderBy('position', 'desc')
+      .execute();
+    for (const s of steps) names.set(Number(s.run_id), s.name);
+    return names;
+  }
+
   /** Runs, newest first: of the given kinds and name, before an id (paging). */
   async list(filter: {
     kinds?: readonly string[];

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseKind } from '../../src/deploys/release.js';
 import { type BeginRelease, Releases } from '../../src/deploys/releases.js';
-import { DayshiftError } from '../../src/errors.js';
+import type { DayshiftError } from '../../src/errors.js';
 import { Secret } from '../../src/schema/secret.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { refusal } from '../helpers/refusal.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 
 /**
@@ -19,16 +20,6 @@ const REPO = '127.0.0.1:5000/app';
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const image = (seed: string) => `${REPO}@sha256:${hex(seed)}`;
 const commit = (seed: string) => hex(seed).slice(0, 40);
-
-/** The error a promise rejects with, to check its code and words. */
-async function refusal(promise: Promise<unknown>): Promise<DayshiftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DayshiftError);
-  return error as DayshiftError;
-}
 
 describe.each(STORE_KINDS)('releases (%s store)', (kind) => {
   let test: TestStore;

@@ -321,7 +321,11 @@ function systemdCase(): void {
     const status = await handle.status();
     expect(status.state).toBe('running');
     pids.push(status.pid as number);
-    expect(await answer()).toBe(String(status.pid));
+    // Running is not yet listening: the program answers once it has written its port.
+    await until(
+      async () => ((await answer().catch(() => undefined)) === String(status.pid) ? true : undefined),
+      'the started program to answer with its pid',
+    );
   });
 
   it('restarts it: a new main pid that answers', async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DayshiftError } from '../../src/errors.js';
 import { type AlertSignal, DEADLINE_KIND, Incidents } from '../../src/incidents/incidents.js';
 import { readTimeline } from '../../src/incidents/records.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import type { Store } from '../../src/store/index.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { refusal } from '../helpers/refusal.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 
@@ -40,15 +40,6 @@ function alert(id: number, over: Partial<AlertSignal> = {}): AlertSignal {
     labels: { service: 'web' },
     ...over,
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DayshiftError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DayshiftError);
-  return error as DayshiftError;
 }
 
 describe.each(STORE_KINDS)('incidents (%s store)', (kind) => {

@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleRun } from '../../src/backup/crash-recovery.js';
 import { openBackups } from '../../src/backup/open.js';
-import { DayshiftError } from '../../src/errors.js';
+import type { DayshiftError } from '../../src/errors.js';
 import { Runs } from '../../src/runs/runs.js';
 import { canMove, RUN_STATUSES, type RunStatus } from '../../src/runs/states.js';
 import type { Store } from '../../src/store/index.js';
 import { systemClock } from '../../src/util/clock.js';
+import { refusal } from '../helpers/refusal.js';
 import { stackFrom } from '../helpers/stack.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.js';
 
@@ -44,15 +45,6 @@ function move(runs: Runs, id: number, to: RunStatus): Promise<void> {
   if (to === 'waiting') return runs.wait(id, { waitingFor: 'approval' });
   if (to === 'running') return runs.resume(id);
   return runs.finish(id, to, { by: 'test' });
-}
-
-async function refusal(work: Promise<unknown>): Promise<DayshiftError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DayshiftError);
-  return error as DayshiftError;
 }
 
 describe('the table of moves', () => {

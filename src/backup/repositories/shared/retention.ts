@@ -1,3 +1,5 @@
+import { wallTimeOf } from '../../../util/zoned-time.js';
+
 /**
  * Which snapshots a `keep:` policy keeps, with restic's semantics (`restic forget --keep-*`, as restic
  * 0.14 applies them), so a `local` repository and a `restic` one keep the same snapshots:
@@ -43,24 +45,14 @@ interface Calendar {
   hour: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function calendarOf(time: number, timeZone: string): Calendar {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = format.formatToParts(new Date(time));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') };
+  const wall = new Date(wallTimeOf(time, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+  };
 }
 
 /** ISO 8601 week-numbering year and week of a calendar date. */
