@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- incidents`: how late escalations run, and how fast the status page answers.
  *
- * Escalation: INCIDENTS incidents opened over SPREAD_S seconds on a node (embedded SQLite store, real
- * clock), each with `respond_within: RESPOND_S` and an escalation that pages one person through a
+ * Escalation: INCIDENTS incidents opened over SPREAD_S seconds on a node (embedded SQLite store, or
+ * PostgreSQL with BENCH_PG_URL; real clock), each with `respond_within: RESPOND_S` and an escalation that pages one person through a
  * webhook, so their deadlines are staggered over the spread. Nobody acknowledges. The figure is each
  * escalation's lateness past its deadline (the `escalated` event's time less the deadline), and the
  * page's arrival at the receiver. The baseline is a no-op job per incident queued on the same node's
@@ -59,7 +59,9 @@ async function serveNode(
   writeFileSync(configPath, yaml);
   const { config } = loadConfigOrThrow(configPath, { env: {} });
   return startNode({
-    store: { sqlitePath: path.join(dir, 'state.db') },
+    store: process.env.BENCH_PG_URL
+      ? { url: process.env.BENCH_PG_URL }
+      : { sqlitePath: path.join(dir, 'state.db') },
     listen: '127.0.0.1:0',
     logger: silentLogger(),
     stack: { config, configPath },
