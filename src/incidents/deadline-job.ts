@@ -8,7 +8,7 @@ import { holding } from './deadline-hold.js';
 import { DEADLINE_KIND, type DeadlinePayload, queueDeadline } from './deadline-queue.js';
 import { type EscalationPlan, escalationReason, type OnCallLookup, planEscalation } from './escalation.js';
 import { queueIncidentMessage } from './notify-job.js';
-import { type SeverityPolicy, severityPolicy } from './policy.js';
+import { knownPolicy, type SeverityPolicy } from './policy.js';
 import { appendEvents, readIncident } from './records.js';
 import type { Incident, NewIncidentEvent } from './types.js';
 
@@ -76,7 +76,7 @@ async function decideAndWrite(context: DeadlineContext, payload: DeadlinePayload
   const incident = await readIncident(store.db, payload.incident);
   if (!incident) return { outcome: 'nothing' };
   const now = clock.now();
-  const policy = policyOf(config, incident.severity);
+  const policy = knownPolicy(config, incident.severity);
   const verdict = judge(incident, payload, policy);
   if (verdict.kind === 'nothing') return { outcome: 'nothing' };
   if (verdict.kind === 'met') {
@@ -225,15 +225,6 @@ async function hold(
     await queueDeadline(context.queue, trx, { ...payload }, { runAt: window.until, held: window.until });
   });
   return { outcome: 'held', until: window.until, window: window.name };
-}
-
-function policyOf(config: StackConfig, severity: string): SeverityPolicy | undefined {
-  try {
-    return severityPolicy(config, severity);
-  } catch {
-    // A severity a reload removed: its deadlines still record met or missed, with nothing to escalate.
-    return undefined;
-  }
 }
 
 /** The incident changed between the decision and its write: decide again. */

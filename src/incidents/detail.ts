@@ -1,4 +1,5 @@
 import type { Incidents } from './incidents.js';
+import { knownPolicy } from './policy.js';
 import { type IncidentReport, incidentReport } from './report.js';
 import { renderIncident } from './template.js';
 import type { Incident, IncidentEvent } from './types.js';
@@ -23,12 +24,7 @@ export async function incidentDetail(incidents: Incidents, id: number): Promise<
 /** The post-incident report of one incident, against its severity's deadlines as the file says now. */
 export async function reportOf(incidents: Incidents, id: number): Promise<IncidentReport> {
   const { incident, timeline } = await incidents.show(id);
-  let policy: ReturnType<Incidents['policy']> | undefined;
-  try {
-    policy = incidents.policy(incident.severity);
-  } catch {
-    // A severity the file no longer has: the report still holds the times, without deadlines.
-    policy = undefined;
-  }
+  // A severity the file no longer has: the report still holds the times, without deadlines.
+  const policy = knownPolicy(incidents.config, incident.severity);
   return incidentReport(incident, timeline, policy, incidents.clock.now());
 }

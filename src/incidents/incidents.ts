@@ -7,7 +7,8 @@ import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
 import { type DeadlinePayload, queueDeadline } from './deadline-queue.js';
 import { queueIncidentMessage } from './notify-job.js';
-import { type SeverityPolicy, severityPolicy } from './policy.js';
+import { type AlertSignal, incidentSeverityOf, opensIncident } from './open-on.js';
+import { knownPolicy, type SeverityPolicy, severityPolicy } from './policy.js';
 import { appendEvents, readIncident, readTimeline, toIncident } from './records.js';
 import { renderIncident } from './template.js';
 import {
@@ -20,16 +21,7 @@ import {
 
 export { DEADLINE_KIND, type DeadlinePayload } from './deadline-queue.js';
 
-/** An alert as incidents see it: enough to open, name and attach. */
-export interface AlertSignal {
-  id: number;
-  key: string;
-  name: string;
-  severity: string;
-  service: string | null;
-  summary: string;
-  labels: Readonly<Record<string, string>>;
-}
+export type { AlertSignal } from './open-on.js';
 
 export interface OpenInput {
   title: string;
@@ -103,8 +95,8 @@ export class Incidents {
         let incident = alert.service ? await openOn(trx, alert.service) : undefined;
         let opened = false;
         if (!incident) {
-          if (!this.#opens(alert)) return undefined;
-          const severity = this.#knownSeverity(alert.severity);
+          if (!opensIncident(this.config, alert)) return undefined;
+          const severity = incidentSeverityOf(this.config, alert.severity);
           incident = await this.#open(trx, {
             title: `${alert.name}: ${alert.summary}`,
             severity,
@@ -168,7 +160,7 @@ export class Incidents {
           'INCIDENT_STATE_CONFLICT',
           `incident ${id} was acknowledged by ${incident.acknowledgedBy} already`,
         );
-      const policy = this.#policyOr(incident.severity);
+      const policy = knownPolicy(this.config, incident.severity);
       const events: NewIncidentEvent[] = [{ incidentId: id, at: now, type: 'acknowledged', actor }];
       const due = incident.openedAt + (policy?.respondWithin ?? Number.POSITIVE_INFINITY);
       if (now <= due) events.push(deadlineMet(id, 'respond', due, now));
@@ -226,7 +218,7 @@ export class Incidents {
           text: input.text,
           data: moved ? { from: incident.status, to: input.status } : { status: incident.status },
         });
-        const policy = this.#policyOr(incident.severity);
+        const policy = knownPolicy(this.config, incident.severity);
         if (policy?.updateEvery !== undefined) {
           const due = incident.lastUpdateAt + policy.updateEvery;
           if (now <= due) events.push(deadlineMet(id, 'update', due, now));
@@ -271,7 +263,7 @@ export class Incidents {
             data: { from: incident.status },
           },
         ];
-        const policy = this.#policyOr(incident.severity);
+        const policy = knownPolicy(this.config, incident.severity);
         if (policy?.resolveWithin !== undefined) {
           const due = incident.openedAt + policy.resolveWithin;
           if (now <= due) events.push(deadlineMet(id, 'resolve', due, now));
@@ -370,7 +362,7 @@ export class Incidents {
    * notifiers and `incidents.notify`: once per change (the key holds the incident's version).
    */
   async #post(trx: Kysely<Database>, incident: Incident): Promise<void> {
-    const notifiers = this.#policyOr(incident.severity)?.notify ?? [];
+    const notifiers = knownPolicy(this.config, incident.severity)?.notify ?? [];
     if (notifiers.length === 0) return;
     const text = renderIncident(
       incident,
@@ -436,34 +428,6 @@ export class Incidents {
    */
   #transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.#store.caps.exclusive(this.#store.db, fn);
-  }
-
-  #policyOr(severity: string): SeverityPolicy | undefined {
-    try {
-      return this.policy(severity);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The alert's severity when incidents know it; else the least severe they know. */
-  #knownSeverity(severity: string): string {
-    if (this.#policyOr(severity)) return severity;
-    const known = Object.keys(this.config.incidents?.severities ?? {});
-    return known.at(-1) ?? 'low';
-  }
-
-  /** Whether `incidents.open_on` matches the alert: one entry whose every key matches. */
-  #opens(alert: AlertSignal): boolean {
-    return (this.config.incidents?.open_on ?? []).some((match) => {
-      if (match.severity !== undefined) {
-        const wanted = typeof match.severity === 'string' ? [match.severity] : match.severity;
-        if (!wanted.includes(alert.severity)) return false;
-      }
-      for (const [label, value] of Object.entries(match.labels ?? {}))
-        if (alert.labels[label] !== value) return false;
-      return true;
-    });
   }
 }
 

@@ -43,6 +43,18 @@ export function severityPolicy(config: StackConfig, severity: string): SeverityP
   return { severity, respondWithin: parseDuration(fallback) ?? 0, escalate: [], notify: [...shared] };
 }
 
+/**
+ * The policy of a severity, or undefined for one the file no longer has (a reload removed it): its
+ * deadlines still record met or missed, with nothing to escalate.
+ */
+export function knownPolicy(config: StackConfig, severity: string): SeverityPolicy | undefined {
+  try {
+    return severityPolicy(config, severity);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Refuses a severity the file does not know, naming those it does. */
 export function checkSeverity(config: StackConfig, severity: string): void {
   severityPolicy(config, severity);
