@@ -6,6 +6,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import type { Clock } from '../util/clock.js';
+import { PassLoop } from '../util/pass-loop.js';
 import { applyStep, openAlerts } from './alert-store.js';
 import { planStep } from './lifecycle.js';
 import type { MaintenanceCalendar } from './maintenance.js';
@@ -63,18 +64,21 @@ export interface AlertEngineEvents {
  */
 export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   #o: AlertEngineOptions;
-  readonly #tickMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
-  /** Passes of the loop begun so far; whenIdle waits for one begun after it was called. */
-  #begun = 0;
+  /** The loop of passes; whenIdle waits for one begun after it was called. */
+  readonly #loop: PassLoop<PassOutcome>;
 
   constructor(options: AlertEngineOptions) {
     super();
     this.#o = options;
-    this.#tickMs = options.tickMs ?? 500;
+    this.#loop = new PassLoop({
+      tickMs: options.tickMs ?? 500,
+      pass: () => this.pass(),
+      // Another pass was asked for while this one ran: the engine is not idle until that one ends.
+      ended: (outcome, { begun, again }) => {
+        if (!again && this.listenerCount('idle') > 0) this.emit('idle', outcome, begun);
+      },
+      failed: (error) => this.#o.logger.error({ err: error }, 'alert pass failed; the next one retries'),
+    });
   }
 
   /** A reloaded stack file's origins, routes and windows, used from the next pass on. */
@@ -83,44 +87,16 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.poke(), this.#tickMs);
-    this.#timer.unref?.();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#again = false;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Runs a pass now, or right after the one under way. */
   poke(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    const begun = ++this.#begun;
-    this.#running = this.pass()
-      .then(
-        (outcome) => {
-          // Another pass was asked for while this one ran: the engine is not idle until that one ends.
-          if (!this.#again && this.listenerCount('idle') > 0) this.emit('idle', outcome, begun);
-        },
-        (error: unknown) => {
-          this.#o.logger.error({ err: error }, 'alert pass failed; the next one retries');
-        },
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.poke();
-        }
-      });
+    this.#loop.poke();
   }
 
   /**
@@ -129,13 +105,13 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
    * stopped engine it fails.
    */
   whenIdle(): Promise<PassOutcome> {
-    if (this.#stopped)
+    if (this.#loop.stopped)
       return Promise.reject(
         new DayshiftError('INTERNAL', 'the alert engine is stopped, so it will not be idle again', {
           hint: 'wait for idle before stopping the node',
         }),
       );
-    const after = this.#begun;
+    const after = this.#loop.begun;
     return new Promise((resolve) => {
       const listener = (outcome: PassOutcome, pass: number) => {
         if (pass <= after) return;

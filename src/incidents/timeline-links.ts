@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { PassLoop } from '../util/pass-loop.js';
 import { AlertLink, type AlertLinkOutcome } from './alert-link.js';
 import type { Incidents } from './incidents.js';
 import { RunLink } from './run-link.js';
@@ -21,65 +22,37 @@ export interface LinkOutcome extends AlertLinkOutcome {
  */
 export class TimelineLinks {
   readonly #incidents: Incidents;
-  readonly #logger: Logger;
-  readonly #tickMs: number;
   readonly #alerts: AlertLink;
   readonly #runs: RunLink;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
+  readonly #loop: PassLoop<LinkOutcome>;
 
   constructor(incidents: Incidents, logger: Logger, tickMs = LINK_TICK_MS) {
     this.#incidents = incidents;
-    this.#logger = logger;
-    this.#tickMs = tickMs;
     this.#alerts = new AlertLink(incidents, logger);
     this.#runs = new RunLink(incidents.db, incidents.clock);
+    this.#loop = new PassLoop({
+      tickMs,
+      pass: () => this.pass(),
+      ended: (outcome) => {
+        if (outcome.opened + outcome.attached + outcome.resolved + outcome.runs > 0)
+          logger.info(outcome, 'incident timelines: alerts and runs linked');
+      },
+      failed: (error) =>
+        logger.error({ err: error }, 'linking alerts and runs to incidents failed; the next pass retries'),
+    });
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#timer = setInterval(() => this.poke(), this.#tickMs);
-    this.#timer.unref?.();
-    this.poke();
+    this.#loop.start({ now: true });
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#again = false;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Runs a pass now, or right after the one under way. */
   poke(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.pass()
-      .then(
-        (outcome) => {
-          if (outcome.opened + outcome.attached + outcome.resolved + outcome.runs > 0)
-            this.#logger.info(outcome, 'incident timelines: alerts and runs linked');
-        },
-        (error: unknown) => {
-          this.#logger.error(
-            { err: error },
-            'linking alerts and runs to incidents failed; the next pass retries',
-          );
-        },
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.poke();
-        }
-      });
+    this.#loop.poke();
   }
 
   /** One pass: alerts first (they may open the incident a run then joins), then runs. */
