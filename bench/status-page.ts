@@ -111,7 +111,7 @@ async function timed(base: string, route: string): Promise<number> {
 }
 
 /** 50 services of two checks each, once a day so the node's timer leaves the seeded states alone. */
-export function stackYaml(): string {
+function stackYaml(): string {
   const services = Array.from({ length: COMPONENTS }, (_, i) => {
     const checks = Array.from(
       { length: CHECKS_PER_COMPONENT },
@@ -131,7 +131,7 @@ status_page: { title: "Bench", components: [${names.join(', ')}], public: true }
 }
 
 /** What 90 days of checks every 10 s leave in the store, read the way the history keeps it. */
-export async function seed(db: Kysely<Database>, now: number): Promise<number> {
+async function seed(db: Kysely<Database>, now: number): Promise<number> {
   const ids = Array.from({ length: COMPONENTS }, (_, i) =>
     Array.from({ length: CHECKS_PER_COMPONENT }, (_, c) => `svc-${i}.c${c}`),
   ).flat();

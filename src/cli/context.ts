@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigOrThrow, resolveConfigPath } from '../config/load.js';
 import type { StackConfig } from '../config/schema.js';
+import { DayshiftError } from '../errors.js';
 import type { Store, StoreOptions } from '../store/index.js';
 
 /** Options every verb accepts, wherever they were written on the command line. */
@@ -72,4 +73,15 @@ export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * A record's id as typed (`12` or `#12`): a whole number, else BAD_REQUEST saying it is not `what`
+ * id (`an incident`), with `hint` (how to list them).
+ */
+export function idOf(text: string, what: string, hint = 'ids are whole numbers, e.g. 12'): number {
+  const id = Number(text.replace(/^#/, ''));
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new DayshiftError('BAD_REQUEST', `"${text}" is not ${what} id`, { hint });
+  return id;
 }

@@ -42,3 +42,8 @@ export function relativeTime(ms: number, now: number): string | undefined {
   else return undefined;
   return delta >= 0 ? `${amount} ago` : `in ${amount}`;
 }
+
+/** Prints a value as indented JSON: what `--json` writes. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -55,11 +55,6 @@ export function knownPolicy(config: StackConfig, severity: string): SeverityPoli
   }
 }
 
-/** Refuses a severity the file does not know, naming those it does. */
-export function checkSeverity(config: StackConfig, severity: string): void {
-  severityPolicy(config, severity);
-}
-
 type FileStep = NonNullable<
   NonNullable<NonNullable<StackConfig['incidents']>['severities']>[string]['escalate']
 >[number];

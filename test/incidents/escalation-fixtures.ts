@@ -11,7 +11,7 @@ import { JobQueue } from '../../src/jobs/queue.js';
 import { Worker } from '../../src/jobs/worker.js';
 import type { Store } from '../../src/store/index.js';
 import type { Clock } from '../../src/util/clock.js';
-import { within } from '../helpers/wait.js';
+import { until, within } from '../helpers/wait.js';
 
 export const MIN = 60_000;
 
@@ -122,12 +122,10 @@ export class IncidentNode {
 
   /** Waits until no incident job due now is queued or running, on any node of the store. */
   async settle(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
+    await until(async () => {
       await within(this.worker.whenIdle(), 'the worker to be idle');
-      if ((await this.pending()) === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`incident jobs still pending: ${await this.pending()}`);
+      return (await this.pending()) === 0 ? true : undefined;
+    }, 'no incident job due now to be queued or running');
   }
 
   timeline(id: number): Promise<IncidentEvent[]> {

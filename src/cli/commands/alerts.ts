@@ -9,24 +9,11 @@ import { describeDuration, parseDuration } from '../../schema/duration.js';
 import { checkDuration, checkName } from '../../util/input-bounds.js';
 import { colorsOn, tone } from '../../util/terminal.js';
 import { cliAudited } from '../audited.js';
-import { globalOptions, openCliStack } from '../context.js';
-import { formatTime, printTable } from '../table.js';
-
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+import { globalOptions, idOf, openCliStack } from '../context.js';
+import { formatTime, printJson, printTable } from '../table.js';
 
 function whoAmI(): string {
   return process.env.USER ?? os.userInfo().username ?? 'cli';
-}
-
-function idOf(text: string, what: string): number {
-  const id = Number(text.replace(/^#/, ''));
-  if (!Number.isInteger(id) || id <= 0)
-    throw new DayshiftError('BAD_REQUEST', `"${text}" is not ${what} id`, {
-      hint: 'ids are whole numbers, e.g. 12',
-    });
-  return id;
 }
 
 /** `dayshift alerts [--firing|--open]` and `alerts show <id>`. */
@@ -44,7 +31,7 @@ export function defineAlerts(alerts: Command): void {
             ? ['pending', 'firing']
             : undefined;
         const rows = await listAlerts(store.db, { states, limit: Number(options.limit) || 50 });
-        if (globalOptions(cmd).json) return print(rows);
+        if (globalOptions(cmd).json) return printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(options.firing ? 'nothing is firing\n' : 'no alerts yet\n');
           return;
@@ -79,7 +66,7 @@ export function defineAlerts(alerts: Command): void {
           throw new DayshiftError('ALERT_NOT_FOUND', `no alert #${id}`, {
             hint: 'dayshift alerts lists them',
           });
-        if (globalOptions(cmd).json) return print(detail);
+        if (globalOptions(cmd).json) return printJson(detail);
         const a = detail.alert;
         process.stdout.write(
           [
@@ -168,7 +155,7 @@ export function defineAck(ack: Command): void {
             return acked;
           },
         );
-        if (globalOptions(cmd).json) return print(result);
+        if (globalOptions(cmd).json) return printJson(result);
         process.stdout.write(`acknowledged #${result.id} ${result.name} as ${result.ackedBy}\n`);
       } finally {
         await store.close();
@@ -213,7 +200,7 @@ export function defineSilence(silence: Command): void {
           }
           if (options.list) {
             const rows = await silences.list(now);
-            if (json) return print(rows);
+            if (json) return printJson(rows);
             if (rows.length === 0) process.stdout.write('no active silences\n');
             else
               printTable(
@@ -253,7 +240,7 @@ export function defineSilence(silence: Command): void {
             },
             ({ silence }) => ({ target: String(silence.id) }),
           );
-          if (json) return print(silence);
+          if (json) return printJson(silence);
           process.stdout.write(
             `silence #${silence.id} until ${formatTime(silence.endsAt, { relative: false })} (${describeDuration(length)})\n`,
           );

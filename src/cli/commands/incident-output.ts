@@ -4,11 +4,6 @@ import type { Incident, IncidentEvent } from '../../incidents/types.js';
 import { type Colour, colorsOn, paint } from '../../util/terminal.js';
 import { formatTime, printTable } from '../table.js';
 
-/** Machine output: the value as indented JSON. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
 /** `incident #7 acknowledged: Checkout fails (critical, investigating)`. */
 export function printChange(incident: Incident, what: string): void {
   process.stdout.write(

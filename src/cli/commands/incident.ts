@@ -5,18 +5,10 @@ import { DayshiftError } from '../../errors.js';
 import type { Incident } from '../../incidents/types.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../incidents/types.js';
 import { checkItems, checkName, checkText } from '../../util/input-bounds.js';
-import { globalOptions } from '../context.js';
+import { globalOptions, idOf } from '../context.js';
+import { printJson } from '../table.js';
 import { type IncidentBackend, openBackend } from './incident-backend.js';
-import { printChange, printDetail, printJson, printList } from './incident-output.js';
-
-function idOf(text: string): number {
-  const id = Number(text.replace(/^#/, ''));
-  if (!Number.isSafeInteger(id) || id <= 0)
-    throw new DayshiftError('BAD_REQUEST', `"${text}" is not an incident id`, {
-      hint: 'ids are whole numbers, e.g. 12; `dayshift incident list --all` lists them',
-    });
-  return id;
-}
+import { printChange, printDetail, printList } from './incident-output.js';
 
 /** Text someone wrote: not empty, within the bound every API text has. */
 function written(text: string, what: string): string {
@@ -71,6 +63,9 @@ function change(
  * `dayshift incident open|ack|assign|severity|update|note|resolve|list|show|report`: each works on the
  * store here, as the other verbs do, or on a server with `--server URL --token T`.
  */
+const incidentId = (text: string) =>
+  idOf(text, 'an incident', 'ids are whole numbers, e.g. 12; `dayshift incident list --all` lists them');
+
 export function defineIncident(incident: Command): void {
   incident
     .option('--server <url>', 'act on this Dayshift server instead of the store here')
@@ -110,7 +105,7 @@ export function defineIncident(incident: Command): void {
     .command('ack')
     .description('acknowledge: the escalation stops, and you become the assignee if there is none')
     .argument('<id>', 'the incident id')
-    .action(change('acknowledged', (backend, [id]) => backend.acknowledge(idOf(id as string))));
+    .action(change('acknowledged', (backend, [id]) => backend.acknowledge(incidentId(id as string))));
 
   incident
     .command('assign')
@@ -119,7 +114,7 @@ export function defineIncident(incident: Command): void {
     .argument('<person>', 'who owns it now')
     .action(
       change('assigned', (backend, [id, person]) =>
-        backend.assign(idOf(id as string), checkName(person as string, 'the person')),
+        backend.assign(incidentId(id as string), checkName(person as string, 'the person')),
       ),
     );
 
@@ -130,7 +125,7 @@ export function defineIncident(incident: Command): void {
     .argument('<severity>', 'one of incidents.severities')
     .action(
       change('severity changed', (backend, [id, severity]) =>
-        backend.setSeverity(idOf(id as string), checkName(severity as string, 'the severity')),
+        backend.setSeverity(incidentId(id as string), checkName(severity as string, 'the severity')),
       ),
     );
 
@@ -144,7 +139,7 @@ export function defineIncident(incident: Command): void {
     .option('--eta <text>', 'when it should be fixed now')
     .action(
       change('updated', (backend, [id, text], o) =>
-        backend.update(idOf(id as string), {
+        backend.update(incidentId(id as string), {
           text: written(text as string, 'the update'),
           status: statusOf(o.status),
           impact: o.impact === undefined ? undefined : checkText(o.impact, '--impact'),
@@ -160,7 +155,7 @@ export function defineIncident(incident: Command): void {
     .argument('<text>', 'the note')
     .action(
       change('noted', (backend, [id, text]) =>
-        backend.note(idOf(id as string), written(text as string, 'the note')),
+        backend.note(incidentId(id as string), written(text as string, 'the note')),
       ),
     );
 
@@ -171,7 +166,7 @@ export function defineIncident(incident: Command): void {
     .argument('[text]', 'the last update (default: Resolved.)')
     .action(
       change('resolved', (backend, [id, text]) =>
-        backend.resolve(idOf(id as string), text === undefined ? undefined : written(text, 'the text')),
+        backend.resolve(incidentId(id as string), text === undefined ? undefined : written(text, 'the text')),
       ),
     );
 
@@ -206,7 +201,7 @@ export function defineIncident(incident: Command): void {
     .argument('<id>', 'the incident id')
     .option('--template', 'print the communication rendered from the template instead')
     .action(async (id: string, o: { template?: boolean }, cmd: Command) => {
-      const detail = await withBackend(cmd, (b) => b.show(idOf(id)));
+      const detail = await withBackend(cmd, (b) => b.show(incidentId(id)));
       if (globalOptions(cmd).json)
         return printJson(o.template ? { communication: detail.communication } : detail);
       if (o.template) process.stdout.write(`${detail.communication}\n`);
@@ -219,7 +214,7 @@ export function defineIncident(incident: Command): void {
     .argument('<id>', 'the incident id')
     .option('--output <file>', 'write it to this file instead of printing it')
     .action(async (id: string, o: { output?: string }, cmd: Command) => {
-      const report = await withBackend(cmd, (b) => b.report(idOf(id)));
+      const report = await withBackend(cmd, (b) => b.report(incidentId(id)));
       if (o.output !== undefined) {
         const file = path.resolve(o.output);
         try {

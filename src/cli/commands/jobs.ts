@@ -8,7 +8,7 @@ import type { Store } from '../../store/index.js';
 import { colorsOn, tone } from '../../util/terminal.js';
 import { cliAudited } from '../audited.js';
 import { globalOptions, openCliStore } from '../context.js';
-import { formatTime, printTable } from '../table.js';
+import { formatTime, printJson, printTable } from '../table.js';
 
 /** `dayshift jobs list|show|retry|replay|cancel|selftest`: the durable queue, from any machine that reaches the store. */
 export function defineJobs(jobs: Command): void {
@@ -197,8 +197,4 @@ function positiveInt(raw: string, what: string): number {
   if (!Number.isInteger(n) || n < 0)
     throw new DayshiftError('BAD_REQUEST', `${what} must be a whole number, got "${raw}"`);
   return n;
-}
-
-function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

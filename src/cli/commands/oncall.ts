@@ -4,25 +4,12 @@ import { DayshiftError } from '../../errors.js';
 import type { OnCallShift } from '../../incidents/oncall.js';
 import { checkName } from '../../util/input-bounds.js';
 import { formatWallTime } from '../../util/zoned-time.js';
-import { globalOptions } from '../context.js';
-import { printTable } from '../table.js';
+import { globalOptions, idOf } from '../context.js';
+import { printJson, printTable } from '../table.js';
 import { momentIn, type OncallBackend, openOncall } from './oncall-backend.js';
-
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
 
 function whoAmI(): string {
   return process.env.USER ?? os.userInfo().username ?? 'cli';
-}
-
-function idOf(text: string): number {
-  const id = Number(text.replace(/^#/, ''));
-  if (!Number.isInteger(id) || id <= 0)
-    throw new DayshiftError('BAD_REQUEST', `"${text}" is not an override id`, {
-      hint: 'ids are whole numbers, e.g. 12; dayshift oncall overrides lists them',
-    });
-  return id;
 }
 
 /** `ann`, `Ann Smith (ann)`, or `dan [override #3: dentist]`. */
@@ -67,7 +54,7 @@ export function defineOncall(cmd: Command): void {
         });
       await withOncall(command, async (backend) => {
         const rotations = await backend.rotations(at, count);
-        if (globalOptions(command).json) return print({ at, rotations });
+        if (globalOptions(command).json) return printJson({ at, rotations });
         if (rotations.length === 0) {
           process.stdout.write('no on-call rotations: add them under oncall: in the stack file\n');
           return;
@@ -122,7 +109,7 @@ export function defineOncall(cmd: Command): void {
             reason: options.reason,
             createdBy: whoAmI(),
           });
-          if (globalOptions(command).json) return print(made);
+          if (globalOptions(command).json) return printJson(made);
           const timezone = (await backend.zones())[made.rotation] ?? 'UTC';
           process.stdout.write(
             `override #${made.id}: ${made.person} is on call for ${made.rotation} from ${formatWallTime(made.startsAt, timezone)} until ${formatWallTime(made.endsAt, timezone)} (${timezone})\n`,
@@ -136,13 +123,17 @@ export function defineOncall(cmd: Command): void {
     .description('remove an override: the rotation (or an older override) holds its span again')
     .argument('<id>', 'the override id (dayshift oncall overrides lists them)')
     .action(async (text: string, _options: unknown, command: Command) => {
-      const id = idOf(text);
+      const id = idOf(
+        text,
+        'an override',
+        'ids are whole numbers, e.g. 12; dayshift oncall overrides lists them',
+      );
       await withOncall(command, async (backend) => {
         if (!(await backend.removeOverride(id)))
           throw new DayshiftError('NOT_FOUND', `no on-call override #${id}`, {
             hint: 'dayshift oncall overrides --all lists them',
           });
-        if (globalOptions(command).json) return print({ removed: id });
+        if (globalOptions(command).json) return printJson({ removed: id });
         process.stdout.write(`override #${id} removed\n`);
       });
     });
@@ -155,7 +146,7 @@ export function defineOncall(cmd: Command): void {
     .action(async (rotation: string | undefined, options: { all?: boolean }, command: Command) => {
       await withOncall(command, async (backend) => {
         const rows = await backend.overrides(rotation, options.all === true);
-        if (globalOptions(command).json) return print(rows);
+        if (globalOptions(command).json) return printJson(rows);
         if (rows.length === 0) {
           process.stdout.write(options.all ? 'no overrides\n' : 'no current or coming overrides\n');
           return;
